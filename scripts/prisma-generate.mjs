@@ -1,0 +1,1 @@
+console.log("prisma generate: placeholder until db layer lands")
