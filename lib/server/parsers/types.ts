@@ -1,0 +1,83 @@
+import type { Readable } from "node:stream";
+import type { BundleManifest } from "@/lib/schemas/manifest";
+import type { EvidenceRecord } from "@/lib/schemas/records";
+import type { EpochMs } from "@/lib/schemas/time";
+
+export const PARSER_IDS = [
+  "iptables-save",
+  "ipvsadm",
+  "conntrack-stats",
+  "xray",
+  "otlp-json",
+  "jaeger-json",
+  "ztunnel-access",
+  "envoy-access",
+  "nginx-access",
+  "k8s-events",
+  "k8s-objects",
+  "klog",
+  "prometheus",
+  "timeline",
+] as const;
+export type ParserId = (typeof PARSER_IDS)[number];
+
+/** What the pipeline knows about a file before parsing it. */
+export interface ParseContext {
+  /** Path inside the bundle, forward slashes. */
+  path: string;
+  manifest?: BundleManifest;
+  /** Node name from the manifest or the path (nodes/<node>/…), when known. */
+  node?: string;
+  /** IANA zone / offset to assume for zone-less timestamps (manifest), else UTC with a warning. */
+  timezone?: string;
+  /** Date to assume for time-of-day-only sources (manifest, or earliest evidence in the bundle). */
+  referenceDate?: string;
+  /** When the evidence was captured (file mtime in the archive, manifest window end), for relative ages. */
+  captureTime?: EpochMs;
+  /** Before/after role from the manifest for iptables dumps. */
+  role?: "before" | "after";
+}
+
+/** A line or object the parser could not use: counted and shown per file, never thrown. */
+export interface SkippedItem {
+  kind: "skipped";
+  line?: number;
+  pointer?: string;
+  reason: string;
+  /** First ≤ 200 chars of the offending input, for the UI. */
+  excerpt?: string;
+}
+/** An assumption or doubt about the whole file (timezone assumed, year guessed, …). */
+export interface WarningItem {
+  kind: "warning";
+  message: string;
+  line?: number;
+}
+export type ParseItem = EvidenceRecord | SkippedItem | WarningItem;
+
+export interface ParserSample {
+  /** Name the sample would have in a bundle (sniff gets it). */
+  name: string;
+  content: string;
+  /** What parsing the sample must give (checked by the registry test). */
+  expect: { records: number; skipped?: number; kinds?: Partial<Record<EvidenceRecord["kind"], number>> };
+}
+
+export interface Parser {
+  id: ParserId;
+  title: string;
+  /** Record kinds this parser can emit (detectors' `requires` refer to parser ids). */
+  emits: readonly EvidenceRecord["kind"][];
+  /**
+   * Confidence 0..1 that `head` (the first ≤ 64 KiB of the file, decoded as UTF-8 with
+   * replacement characters) is this format. `name` is the path in the bundle, a weak hint only.
+   * Must be fast and must not throw.
+   */
+  sniff(head: string, name: string): number;
+  /** Streams records. Must not throw for bad input: yield SkippedItem/WarningItem instead. */
+  parse(input: Readable, ctx: ParseContext): AsyncIterable<ParseItem>;
+  samples: readonly ParserSample[];
+}
+
+/** Confidence at or above which a sniff claims a file. */
+export const SNIFF_THRESHOLD = 0.5;
