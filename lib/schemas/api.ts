@@ -1,0 +1,130 @@
+import { z } from "zod";
+import { Hypothesis } from "./hypothesis";
+
+/** Statuses (one source of truth for DB strings, API and UI). */
+export const IncidentStatus = z.enum(["new", "processing", "analysed", "partial", "failed"]);
+export type IncidentStatus = z.infer<typeof IncidentStatus>;
+export const FileStatus = z.enum(["pending", "parsed", "partial", "failed", "unrecognized"]);
+export type FileStatus = z.infer<typeof FileStatus>;
+export const RunStatus = z.enum(["queued", "running", "completed", "partial", "failed"]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const FileWarning = z.object({ message: z.string(), line: z.number().int().optional() });
+export const SkippedSample = z.object({ line: z.number().int().optional(), pointer: z.string().optional(), reason: z.string(), excerpt: z.string().optional() });
+
+export const EvidenceFileDto = z.object({
+  id: z.string(),
+  path: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  format: z.string().nullable(),
+  confidence: z.number().nullable(),
+  status: FileStatus,
+  records: z.number().int(),
+  skipped: z.number().int(),
+  warnings: z.array(FileWarning),
+  skippedSamples: z.array(SkippedSample),
+  error: z.string().nullable(),
+  node: z.string().nullable(),
+  clockSkewMs: z.number().nullable(),
+});
+export type EvidenceFileDto = z.infer<typeof EvidenceFileDto>;
+
+export const RunProblem = z.object({ scope: z.string(), message: z.string() });
+export const AnalysisRunDto = z.object({
+  id: z.string(),
+  status: RunStatus,
+  stage: z.string(),
+  progress: z.number().min(0).max(1),
+  timings: z.record(z.string(), z.number()),
+  error: z.string().nullable(),
+  problems: z.array(RunProblem),
+  attempts: z.number().int(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type AnalysisRunDto = z.infer<typeof AnalysisRunDto>;
+
+export const IncidentSummaryDto = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: IncidentStatus,
+  createdAt: z.string(),
+  fileCount: z.number().int(),
+  totalBytes: z.number(),
+  topHypothesis: z.string().nullable(),
+  topConfidence: z.number().nullable(),
+  isSample: z.boolean(),
+});
+export type IncidentSummaryDto = z.infer<typeof IncidentSummaryDto>;
+
+export const BundleDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  status: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const IncidentDetailDto = IncidentSummaryDto.extend({
+  summary: z.string(),
+  windowStart: z.string().nullable(),
+  windowEnd: z.string().nullable(),
+  timezone: z.string(),
+  run: AnalysisRunDto.nullable(),
+  bundles: z.array(BundleDto),
+  files: z.array(EvidenceFileDto),
+  hypotheses: z.array(Hypothesis),
+});
+export type IncidentDetailDto = z.infer<typeof IncidentDetailDto>;
+
+export const SortDir = z.enum(["asc", "desc"]);
+export const IncidentListQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(25),
+  sort: z.enum(["title", "createdAt", "status", "fileCount", "totalBytes", "topConfidence"]).default("createdAt"),
+  dir: SortDir.default("desc"),
+  q: z.string().max(200).optional(),
+  status: IncidentStatus.optional(),
+});
+export type IncidentListQuery = z.infer<typeof IncidentListQuery>;
+
+export const IncidentListDto = z.object({
+  items: z.array(IncidentSummaryDto),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export type IncidentListDto = z.infer<typeof IncidentListDto>;
+
+export const CreateIncidentResponse = z.object({ id: z.string(), runId: z.string().optional() });
+
+/** Uniform error body from every route (lib/server/http/errors.ts). */
+export const ApiError = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    /** zod issues: [{path, message}] */
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+/** CLI `--json` output. */
+export const CliReport = z.object({
+  status: RunStatus,
+  files: z.array(z.object({ path: z.string(), format: z.string().nullable(), status: FileStatus, records: z.number().int(), skipped: z.number().int(), warnings: z.array(FileWarning) })),
+  hypotheses: z.array(
+    z.object({
+      detector: z.string(),
+      title: z.string(),
+      confidence: z.number(),
+      summary: z.string(),
+      evidence: z.array(z.object({ file: z.string(), line: z.number().nullable(), ts: z.string().nullable(), excerpt: z.string() })),
+    }),
+  ),
+});
+export type CliReport = z.infer<typeof CliReport>;
