@@ -1,0 +1,28 @@
+import path from "node:path";
+
+/**
+ * Every environment variable Hindsight reads, with its default. README's configuration table
+ * mirrors this list (tests/unit/config.test.ts keeps them in sync).
+ */
+export const ENV_DOCS = [
+  { name: "PORT", default: "3000", doc: "HTTP port of the web app" },
+  { name: "HOSTNAME", default: "0.0.0.0", doc: "Address the web app binds to" },
+  { name: "HINDSIGHT_DATA_DIR", default: "./data", doc: "Where the SQLite database, uploaded blobs and temp files live" },
+  { name: "DATABASE_URL", default: "(unset → SQLite file in the data dir)", doc: "postgres://… switches to PostgreSQL + pg-boss; file:… picks another SQLite file" },
+  { name: "HINDSIGHT_EMBEDDED_WORKER", default: "on (SQLite), off (PostgreSQL)", doc: "Run the job worker inside the web process; with PostgreSQL run `npm run worker` processes instead" },
+  { name: "HINDSIGHT_WORKER_CONCURRENCY", default: "1", doc: "Jobs processed at once per worker process" },
+  { name: "HINDSIGHT_JOB_MAX_ATTEMPTS", default: "5", doc: "Attempts before a job is marked failed (retries back off exponentially)" },
+  { name: "HINDSIGHT_SAMPLE", default: "on", doc: "Import the sample incident on first start when the database is empty" },
+  { name: "HINDSIGHT_MAX_UPLOAD_BYTES", default: "2 GiB", doc: "Largest upload accepted (413 above)" },
+  { name: "HINDSIGHT_MAX_ENTRY_BYTES", default: "2 GiB", doc: "Largest inflated archive entry" },
+  { name: "HINDSIGHT_MAX_BUNDLE_BYTES", default: "4 GiB", doc: "Largest total inflated bundle" },
+  { name: "HINDSIGHT_MAX_RATIO", default: "200", doc: "Largest compression ratio, enforced after the first MiB of an entry" },
+  { name: "HINDSIGHT_MAX_ENTRIES", default: "10000", doc: "Most entries in one bundle" },
+  { name: "HINDSIGHT_MAX_DEPTH", default: "32", doc: "Deepest folder nesting inside a bundle" },
+  { name: "HINDSIGHT_MAX_PATH_LENGTH", default: "1024", doc: "Longest path inside a bundle" },
+  { name: "NEXT_TELEMETRY_DISABLED", default: "1 (set by npm start)", doc: "Next.js telemetry is always off" },
+] as const;
+
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.HINDSIGHT_DATA_DIR || "./data");
+}
