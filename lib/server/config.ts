@@ -12,6 +12,9 @@ export const ENV_DOCS = [
   { name: "HINDSIGHT_EMBEDDED_WORKER", default: "on (SQLite), off (PostgreSQL)", doc: "Run the job worker inside the web process; with PostgreSQL run `npm run worker` processes instead" },
   { name: "HINDSIGHT_WORKER_CONCURRENCY", default: "1", doc: "Jobs processed at once per worker process" },
   { name: "HINDSIGHT_JOB_MAX_ATTEMPTS", default: "5", doc: "Attempts before a job is marked failed (retries back off exponentially)" },
+  { name: "HINDSIGHT_JOB_EXPIRE_SECONDS", default: "1800", doc: "pg-boss: an active job older than this is considered dead (worker killed) and retried" },
+  { name: "HINDSIGHT_JOB_MAINTENANCE_SECONDS", default: "30", doc: "pg-boss: how often expired jobs are detected" },
+  { name: "HINDSIGHT_STOP_GRACE_MS", default: "20000 (worker), 10000 (web)", doc: "On SIGTERM: how long running jobs may finish before they are released" },
   { name: "HINDSIGHT_SAMPLE", default: "on", doc: "Import the sample incident on first start when the database is empty" },
   { name: "HINDSIGHT_MAX_UPLOAD_BYTES", default: "2 GiB", doc: "Largest upload accepted (413 above)" },
   { name: "HINDSIGHT_MAX_ENTRY_BYTES", default: "2 GiB", doc: "Largest inflated archive entry" },
@@ -20,6 +23,8 @@ export const ENV_DOCS = [
   { name: "HINDSIGHT_MAX_ENTRIES", default: "10000", doc: "Most entries in one bundle" },
   { name: "HINDSIGHT_MAX_DEPTH", default: "32", doc: "Deepest folder nesting inside a bundle" },
   { name: "HINDSIGHT_MAX_PATH_LENGTH", default: "1024", doc: "Longest path inside a bundle" },
+  { name: "HINDSIGHT_ROOT", default: "(the checkout)", doc: "Where Hindsight's files are; set by the CLI and npm start" },
+  { name: "TEST_DATABASE_URL", default: "postgresql://postgres@127.0.0.1:5432/test", doc: "Tests only: PostgreSQL for the pg-boss integration suite" },
   { name: "NEXT_TELEMETRY_DISABLED", default: "1 (set by npm start)", doc: "Next.js telemetry is always off" },
 ] as const;
 

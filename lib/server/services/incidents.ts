@@ -1,13 +1,227 @@
-import type { IncidentDetailDto, IncidentListDto, IncidentListQuery } from "@/lib/schemas/api";
+import { createHash } from "node:crypto";
+import path from "node:path";
+import {
+  AnalysisRunDto,
+  EvidenceFileDto,
+  FileWarning,
+  IncidentDetailDto,
+  IncidentStatus,
+  RunProblem,
+  SkippedSample,
+  type IncidentListDto,
+  type IncidentListQuery,
+  type IncidentSummaryDto,
+} from "@/lib/schemas/api";
+import { Hypothesis } from "@/lib/schemas/hypothesis";
+import { QUEUE_ANALYZE } from "@/lib/schemas/jobs";
+import { limitsFromEnv, type BundleLimits } from "@/lib/schemas/limits";
+import { z } from "zod";
+import { dataDir } from "@/lib/server/config";
+import { getPrisma, type Db } from "@/lib/server/db/client";
+import { unpackUploads } from "@/lib/server/bundle/unpack";
+import { getQueue } from "@/lib/server/jobs";
+import type { JobQueue } from "@/lib/server/jobs/types";
 
-// Service layer used by route handlers, server components and the CLI.
-// (Signatures fixed; the lead is implementing the bodies.)
-
-export async function listIncidents(_query: IncidentListQuery): Promise<IncidentListDto> {
-  throw new Error("not implemented yet");
+export interface UploadedPart {
+  /** Client-supplied name, may include folders (`logs/ztunnel.log`) */
+  name: string;
+  tempPath: string;
+  size: number;
 }
 
-/** null when not found */
-export async function getIncident(_id: string): Promise<IncidentDetailDto | null> {
-  throw new Error("not implemented yet");
+export interface CreateIncidentInput {
+  title?: string;
+  uploads: UploadedPart[];
+  isSample?: boolean;
+}
+
+export interface ServiceDeps {
+  db: Db;
+  queue: () => Promise<JobQueue>;
+  dataDir: string;
+  limits: BundleLimits;
+}
+
+function defaultDeps(): ServiceDeps {
+  return { db: getPrisma(), queue: () => getQueue(), dataDir: dataDir(), limits: limitsFromEnv(process.env) };
+}
+
+/**
+ * Unpacks an upload into storage (enforcing every bundle limit), records the incident, its bundle
+ * and files, and queues the analysis. Throws BundleError (413/422) for unacceptable bundles, in
+ * which case nothing is recorded and unpacking has removed what it wrote.
+ */
+export async function createIncident(input: CreateIncidentInput, deps: ServiceDeps = defaultDeps()): Promise<{ id: string; runId: string }> {
+  const { db } = deps;
+  const unpacked = await unpackUploads(
+    input.uploads.map((u) => ({ name: u.name, tempPath: u.tempPath })),
+    { limits: deps.limits, dataDir: deps.dataDir },
+  );
+  const manifest = unpacked.manifest;
+  const title = (input.title?.trim() || manifest?.title || defaultTitle(input.uploads)).slice(0, 300);
+  const uploadSize = input.uploads.reduce((s, u) => s + u.size, 0);
+  const totalBytes = unpacked.entries.reduce((s, e) => s + e.size, 0);
+  // A bundle's identity: the hash of its sorted entry list (path + content hash), so the same
+  // files uploaded as a zip or loose give the same sha256.
+  const bundleSha = createHash("sha256")
+    .update(unpacked.entries.map((e) => `${e.path}\u0000${e.sha256}\n`).sort().join(""))
+    .digest("hex");
+
+  const created = await db.$transaction(async (tx) => {
+    const incident = await tx.incident.create({
+      data: {
+        title,
+        summary: manifest?.summary ?? "",
+        timezone: manifest?.timezone ?? "UTC",
+        windowStart: manifest?.window?.start ? new Date(manifest.window.start) : null,
+        windowEnd: manifest?.window?.end ? new Date(manifest.window.end) : null,
+        status: "new",
+        isSample: input.isSample ?? false,
+        fileCount: unpacked.entries.length,
+        totalBytes: BigInt(totalBytes),
+      },
+    });
+    const bundle = await tx.bundle.create({
+      data: {
+        incidentId: incident.id,
+        name: bundleName(input.uploads),
+        size: BigInt(uploadSize),
+        sha256: bundleSha,
+        limits: deps.limits as object,
+        manifest: manifest ? (manifest as object) : undefined,
+        status: "unpacked",
+        error: unpacked.warnings.length > 0 ? unpacked.warnings.join("; ").slice(0, 2000) : null,
+      },
+    });
+    await tx.evidenceFile.createMany({
+      data: unpacked.entries.map((e) => ({
+        incidentId: incident.id,
+        bundleId: bundle.id,
+        path: e.path,
+        size: BigInt(e.size),
+        sha256: e.sha256,
+        storageKey: e.key,
+      })),
+    });
+    const run = await tx.analysisRun.create({ data: { incidentId: incident.id } });
+    return { id: incident.id, runId: run.id };
+  });
+  const queue = await deps.queue();
+  await queue.enqueue(QUEUE_ANALYZE, { incidentId: created.id, runId: created.runId }, { singletonKey: `analyze:${created.runId}` });
+  return created;
+}
+
+function defaultTitle(uploads: UploadedPart[]): string {
+  const first = uploads[0]?.name ?? "incident";
+  const top = first.split("/")[0] ?? first;
+  const base = path.basename(top).replace(/\.(zip|tar|tgz|tar\.gz|gz)$/i, "");
+  return uploads.length > 1 && !first.includes("/") ? `${base} and ${uploads.length - 1} more` : base;
+}
+
+function bundleName(uploads: UploadedPart[]): string {
+  if (uploads.length === 1) return uploads[0]!.name;
+  const roots = new Set(uploads.map((u) => u.name.split("/")[0]));
+  return roots.size === 1 ? `${[...roots][0]}/ (${uploads.length} files)` : `${uploads.length} files`;
+}
+
+export async function listIncidents(query: IncidentListQuery, db: Db = getPrisma()): Promise<IncidentListDto> {
+  const where = {
+    ...(query.q ? { title: { contains: query.q } } : {}),
+    ...(query.status ? { status: query.status } : {}),
+  };
+  const orderBy = [{ [query.sort]: query.dir } as Record<string, "asc" | "desc">, { id: "asc" as const }];
+  const [rows, total] = await Promise.all([
+    db.incident.findMany({ where, orderBy, skip: (query.page - 1) * query.pageSize, take: query.pageSize }),
+    db.incident.count({ where }),
+  ]);
+  return { items: rows.map(toSummary), total, page: query.page, pageSize: query.pageSize };
+}
+
+type IncidentRow = Awaited<ReturnType<Db["incident"]["findMany"]>>[number];
+
+function toSummary(r: IncidentRow): IncidentSummaryDto {
+  return {
+    id: r.id,
+    title: r.title,
+    status: IncidentStatus.catch("new").parse(r.status),
+    createdAt: r.createdAt.toISOString(),
+    fileCount: r.fileCount,
+    totalBytes: Number(r.totalBytes),
+    topHypothesis: r.topHypothesis,
+    topConfidence: r.topConfidence,
+    isSample: r.isSample,
+  };
+}
+
+export async function getIncident(id: string, db: Db = getPrisma()): Promise<IncidentDetailDto | null> {
+  const incident = await db.incident.findUnique({
+    where: { id },
+    include: {
+      bundles: { orderBy: { createdAt: "asc" } },
+      files: { orderBy: { path: "asc" } },
+      runs: { orderBy: { createdAt: "desc" }, take: 1 },
+    },
+  });
+  if (!incident) return null;
+  const run = incident.runs[0] ?? null;
+  const hypothesisRows = run ? await db.hypothesisRow.findMany({ where: { runId: run.id }, orderBy: { rank: "asc" } }) : [];
+  return IncidentDetailDto.parse({
+    ...toSummary(incident),
+    summary: incident.summary,
+    windowStart: incident.windowStart?.toISOString() ?? null,
+    windowEnd: incident.windowEnd?.toISOString() ?? null,
+    timezone: incident.timezone,
+    run: run
+      ? AnalysisRunDto.parse({
+          id: run.id,
+          status: run.status,
+          stage: run.stage,
+          progress: run.progress,
+          timings: jsonOr(z.record(z.string(), z.number()), run.timings, {}),
+          error: run.error,
+          problems: jsonOr(z.array(RunProblem), run.problems, []),
+          attempts: run.attempts,
+          startedAt: run.startedAt?.toISOString() ?? null,
+          finishedAt: run.finishedAt?.toISOString() ?? null,
+          createdAt: run.createdAt.toISOString(),
+        })
+      : null,
+    bundles: incident.bundles.map((b) => ({
+      id: b.id,
+      name: b.name,
+      size: Number(b.size),
+      sha256: b.sha256,
+      status: b.status,
+      error: b.error,
+      createdAt: b.createdAt.toISOString(),
+    })),
+    files: incident.files.map((f) =>
+      EvidenceFileDto.parse({
+        id: f.id,
+        path: f.path,
+        size: Number(f.size),
+        sha256: f.sha256,
+        format: f.format,
+        confidence: f.confidence,
+        status: f.status,
+        records: f.records,
+        skipped: f.skipped,
+        warnings: jsonOr(z.array(FileWarning), f.warnings, []),
+        skippedSamples: jsonOr(z.array(SkippedSample), f.skippedSamples, []),
+        error: f.error,
+        node: f.node,
+        clockSkewMs: f.clockSkewMs,
+      }),
+    ),
+    hypotheses: hypothesisRows.flatMap((h) => {
+      const parsed = Hypothesis.safeParse(h.data);
+      return parsed.success ? [parsed.data] : [];
+    }),
+  });
+}
+
+/** JSON columns are validated on the way out; a malformed value degrades to a default, never a 500. */
+function jsonOr<T>(schema: z.ZodType<T>, value: unknown, fallback: T): T {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : fallback;
 }

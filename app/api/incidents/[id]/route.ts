@@ -1,0 +1,16 @@
+import { toErrorResponse, NotFoundError } from "@/lib/server/http/errors";
+import { getIncident } from "@/lib/server/services/incidents";
+
+export const dynamic = "force-dynamic";
+
+/** GET /api/incidents/:id → status, progress, files, hypotheses */
+export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  try {
+    const { id } = await params;
+    const incident = await getIncident(id);
+    if (!incident) throw new NotFoundError("incident");
+    return Response.json(incident, { headers: { "Cache-Control": "no-store" } });
+  } catch (err) {
+    return toErrorResponse(err);
+  }
+}

@@ -1,0 +1,33 @@
+import { getPrisma } from "@/lib/server/db/client";
+import { resolveDatabase, redact } from "@/lib/server/db/provider";
+import { migrate } from "@/lib/server/db/migrate";
+import { consumeAnalysis, getQueue } from "@/lib/server/jobs";
+import { importSampleIfEmpty } from "@/lib/server/sample/sample-incident";
+
+/**
+ * Web-process start-up: migrate, start the embedded worker when this process should run jobs
+ * (SQLite by default; with PostgreSQL only when HINDSIGHT_EMBEDDED_WORKER=on), import the sample
+ * incident into an empty database.
+ */
+export async function bootServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const dbConfig = resolveDatabase(env);
+  await migrate(dbConfig);
+  const db = getPrisma(env);
+  const embedded = env.HINDSIGHT_EMBEDDED_WORKER ? env.HINDSIGHT_EMBEDDED_WORKER !== "off" : dbConfig.provider === "sqlite";
+  const queue = await getQueue(env);
+  if (embedded) {
+    await consumeAnalysis(queue, db, dbConfig, env);
+    const stop = () => void queue.stop(Number(env.HINDSIGHT_STOP_GRACE_MS) || 10_000).finally(() => process.exit(0));
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  }
+  console.log(`[hindsight] database ${dbConfig.provider} (${redact(dbConfig.url)}), jobs: ${queue.kind}${embedded ? " (embedded worker)" : " (run `npm run worker`)"}`);
+  if (env.HINDSIGHT_SAMPLE !== "off") {
+    try {
+      const id = await importSampleIfEmpty(db);
+      if (id) console.log(`[hindsight] imported the sample incident ${id}`);
+    } catch (err) {
+      console.error(`[hindsight] sample import failed: ${(err as Error).message}`);
+    }
+  }
+}

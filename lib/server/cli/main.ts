@@ -1,0 +1,59 @@
+import { analyzeCommand } from "./analyze";
+import { uploadCommand } from "./upload";
+
+const USAGE = `Hindsight — offline postmortem analysis
+
+Usage:
+  hindsight analyze <file|dir|archive>… [--json] [--manifest FILE] [--title T]
+      Runs the full pipeline in-process against a temporary database and prints a summary
+      (or, with --json, only JSON on stdout).
+  hindsight upload <file|dir|archive>… --server URL [--title T]
+      Sends a bundle to a running Hindsight server, with a progress bar.
+
+Exit codes: 0 analysis completed (or partial), 1 failed/rejected, 2 usage error.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === "analyze") return await analyzeCommand(rest);
+    if (cmd === "upload") return await uploadCommand(rest);
+    if (cmd === "--help" || cmd === "-h" || cmd === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    console.error(USAGE);
+    return 2;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`hindsight: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`hindsight: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+export class UsageError extends Error {}
+
+/** Minimal flag parser: --flag value, --bool, positionals. */
+export function parseArgs(argv: string[], spec: { strings: string[]; booleans: string[] }): { positionals: string[]; flags: Record<string, string | boolean> } {
+  const positionals: string[] = [];
+  const flags: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const [name, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
+      if (spec.booleans.includes(name)) flags[name] = true;
+      else if (spec.strings.includes(name)) {
+        const v = inline ?? argv[++i];
+        if (v === undefined) throw new UsageError(`--${name} needs a value`);
+        flags[name] = v;
+      } else throw new UsageError(`unknown option --${name}`);
+    } else positionals.push(a);
+  }
+  return { positionals, flags };
+}

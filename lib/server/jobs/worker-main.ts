@@ -1,0 +1,39 @@
+/**
+ * `npm run worker`: a standalone job worker for PostgreSQL + pg-boss deployments (start as many as
+ * you like). With SQLite the web process runs the embedded worker instead, but this entry point
+ * works there too (useful for tests).
+ *
+ * SIGTERM/SIGINT: stop taking work, give running jobs a grace period, then release them.
+ */
+import { getPrisma, closePrisma } from "@/lib/server/db/client";
+import { resolveDatabase } from "@/lib/server/db/provider";
+import { migrate } from "@/lib/server/db/migrate";
+import { consumeAnalysis, createQueue } from "./index";
+
+const GRACE_MS = Number(process.env.HINDSIGHT_STOP_GRACE_MS) || 20_000;
+
+async function main(): Promise<void> {
+  const dbConfig = resolveDatabase();
+  await migrate(dbConfig);
+  const db = getPrisma();
+  const queue = createQueue(dbConfig, db);
+  await queue.start();
+  await consumeAnalysis(queue, db, dbConfig);
+  console.log(`[worker ${process.pid}] consuming jobs (${queue.kind}, ${dbConfig.provider})`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[worker ${process.pid}] ${signal}: stopping (grace ${GRACE_MS} ms)`);
+    await queue.stop(GRACE_MS);
+    await closePrisma();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error(`[worker] fatal: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});

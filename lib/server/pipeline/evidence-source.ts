@@ -1,0 +1,45 @@
+import Database from "better-sqlite3";
+import pg from "pg";
+import type { DatabaseConfig } from "@/lib/server/db/provider";
+import type { EvidenceRecord } from "@/lib/schemas/records";
+
+const PAGE = 5000;
+
+/**
+ * Streams an incident's stored records in insertion order (per file, in file order) with bounded
+ * memory: SQLite iterates a cursor, PostgreSQL pages by primary key.
+ */
+export async function* iterateEvidence(db: DatabaseConfig, incidentId: string): AsyncGenerator<{ fileId: string; record: EvidenceRecord }> {
+  if (db.provider === "sqlite") {
+    const conn = new Database(db.sqlitePath, { readonly: true, fileMustExist: true });
+    conn.pragma("busy_timeout = 5000");
+    try {
+      const stmt = conn.prepare(`SELECT "fileId" AS fileId, "data" AS data FROM "Evidence" WHERE "incidentId" = ? ORDER BY "id"`);
+      let n = 0;
+      for (const row of stmt.iterate(incidentId) as IterableIterator<{ fileId: string; data: string }>) {
+        yield { fileId: row.fileId, record: JSON.parse(row.data) as EvidenceRecord };
+        // Give the thread's event loop a turn now and then (progress messages).
+        if (++n % 50_000 === 0) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      conn.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    let after = "0";
+    for (;;) {
+      const res = await client.query<{ id: string; fileId: string; data: string }>(
+        `SELECT "id"::text AS id, "fileId", "data" FROM "Evidence" WHERE "incidentId" = $1 AND "id" > $2 ORDER BY "id" LIMIT ${PAGE}`,
+        [incidentId, after],
+      );
+      for (const row of res.rows) yield { fileId: row.fileId, record: JSON.parse(row.data) as EvidenceRecord };
+      if (res.rows.length < PAGE) break;
+      after = res.rows[res.rows.length - 1]!.id;
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,145 @@
+import fs from "node:fs";
+import type { DatabaseConfig } from "@/lib/server/db/provider";
+import { openRecordSink, toEvidenceRow, writeAggregates } from "@/lib/server/db/bulk";
+import { getParser, sniff } from "@/lib/server/parsers/registry";
+import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
+import type { FileStatus } from "@/lib/schemas/api";
+import { IngestAggregates } from "./aggregates";
+
+export const SNIFF_HEAD_BYTES = 64 * 1024;
+const MAX_SKIPPED_SAMPLES = 50;
+const MAX_WARNINGS = 100;
+
+export interface IngestFileInput {
+  db: DatabaseConfig;
+  incidentId: string;
+  fileId: string;
+  blobPath: string;
+  path: string;
+  /** Parser forced by the manifest (`formats:`), bypassing sniffing. */
+  forcedFormat?: string;
+  ctx: ParseContext;
+}
+
+export interface FileIngestResult {
+  format: string | null;
+  confidence: number | null;
+  scores: { id: string; confidence: number }[];
+  status: FileStatus;
+  records: number;
+  skipped: number;
+  warnings: { message: string; line?: number }[];
+  skippedSamples: { line?: number; pointer?: string; reason: string; excerpt?: string }[];
+  error: string | null;
+  parseMs: number;
+}
+
+/**
+ * Sniffs and parses one stored file, writing its records with batched statements and its
+ * aggregates. Idempotent: the file's previous records/aggregates are cleared first, so a retried
+ * job (after SIGKILL) ends in the same state as a clean run. Never throws for bad content.
+ */
+export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead: number) => void): Promise<FileIngestResult> {
+  const started = performance.now();
+  const head = readHead(input.blobPath);
+  const headText = new TextDecoder("utf-8", { fatal: false }).decode(head);
+  const sniffed = sniff(headText, input.path);
+  const scores = sniffed.scores.slice(0, 5).filter((s) => s.confidence > 0);
+  const forced = input.forcedFormat ? getParser(input.forcedFormat) : undefined;
+  const parser = forced ?? sniffed.parser;
+  const result: FileIngestResult = {
+    format: parser?.id ?? null,
+    confidence: forced ? 1 : parser ? sniffed.confidence : null,
+    scores,
+    status: "unrecognized",
+    records: 0,
+    skipped: 0,
+    warnings: [],
+    skippedSamples: [],
+    error: null,
+    parseMs: 0,
+  };
+  if (input.forcedFormat && !forced) result.warnings.push({ message: `manifest names unknown format "${input.forcedFormat}"; sniffed instead` });
+
+  const sink = await openRecordSink(input.db, { incidentId: input.incidentId, fileId: input.fileId });
+  try {
+    // Always clear: a previous attempt may have written part of this file.
+    await sink.clearFile();
+    if (!parser) {
+      if (looksBinary(head)) result.warnings.push({ message: "binary content: no parser applies" });
+      result.parseMs = Math.round(performance.now() - started);
+      return result;
+    }
+    const aggregates = new IngestAggregates();
+    const stream = fs.createReadStream(input.blobPath, { highWaterMark: 1024 * 1024 });
+    const progress = onProgress ? setInterval(() => onProgress(stream.bytesRead), 250) : null;
+    const seenWarnings = new Set<string>();
+    let seq = 0;
+    try {
+      for await (const item of parser.parse(stream, input.ctx) as AsyncIterable<ParseItem>) {
+        if (item.kind === "skipped") {
+          result.skipped++;
+          if (result.skippedSamples.length < MAX_SKIPPED_SAMPLES) {
+            result.skippedSamples.push({ line: item.line, pointer: item.pointer, reason: item.reason, excerpt: item.excerpt });
+          }
+        } else if (item.kind === "warning") {
+          if (!seenWarnings.has(item.message) && result.warnings.length < MAX_WARNINGS) {
+            seenWarnings.add(item.message);
+            result.warnings.push({ message: item.message, line: item.line });
+          }
+        } else {
+          seq++;
+          await sink.add(toEvidenceRow(item, seq));
+          aggregates.add(item);
+        }
+      }
+    } catch (err) {
+      // A parser bug must not fail the bundle: keep what was parsed, say what went wrong.
+      result.error = `parser ${parser.id} stopped: ${(err as Error).message}`;
+    } finally {
+      if (progress) clearInterval(progress);
+      stream.destroy();
+    }
+    await sink.flush();
+    await writeAggregates(input.db, { incidentId: input.incidentId, fileId: input.fileId }, aggregates.bucketRows(), aggregates.histogramRows());
+    if (aggregates.dropped > 0) result.warnings.push({ message: `aggregate caps reached: ${aggregates.dropped} observations not aggregated (raw records are kept)` });
+    result.records = seq;
+    result.status = fileStatus(result);
+    if (result.status === "failed" && !result.error) result.error = result.skippedSamples[0]?.reason ?? "nothing could be parsed";
+    onProgress?.(fs.statSync(input.blobPath).size);
+  } finally {
+    await sink.close();
+  }
+  result.parseMs = Math.round(performance.now() - started);
+  return result;
+}
+
+function fileStatus(r: FileIngestResult): FileStatus {
+  if (r.error) return r.records > 0 ? "partial" : "failed";
+  if (r.records === 0) return r.skipped > 0 ? "failed" : "parsed";
+  return r.skipped > 0 ? "partial" : "parsed";
+}
+
+function readHead(file: string): Buffer {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(SNIFF_HEAD_BYTES);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** NUL bytes in the first 8 KiB or mostly non-text bytes. */
+export function looksBinary(head: Buffer): boolean {
+  const n = Math.min(head.length, 8192);
+  if (n === 0) return false;
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    const b = head[i]!;
+    if (b === 0) return true;
+    if (b < 9 || (b > 13 && b < 32)) odd++;
+  }
+  return odd / n > 0.1;
+}

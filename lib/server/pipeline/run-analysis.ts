@@ -1,0 +1,202 @@
+import { BundleManifest } from "@/lib/schemas/manifest";
+import { AnalyzeJob } from "@/lib/schemas/jobs";
+import type { Db } from "@/lib/server/db/client";
+import type { DatabaseConfig } from "@/lib/server/db/provider";
+import { Cas } from "@/lib/server/storage/cas";
+import { dataDir } from "@/lib/server/config";
+import type { JobContext } from "@/lib/server/jobs/types";
+import type { AnalysisStageInput, AnalysisStageResult } from "./analysis-stage";
+import { fileContext } from "./file-context";
+import type { FileIngestResult, IngestFileInput } from "./ingest-file";
+import { runInThread } from "./threads";
+
+/** Share of the progress bar per stage. */
+const PARSE_START = 0.02;
+const ANALYZE_START = 0.85;
+const PROGRESS_WRITE_MS = 400;
+
+export interface AnalysisDeps {
+  db: Db;
+  dbConfig: DatabaseConfig;
+  maxAttempts: number;
+}
+
+/**
+ * The analysis job: parse every pending file (each in a worker thread), then correlate and run the
+ * detectors (in a worker thread), then store ranked hypotheses.
+ *
+ * Idempotent and resumable: files already in a final state are not parsed again, a pending file's
+ * partial records are cleared before it is re-parsed, hypotheses of the run are replaced as a
+ * whole. A SIGKILL at any point followed by a retry ends in the same state as a clean run.
+ */
+export async function runAnalysisJob(deps: AnalysisDeps, rawPayload: unknown, job: JobContext): Promise<void> {
+  const payload = AnalyzeJob.parse(rawPayload);
+  const { db } = deps;
+  const run = await db.analysisRun.findUnique({ where: { id: payload.runId } });
+  if (!run || run.incidentId !== payload.incidentId) return; // deleted meanwhile: nothing to do
+  if (run.status === "completed" || run.status === "partial" || run.status === "failed") return;
+
+  try {
+    await analyze(deps, payload, job);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (job.attempt >= deps.maxAttempts && !job.signal.aborted) {
+      await db.analysisRun.update({ where: { id: payload.runId }, data: { status: "failed", stage: "failed", error: message, finishedAt: new Date() } });
+      await db.incident.update({ where: { id: payload.incidentId }, data: { status: "failed" } });
+    } else {
+      await db.analysisRun
+        .update({ where: { id: payload.runId }, data: { error: `attempt ${job.attempt} failed: ${message}; retrying` } })
+        .catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext): Promise<void> {
+  const { db, dbConfig } = deps;
+  const timings: Record<string, number> = {};
+  const t0 = Date.now();
+  await db.analysisRun.update({
+    where: { id: payload.runId },
+    data: { status: "running", stage: "parsing", attempts: job.attempt, startedAt: new Date(), error: null },
+  });
+  await db.incident.update({ where: { id: payload.incidentId }, data: { status: "processing" } });
+
+  const bundles = await db.bundle.findMany({ where: { incidentId: payload.incidentId, status: "unpacked" }, orderBy: { createdAt: "asc" } });
+  const manifests = new Map(bundles.map((b) => [b.id, b.manifest ? BundleManifest.safeParse(b.manifest).data ?? null : null]));
+  const files = await db.evidenceFile.findMany({ where: { incidentId: payload.incidentId }, orderBy: { path: "asc" } });
+  const totalBytes = files.reduce((s, f) => s + Number(f.size), 0) || 1;
+  let doneBytes = files.filter((f) => f.status !== "pending").reduce((s, f) => s + Number(f.size), 0);
+
+  let lastWrite = 0;
+  const setProgress = async (progress: number, stage: string, force = false) => {
+    const now = Date.now();
+    if (!force && now - lastWrite < PROGRESS_WRITE_MS) return;
+    lastWrite = now;
+    await db.analysisRun.update({ where: { id: payload.runId }, data: { progress: Math.min(0.99, progress), stage } }).catch(() => undefined);
+  };
+
+  const cas = new Cas(dataDir());
+  // ── parse ──────────────────────────────────────────────────────────────────────
+  for (const file of files) {
+    if (file.status !== "pending") continue;
+    if (job.signal.aborted) throw new Error("worker stopping");
+    const manifest = manifests.get(file.bundleId) ?? null;
+    const input: IngestFileInput = {
+      db: dbConfig,
+      incidentId: payload.incidentId,
+      fileId: file.id,
+      blobPath: cas.blobPath(file.storageKey),
+      path: file.path,
+      forcedFormat: manifest?.formats?.[file.path],
+      ctx: fileContext(file.path, manifest),
+    };
+    const before = doneBytes;
+    let result: FileIngestResult;
+    try {
+      result = await runInThread<FileIngestResult>(
+        "ingest-file",
+        input,
+        (bytes) => void setProgress(PARSE_START + ((before + bytes) / totalBytes) * (ANALYZE_START - PARSE_START), `parsing ${file.path}`),
+        job.signal,
+      );
+    } catch (err) {
+      if (job.signal.aborted) throw err;
+      // A crashing thread (out of memory, native error) fails this file only.
+      result = {
+        format: null, confidence: null, scores: [], status: "failed", records: 0, skipped: 0,
+        warnings: [], skippedSamples: [], error: `parser crashed: ${(err as Error).message}`, parseMs: 0,
+      };
+    }
+    await db.evidenceFile.update({
+      where: { id: file.id },
+      data: {
+        format: result.format,
+        confidence: result.confidence,
+        sniffScores: result.scores,
+        status: result.status,
+        records: result.records,
+        skipped: result.skipped,
+        warnings: result.warnings,
+        skippedSamples: result.skippedSamples,
+        error: result.error,
+        node: input.ctx.node ?? null,
+        parseMs: result.parseMs,
+      },
+    });
+    doneBytes += Number(file.size);
+    await setProgress(PARSE_START + (doneBytes / totalBytes) * (ANALYZE_START - PARSE_START), "parsing", true);
+  }
+  timings.parseMs = Date.now() - t0;
+
+  // ── correlate + detect ─────────────────────────────────────────────────────────
+  const t1 = Date.now();
+  await setProgress(ANALYZE_START, "correlating", true);
+  const parsed = await db.evidenceFile.findMany({ where: { incidentId: payload.incidentId }, orderBy: { path: "asc" } });
+  const skewOverrides: Record<string, number> = {};
+  for (const f of parsed) if (f.clockSkewMs != null) skewOverrides[f.id] = f.clockSkewMs;
+  const manifest = bundles.length > 0 ? manifests.get(bundles[bundles.length - 1]!.id) ?? undefined : undefined;
+  const problems: { scope: string; message: string }[] = [];
+  let analysis: AnalysisStageResult | null = null;
+  try {
+    const stageInput: AnalysisStageInput = {
+      db: dbConfig,
+      incidentId: payload.incidentId,
+      files: parsed.map((f) => ({ fileId: f.id, path: f.path, format: f.format, node: f.node ?? undefined })),
+      manifest: manifest ?? undefined,
+      skewOverrides,
+      totalRecords: parsed.reduce((s, f) => s + f.records, 0),
+    };
+    analysis = await runInThread<AnalysisStageResult>(
+      "analyze",
+      stageInput,
+      (fraction) => void setProgress(ANALYZE_START + fraction * (0.99 - ANALYZE_START), "detecting"),
+      job.signal,
+    );
+  } catch (err) {
+    if (job.signal.aborted) throw err;
+    problems.push({ scope: "analysis", message: `correlation/detectors failed: ${(err as Error).message}` });
+  }
+  timings.analyzeMs = Date.now() - t1;
+
+  for (const f of parsed) {
+    if (f.status === "failed") problems.push({ scope: `file:${f.path}`, message: f.error ?? "could not be parsed" });
+  }
+  for (const p of analysis?.problems ?? []) problems.push({ scope: `detector:${p.detector}`, message: p.message });
+
+  const hypotheses = analysis?.hypotheses ?? [];
+  await db.$transaction([
+    db.hypothesisRow.deleteMany({ where: { runId: payload.runId } }),
+    db.hypothesisRow.createMany({
+      data: hypotheses.map((h, i) => ({
+        runId: payload.runId,
+        incidentId: payload.incidentId,
+        rank: i + 1,
+        detector: h.detector,
+        title: h.title,
+        confidence: h.confidence,
+        data: h as object,
+      })),
+    }),
+  ]);
+
+  const status = problems.length > 0 ? "partial" : "completed";
+  const top = hypotheses[0];
+  const window = (analysis?.correlation as { window?: { onset?: string | null; recovery?: string | null } } | undefined)?.window;
+  const incident = await db.incident.findUniqueOrThrow({ where: { id: payload.incidentId } });
+  await db.incident.update({
+    where: { id: payload.incidentId },
+    data: {
+      status: status === "completed" ? "analysed" : "partial",
+      topHypothesis: top?.title ?? null,
+      topConfidence: top?.confidence ?? null,
+      windowStart: incident.windowStart ?? (window?.onset ? new Date(window.onset) : null),
+      windowEnd: incident.windowEnd ?? (window?.recovery ? new Date(window.recovery) : null),
+    },
+  });
+  timings.totalMs = Date.now() - t0;
+  await db.analysisRun.update({
+    where: { id: payload.runId },
+    data: { status, stage: "done", progress: 1, problems, timings, finishedAt: new Date(), error: null },
+  });
+}

@@ -1,0 +1,9 @@
+// Worker-thread bootstrap: the pipeline is TypeScript loaded from disk (not from Next's bundle),
+// so the thread registers tsx itself before importing the real entry point.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { register } from "tsx/esm/api";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+register({ tsconfig: path.resolve(here, "../../../tsconfig.json") });
+await import("./thread-main.ts");

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm start`: build the app when the sources changed since the last build, then serve it.
+// Migrations, the embedded worker and the first-start sample import run inside the server
+// (instrumentation.ts → lib/server/boot.ts), so `npm start` is all a new user needs.
+import { spawnSync, spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+process.env.HINDSIGHT_ROOT ??= root;
+const dev = process.argv.includes("--dev");
+const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+const port = process.env.PORT || "3000";
+
+function sourceHash() {
+  const h = crypto.createHash("sha256");
+  const visit = (p) => {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      if (/(^|\/)(node_modules|\.next|data|generated)$/.test(p)) return;
+      for (const e of fs.readdirSync(p).sort()) visit(path.join(p, e));
+    } else h.update(`${path.relative(root, p)}:${st.size}:${st.mtimeMs}\n`);
+  };
+  for (const p of ["app", "components", "lib", "public", "instrumentation.ts", "next.config.js", "package.json", "postcss.config.mjs", "tsconfig.json"]) visit(path.join(root, p));
+  return h.digest("hex");
+}
+
+if (!dev) {
+  const stamp = path.join(root, ".next", "hindsight-source-hash");
+  const want = sourceHash();
+  const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, "utf8") : "";
+  if (have !== want || !fs.existsSync(path.join(root, ".next", "BUILD_ID"))) {
+    console.log("[hindsight] building the web app (first start or sources changed)…");
+    const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: process.env });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+    fs.writeFileSync(stamp, want);
+  }
+}
+
+const args = dev ? ["dev", "-p", port] : ["start", "-p", port];
+if (process.env.HOSTNAME && process.env.HOSTNAME !== "0.0.0.0") args.push("-H", process.env.HOSTNAME);
+console.log(`[hindsight] starting on http://localhost:${port}`);
+const child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env: process.env });
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
