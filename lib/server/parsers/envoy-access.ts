@@ -1,11 +1,654 @@
-import type { Parser } from "./types";
+import type { Attrs, Endpoint, EventRecord, RequestRecord, Severity } from "@/lib/schemas/records";
+import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
+import { splitHostPort, toUint } from "./kv";
+import { excerpt, readLineBatches } from "./lines";
+import { parseResponseFlags } from "./response-flags";
+import type { ParseContext, ParseItem, Parser } from "./types";
+import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine } from "./wrappers";
 
-// Placeholder until this format's parser lands: claims nothing, parses nothing.
+/**
+ * Envoy / istio-proxy access logs → `request` records; Envoy application log lines → `event` records.
+ *
+ * Text lines are cut into tokens — `[bracketed]`, `"quoted"` and bare words — in one index scan, then a
+ * schema is chosen by token count:
+ *
+ *   22  Istio ≥ 1.8 default  [START] "REQ" CODE FLAGS DETAILS CONN_TERM "UTFR" RX TX DUR UST "XFF" "UA"
+ *                             "REQ_ID" "AUTHORITY" "UPSTREAM_HOST" CLUSTER UP_LOCAL DOWN_LOCAL DOWN_REMOTE SNI ROUTE
+ *   19  Istio 1.0–1.5         [START] "REQ" CODE FLAGS "UTFR|mixer" RX TX DUR UST "XFF" "UA" "REQ_ID" "AUTHORITY"
+ *                             "UPSTREAM_HOST" CLUSTER UP_LOCAL DOWN_LOCAL DOWN_REMOTE SNI
+ *   14  Envoy default + RESPONSE_CODE_DETAILS after FLAGS (renuka-fernando/examples)
+ *   13  plain Envoy default    [START] "REQ" CODE FLAGS RX TX DUR UST "XFF" "UA" "REQ_ID" "AUTHORITY" "UPSTREAM_HOST"
+ *   other counts: a structural walk (bare words between FLAGS and the first integer are details, quoted ones
+ *   the failure reason; then the numeric block, the quoted block, the trailing addresses).
+ *
+ * JSON lines use Istio's snake_case keys (nulls for missing, upstream_service_time as a string).
+ * START_TIME is the request start → ts. DURATION / upstream service time are integer ms.
+ */
+
+const SOURCE = "envoy";
+
+/** Token kinds. */
+const BARE = 0;
+const QUOTED = 1;
+const BRACKET = 2;
+
+/** Reusable token buffers: one line's tokens, no per-token objects. */
+class Tokens {
+  values: string[] = [];
+  kinds: number[] = [];
+  n = 0;
+
+  /** Tokenises `s` from `start`; returns false when the line has more than `max` tokens (not an access line). */
+  scan(s: string, start: number, max = 64): boolean {
+    this.n = 0;
+    let i = start;
+    const len = s.length;
+    while (i < len) {
+      let c = s.charCodeAt(i);
+      while (c === 32 || c === 9) {
+        i++;
+        c = s.charCodeAt(i);
+      }
+      if (i >= len) break;
+      if (this.n >= max) return false;
+      let value: string;
+      let kind: number;
+      if (c === 34 /* " */) {
+        // A quoted field ends at `"` followed by a space or the end of line: user agents may contain `"`.
+        let j = i + 1;
+        for (;;) {
+          const q = s.indexOf('"', j);
+          if (q === -1) {
+            j = len;
+            value = s.slice(i + 1);
+            i = len;
+            break;
+          }
+          const after = s.charCodeAt(q + 1);
+          if (q + 1 >= len || after === 32 || after === 9) {
+            value = s.slice(i + 1, q);
+            i = q + 1;
+            break;
+          }
+          j = q + 1;
+        }
+        kind = QUOTED;
+      } else if (c === 91 /* [ */ && this.n === 0) {
+        const close = s.indexOf("]", i);
+        const e = close === -1 ? len : close;
+        value = s.slice(i + 1, e);
+        i = e + 1;
+        kind = BRACKET;
+      } else {
+        const st = i;
+        while (i < len) {
+          const d = s.charCodeAt(i);
+          if (d === 32 || d === 9) break;
+          i++;
+        }
+        value = s.slice(st, i);
+        kind = BARE;
+      }
+      this.values[this.n] = value;
+      this.kinds[this.n] = kind;
+      this.n++;
+    }
+    return true;
+  }
+}
+
+/** Field positions in a token list (-1 = absent in this schema). */
+interface Schema {
+  name: string;
+  start: number;
+  req: number;
+  code: number;
+  flags: number;
+  details: number;
+  connTerm: number;
+  utfr: number;
+  rx: number;
+  tx: number;
+  dur: number;
+  ust: number;
+  xff: number;
+  ua: number;
+  reqId: number;
+  authority: number;
+  upHost: number;
+  cluster: number;
+  upLocal: number;
+  downLocal: number;
+  downRemote: number;
+  sni: number;
+  route: number;
+}
+
+const NONE = -1;
+const S22: Schema = { name: "istio-1.8+", start: 0, req: 1, code: 2, flags: 3, details: 4, connTerm: 5, utfr: 6, rx: 7, tx: 8, dur: 9, ust: 10, xff: 11, ua: 12, reqId: 13, authority: 14, upHost: 15, cluster: 16, upLocal: 17, downLocal: 18, downRemote: 19, sni: 20, route: 21 };
+const S19: Schema = { name: "istio-1.0-1.5", start: 0, req: 1, code: 2, flags: 3, details: NONE, connTerm: NONE, utfr: 4, rx: 5, tx: 6, dur: 7, ust: 8, xff: 9, ua: 10, reqId: 11, authority: 12, upHost: 13, cluster: 14, upLocal: 15, downLocal: 16, downRemote: 17, sni: 18, route: NONE };
+const S14: Schema = { name: "envoy-default+details", start: 0, req: 1, code: 2, flags: 3, details: 4, connTerm: NONE, utfr: NONE, rx: 5, tx: 6, dur: 7, ust: 8, xff: 9, ua: 10, reqId: 11, authority: 12, upHost: 13, cluster: NONE, upLocal: NONE, downLocal: NONE, downRemote: NONE, sni: NONE, route: NONE };
+const S13: Schema = { name: "envoy-default", start: 0, req: 1, code: 2, flags: 3, details: NONE, connTerm: NONE, utfr: NONE, rx: 4, tx: 5, dur: 6, ust: 7, xff: 8, ua: 9, reqId: 10, authority: 11, upHost: 12, cluster: NONE, upLocal: NONE, downLocal: NONE, downRemote: NONE, sni: NONE, route: NONE };
+
+/** Expected token kinds per schema (verified before trusting a count match). */
+function kindsMatch(t: Tokens, s: Schema): boolean {
+  const q = (i: number) => i === NONE || t.kinds[i] === QUOTED;
+  const b = (i: number) => i === NONE || t.kinds[i] === BARE;
+  return q(s.req) && b(s.code) && b(s.flags) && b(s.rx) && b(s.dur) && q(s.xff) && q(s.ua) && q(s.reqId) && q(s.authority) && q(s.upHost) && b(s.details) && q(s.utfr) && b(s.cluster);
+}
+
+function isIntToken(v: string): boolean {
+  return toUint(v) !== null;
+}
+
+/** Structural walk for custom/unknown token counts (see the module doc). Returns null when the shape is wrong. */
+function genericSchema(t: Tokens): Schema | null {
+  if (t.n < 6 || t.kinds[1] !== QUOTED || t.kinds[2] !== BARE || t.kinds[3] !== BARE) return null;
+  const s: Schema = { ...S13, name: "generic", details: NONE, connTerm: NONE, utfr: NONE, rx: NONE, tx: NONE, dur: NONE, ust: NONE, xff: NONE, ua: NONE, reqId: NONE, authority: NONE, upHost: NONE };
+  let i = 4;
+  for (; i < t.n; i++) {
+    const v = t.values[i]!;
+    if (t.kinds[i] === BARE && isIntToken(v) && i + 1 < t.n && t.kinds[i + 1] === BARE) break;
+    if (t.kinds[i] === QUOTED) s.utfr = i;
+    else if (s.details === NONE) s.details = i;
+    else if (s.connTerm === NONE) s.connTerm = i;
+  }
+  if (i + 2 >= t.n) return null;
+  s.rx = i;
+  s.tx = i + 1;
+  s.dur = i + 2;
+  i += 3;
+  if (i < t.n && t.kinds[i] === BARE) s.ust = i++;
+  const pos = s as unknown as Record<string, number>;
+  for (const k of ["xff", "ua", "reqId", "authority", "upHost"]) {
+    if (i < t.n && t.kinds[i] === QUOTED) pos[k] = i++;
+    else break;
+  }
+  for (const k of ["cluster", "upLocal", "downLocal", "downRemote", "sni", "route"]) {
+    if (i < t.n && t.kinds[i] === BARE) pos[k] = i++;
+    else break;
+  }
+  return s;
+}
+
+/** `outbound|8000||httpbin.default.svc.cluster.local` → service + namespace + direction. */
+function applyCluster(cluster: string, dest: Endpoint): "inbound" | "outbound" | "unknown" {
+  dest.cluster = cluster;
+  const bar = cluster.indexOf("|");
+  if (bar !== -1) {
+    const kind = cluster.slice(0, bar);
+    const parts = cluster.split("|");
+    const fqdn = parts[3];
+    if (fqdn) {
+      dest.service = fqdn;
+      const dot = fqdn.indexOf(".");
+      if (dot !== -1 && fqdn.includes(".svc")) dest.namespace = fqdn.slice(dot + 1, fqdn.indexOf(".", dot + 1) === -1 ? undefined : fqdn.indexOf(".", dot + 1));
+    }
+    if (kind === "outbound") return "outbound";
+    if (kind === "inbound") return "inbound";
+    return "unknown";
+  }
+  if (cluster.startsWith("InboundPassthroughCluster")) return "inbound";
+  if (cluster === "PassthroughCluster" || cluster === "BlackHoleCluster") return "outbound";
+  return "unknown";
+}
+
+const dash = (v: string | undefined) => (v === undefined || v === "-" || v === "" ? undefined : v);
+
+interface Fields {
+  start?: string | undefined;
+  method?: string | undefined;
+  path?: string | undefined;
+  protocol?: string | undefined;
+  code?: string | number | undefined;
+  flags?: string | undefined;
+  details?: string | undefined;
+  connTerm?: string | undefined;
+  utfr?: string | undefined;
+  rx?: string | number | undefined;
+  tx?: string | number | undefined;
+  dur?: string | number | undefined;
+  ust?: string | number | undefined;
+  xff?: string | undefined;
+  ua?: string | undefined;
+  reqId?: string | undefined;
+  authority?: string | undefined;
+  upHost?: string | undefined;
+  cluster?: string | undefined;
+  upLocal?: string | undefined;
+  downLocal?: string | undefined;
+  downRemote?: string | undefined;
+  sni?: string | undefined;
+  route?: string | undefined;
+  attempts?: string | number | undefined;
+  traceId?: string | undefined;
+}
+
+const num = (v: string | number | undefined): number | null => {
+  if (v === undefined) return null;
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  if (v === "-" || v === "") return null;
+  const u = toUint(v);
+  if (u !== null) return u;
+  const f = Number(v);
+  return Number.isFinite(f) ? f : null;
+};
+
+/** Common record building for text and JSON lines. */
+function buildRecord(f: Fields, prov: RequestRecord["prov"], extraAttrs: Attrs | null, writtenAt: EpochMs | undefined): RequestRecord {
+  const warnings: string[] = [];
+  const ts = f.start ? parseRfc3339(f.start) : null;
+  if (f.start && ts === null) warnings.push(`unparsable START_TIME ${JSON.stringify(excerpt(f.start, 40))}`);
+  const isTcp = f.method === undefined && f.path === undefined && f.protocol === undefined;
+  const code = num(f.code);
+  const dest: Endpoint = {};
+  const up = splitHostPort(dash(f.upHost));
+  if (up) {
+    dest.ip = up.ip;
+    if (up.port !== undefined) dest.port = up.port;
+  }
+  let direction: "inbound" | "outbound" | "unknown" = "unknown";
+  const cluster = dash(f.cluster);
+  if (cluster) direction = applyCluster(cluster, dest);
+  const rec: RequestRecord = {
+    kind: "request",
+    ts,
+    durationMs: num(f.dur) === null ? null : durationMs(num(f.dur)!),
+    source: SOURCE,
+    direction,
+    status: isTcp ? null : code ?? 0,
+    prov,
+  };
+  const client = splitHostPort(dash(f.downRemote));
+  if (client) rec.client = client.port === undefined ? { ip: client.ip } : { ip: client.ip, port: client.port };
+  if (up || cluster) rec.dest = dest;
+  if (isTcp) rec.protocol = "tcp";
+  else {
+    if (f.method) rec.method = f.method;
+    if (f.path) rec.path = f.path;
+    if (f.protocol) rec.protocol = f.protocol;
+  }
+  const authority = dash(f.authority);
+  if (authority) rec.authority = authority;
+  const flags = parseResponseFlags(f.flags);
+  if (flags.length) rec.flags = flags;
+  const details = dash(f.details);
+  const utfr = dash(f.utfr);
+  if (details && details !== "via_upstream") rec.error = utfr ? `${details}; ${utfr}` : details;
+  else if (utfr) rec.error = utfr;
+  const ust = num(f.ust);
+  if (ust !== null) rec.upstreamMs = durationMs(ust);
+  const attempts = num(f.attempts);
+  if (attempts !== null && attempts >= 1 && Number.isInteger(attempts)) rec.attempts = attempts;
+  const reqId = dash(f.reqId);
+  if (reqId) rec.requestId = reqId;
+  if (f.traceId) rec.traceId = f.traceId;
+  const rx = num(f.rx);
+  const tx = num(f.tx);
+  if (rx !== null) rec.bytesRecv = rx;
+  if (tx !== null) rec.bytesSent = tx;
+  const attrs: Attrs = extraAttrs ?? {};
+  if (details) attrs.responseCodeDetails = details;
+  const connTerm = dash(f.connTerm);
+  if (connTerm) attrs.connectionTerminationDetails = connTerm;
+  if (utfr) attrs.upstreamTransportFailureReason = utfr;
+  const xff = dash(f.xff);
+  if (xff) attrs.xForwardedFor = xff;
+  const ua = dash(f.ua);
+  if (ua) attrs.userAgent = excerpt(ua, 300);
+  const upLocal = dash(f.upLocal);
+  if (upLocal) attrs.upstreamLocalAddress = upLocal;
+  const downLocal = dash(f.downLocal);
+  if (downLocal) attrs.downstreamLocalAddress = downLocal;
+  const sni = dash(f.sni);
+  if (sni) attrs.requestedServerName = sni;
+  const route = dash(f.route);
+  if (route) attrs.routeName = route;
+  if (writtenAt !== undefined) attrs.writtenAt = writtenAt;
+  if (f.flags && f.flags !== "-") attrs.responseFlagsRaw = f.flags;
+  rec.attrs = attrs;
+  if (code === null && !isTcp && f.code !== undefined && f.code !== "-") warnings.push(`unparsable response code ${JSON.stringify(String(f.code))}`);
+  if (warnings.length) rec.warnings = warnings;
+  return rec;
+}
+
+/** `"GET /path HTTP/1.1"` → method/path/protocol; `"- - -"` (TCP) → all undefined. */
+function splitRequestLine(r: string, f: Fields): void {
+  const a = r.indexOf(" ");
+  if (a === -1) {
+    if (r !== "-") f.method = r;
+    return;
+  }
+  const b = r.lastIndexOf(" ");
+  const m = r.slice(0, a);
+  const p = b > a ? r.slice(a + 1, b) : r.slice(a + 1);
+  const pr = b > a ? r.slice(b + 1) : undefined;
+  if (m !== "-") f.method = m;
+  if (p !== "-") f.path = p;
+  if (pr !== undefined && pr !== "-") f.protocol = pr;
+}
+
+const APP_LEVELS: Record<string, Severity> = {
+  trace: "debug",
+  debug: "debug",
+  info: "info",
+  warning: "warning",
+  warn: "warning",
+  error: "error",
+  critical: "critical",
+};
+
+/** Envoy application log: `[2021-03-12 15:31:30.492][1][warning][runtime] [source/…:31] message`. */
+function appLogLine(text: string, no: number, ctx: ParseContext): EventRecord | null {
+  const c1 = text.indexOf("][");
+  if (c1 === -1 || c1 > 40) return null;
+  const ts = parseRfc3339(`${text.slice(1, c1).replace(" ", "T")}Z`);
+  if (ts === null) return null;
+  const parts: string[] = [];
+  let i = c1 + 1;
+  while (parts.length < 3 && text.charCodeAt(i) === 91) {
+    const close = text.indexOf("]", i);
+    if (close === -1 || close - i > 60) break;
+    parts.push(text.slice(i + 1, close));
+    i = close + 1;
+  }
+  // [thread][level][logger] (older: [level][logger])
+  const levelIdx = parts.findIndex((p) => APP_LEVELS[p] !== undefined);
+  if (levelIdx === -1) return null;
+  const severity = APP_LEVELS[parts[levelIdx]!]!;
+  const logger = parts[levelIdx + 1];
+  const msg = text.slice(i).trim();
+  const ev: EventRecord = {
+    kind: "event",
+    ts,
+    source: "envoy-app",
+    severity,
+    text: excerpt(msg, 2000),
+    prov: { line: no },
+    warnings: ["Envoy application log time has no zone; assumed UTC"],
+  };
+  if (logger) ev.reason = logger;
+  if (ctx.node) ev.subject = { node: ctx.node };
+  return ev;
+}
+
+/** istio-proxy's pilot-agent lines: `2024-…Z\twarning\tenvoy config\t…` / `…\terror\txdsproxy\t…`. */
+function agentLogLine(text: string, no: number): EventRecord | "skip" | null {
+  const tab = text.indexOf("\t");
+  const sp = text.indexOf(" ");
+  const e = tab !== -1 && (sp === -1 || tab < sp) ? tab : sp;
+  if (e < 20 || e > 40) return null;
+  const ts = parseRfc3339(text, 0, e);
+  if (ts === null) return null;
+  let i = e;
+  while (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32) i++;
+  let j = i;
+  while (j < text.length && text.charCodeAt(j) !== 9 && text.charCodeAt(j) !== 32) j++;
+  const level = text.slice(i, j);
+  const severity = APP_LEVELS[level];
+  if (!severity) return null;
+  if (severity === "debug" || severity === "info") return "skip";
+  const rest = text.slice(j).trim();
+  const tab2 = rest.indexOf("\t");
+  return {
+    kind: "event",
+    ts,
+    source: "envoy-app",
+    severity,
+    reason: tab2 > 0 && tab2 < 40 ? rest.slice(0, tab2) : "istio-agent",
+    text: excerpt(tab2 > 0 && tab2 < 40 ? rest.slice(tab2 + 1) : rest, 2000),
+    prov: { line: no },
+  };
+}
+
+const JSON_KEYS: Record<string, keyof Fields> = {
+  start_time: "start",
+  method: "method",
+  path: "path",
+  protocol: "protocol",
+  response_code: "code",
+  response_flags: "flags",
+  response_code_details: "details",
+  connection_termination_details: "connTerm",
+  upstream_transport_failure_reason: "utfr",
+  bytes_received: "rx",
+  bytes_sent: "tx",
+  duration: "dur",
+  upstream_service_time: "ust",
+  x_forwarded_for: "xff",
+  user_agent: "ua",
+  request_id: "reqId",
+  x_request_id: "reqId",
+  authority: "authority",
+  upstream_host: "upHost",
+  upstream_cluster: "cluster",
+  upstream_local_address: "upLocal",
+  downstream_local_address: "downLocal",
+  downstream_remote_address: "downRemote",
+  requested_server_name: "sni",
+  route_name: "route",
+  x_envoy_attempt_count: "attempts",
+  attempt_count: "attempts",
+  upstream_request_attempt_count: "attempts",
+  trace_id: "traceId",
+};
+
+class EnvoyState {
+  readonly out: ParseItem[] = [];
+  private readonly tokens = new Tokens();
+  private readonly cri = new CriJoiner();
+  private seenSchemas = new Set<string>();
+
+  constructor(private readonly ctx: ParseContext) {}
+
+  line(no: number, offset: number, raw: string, truncated: boolean): void {
+    if (truncated) {
+      this.out.push({ kind: "skipped", line: no, reason: "line longer than 1 MiB (truncated); not an Envoy access log line", excerpt: excerpt(raw) });
+      return;
+    }
+    const u = this.cri.push(unwrapLogLine(raw));
+    if (u === null) return;
+    let text = u.text;
+    if (text.startsWith("ACCESS ")) text = text.slice(7); // Ambassador/Emissary prefix
+    if (text.length === 0 || text.trim() === "") return;
+    const c0 = text.charCodeAt(0);
+    if (c0 === 91 /* [ */) {
+      if (text.charCodeAt(1) >= 48 && text.charCodeAt(1) <= 57 && text.charCodeAt(11) === 32) {
+        // `[2021-03-12 15:31:30.492][…` application log (space, not T, inside the bracket).
+        const ev = appLogLine(text, no, this.ctx);
+        if (ev) this.out.push(ev);
+        else this.out.push({ kind: "skipped", line: no, reason: "not an Envoy access or application log line", excerpt: excerpt(text) });
+        return;
+      }
+      this.textLine(no, offset, text, u.writtenAt);
+      return;
+    }
+    if (c0 === 123 /* { */) {
+      this.jsonLine(no, offset, text, u.writtenAt);
+      return;
+    }
+    const agent = c0 >= 48 && c0 <= 57 ? agentLogLine(text, no) : null;
+    if (agent === "skip") this.out.push({ kind: "skipped", line: no, reason: "istio-proxy agent info/debug line (not an access record)", excerpt: excerpt(text) });
+    else if (agent) this.out.push(agent);
+    else this.out.push({ kind: "skipped", line: no, reason: "not an Envoy access log line", excerpt: excerpt(text) });
+  }
+
+  private textLine(no: number, offset: number, text: string, writtenAt: EpochMs | undefined): void {
+    const t = this.tokens;
+    if (!t.scan(text, 0)) {
+      this.out.push({ kind: "skipped", line: no, reason: "more than 64 fields: not an Envoy access log line", excerpt: excerpt(text) });
+      return;
+    }
+    if (t.n < 4 || t.kinds[0] !== BRACKET) {
+      this.out.push({ kind: "skipped", line: no, reason: "not an Envoy access log line (no [START_TIME] and request)", excerpt: excerpt(text) });
+      return;
+    }
+    let s: Schema | null = t.n === 22 ? S22 : t.n === 19 ? S19 : t.n === 14 ? S14 : t.n === 13 ? S13 : null;
+    if (s && !kindsMatch(t, s)) s = null;
+    s ??= genericSchema(t);
+    if (!s) {
+      this.out.push({ kind: "skipped", line: no, reason: `unrecognised Envoy access log layout (${t.n} fields)`, excerpt: excerpt(text) });
+      return;
+    }
+    if (!this.seenSchemas.has(s.name)) {
+      this.seenSchemas.add(s.name);
+      if (s.name === "generic") this.out.push({ kind: "warning", line: no, message: `custom Envoy access log format (${t.n} fields): fields mapped by position heuristics` });
+    }
+    const v = t.values;
+    const g = (i: number) => (i === NONE ? undefined : v[i]);
+    const f: Fields = {
+      start: v[0],
+      code: g(s.code),
+      flags: g(s.flags),
+      details: g(s.details),
+      connTerm: g(s.connTerm),
+      utfr: g(s.utfr),
+      rx: g(s.rx),
+      tx: g(s.tx),
+      dur: g(s.dur),
+      ust: g(s.ust),
+      xff: g(s.xff),
+      ua: g(s.ua),
+      reqId: g(s.reqId),
+      authority: g(s.authority),
+      upHost: g(s.upHost),
+      cluster: g(s.cluster),
+      upLocal: g(s.upLocal),
+      downLocal: g(s.downLocal),
+      downRemote: g(s.downRemote),
+      sni: g(s.sni),
+      route: g(s.route),
+    };
+    splitRequestLine(v[1]!, f);
+    const rec = buildRecord(f, { line: no, offset }, null, writtenAt);
+    if (rec.ts === null) {
+      this.out.push({ kind: "skipped", line: no, reason: "Envoy access line with an unparsable START_TIME", excerpt: excerpt(text) });
+      return;
+    }
+    this.out.push(rec);
+  }
+
+  private jsonLine(no: number, offset: number, text: string, writtenAt: EpochMs | undefined): void {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch {
+      this.out.push({ kind: "skipped", line: no, reason: "invalid JSON", excerpt: excerpt(text) });
+      return;
+    }
+    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
+      this.out.push({ kind: "skipped", line: no, reason: "JSON line is not an object", excerpt: excerpt(text) });
+      return;
+    }
+    const o = obj as Record<string, unknown>;
+    if (!("start_time" in o) && !("response_code" in o)) {
+      this.out.push({ kind: "skipped", line: no, reason: "JSON line without Envoy access-log keys (start_time, response_code)", excerpt: excerpt(text) });
+      return;
+    }
+    const f: Fields = {};
+    const extra: Attrs = {};
+    for (const [k, val] of Object.entries(o)) {
+      const key = JSON_KEYS[k] ?? JSON_KEYS[k.toLowerCase().replace(/-/g, "_")];
+      if (val === null || val === undefined) continue;
+      const sv = typeof val === "string" ? val : typeof val === "number" ? val : typeof val === "boolean" ? String(val) : JSON.stringify(val);
+      if (key) (f as Record<string, string | number>)[key] = sv;
+      else if (Object.keys(extra).length < 32) extra[k] = typeof sv === "string" ? excerpt(sv, 500) : sv;
+    }
+    for (const k of ["start", "method", "path", "protocol", "flags", "details", "connTerm", "utfr", "xff", "ua", "reqId", "authority", "upHost", "cluster", "upLocal", "downLocal", "downRemote", "sni", "route", "traceId"] as const) {
+      if (typeof f[k] === "number") f[k] = String(f[k]);
+    }
+    const rec = buildRecord(f, { line: no, offset }, extra, writtenAt);
+    if (f.start === undefined) (rec.warnings ??= []).push("no start_time: ts unknown");
+    this.out.push(rec);
+  }
+
+  end(): void {
+    if (this.cri.flush() !== null) this.out.push({ kind: "warning", message: "file ends inside a CRI partial line; the fragment was dropped" });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- sniff
+
+/** `[2024-…Z] "` at the start: the Envoy access line shape. */
+function looksLikeEnvoyAccess(l: string): boolean {
+  if (l.charCodeAt(0) !== 91) return false;
+  const close = l.indexOf("] ");
+  if (close < 20 || close > 40) return false;
+  if (parseRfc3339(l, 1, close) === null) return false;
+  return l.charCodeAt(close + 2) === 34;
+}
+
+function sniffEnvoy(head: string, name: string): number {
+  const lines = unwrapHeadLines(head, 60);
+  if (lines.length === 0) return 0;
+  let strong = 0;
+  let weak = 0;
+  for (let l of lines) {
+    if (l.startsWith("ACCESS ")) l = l.slice(7);
+    if (looksLikeEnvoyAccess(l)) strong++;
+    else if (l.charCodeAt(0) === 123 && l.includes('"start_time"') && (l.includes('"response_code"') || l.includes('"upstream_cluster"') || l.includes('"response_flags"'))) strong++;
+    else if (/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\]\[/.test(l.slice(0, 30))) weak++;
+  }
+  if (strong === 0) return 0;
+  const ratio = (strong + weak) / lines.length;
+  return Math.min(0.97, 0.6 + 0.35 * Math.min(1, ratio * 1.5) + (/envoy|istio-proxy|sidecar/i.test(name) ? 0.02 : 0));
+}
+
+// ---------------------------------------------------------------------------------------------- parser
+
 export const envoyAccessParser: Parser = {
   id: "envoy-access",
-  title: "envoy-access",
-  emits: [],
-  sniff: () => 0,
-  async *parse() {},
-  samples: [],
+  title: "Envoy / istio-proxy access log",
+  emits: ["request", "event"],
+  sniff(head, name) {
+    try {
+      return sniffEnvoy(head, name);
+    } catch {
+      return 0;
+    }
+  },
+  async *parse(input, ctx) {
+    const state = new EnvoyState(ctx);
+    try {
+      for await (const batch of readLineBatches(input)) {
+        for (const l of batch) {
+          try {
+            state.line(l.no, l.offset, l.text, l.truncated);
+          } catch (e) {
+            state.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
+          }
+        }
+        if (state.out.length) {
+          for (const item of state.out) yield item;
+          state.out.length = 0;
+        }
+      }
+    } catch (e) {
+      state.out.push({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
+    }
+    state.end();
+    for (const item of state.out) yield item;
+  },
+  samples: [
+    {
+      name: "istio-proxy.log",
+      content:
+        '[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 418 - via_upstream - "-" 0 135 4 4 "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "10.44.1.27:80" outbound|8000||httpbin.foo.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default\n' +
+        '[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 418 - via_upstream - "-" 0 135 3 1 "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "127.0.0.1:80" inbound|8000|| 127.0.0.1:41854 10.44.1.27:80 10.44.1.23:37652 outbound_.8000_._.httpbin.foo.svc.cluster.local default\n',
+      expect: { records: 2, skipped: 0, kinds: { request: 2 } },
+    },
+    {
+      name: "compose.log",
+      content:
+        'envoy-1         | 2024-07-20T07:09:48.471209278Z [2024-07-20T07:09:48.470Z] "GET /upstream-connection-failure HTTP/1.1" 503 UF upstream_reset_before_response_started{connection_failure,delayed_connect_error:_111} 0 145 0 - "-" "curl/8.4.0" "44898dba-8d8e-48f4-93f7-23e4b4c592c0" "localhost:8000" "172.28.0.2:801"\n' +
+        "envoy-1         | [2021-03-12 15:31:30.492][1][warning][runtime] [source/common/runtime/runtime_features.cc:31] Unable to use runtime singleton\n",
+      expect: { records: 2, skipped: 0, kinds: { request: 1, event: 1 } },
+    },
+    {
+      name: "envoy-json.log",
+      content:
+        '{"start_time":"2024-10-15T14:12:03.118Z","method":"GET","path":"/api/pay","protocol":"HTTP/1.1","response_code":503,"response_flags":"UF,URX","response_code_details":"upstream_reset_before_response_started{connection_failure}","connection_termination_details":null,"upstream_transport_failure_reason":"delayed_connect_error:_111","bytes_received":0,"bytes_sent":91,"duration":612,"upstream_service_time":null,"x_forwarded_for":null,"user_agent":"Go-http-client/1.1","request_id":"7f1c","authority":"payments:8080","upstream_host":"10.8.3.14:8080","upstream_cluster":"outbound|8080||payments.prod.svc.cluster.local","upstream_local_address":null,"downstream_local_address":"10.96.4.2:8080","downstream_remote_address":"10.8.1.7:51234","requested_server_name":null,"route_name":"default"}\n',
+      expect: { records: 1, skipped: 0, kinds: { request: 1 } },
+    },
+  ],
 };
