@@ -1,0 +1,74 @@
+import { Hypothesis, type EvidenceRef } from "@/lib/schemas/hypothesis";
+import type { BundleManifest } from "@/lib/schemas/manifest";
+import type { EvidenceRecord } from "@/lib/schemas/records";
+import { correlate, EvidenceStore, type FileInfo, type Located } from "@/lib/server/correlate";
+import type { CorrelationSummary } from "@/lib/server/correlate/schema";
+import { DETECTORS } from "@/lib/server/detectors";
+import type { Detector, DetectorContext } from "@/lib/server/detectors/types";
+import { rankHypotheses } from "@/lib/server/detectors/rank";
+
+export interface AnalyzeInput {
+  files: FileInfo[];
+  /** Consumed exactly once; may be huge (see BOUNDS in lib/server/correlate/store.ts). */
+  records: AsyncIterable<{ fileId: string; record: EvidenceRecord }> | Iterable<{ fileId: string; record: EvidenceRecord }>;
+  manifest?: BundleManifest;
+  /** fileId → clock skew in ms (how far the file's clock runs ahead); wins over estimates and the manifest. */
+  skewOverrides?: Record<string, number>;
+  /** Defaults to every detector; tests pass a subset or a throwing stub. */
+  detectors?: readonly Detector[];
+}
+export interface AnalyzeResult {
+  correlation: CorrelationSummary;
+  hypotheses: Hypothesis[];
+  /** One entry per detector that threw or produced invalid output: the run is then `partial`. */
+  problems: { detector: string; message: string }[];
+}
+
+/**
+ * records → correlation → detectors → ranked hypotheses. Pure: no DB, fs or clock; never throws
+ * for a detector's failure (it becomes a problem). Output order is deterministic.
+ */
+export async function analyzeRecords(input: AnalyzeInput): Promise<AnalyzeResult> {
+  const store = new EvidenceStore();
+  for await (const { fileId, record } of input.records as AsyncIterable<{ fileId: string; record: EvidenceRecord }>) store.add(fileId, record);
+
+  // Manifest clockSkewMs is keyed by path; explicit overrides are keyed by fileId and win.
+  const overrides: Record<string, number> = {};
+  for (const [path, ms] of Object.entries(input.manifest?.clockSkewMs ?? {})) {
+    const f = input.files.find((x) => x.path === path);
+    if (f) overrides[f.fileId] = ms;
+  }
+  Object.assign(overrides, input.skewOverrides ?? {});
+  const correlated = correlate(store, input.files, overrides);
+  const pathOf = (fileId: string) => correlated.files.get(fileId)?.path ?? fileId;
+  const ctx: DetectorContext = {
+    ...correlated,
+    cite(loc: Located<{ prov: { line?: number; pointer?: string }; ts?: unknown }>, excerpt: string, why?: string, extra?: Partial<EvidenceRef>): EvidenceRef {
+      const ts = typeof loc.rec.ts === "number" && Number.isFinite(loc.rec.ts) ? new Date(loc.rec.ts).toISOString() : null;
+      return {
+        file: pathOf(loc.fileId),
+        fileId: loc.fileId,
+        line: loc.rec.prov.line ?? null,
+        ...(loc.rec.prov.pointer ? { pointer: loc.rec.prov.pointer } : {}),
+        ts,
+        excerpt: excerpt.slice(0, 2000),
+        ...(why ? { why: why.slice(0, 1000) } : {}),
+        ...extra,
+      };
+    },
+  };
+  const problems: AnalyzeResult["problems"] = [];
+  const hyps: Hypothesis[] = [];
+  for (const d of input.detectors ?? DETECTORS) {
+    try {
+      for (const h of d.detect(ctx)) {
+        const parsed = Hypothesis.safeParse(h);
+        if (parsed.success) hyps.push(parsed.data);
+        else problems.push({ detector: d.id, message: `invalid hypothesis: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ").slice(0, 500)}` });
+      }
+    } catch (err) {
+      problems.push({ detector: d.id, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { correlation: correlated.summary, hypotheses: rankHypotheses(hyps, input.detectors ?? DETECTORS), problems };
+}

@@ -1,0 +1,69 @@
+import { z } from "zod";
+
+/**
+ * JSON-serialisable summary of the correlation stage, stored with the analysis run and shown in the UI.
+ * Times are ISO 8601 UTC strings (the summary leaves the process; brands do not).
+ */
+export const SkewEstimate = z.object({
+  fileId: z.string(),
+  path: z.string(),
+  /** How far this file's clock runs ahead of the reference clock (ms); corrections subtract it. */
+  skewMs: z.number(),
+  /** Correction actually applied to the file's timestamps (0 when the estimate is within noise). */
+  appliedMs: z.number(),
+  basis: z.enum(["request-id", "trace-id", "connection", "override", "reference", "none"]),
+  /** Number of shared requests/connections the estimate rests on. */
+  samples: z.number().int().nonnegative(),
+  /** File the estimate is relative to. */
+  relativeTo: z.string().nullable(),
+  note: z.string().optional(),
+});
+export type SkewEstimate = z.infer<typeof SkewEstimate>;
+
+export const IncidentWindow = z.object({
+  onset: z.string().nullable(),
+  peak: z.string().nullable(),
+  recovery: z.string().nullable(),
+  /** What the window was derived from. */
+  basis: z.enum(["error-rate", "latency", "error-rate+latency", "timeline", "none"]),
+  baselineErrorRate: z.number().nullable(),
+  peakErrorRate: z.number().nullable(),
+  baselineP99Ms: z.number().nullable(),
+  peakP99Ms: z.number().nullable(),
+  /** Human timeline cross-check. */
+  timeline: z.object({
+    alert: z.string().nullable(),
+    mitigation: z.string().nullable(),
+    resolution: z.string().nullable(),
+    /** alert − detected onset (ms); positive = humans noticed later. */
+    alertLagMs: z.number().nullable(),
+    agrees: z.boolean().nullable(),
+  }),
+});
+export type IncidentWindow = z.infer<typeof IncidentWindow>;
+
+export const CohortStats = z.object({
+  key: z.string(),
+  requests: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  p50Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+});
+export type CohortStats = z.infer<typeof CohortStats>;
+
+export const CorrelationSummary = z.object({
+  timeRange: z.object({ start: z.string().nullable(), end: z.string().nullable() }),
+  recordCounts: z.record(z.string(), z.number().int().nonnegative()),
+  /** True when request volume exceeded the retention cap and detectors saw a sample (see analyze.ts bounds). */
+  requestsSampled: z.boolean(),
+  window: IncidentWindow,
+  skew: z.array(SkewEstimate),
+  identity: z.object({ entries: z.number().int().nonnegative(), ips: z.number().int().nonnegative(), reusedIps: z.array(z.string()) }),
+  cohorts: z.object({
+    phase: z.array(CohortStats),
+    node: z.array(CohortStats),
+    namespace: z.array(CohortStats),
+    version: z.array(CohortStats),
+  }),
+});
+export type CorrelationSummary = z.infer<typeof CorrelationSummary>;

@@ -1,0 +1,225 @@
+import type {
+  CounterRecord,
+  EventRecord,
+  EvidenceRecord,
+  IpvsRecord,
+  ObjectRecord,
+  RequestRecord,
+  RulesetRecord,
+  SeriesRecord,
+  SpanRecord,
+} from "@/lib/schemas/records";
+
+/** What the analysis knows about one input file. */
+export interface FileInfo {
+  fileId: string;
+  path: string;
+  format: string | null;
+  node?: string;
+}
+
+/** A record together with the file it came from. `rec` timestamps are skew-corrected after correlation. */
+export interface Located<T> {
+  fileId: string;
+  rec: T;
+}
+
+/**
+ * Memory bounds. A big incident holds millions of request lines; the store keeps:
+ *  - every request until REQUEST_CAP, after that only "notable" requests (errors, response flags,
+ *    retries, slow ≥ SLOW_MS, refused connects) until NOTABLE_CAP, plus a uniform reservoir of
+ *    RESERVOIR_SIZE requests for unbiased latency statistics;
+ *  - exact per-file, per-second aggregates (count, errors, latency histogram) for every request;
+ *  - other kinds up to their caps (spans 200k, events 100k, objects 50k, counters 100k, series 5k,
+ *    rulesets/ipvs 2k dumps). Dropped records are counted in `dropped`.
+ */
+export const BOUNDS = {
+  REQUEST_CAP: 200_000,
+  NOTABLE_CAP: 200_000,
+  RESERVOIR_SIZE: 50_000,
+  SLOW_MS: 500,
+  SPAN_CAP: 200_000,
+  EVENT_CAP: 100_000,
+  OBJECT_CAP: 50_000,
+  COUNTER_CAP: 100_000,
+  SERIES_CAP: 5_000,
+  DUMP_CAP: 2_000,
+  KEY_CAP: 200_000,
+} as const;
+
+/**
+ * Log-scale latency histogram with ~4 % relative resolution (bucket i covers [1.04^i − 1, 1.04^(i+1) − 1) ms).
+ * Sparse, so a second with 3 distinct latencies costs 3 entries.
+ */
+const LOG_BASE = Math.log(1.04);
+export function latencyBucket(ms: number): number {
+  return Math.max(0, Math.floor(Math.log(Math.max(0, ms) + 1) / LOG_BASE));
+}
+export function bucketUpperMs(i: number): number {
+  return Math.exp((i + 1) * LOG_BASE) - 1;
+}
+export function bucketMidMs(i: number): number {
+  return (Math.exp(i * LOG_BASE) + Math.exp((i + 1) * LOG_BASE)) / 2 - 1;
+}
+export class SparseHistogram {
+  readonly buckets = new Map<number, number>();
+  count = 0;
+  add(ms: number, n = 1): void {
+    const b = latencyBucket(ms);
+    this.buckets.set(b, (this.buckets.get(b) ?? 0) + n);
+    this.count += n;
+  }
+  merge(other: SparseHistogram): void {
+    for (const [b, n] of other.buckets) this.buckets.set(b, (this.buckets.get(b) ?? 0) + n);
+    this.count += other.count;
+  }
+  /** Quantile estimate (bucket midpoint); null when empty. */
+  quantile(q: number): number | null {
+    if (this.count === 0) return null;
+    const target = Math.max(1, Math.ceil(q * this.count));
+    let seen = 0;
+    for (const b of [...this.buckets.keys()].sort((x, y) => x - y)) {
+      seen += this.buckets.get(b) ?? 0;
+      if (seen >= target) return bucketMidMs(b);
+    }
+    return null;
+  }
+}
+
+export interface SecondAgg {
+  count: number;
+  errors: number;
+  hist: SparseHistogram;
+}
+
+/** An HTTP/TCP request that failed: 5xx, no response, an error text, or a failure flag. */
+const FAILURE_FLAGS = new Set(["UF", "UH", "UT", "URX", "UC", "UO", "NR", "DC", "UR", "LR", "UPE", "SI", "DT"]);
+export function isErrorRequest(r: RequestRecord): boolean {
+  if (r.status !== null && (r.status >= 500 || r.status === 0)) return true;
+  if (r.error && r.error.trim() !== "" && r.error !== "-") return true;
+  return (r.flags ?? []).some((f) => FAILURE_FLAGS.has(f));
+}
+function isNotable(r: RequestRecord): boolean {
+  return (
+    isErrorRequest(r) ||
+    (r.flags?.length ?? 0) > 0 ||
+    (r.attempts ?? 1) > 1 ||
+    (r.durationMs ?? 0) >= BOUNDS.SLOW_MS ||
+    (r.connectMs ?? 0) >= BOUNDS.SLOW_MS ||
+    (r.status !== null && r.status >= 400)
+  );
+}
+
+/** Deterministic PRNG (mulberry32) for the reservoir: same input → same sample, no Math.random. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface KeySighting {
+  fileId: string;
+  ts: number;
+}
+
+/** Accumulates records in one pass, within BOUNDS. */
+export class EvidenceStore {
+  readonly requests: Located<RequestRecord>[] = [];
+  readonly reservoir: Located<RequestRecord>[] = [];
+  readonly spans: Located<SpanRecord>[] = [];
+  readonly events: Located<EventRecord>[] = [];
+  readonly objects: Located<ObjectRecord>[] = [];
+  readonly counters: Located<CounterRecord>[] = [];
+  readonly series: Located<SeriesRecord>[] = [];
+  readonly rulesets: Located<RulesetRecord>[] = [];
+  readonly ipvs: Located<IpvsRecord>[] = [];
+  /** fileId → epoch second → aggregate */
+  readonly perSecond = new Map<string, Map<number, SecondAgg>>();
+  /** join keys (request id, trace id, connection 4-tuple) → first sighting per file */
+  readonly keys = new Map<string, KeySighting[]>();
+  readonly counts: Record<string, number> = {};
+  readonly dropped: Record<string, number> = {};
+  requestsSeen = 0;
+  requestsSampled = false;
+  private notableKept = 0;
+  private readonly rand = mulberry32(0x5eed);
+
+  add(fileId: string, rec: EvidenceRecord): void {
+    this.counts[rec.kind] = (this.counts[rec.kind] ?? 0) + 1;
+    switch (rec.kind) {
+      case "request":
+        this.addRequest(fileId, rec);
+        return;
+      case "span":
+        // A root span and an access-log line carrying the same trace id describe the same request.
+        if (!rec.parentSpanId) this.noteKey(`trace:${rec.traceId}`, fileId, rec.ts);
+        return this.push(this.spans, fileId, rec, BOUNDS.SPAN_CAP, "span");
+      case "event":
+        return this.push(this.events, fileId, rec, BOUNDS.EVENT_CAP, "event");
+      case "object":
+        return this.push(this.objects, fileId, rec, BOUNDS.OBJECT_CAP, "object");
+      case "counter":
+        return this.push(this.counters, fileId, rec, BOUNDS.COUNTER_CAP, "counter");
+      case "series":
+        return this.push(this.series, fileId, rec, BOUNDS.SERIES_CAP, "series");
+      case "ruleset":
+        return this.push(this.rulesets, fileId, rec, BOUNDS.DUMP_CAP, "ruleset");
+      case "ipvs":
+        return this.push(this.ipvs, fileId, rec, BOUNDS.DUMP_CAP, "ipvs");
+    }
+  }
+
+  private push<T>(arr: Located<T>[], fileId: string, rec: T, cap: number, kind: string): void {
+    if (arr.length < cap) arr.push({ fileId, rec });
+    else this.dropped[kind] = (this.dropped[kind] ?? 0) + 1;
+  }
+
+  private noteKey(key: string, fileId: string, ts: number | null): void {
+    if (ts === null || !Number.isFinite(ts)) return;
+    let list = this.keys.get(key);
+    if (!list) {
+      if (this.keys.size >= BOUNDS.KEY_CAP) return;
+      list = [];
+      this.keys.set(key, list);
+    }
+    if (list.length < 4 && !list.some((s) => s.fileId === fileId)) list.push({ fileId, ts });
+  }
+
+  private addRequest(fileId: string, r: RequestRecord): void {
+    this.requestsSeen++;
+    const loc = { fileId, rec: r };
+    // Uniform reservoir (algorithm R) over every request: unbiased latency distribution.
+    if (this.reservoir.length < BOUNDS.RESERVOIR_SIZE) this.reservoir.push(loc);
+    else {
+      const j = Math.floor(this.rand() * this.requestsSeen);
+      if (j < BOUNDS.RESERVOIR_SIZE) this.reservoir[j] = loc;
+    }
+    if (this.requests.length < BOUNDS.REQUEST_CAP) this.requests.push(loc);
+    else {
+      this.requestsSampled = true;
+      if (isNotable(r) && this.notableKept < BOUNDS.NOTABLE_CAP) {
+        this.requests.push(loc);
+        this.notableKept++;
+      } else this.dropped.request = (this.dropped.request ?? 0) + 1;
+    }
+    if (r.ts !== null && Number.isFinite(r.ts)) {
+      const sec = Math.floor(r.ts / 1000);
+      let m = this.perSecond.get(fileId);
+      if (!m) this.perSecond.set(fileId, (m = new Map()));
+      let agg = m.get(sec);
+      if (!agg) m.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
+      agg.count++;
+      if (isErrorRequest(r)) agg.errors++;
+      if (r.durationMs !== null && Number.isFinite(r.durationMs)) agg.hist.add(r.durationMs);
+    }
+    if (r.requestId && r.requestId !== "-") this.noteKey(`rid:${r.requestId}`, fileId, r.ts);
+    if (r.traceId && r.traceId !== "-") this.noteKey(`trace:${r.traceId}`, fileId, r.ts);
+    if (r.client?.ip && r.client.port && r.dest?.ip && r.dest.port)
+      this.noteKey(`conn:${r.client.ip}:${r.client.port}>${r.dest.ip}:${r.dest.port}`, fileId, r.ts);
+  }
+}

@@ -1,0 +1,125 @@
+import type { EventRecord } from "@/lib/schemas/records";
+import type { IncidentWindow } from "./schema";
+import { SparseHistogram, type SecondAgg } from "./store";
+import type { Located } from "./store";
+
+/**
+ * Incident window from change points in error rate and latency.
+ *
+ * Requests are bucketed per BUCKET_S seconds (skew-corrected). The baseline is the 25th percentile
+ * of bucket error rates / p99s (robust when the incident covers most of the bundle). A bucket is
+ * abnormal when its error rate > max(MIN_ERR, 3×baseline) or its p99 > max(2.5×baseline, baseline+150 ms).
+ *
+ *   err%  ▁▁▁▁▁▂▇█▇▆▇▅▂▁▁▁▁
+ *              ▲onset ▲peak  ▲recovery (end of the last abnormal bucket)
+ *   human  alert^      mitigation^  resolution^   → cross-checked: |alert − onset| ≤ 15 min agrees
+ */
+export const BUCKET_S = 10;
+const MIN_ERR = 0.02;
+const MIN_REQ = 5;
+const AGREE_MS = 15 * 60_000;
+
+export interface Bucket {
+  start: number; // epoch ms
+  count: number;
+  errors: number;
+  hist: SparseHistogram;
+}
+
+export function bucketize(perSecond: Map<number, SecondAgg>[], bucketS = BUCKET_S): Bucket[] {
+  const m = new Map<number, Bucket>();
+  for (const file of perSecond)
+    for (const [sec, agg] of file) {
+      const start = Math.floor(sec / bucketS) * bucketS * 1000;
+      let b = m.get(start);
+      if (!b) m.set(start, (b = { start, count: 0, errors: 0, hist: new SparseHistogram() }));
+      b.count += agg.count;
+      b.errors += agg.errors;
+      b.hist.merge(agg.hist);
+    }
+  return [...m.values()].sort((a, b) => a.start - b.start);
+}
+
+function pct(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))]!;
+}
+
+const iso = (t: number | null | undefined) => (t === null || t === undefined || !Number.isFinite(t) ? null : new Date(t).toISOString());
+
+export function findTimelineMarks(events: Located<EventRecord>[]): { alert: number | null; mitigation: number | null; resolution: number | null } {
+  const first = (reason: string) => {
+    const ts = events
+      .filter((e) => e.rec.source === "timeline" && (e.rec.reason ?? "").toLowerCase() === reason && e.rec.ts !== null)
+      .map((e) => e.rec.ts as number);
+    return ts.length ? Math.min(...ts) : null;
+  };
+  return { alert: first("alert"), mitigation: first("mitigation"), resolution: first("resolution") };
+}
+
+export function detectWindow(buckets: Bucket[], events: Located<EventRecord>[]): IncidentWindow & { onsetMs: number | null; peakMs: number | null; recoveryMs: number | null } {
+  const marks = findTimelineMarks(events);
+  const usable = buckets.filter((b) => b.count >= MIN_REQ);
+  let onset: number | null = null;
+  let peak: number | null = null;
+  let recovery: number | null = null;
+  let basis: IncidentWindow["basis"] = "none";
+  let baseErr: number | null = null;
+  let peakErr: number | null = null;
+  let baseP99: number | null = null;
+  let peakP99: number | null = null;
+  if (usable.length >= 3) {
+    const rates = usable.map((b) => b.errors / b.count);
+    const p99s = usable.map((b) => b.hist.quantile(0.99) ?? 0);
+    baseErr = pct(rates, 0.25);
+    baseP99 = pct(p99s, 0.25);
+    const errLimit = Math.max(MIN_ERR, 3 * baseErr);
+    const latLimit = Math.max(2.5 * baseP99, baseP99 + 150);
+    let sawErr = false;
+    let sawLat = false;
+    let bestScore = -1;
+    usable.forEach((b, i) => {
+      const errAbn = rates[i]! > errLimit;
+      const latAbn = p99s[i]! > latLimit;
+      if (!errAbn && !latAbn) return;
+      sawErr ||= errAbn;
+      sawLat ||= latAbn;
+      onset ??= b.start;
+      recovery = b.start + BUCKET_S * 1000;
+      const score = rates[i]! * 10 + p99s[i]! / Math.max(1, latLimit);
+      if (score > bestScore) {
+        bestScore = score;
+        peak = b.start;
+        peakErr = rates[i]!;
+        peakP99 = p99s[i]!;
+      }
+    });
+    if (onset !== null) basis = sawErr && sawLat ? "error-rate+latency" : sawErr ? "error-rate" : "latency";
+  }
+  if (onset === null && marks.alert !== null) {
+    onset = marks.alert;
+    recovery = marks.resolution ?? marks.mitigation;
+    basis = "timeline";
+  }
+  const alertLag = marks.alert !== null && onset !== null && basis !== "timeline" ? marks.alert - onset : null;
+  return {
+    onset: iso(onset),
+    peak: iso(peak),
+    recovery: iso(recovery),
+    basis,
+    baselineErrorRate: baseErr,
+    peakErrorRate: peakErr,
+    baselineP99Ms: baseP99 === null ? null : Math.round(baseP99),
+    peakP99Ms: peakP99 === null ? null : Math.round(peakP99),
+    timeline: {
+      alert: iso(marks.alert),
+      mitigation: iso(marks.mitigation),
+      resolution: iso(marks.resolution),
+      alertLagMs: alertLag,
+      agrees: alertLag === null ? null : Math.abs(alertLag) <= AGREE_MS,
+    },
+    onsetMs: onset,
+    peakMs: peak,
+    recoveryMs: recovery,
+  };
+}

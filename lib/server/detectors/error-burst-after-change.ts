@@ -1,0 +1,66 @@
+import type { EventRecord } from "@/lib/schemas/records";
+import type { Located } from "@/lib/server/correlate";
+import type { Detector, DetectorContext } from "./types";
+import { clamp01, fmtMs, iso } from "./util";
+
+/**
+ * error-burst-after-change: the error rate changes shortly after a change event.
+ *
+ *   change (deploy / rollout / upgrade / config)  ▼
+ *   error rate   ▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▂▇█▇▅▂▁
+ *                                       ▲ first abnormal 10 s bucket, lag ≤ 15 min
+ *
+ * Change events: k8s ScalingReplicaSet/rollout/upgrade reasons, and human-timeline or event text
+ * that says deploy/rollout/upgrade/canary/config/release (mitigations excluded: they come after).
+ * The error change point is the first bucket whose error rate exceeds max(2 %, 3 × baseline).
+ * Closer changes score higher; the latest change before the onset is blamed.
+ */
+const MAX_LAG_MS = 15 * 60_000;
+const CHANGE_REASONS = /^(ScalingReplicaSet|DeploymentRollout|RollingUpdate|Upgrade|NodeUpgrade|ConfigChanged|change|deploy|Deployed|Rebooted)$/i;
+const CHANGE_TEXT = /\b(deploy(ed|ment)?|roll(ing)?[- ]?out|rollout restart|upgrad(e|ed|ing)|canary|config(uration)? change|release[d]?|helm (upgrade|install)|scaled up replica set)\b/i;
+
+function isChange(e: EventRecord): boolean {
+  const reason = (e.reason ?? "").toLowerCase();
+  if (["alert", "mitigation", "resolution"].includes(reason)) return false;
+  if (/roll(ed)?[- ]?back/i.test(e.text)) return false;
+  return CHANGE_REASONS.test(e.reason ?? "") || CHANGE_TEXT.test(e.text);
+}
+
+export const errorBurstAfterChange: Detector = {
+  id: "error-burst-after-change",
+  title: "Error-rate change point shortly after a change event",
+  requires: ["k8s-events", "timeline", "klog", "envoy-access", "nginx-access", "ztunnel-access"],
+  specificity: "generic",
+  detect(ctx: DetectorContext) {
+    const usable = ctx.buckets.filter((b) => b.count >= 5);
+    if (usable.length < 3) return [];
+    const rates = usable.map((b) => b.errors / b.count);
+    const base = [...rates].sort((a, b) => a - b)[Math.floor(0.25 * (rates.length - 1))]!;
+    const limit = Math.max(0.02, 3 * base);
+    const idx = rates.findIndex((r) => r > limit);
+    if (idx < 0) return [];
+    const onset = usable[idx]!.start;
+    const peakRate = Math.max(...rates);
+    const changes = ctx.events.filter((e) => e.rec.ts !== null && isChange(e.rec) && (e.rec.ts as number) <= onset + 10_000 && onset - (e.rec.ts as number) <= MAX_LAG_MS);
+    if (!changes.length) return [];
+    const change: Located<EventRecord> = [...changes].sort((a, b) => (b.rec.ts as number) - (a.rec.ts as number))[0]!;
+    const lag = Math.max(0, onset - (change.rec.ts as number));
+    const conf = 0.45 + 0.15 * (1 - lag / MAX_LAG_MS) + (peakRate >= 0.1 ? 0.05 : 0);
+    const firstErr = ctx.requests.find((r) => r.rec.ts !== null && (r.rec.ts as number) >= onset && ((r.rec.status ?? 0) >= 500 || r.rec.status === 0 || !!r.rec.error));
+    const evidence = [ctx.cite(change, `${iso(change.rec.ts)} [${change.rec.source}] ${change.rec.reason ?? ""} ${change.rec.text}`.slice(0, 2000), "The change that precedes the error burst.")];
+    if (firstErr) evidence.push(ctx.cite(firstErr, `${iso(firstErr.rec.ts)} ${firstErr.rec.source} status=${firstErr.rec.status ?? "-"} ${firstErr.rec.error ?? (firstErr.rec.flags ?? []).join(",")}`, `First error in the first abnormal bucket (error rate ${(rates[idx]! * 100).toFixed(1)} % vs baseline ${(base * 100).toFixed(1)} %).`));
+    return [
+      {
+        detector: "error-burst-after-change",
+        title: `Errors rose ${fmtMs(lag)} after: ${change.rec.text.slice(0, 120)}`,
+        confidence: clamp01(Math.min(0.66, conf)),
+        summary: `The error rate crossed ${(limit * 100).toFixed(1)} % (baseline ${(base * 100).toFixed(1)} %, peak ${(peakRate * 100).toFixed(1)} %) at ${iso(onset)}, ${fmtMs(lag)} after a change event (${change.rec.source}: ${change.rec.text.slice(0, 160)}). Timing alone does not prove the change caused it, but it is the first thing to check or roll back.`,
+        evidence,
+        counterEvidence: [],
+        checks: ["Diff the change (manifests, versions, node images) and check whether errors are confined to what it touched.", "Roll back in a canary and watch the error rate."],
+        remediation: { immediate: ["Roll back or pause the change."], longTerm: ["Gate rollouts on error-rate SLOs with automatic rollback."] },
+        facts: { changeAt: iso(change.rec.ts) ?? "", onsetAt: iso(onset) ?? "", lagMs: Math.round(lag), baselineErrorRate: base, peakErrorRate: peakRate },
+      },
+    ];
+  },
+};
