@@ -113,7 +113,7 @@ class Unpacker {
   readonly entries: BundleEntry[] = [];
   readonly warnings: string[] = [];
   readonly created: string[] = [];
-  private readonly pinned: string[] = [];
+  private readonly pinned = new Set<string>();
   private readonly spooled: string[] = [];
   private entryCount = 0;
   private junkSkipped = 0;
@@ -487,8 +487,11 @@ class Unpacker {
     });
     try {
       // Pin before linking so a concurrent rollback in this process cannot unlink the blob under us.
-      this.cas.pin(temp.sha256);
-      this.pinned.push(temp.sha256);
+      // One pin per key per unpack: a second pin from another unpack is what marks a blob as shared.
+      if (!this.pinned.has(temp.sha256)) {
+        this.cas.pin(temp.sha256);
+        this.pinned.add(temp.sha256);
+      }
       if (await this.cas.commitTemp(temp.tempPath, temp.sha256)) this.created.push(temp.sha256);
     } finally {
       await this.cas.removeTempFile(temp.tempPath);
@@ -547,7 +550,8 @@ class Unpacker {
   }
 
   async release(): Promise<void> {
-    for (const key of this.pinned.splice(0)) this.cas.unpin(key);
+    for (const key of this.pinned) this.cas.unpin(key);
+    this.pinned.clear();
     for (const temp of this.spooled.splice(0)) await this.cas.removeTempFile(temp);
   }
 
