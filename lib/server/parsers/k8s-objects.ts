@@ -1,11 +1,303 @@
-import type { Parser } from "./types";
+import type { ObjectRecord } from "@/lib/schemas/records";
+import { parseIsoUtc } from "@/lib/schemas/time";
+import { type Obj, arr, bufferDocument, isObj, k8sItems, num, obj, parseDocuments, sniffHead, str, stringMap } from "./k8s/document";
+import type { ParseContext, ParseItem, Parser } from "./types";
 
-// Placeholder until this format's parser lands: claims nothing, parses nothing.
+/**
+ * Kubernetes objects from `kubectl get pods,endpointslices,endpoints,services,nodes -o json|yaml`
+ * (List, *List, single object, YAML `---` multi-doc, watch stream). Events are left to
+ * k8s-events. See docs/parsers/k8s-objects.md.
+ */
+
+const OBJECT_KINDS = "PodList|EndpointSliceList|EndpointsList|ServiceList|NodeList|Pod|EndpointSlice|Endpoints|Service|Node|ReplicaSet|Deployment|DaemonSet|StatefulSet|ReplicaSetList|DeploymentList";
+const JSON_KIND = new RegExp(`"kind"\\s*:\\s*"(?:${OBJECT_KINDS})"`);
+const JSON_LIST = /"kind"\s*:\s*"List"/;
+const YAML_KIND = new RegExp(`^\\s*(?:-\\s+)?kind:\\s*(?:${OBJECT_KINDS}|List)\\s*$`, "m");
+const EVENT_MARKER = /"kind"\s*:\s*"(?:Event|EventList)"|"involvedObject"\s*:|^\s*(?:-\s+)?kind:\s*(?:Event|EventList)\s*$|^\s*involvedObject:\s*$/m;
+
+function sniff(head: string): number {
+  const s = sniffHead(head);
+  if (s.length === 0) return 0;
+  // A list that holds events belongs to k8s-events (which skips non-Event items, visibly).
+  if (EVENT_MARKER.test(s)) return 0.2;
+  if (s[0] === "{" || s[0] === "[") {
+    if (!/"apiVersion"\s*:/.test(s)) return 0;
+    if (JSON_KIND.test(s)) return 0.9;
+    if (JSON_LIST.test(s) && /"metadata"\s*:/.test(s)) return 0.7;
+    return 0;
+  }
+  if (/^\s*(?:-\s+)?apiVersion:\s*\S/m.test(s) && YAML_KIND.test(s) && /^\s*(?:-\s+)?metadata:\s*$/m.test(s)) return 0.9;
+  return 0;
+}
+
+function base(o: Obj, kind: string): ObjectRecord & { warnings: string[] } {
+  const meta = obj(o.metadata) ?? {};
+  const warnings: string[] = [];
+  const createdRaw = str(meta.creationTimestamp);
+  const createdAt = parseIsoUtc(createdRaw);
+  if (createdRaw && createdAt === null) warnings.push(`unreadable creationTimestamp ${JSON.stringify(createdRaw.slice(0, 64))}`);
+  const deletedRaw = str(meta.deletionTimestamp);
+  const deletedAt = parseIsoUtc(deletedRaw);
+  const owners = arr(meta.ownerReferences).filter(isObj);
+  const owner = owners.find((r) => r.controller === true) ?? owners[0];
+  const rec: ObjectRecord & { warnings: string[] } = {
+    kind: "object",
+    k8sKind: kind,
+    name: str(meta.name) ?? "",
+    ips: [],
+    labels: stringMap(meta.labels),
+    createdAt,
+    prov: {},
+    warnings,
+  };
+  if (str(meta.namespace)) rec.namespace = str(meta.namespace);
+  if (str(meta.uid)) rec.uid = str(meta.uid);
+  if (deletedRaw) rec.deletedAt = deletedAt;
+  if (owner && str(owner.kind) && str(owner.name)) rec.owner = { kind: str(owner.kind)!, name: str(owner.name)! };
+  if (!rec.name) warnings.push("object without metadata.name");
+  return rec;
+}
+
+function ports(list: unknown[]): NonNullable<ObjectRecord["ports"]> {
+  const out: NonNullable<ObjectRecord["ports"]> = [];
+  const seen = new Set<string>();
+  for (const p of list) {
+    if (!isObj(p)) continue;
+    const port = num(p.port) ?? num(p.containerPort);
+    if (port === undefined || !Number.isInteger(port)) continue;
+    const entry: NonNullable<ObjectRecord["ports"]>[number] = { port };
+    if (str(p.name)) entry.name = str(p.name);
+    if (str(p.protocol)) entry.protocol = str(p.protocol);
+    const tp = p.targetPort;
+    if (typeof tp === "number" || (typeof tp === "string" && tp.length > 0)) entry.targetPort = tp;
+    const key = `${entry.name ?? ""}/${port}/${entry.protocol ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(entry);
+  }
+  return out;
+}
+
+const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x && x !== "None"))];
+
+function pod(o: Obj): ObjectRecord {
+  const r = base(o, "Pod");
+  const spec = obj(o.spec) ?? {};
+  const status = obj(o.status) ?? {};
+  r.ips = uniq([...arr(status.podIPs).map((x) => (isObj(x) ? str(x.ip) : undefined)), str(status.podIP)]);
+  if (str(spec.nodeName)) r.node = str(spec.nodeName);
+  if (str(status.phase)) r.phase = str(status.phase);
+  const containerPorts = arr(spec.containers).flatMap((c) => (isObj(c) ? arr(c.ports) : []));
+  const p = ports(containerPorts);
+  if (p.length > 0) r.ports = p;
+  if (r.ips.length === 0 && r.phase === "Running") r.warnings.push("running pod without status.podIP(s)");
+  return r;
+}
+
+function endpointSlice(o: Obj): ObjectRecord {
+  const r = base(o, "EndpointSlice");
+  const svc = r.labels["kubernetes.io/service-name"];
+  if (svc) r.service = svc;
+  const eps: NonNullable<ObjectRecord["endpoints"]> = [];
+  for (const e of arr(o.endpoints)) {
+    if (!isObj(e)) continue;
+    const cond = obj(e.conditions) ?? {};
+    const target = obj(e.targetRef);
+    const podName = target && (target.kind === "Pod" || target.kind === undefined) ? str(target.name) : undefined;
+    const node = str(e.nodeName);
+    // The API documents ready=nil as "unknown, treat as ready" unless terminating; keep nil as absent
+    // and let consumers decide. `serving` has no slot in the record: documented gap.
+    const ready = typeof cond.ready === "boolean" ? cond.ready : undefined;
+    const terminating = typeof cond.terminating === "boolean" ? cond.terminating : undefined;
+    for (const a of arr(e.addresses)) {
+      if (typeof a !== "string" || a.length === 0) continue;
+      eps.push({ ip: a, ...(podName ? { pod: podName } : {}), ...(node ? { node } : {}), ...(ready !== undefined ? { ready } : {}), ...(terminating !== undefined ? { terminating } : {}) });
+    }
+  }
+  r.endpoints = eps;
+  const p = ports(arr(o.ports));
+  if (p.length > 0) r.ports = p;
+  return r;
+}
+
+function endpoints(o: Obj): ObjectRecord {
+  const r = base(o, "Endpoints");
+  r.service = r.name;
+  const eps: NonNullable<ObjectRecord["endpoints"]> = [];
+  const allPorts: unknown[] = [];
+  for (const s of arr(o.subsets)) {
+    if (!isObj(s)) continue;
+    for (const [key, ready] of [
+      ["addresses", true],
+      ["notReadyAddresses", false],
+    ] as const) {
+      for (const a of arr(s[key])) {
+        if (!isObj(a) || !str(a.ip)) continue;
+        const target = obj(a.targetRef);
+        const podName = target && target.kind === "Pod" ? str(target.name) : undefined;
+        eps.push({ ip: str(a.ip)!, ready, ...(podName ? { pod: podName } : {}), ...(str(a.nodeName) ? { node: str(a.nodeName) } : {}) });
+      }
+    }
+    allPorts.push(...arr(s.ports));
+  }
+  r.endpoints = eps;
+  const p = ports(allPorts);
+  if (p.length > 0) r.ports = p;
+  return r;
+}
+
+function service(o: Obj): ObjectRecord {
+  const r = base(o, "Service");
+  const spec = obj(o.spec) ?? {};
+  const status = obj(o.status) ?? {};
+  const lb = arr(obj(status.loadBalancer)?.ingress).map((x) => (isObj(x) ? str(x.ip) : undefined));
+  r.ips = uniq([...arr(spec.clusterIPs).map(str), str(spec.clusterIP), ...arr(spec.externalIPs).map(str), ...lb]);
+  r.service = r.name;
+  const p = ports(arr(spec.ports));
+  if (p.length > 0) r.ports = p;
+  // The record has no attrs: the selector goes into labels under keys that cannot be real
+  // label keys ('@' is not allowed), so it never collides with the Service's own labels.
+  for (const [k, v] of Object.entries(stringMap(spec.selector))) r.labels[`@selector:${k}`] = v;
+  if (str(spec.type)) r.labels["@type"] = str(spec.type)!;
+  return r;
+}
+
+function node(o: Obj): ObjectRecord {
+  const r = base(o, "Node");
+  const status = obj(o.status) ?? {};
+  const spec = obj(o.spec) ?? {};
+  const addrs = arr(status.addresses).filter(isObj);
+  r.ips = uniq(addrs.filter((a) => a.type === "InternalIP").map((a) => str(a.address)));
+  r.node = r.name;
+  const info = obj(status.nodeInfo) ?? {};
+  for (const k of ["kubeletVersion", "kubeProxyVersion", "containerRuntimeVersion", "kernelVersion", "osImage"]) {
+    const v = str(info[k]);
+    if (v) r.labels[k] = v;
+  }
+  const podCIDR = str(spec.podCIDR);
+  if (podCIDR) r.labels.podCIDR = podCIDR;
+  const ready = arr(status.conditions).find((c) => isObj(c) && c.type === "Ready");
+  if (isObj(ready) && str(ready.status)) r.labels.ready = str(ready.status)!;
+  if (spec.unschedulable === true) r.labels.unschedulable = "true";
+  return r;
+}
+
+function toRecord(o: Obj): ObjectRecord | null {
+  const kind = str(o.kind);
+  switch (kind) {
+    case "Pod":
+      return pod(o);
+    case "EndpointSlice":
+      return endpointSlice(o);
+    case "Endpoints":
+      return endpoints(o);
+    case "Service":
+      return service(o);
+    case "Node":
+      return node(o);
+    case undefined:
+      return null;
+    default:
+      // Deployments, ReplicaSets, …: identity, labels, owner and times are still useful context.
+      return isObj(o.metadata) ? base(o, kind) : null;
+  }
+}
+
+async function* parse(input: Parameters<Parser["parse"]>[0], _ctx: ParseContext): AsyncIterable<ParseItem> {
+  let buf;
+  try {
+    buf = await bufferDocument(input);
+  } catch (e) {
+    yield { kind: "skipped", reason: `could not read the file: ${(e as Error).message}` };
+    return;
+  }
+  if (!buf.ok) {
+    yield { kind: "skipped", line: 1, reason: `document of ${buf.bytes} bytes exceeds the 256 MiB limit for kubectl JSON/YAML; split it (e.g. per namespace or kind)` };
+    return;
+  }
+  const docs = parseDocuments(buf.text);
+  for (const d of docs) {
+    if (d.error !== undefined) {
+      yield { kind: "skipped", line: d.line, reason: d.error, excerpt: d.excerpt };
+      continue;
+    }
+    const prefix = docs.length > 1 ? `/${d.index}` : "";
+    for (const { item, pointer } of k8sItems(d.value, prefix)) {
+      const ptr = pointer || "/";
+      if (!isObj(item)) {
+        yield { kind: "skipped", pointer: ptr, reason: "not a Kubernetes object", excerpt: JSON.stringify(item)?.slice(0, 200) };
+        continue;
+      }
+      if (item.kind === "Event") {
+        yield { kind: "skipped", pointer: ptr, reason: "Event: read by the k8s-events parser" };
+        continue;
+      }
+      const rec = toRecord(item);
+      if (!rec) {
+        yield { kind: "skipped", pointer: ptr, reason: "object without kind/metadata", excerpt: JSON.stringify(item).slice(0, 200) };
+        continue;
+      }
+      rec.prov = { pointer: ptr, ...(docs.length > 1 ? { line: d.line } : {}) };
+      if (rec.warnings && rec.warnings.length === 0) delete rec.warnings;
+      yield rec;
+    }
+  }
+}
+
+const POD_JSON = `{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {
+    "name": "go-httpbin-7d9c5b7f4-x2k8p",
+    "namespace": "demo",
+    "uid": "0b6f3c2e-5a1d-4d7e-9c1a-2f3e4d5c6b7a",
+    "creationTimestamp": "2025-11-20T10:10:00Z",
+    "labels": { "app": "go-httpbin", "pod-template-hash": "7d9c5b7f4" },
+    "ownerReferences": [{ "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "go-httpbin-7d9c5b7f4", "uid": "r1", "controller": true }]
+  },
+  "spec": { "nodeName": "ip-10-0-1-23.ec2.internal", "containers": [{ "name": "go-httpbin", "ports": [{ "containerPort": 8080, "protocol": "TCP" }] }] },
+  "status": { "phase": "Running", "podIP": "10.244.3.7", "podIPs": [{ "ip": "10.244.3.7" }] }
+}
+`;
+
+const SLICE_YAML = `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: go-httpbin-abcde
+  namespace: demo
+  labels:
+    kubernetes.io/service-name: go-httpbin
+addressType: IPv4
+endpoints:
+- addresses: ["10.244.3.7"]
+  conditions: {ready: false, serving: true, terminating: true}
+  nodeName: ip-10-0-1-23.ec2.internal
+  targetRef: {kind: Pod, name: go-httpbin-7d9c5b7f4-x2k8p, namespace: demo}
+ports:
+- name: http
+  port: 8080
+  protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: go-httpbin
+  namespace: demo
+spec:
+  clusterIP: 10.96.12.34
+  selector: {app: go-httpbin}
+  ports:
+  - {name: http, port: 80, targetPort: 8080, protocol: TCP}
+`;
+
 export const k8sObjectsParser: Parser = {
   id: "k8s-objects",
-  title: "k8s-objects",
-  emits: [],
-  sniff: () => 0,
-  async *parse() {},
-  samples: [],
+  title: "Kubernetes objects (pods, EndpointSlices, Endpoints, Services, Nodes as JSON/YAML)",
+  emits: ["object"],
+  sniff,
+  parse,
+  samples: [
+    { name: "k8s/pod.json", content: POD_JSON, expect: { records: 1, skipped: 0, kinds: { object: 1 } } },
+    { name: "k8s/objects.yaml", content: SLICE_YAML, expect: { records: 2, skipped: 0, kinds: { object: 2 } } },
+  ],
 };

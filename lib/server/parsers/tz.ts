@@ -1,0 +1,176 @@
+import { type EpochMs, epochMs } from "@/lib/schemas/time";
+
+/**
+ * Zone resolution for sources that write wall-clock times (klog, human timelines, CSV exports).
+ * A zone is either a fixed offset (UTC, "+02:00", "PDT") or an IANA zone ("Europe/Berlin")
+ * whose offset depends on the instant (DST), resolved with the runtime's Intl data so the
+ * result is deterministic for a given Node build and needs no network.
+ */
+export type Zone = { kind: "offset"; minutes: number; label: string } | { kind: "iana"; zone: string; label: string };
+
+/**
+ * Common abbreviations seen in postmortems. Deliberately small: abbreviations are ambiguous
+ * (IST is India here, not Ireland/Israel) and a wrong guess silently shifts a whole timeline,
+ * so anything not listed is treated as "no zone" and the caller warns.
+ */
+export const ZONE_ABBREVIATIONS: Readonly<Record<string, number>> = {
+  UTC: 0,
+  GMT: 0,
+  Z: 0,
+  WET: 0,
+  WEST: 60,
+  BST: 60,
+  CET: 60,
+  CEST: 120,
+  EET: 120,
+  EEST: 180,
+  MSK: 180,
+  IST: 330,
+  SGT: 480,
+  HKT: 480,
+  JST: 540,
+  KST: 540,
+  AEST: 600,
+  AEDT: 660,
+  NZST: 720,
+  NZDT: 780,
+  HST: -600,
+  AKST: -540,
+  AKDT: -480,
+  PST: -480,
+  PDT: -420,
+  MST: -420,
+  MDT: -360,
+  CST: -360,
+  CDT: -300,
+  EST: -300,
+  EDT: -240,
+};
+
+const OFFSET = /^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/i;
+const ianaCache = new Map<string, Intl.DateTimeFormat | null>();
+
+function ianaFormatter(zone: string): Intl.DateTimeFormat | null {
+  if (ianaCache.has(zone)) return ianaCache.get(zone) ?? null;
+  let f: Intl.DateTimeFormat | null = null;
+  try {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+  } catch {
+    f = null; // RangeError: unknown zone
+  }
+  // Bounded: zone strings come from user files, do not let a hostile file grow the cache forever.
+  if (ianaCache.size < 256) ianaCache.set(zone, f);
+  return f;
+}
+
+/** Parses "UTC", "Z", "+02:00", "-0530", "UTC+2", "PDT", "Europe/Berlin"; null when unknown. */
+export function resolveZone(spec: string | null | undefined): Zone | null {
+  if (!spec) return null;
+  const s = spec.trim();
+  if (s.length === 0 || s.length > 64) return null;
+  const upper = s.toUpperCase();
+  const abbr = ZONE_ABBREVIATIONS[upper];
+  if (abbr !== undefined) return { kind: "offset", minutes: abbr, label: upper };
+  const m = OFFSET.exec(s);
+  if (m) {
+    const h = Number(m[2]);
+    const mi = Number(m[3] ?? "0");
+    if (h > 14 || mi > 59) return null;
+    const minutes = (m[1] === "-" ? -1 : 1) * (h * 60 + mi);
+    return { kind: "offset", minutes, label: s };
+  }
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(s)) return null;
+  return ianaFormatter(s) ? { kind: "iana", zone: s, label: s } : null;
+}
+
+/** Offset (minutes east of UTC) of an IANA zone at a UTC instant. */
+function ianaOffsetAt(f: Intl.DateTimeFormat, utcMs: number): number {
+  const parts = f.formatToParts(new Date(utcMs));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? "0");
+  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour") % 24, get("minute"), get("second"));
+  return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60000);
+}
+
+export interface WallClock {
+  year: number;
+  /** 1-12 */
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second?: number;
+  /** fractional milliseconds allowed (µs sources) */
+  ms?: number;
+}
+
+/**
+ * Converts a wall-clock date-time in `zone` to UTC epoch ms. Returns null for impossible dates
+ * (Feb 30, 25:00) or an unknown zone. For IANA zones the offset is looked up twice so instants
+ * next to a DST change land on the right side; a wall time inside a spring-forward gap maps
+ * to the later offset, one inside a fall-back overlap to the first occurrence.
+ */
+export function wallClockToUtc(w: WallClock, zone: Zone | string): EpochMs | null {
+  const z = typeof zone === "string" ? resolveZone(zone) : zone;
+  if (!z) return null;
+  const { year, month, day, hour, minute } = w;
+  const second = w.second ?? 0;
+  const ms = w.ms ?? 0;
+  if (!Number.isInteger(year) || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+    return null;
+  }
+  const naive = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59));
+  // Date.UTC silently rolls Feb 30 into March: reject instead of shifting the evidence.
+  const check = new Date(naive);
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return null;
+  const base = naive + ms + (second === 60 ? 1000 : 0);
+  if (z.kind === "offset") return epochMs(base - z.minutes * 60000);
+  const f = ianaFormatter(z.zone);
+  if (!f) return null;
+  const off1 = ianaOffsetAt(f, base);
+  let t = base - off1 * 60000;
+  const off2 = ianaOffsetAt(f, t);
+  if (off2 !== off1) t = base - off2 * 60000;
+  return Number.isFinite(t) ? epochMs(t) : null;
+}
+
+/** Offset in minutes of a zone at an instant (fixed offsets ignore the instant). */
+export function zoneOffsetMinutes(zone: Zone, utcMs: number): number {
+  if (zone.kind === "offset") return zone.minutes;
+  const f = ianaFormatter(zone.zone);
+  return f ? ianaOffsetAt(f, utcMs) : 0;
+}
+
+/** The zone to use for zone-less timestamps: the file's own hint, else ctx.timezone, else UTC (assumed). */
+export function pickZone(hint: string | null | undefined, ctxTimezone: string | undefined): { zone: Zone; source: "text" | "context" | "assumed" | "invalid-context" } {
+  const fromText = resolveZone(hint);
+  if (fromText) return { zone: fromText, source: "text" };
+  if (ctxTimezone) {
+    const fromCtx = resolveZone(ctxTimezone);
+    if (fromCtx) return { zone: fromCtx, source: "context" };
+    return { zone: UTC_ZONE, source: "invalid-context" };
+  }
+  return { zone: UTC_ZONE, source: "assumed" };
+}
+
+export const UTC_ZONE: Zone = { kind: "offset", minutes: 0, label: "UTC" };
+
+/** Parses "YYYY-MM-DD" (as in manifest.date / ctx.referenceDate, or a longer ISO string) into parts. */
+export function parseDateOnly(s: string | null | undefined): { year: number; month: number; day: number } | null {
+  if (!s) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s.trim());
+  if (!m) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return null;
+  return { year, month, day };
+}
