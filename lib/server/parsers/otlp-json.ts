@@ -1,11 +1,307 @@
-import type { Parser } from "./types";
+import type { Readable } from "node:stream";
+import type { Attrs, SpanRecord } from "@/lib/schemas/records";
+import { durationMs, fromEpochNanos, type DurationMs, type EpochMs } from "@/lib/schemas/time";
+import { attrValue, int, isObject, normaliseId, problemToSkipped, str } from "./json/common";
+import { scanJsonStream, type RecordEvent, type RouteSpec } from "./json/scanner";
+import type { ParseItem, Parser, SkippedItem } from "./types";
 
-// Placeholder until this format's parser lands: claims nothing, parses nothing.
+/**
+ * OTLP/JSON traces: ExportTraceServiceRequest documents (`resourceSpans`, legacy
+ * `instrumentationLibrarySpans`, Tempo's `batches` wrapper), one document or JSON Lines (Collector file
+ * exporter). Streams with bounded memory: only spans, resources and scopes are materialised.
+ *
+ * Key order is not guaranteed, so `resource` may follow `scopeSpans`:
+ *
+ *   {"scopeSpans":[{"spans":[s1,s2,…]}], "resource":{service.name=x}}
+ *                           ^ held back ^             ^ flush with service x
+ *
+ * Spans of a resourceSpans element are held back until its resource is seen (or the element ends),
+ * up to HOLD_BACK_BYTES of span JSON; past that they are emitted with service `unknown_service` and a
+ * warning rather than growing memory without bound.
+ */
+
+const HOLD_BACK_BYTES = 16 * 1024 * 1024;
+const MAX_EVENTS = 64;
+
+const CONTAINERS = ["resourceSpans", "batches"] as const;
+const SCOPE_LISTS = [
+  ["scopeSpans", "scope"],
+  ["instrumentationLibrarySpans", "instrumentationLibrary"],
+] as const;
+
+export const OTLP_ROUTES: RouteSpec[] = CONTAINERS.flatMap((c) => [
+  { path: `${c}[*]`, kind: "boundary" as const, tag: "rs" },
+  { path: `${c}[*].resource`, kind: "record" as const, tag: "resource" },
+  ...SCOPE_LISTS.flatMap(([list, scope]) => [
+    { path: `${c}[*].${list}[*]`, kind: "boundary" as const, tag: "scopeEnd" },
+    { path: `${c}[*].${list}[*].${scope}`, kind: "record" as const, tag: "scope" },
+    { path: `${c}[*].${list}[*].spans[*]`, kind: "record" as const, tag: "span" },
+  ]),
+]);
+
+const KINDS: Record<string, SpanRecord["spanKind"]> = {
+  "0": "unspecified",
+  "1": "internal",
+  "2": "server",
+  "3": "client",
+  "4": "producer",
+  "5": "consumer",
+  SPAN_KIND_UNSPECIFIED: "unspecified",
+  SPAN_KIND_INTERNAL: "internal",
+  SPAN_KIND_SERVER: "server",
+  SPAN_KIND_CLIENT: "client",
+  SPAN_KIND_PRODUCER: "producer",
+  SPAN_KIND_CONSUMER: "consumer",
+};
+const STATUS: Record<string, SpanRecord["status"]> = {
+  "0": "unset",
+  "1": "ok",
+  "2": "error",
+  STATUS_CODE_UNSET: "unset",
+  STATUS_CODE_OK: "ok",
+  STATUS_CODE_ERROR: "error",
+};
+
+/** Resource attributes worth copying onto every span (where the pod/node/service live). */
+const RESOURCE_ATTR = /^(?:k8s\.|host\.name$|cloud\.(?:region|availability_zone)$|service\.(?:namespace|version|instance\.id)$|container\.(?:name|id)$|deployment\.environment)/;
+
+/** OTLP AnyValue → a flat attribute value (arrays and kvlists as compact JSON). */
+export function anyValue(v: unknown): string | number | boolean | null {
+  if (!isObject(v)) return null;
+  if ("stringValue" in v) return attrValue(v.stringValue);
+  if ("boolValue" in v) return attrValue(v.boolValue);
+  if ("intValue" in v) {
+    const n = Number(v.intValue);
+    return Number.isSafeInteger(n) ? n : attrValue(v.intValue);
+  }
+  if ("doubleValue" in v) {
+    const n = Number(v.doubleValue);
+    return Number.isFinite(n) ? n : String(v.doubleValue);
+  }
+  if ("bytesValue" in v) return attrValue(v.bytesValue);
+  if (isObject(v.arrayValue)) {
+    const vals = Array.isArray(v.arrayValue.values) ? v.arrayValue.values : [];
+    return attrValue(vals.map(anyValue));
+  }
+  if (isObject(v.kvlistValue)) return attrValue(kvList(v.kvlistValue.values));
+  return null;
+}
+
+export function kvList(list: unknown, into: Attrs = {}): Attrs {
+  if (!Array.isArray(list)) return into;
+  for (const kv of list) {
+    if (isObject(kv) && typeof kv.key === "string") into[kv.key] = anyValue(kv.value);
+  }
+  return into;
+}
+
+interface ResourceInfo {
+  service: string | null;
+  attrs: Attrs;
+}
+interface ScopeInfo {
+  name?: string;
+  version?: string;
+}
+interface Held {
+  ev: RecordEvent;
+  scope: ScopeInfo | null;
+}
+
+function readResource(v: unknown): ResourceInfo {
+  const all = isObject(v) ? kvList(v.attributes) : {};
+  const attrs: Attrs = {};
+  for (const k in all) if (RESOURCE_ATTR.test(k)) attrs[k] = all[k]!;
+  const svc = all["service.name"];
+  return { service: typeof svc === "string" && svc !== "" ? svc : null, attrs };
+}
+
+function durationFromNanos(start: unknown, end: unknown, startMs: number): DurationMs | null {
+  if (end === undefined || end === null || end === "" || end === "0" || end === 0) return null;
+  if (typeof start === "string" && typeof end === "string" && /^\d{1,20}$/.test(start) && /^\d{1,20}$/.test(end)) {
+    return durationMs(Number(BigInt(end) - BigInt(start)) / 1e6);
+  }
+  // JSON numbers near 1.7e18 are only exact to ±256 ns: subtract as numbers, keep µs precision.
+  if (typeof start === "number" && typeof end === "number") return Number.isFinite(end - start) ? durationMs(Math.round((end - start) / 1e3) / 1e3) : null;
+  const e = fromEpochNanos(typeof end === "number" || typeof end === "string" ? end : NaN);
+  return Number.isFinite(e) ? durationMs(e - startMs) : null;
+}
+
+/** One OTLP span object → a SpanRecord, or a skipped item saying why not. */
+export function mapOtlpSpan(raw: unknown, res: ResourceInfo | null, scope: ScopeInfo | null, ev: Pick<RecordEvent, "pointer" | "line" | "offset">): SpanRecord | SkippedItem {
+  const prov = { pointer: ev.pointer, line: ev.line, offset: ev.offset };
+  const skip = (reason: string): SkippedItem => ({ kind: "skipped", pointer: ev.pointer, line: ev.line, reason, excerpt: JSON.stringify(raw)?.slice(0, 200) });
+  if (!isObject(raw)) return skip("span is not an object");
+  const traceId = normaliseId(raw.traceId, 16);
+  const spanId = normaliseId(raw.spanId, 8);
+  if (!traceId || !spanId) return skip(`span without a valid traceId/spanId (${JSON.stringify(raw.traceId)}/${JSON.stringify(raw.spanId)})`);
+  const startRaw = raw.startTimeUnixNano;
+  const ts = fromEpochNanos(typeof startRaw === "number" || typeof startRaw === "string" ? startRaw : NaN);
+  if (!Number.isFinite(ts) || ts <= 0) return skip(`span ${spanId} has no valid startTimeUnixNano`);
+  const warnings: string[] = [];
+  const parentRaw = raw.parentSpanId;
+  let parentSpanId = normaliseId(parentRaw, 8);
+  if (parentSpanId === null && parentRaw !== undefined && parentRaw !== null) warnings.push(`unrecognised parentSpanId ${JSON.stringify(parentRaw)}`);
+  if (parentSpanId === "") parentSpanId = null;
+  const dur = durationFromNanos(startRaw, raw.endTimeUnixNano, ts);
+  if (dur === null) warnings.push("no endTimeUnixNano: duration unknown");
+  else if (dur < 0) warnings.push("end time before start time");
+
+  const attrs: Attrs = res ? { ...res.attrs } : {};
+  if (scope?.name) attrs["otel.scope.name"] = scope.name;
+  if (scope?.version) attrs["otel.scope.version"] = scope.version;
+  kvList(raw.attributes, attrs);
+  const status = isObject(raw.status) ? raw.status : {};
+  const kind = KINDS[String(raw.kind ?? 0)] ?? "unspecified";
+  const rec: SpanRecord = {
+    kind: "span",
+    traceId,
+    spanId,
+    parentSpanId,
+    service: res?.service ?? "unknown_service",
+    name: str(raw.name) ?? "",
+    spanKind: kind,
+    ts: ts as EpochMs,
+    durationMs: dur,
+    status: STATUS[String(status.code ?? 0)] ?? "unset",
+    attrs,
+    prov,
+  };
+  const msg = str(status.message);
+  if (msg) rec.statusMessage = msg;
+  const http = int(attrs["http.response.status_code"] ?? attrs["http.status_code"]);
+  if (http !== undefined) rec.httpStatus = http;
+  const peer = attrs["peer.service"] ?? attrs["server.address"] ?? attrs["net.peer.name"];
+  if (typeof peer === "string" && peer !== "") rec.peer = peer;
+  if (Array.isArray(raw.events) && raw.events.length > 0) {
+    const events: NonNullable<SpanRecord["events"]> = [];
+    for (const e of raw.events) {
+      if (events.length >= MAX_EVENTS) {
+        warnings.push(`${raw.events.length - MAX_EVENTS} span events dropped`);
+        break;
+      }
+      if (!isObject(e)) continue;
+      const t = fromEpochNanos(typeof e.timeUnixNano === "string" || typeof e.timeUnixNano === "number" ? e.timeUnixNano : NaN);
+      if (!Number.isFinite(t)) continue;
+      const ea = kvList(e.attributes);
+      events.push({ ts: t, name: str(e.name) ?? "", ...(Object.keys(ea).length > 0 ? { attrs: ea } : {}) });
+    }
+    if (events.length > 0) rec.events = events;
+  }
+  if (Array.isArray(raw.links) && raw.links.length > 0) attrs["otel.links"] = raw.links.length;
+  if (!res?.service) warnings.push("resource has no service.name");
+  if (warnings.length > 0) rec.warnings = warnings;
+  return rec;
+}
+
+function sniffOtlp(head: string): number {
+  let i = 0;
+  while (i < head.length && i < 4096 && /[\s\uFEFF]/.test(head[i]!)) i++;
+  const c = head[i];
+  if (c !== "{" && c !== "[") return 0;
+  if (head.includes('"resourceSpans"') || head.includes('"scopeSpans"') || head.includes('"instrumentationLibrarySpans"')) return 0.95;
+  if (head.includes('"traceId"') && head.includes('"spanId"') && head.includes('"startTimeUnixNano"')) return 0.85;
+  return 0;
+}
+
+async function* parseOtlp(input: Readable): AsyncGenerator<ParseItem> {
+  let res: ResourceInfo | null = null;
+  let resourceSeen = false;
+  let scope: ScopeInfo | null = null;
+  let held: Held[] = [];
+  let heldBytes = 0;
+  let overflowed = false;
+  let spans = 0;
+  let noService = 0;
+
+  function* flush(): Generator<ParseItem> {
+    for (const h of held) {
+      const r = mapOtlpSpan(h.ev.value, res, h.scope, h.ev);
+      if (r.kind === "span") {
+        spans++;
+        if (!res?.service) noService++;
+      }
+      yield r;
+    }
+    held = [];
+    heldBytes = 0;
+  }
+
+  for await (const batch of scanJsonStream(input as AsyncIterable<Buffer>, OTLP_ROUTES)) {
+    for (const ev of batch) {
+      switch (ev.type) {
+        case "record":
+          if (ev.tag === "span") {
+            if (resourceSeen) {
+              const r = mapOtlpSpan(ev.value, res, scope, ev);
+              if (r.kind === "span") {
+                spans++;
+                if (!res?.service) noService++;
+              }
+              yield r;
+            } else {
+              held.push({ ev, scope });
+              heldBytes += ev.bytes;
+              if (heldBytes > HOLD_BACK_BYTES) {
+                if (!overflowed) yield { kind: "warning", message: `resource not found within the first ${HOLD_BACK_BYTES} bytes of spans at ${ev.pointer}: those spans get service unknown_service` };
+                overflowed = true;
+                yield* flush();
+              }
+            }
+          } else if (ev.tag === "resource") {
+            res = readResource(ev.value);
+            resourceSeen = true;
+            yield* flush();
+          } else if (ev.tag === "scope" && isObject(ev.value)) {
+            scope = { name: str(ev.value.name), version: str(ev.value.version) };
+          }
+          break;
+        case "close":
+          if (ev.tag === "scopeEnd") scope = null;
+          else {
+            yield* flush();
+            res = null;
+            resourceSeen = false;
+            scope = null;
+          }
+          break;
+        case "docEnd":
+          yield* flush();
+          res = null;
+          resourceSeen = false;
+          scope = null;
+          break;
+        case "problem":
+          yield problemToSkipped(ev);
+          break;
+      }
+    }
+  }
+  yield* flush();
+  if (noService > 0) yield { kind: "warning", message: `${noService} spans had no resource service.name (service set to unknown_service)` };
+  if (spans === 0) yield { kind: "warning", message: "no OTLP spans found (expected resourceSpans[].scopeSpans[].spans[])" };
+}
+
+const protoExample = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"my.service"}}]},"scopeSpans":[{"scope":{"name":"my.library","version":"1.0.0"},"spans":[{"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"EEE19B7EC3C1B174","parentSpanId":"EEE19B7EC3C1B173","name":"I'm a server span","startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661000000000","kind":2,"attributes":[{"key":"my.span.attr","value":{"stringValue":"some value"}}]}]}]}]}`;
+
 export const otlpJsonParser: Parser = {
   id: "otlp-json",
-  title: "otlp-json",
-  emits: [],
-  sniff: () => 0,
-  async *parse() {},
-  samples: [],
+  title: "OpenTelemetry OTLP/JSON traces",
+  emits: ["span"],
+  sniff: (head) => sniffOtlp(head),
+  parse: (input) => parseOtlp(input),
+  samples: [
+    // opentelemetry-proto examples/trace.json, compacted
+    { name: "traces/trace.json", content: protoExample, expect: { records: 1, skipped: 0, kinds: { span: 1 } } },
+    {
+      // Collector file exporter (JSON Lines), base64 ids + string enums, resource after scopeSpans, one broken line
+      name: "otel/traces.jsonl",
+      content: [
+        `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"6Lbf+fjUSyjxsivDvS9naA==","spanId":"kAf+pIRVStc=","name":"GET /","kind":"SPAN_KIND_SERVER","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000250000000","status":{"code":"STATUS_CODE_ERROR"}}]}],"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"frontend"}}]}}]}`,
+        `{"resourceSpans":[{"resource":{},"scopeSpans":[{"spans":[{"traceId":"6Lbf+fjUSyjxsivDvS9naA==" "spanId":"x"}]}]}]}`,
+        `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},"scopeSpans":[{"spans":[{"traceId":"e8b6dff9f8d44b28f1b22bc3bd2f6768","spanId":"1111111111111111","parentSpanId":"9007fea484554ad7","name":"SELECT","kind":3,"startTimeUnixNano":"1700000000010000000","endTimeUnixNano":"1700000000020000000"}]}]}]}`,
+      ].join("\n"),
+      expect: { records: 2, skipped: 1, kinds: { span: 2 } },
+    },
+  ],
 };
