@@ -87,9 +87,12 @@ export function limitsFromEnv(env: Record<string, string | undefined> = process.
   for (const [key, name] of Object.entries(LIMIT_ENV_VARS)) {
     const value = env[name];
     if (value === undefined || value.trim() === "") continue;
-    const parsed = key === "maxRatio" ? Number(value.trim()) : parseSize(value);
+    const kind = key === "maxRatio" ? "number" : key.endsWith("Bytes") ? "size" : "whole number";
+    const text = value.trim();
+    const parsed =
+      kind === "size" ? parseSize(text) : kind === "number" ? Number(text) : /^\d+$/.test(text) ? Number(text) : null;
     if (parsed === null || !Number.isFinite(parsed)) {
-      throw new Error(`${name}=${JSON.stringify(value)} is not a valid ${key === "maxRatio" ? "number" : "size"}`);
+      throw new Error(`${name}=${JSON.stringify(value)} is not a valid ${kind}`);
     }
     raw[key] = parsed;
   }
