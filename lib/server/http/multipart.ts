@@ -140,6 +140,9 @@ export async function receiveMultipart(
           fail(error);
         });
       file.on("error", (error) => counter.destroy(error));
+      // writeTemp attaches its pipeline only after creating the temp path; an error before that must not
+      // surface as an unhandled 'error' event (the pipeline still sees the destroyed stream and rejects).
+      counter.on("error", () => undefined);
       writes.push(write);
     });
 
