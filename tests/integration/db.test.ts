@@ -52,13 +52,16 @@ async function scalar(db: DatabaseConfig, sql: string, params: unknown[] = []): 
   }
 }
 
+// Next's types make NODE_ENV required on ProcessEnv; these tests only set what they exercise.
+const env = (vars: Record<string, string>) => vars as unknown as NodeJS.ProcessEnv;
+
 describe("resolveDatabase", () => {
   it("defaults to hindsight.db in the data dir and switches on DATABASE_URL", () => {
-    const sqlite = resolveDatabase({ HINDSIGHT_DATA_DIR: "/srv/hs" } as NodeJS.ProcessEnv);
+    const sqlite = resolveDatabase(env({ HINDSIGHT_DATA_DIR: "/srv/hs" }));
     expect(sqlite).toEqual({ provider: "sqlite", url: "file:/srv/hs/hindsight.db", sqlitePath: "/srv/hs/hindsight.db" });
-    expect(resolveDatabase({ DATABASE_URL: "postgres://u:p@h/db" } as NodeJS.ProcessEnv).provider).toBe("postgresql");
-    expect(resolveDatabase({ DATABASE_URL: "postgresql://h/db" } as NodeJS.ProcessEnv).provider).toBe("postgresql");
-    expect(resolveDatabase({ DATABASE_URL: "file:///tmp/x.db" } as NodeJS.ProcessEnv).sqlitePath).toBe("/tmp/x.db");
+    expect(resolveDatabase(env({ DATABASE_URL: "postgres://u:p@h/db" })).provider).toBe("postgresql");
+    expect(resolveDatabase(env({ DATABASE_URL: "postgresql://h/db" })).provider).toBe("postgresql");
+    expect(resolveDatabase(env({ DATABASE_URL: "file:///tmp/x.db" })).sqlitePath).toBe("/tmp/x.db");
     expect(databaseFromUrl("file:/tmp/y.db?mode=rwc").sqlitePath).toBe("/tmp/y.db");
     // A typo must not silently become a SQLite file named "mysql://…".
     expect(() => databaseFromUrl("mysql://u:secret@h/db")).toThrow(/unsupported scheme.*u:\*\*\*@/);
