@@ -217,12 +217,18 @@ export const CounterRecord = z.object({
 });
 export type CounterRecord = z.infer<typeof CounterRecord>;
 
+/**
+ * A sample value: any number including NaN and ±Infinity (Prometheus "NaN", "+Inf", "-Inf").
+ * JSON cannot carry those, so stored records encode them as strings (see encodeRecordJson).
+ */
+export const SampleValue = z.custom<number>((v) => typeof v === "number", "expected a number (NaN and ±Inf allowed)");
+
 export const SeriesRecord = z.object({
   kind: z.literal("series"),
   name: z.string(),
   labels: z.record(z.string(), z.string()),
-  /** [ts, value] with NaN/±Inf preserved as numbers */
-  points: z.array(z.tuple([EpochMs, z.number()])),
+  /** [ts, value]; NaN and ±Inf are kept (no data / quantile in the +Inf bucket) — see SampleValue */
+  points: z.array(z.tuple([EpochMs, SampleValue])),
   histograms: z.array(z.object({ ts: EpochMs, count: z.number(), sum: z.number(), buckets: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])) })).optional(),
   unit: z.string().optional(),
   ...base,
@@ -264,3 +270,21 @@ export const EvidenceRecord = z.discriminatedUnion("kind", [
 export type EvidenceRecord = z.infer<typeof EvidenceRecord>;
 export type RecordKind = EvidenceRecord["kind"];
 export const RECORD_KINDS = ["event", "request", "span", "ruleset", "ipvs", "counter", "series", "object"] as const;
+
+/** Serialises a record for storage, keeping non-finite numbers as "NaN" / "+Inf" / "-Inf". */
+export function encodeRecordJson(record: EvidenceRecord): string {
+  if (record.kind !== "series") return JSON.stringify(record);
+  return JSON.stringify(record, (_k, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? (Number.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf") : v,
+  );
+}
+
+/** Inverse of encodeRecordJson. */
+export function decodeRecordJson(json: string): EvidenceRecord {
+  const record = JSON.parse(json) as EvidenceRecord;
+  if (record.kind === "series") {
+    const back = (v: unknown) => (v === "NaN" ? Number.NaN : v === "+Inf" ? Infinity : v === "-Inf" ? -Infinity : v);
+    for (const p of record.points) p[1] = back(p[1]) as number;
+  }
+  return record;
+}

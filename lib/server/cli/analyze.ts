@@ -9,7 +9,7 @@ import { migrate } from "@/lib/server/db/migrate";
 import { consumeAnalysis, createQueue } from "@/lib/server/jobs";
 import { createIncident, getIncident } from "@/lib/server/services/incidents";
 import { collectInputs } from "./inputs";
-import { parseArgs, UsageError } from "./main";
+import { parseArgs, UsageError } from "./args";
 
 /**
  * `hindsight analyze`: the same pipeline as the server (unpack → parse in worker threads →

@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import { randomBytes } from "node:crypto";
 import { collectInputs, type InputFile } from "./inputs";
-import { parseArgs, UsageError } from "./main";
+import { parseArgs, UsageError } from "./args";
 
 /**
  * `hindsight upload`: streams a multipart body (never buffered) to POST /api/incidents with a

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import pg from "pg";
-import type { EvidenceRecord, Endpoint, RequestRecord } from "@/lib/schemas/records";
+import { encodeRecordJson, type EvidenceRecord, type Endpoint, type RequestRecord } from "@/lib/schemas/records";
 import { ensureSqliteDir, SQLITE_PRAGMAS } from "./adapters";
 import type { DatabaseConfig } from "./provider";
 
@@ -420,7 +420,7 @@ export function toEvidenceRow(record: EvidenceRecord, seq: number): EvidenceRowI
     seq,
     kind: record.kind,
     line: intOrNull(record.prov.line),
-    data: JSON.stringify(record),
+    data: encodeRecordJson(record),
   };
   switch (record.kind) {
     case "event": {

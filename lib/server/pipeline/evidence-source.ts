@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
-import type { EvidenceRecord } from "@/lib/schemas/records";
+import { decodeRecordJson, type EvidenceRecord } from "@/lib/schemas/records";
 
 const PAGE = 5000;
 
@@ -17,7 +17,7 @@ export async function* iterateEvidence(db: DatabaseConfig, incidentId: string): 
       const stmt = conn.prepare(`SELECT "fileId" AS fileId, "data" AS data FROM "Evidence" WHERE "incidentId" = ? ORDER BY "id"`);
       let n = 0;
       for (const row of stmt.iterate(incidentId) as IterableIterator<{ fileId: string; data: string }>) {
-        yield { fileId: row.fileId, record: JSON.parse(row.data) as EvidenceRecord };
+        yield { fileId: row.fileId, record: decodeRecordJson(row.data) };
         // Give the thread's event loop a turn now and then (progress messages).
         if (++n % 50_000 === 0) await new Promise((r) => setImmediate(r));
       }
@@ -35,7 +35,7 @@ export async function* iterateEvidence(db: DatabaseConfig, incidentId: string): 
         `SELECT "id"::text AS id, "fileId", "data" FROM "Evidence" WHERE "incidentId" = $1 AND "id" > $2 ORDER BY "id" LIMIT ${PAGE}`,
         [incidentId, after],
       );
-      for (const row of res.rows) yield { fileId: row.fileId, record: JSON.parse(row.data) as EvidenceRecord };
+      for (const row of res.rows) yield { fileId: row.fileId, record: decodeRecordJson(row.data) };
       if (res.rows.length < PAGE) break;
       after = res.rows[res.rows.length - 1]!.id;
     }

@@ -8,7 +8,7 @@ import type { JobContext } from "@/lib/server/jobs/types";
 import type { AnalysisStageInput, AnalysisStageResult } from "./analysis-stage";
 import { fileContext } from "./file-context";
 import type { FileIngestResult, IngestFileInput } from "./ingest-file";
-import { runInThread } from "./threads";
+import { PipelineThread } from "./threads";
 
 /** Share of the progress bar per stage. */
 const PARSE_START = 0.02;
@@ -36,8 +36,9 @@ export async function runAnalysisJob(deps: AnalysisDeps, rawPayload: unknown, jo
   if (!run || run.incidentId !== payload.incidentId) return; // deleted meanwhile: nothing to do
   if (run.status === "completed" || run.status === "partial" || run.status === "failed") return;
 
+  const thread = new PipelineThread();
   try {
-    await analyze(deps, payload, job);
+    await analyze(deps, payload, job, thread);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (job.attempt >= deps.maxAttempts && !job.signal.aborted) {
@@ -49,10 +50,12 @@ export async function runAnalysisJob(deps: AnalysisDeps, rawPayload: unknown, jo
         .catch(() => undefined);
     }
     throw err;
+  } finally {
+    await thread.close();
   }
 }
 
-async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext): Promise<void> {
+async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext, thread: PipelineThread): Promise<void> {
   const { db, dbConfig } = deps;
   const timings: Record<string, number> = {};
   const t0 = Date.now();
@@ -94,7 +97,7 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext)
     const before = doneBytes;
     let result: FileIngestResult;
     try {
-      result = await runInThread<FileIngestResult>(
+      result = await thread.run<FileIngestResult>(
         "ingest-file",
         input,
         (bytes) => void setProgress(PARSE_START + ((before + bytes) / totalBytes) * (ANALYZE_START - PARSE_START), `parsing ${file.path}`),
@@ -147,7 +150,7 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext)
       skewOverrides,
       totalRecords: parsed.reduce((s, f) => s + f.records, 0),
     };
-    analysis = await runInThread<AnalysisStageResult>(
+    analysis = await thread.run<AnalysisStageResult>(
       "analyze",
       stageInput,
       (fraction) => void setProgress(ANALYZE_START + fraction * (0.99 - ANALYZE_START), "detecting"),

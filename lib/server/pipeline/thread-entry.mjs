@@ -2,8 +2,10 @@
 // so the thread registers tsx itself before importing the real entry point.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { register as registerCjs } from "tsx/cjs/api";
 import { register } from "tsx/esm/api";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+registerCjs();
 register({ tsconfig: path.resolve(here, "../../../tsconfig.json") });
 await import("./thread-main.ts");

@@ -1,19 +1,23 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { ingestFile, type IngestFileInput } from "./ingest-file";
 import { runAnalysisStage, type AnalysisStageInput } from "./analysis-stage";
 
-type Task = { task: "ingest-file"; input: IngestFileInput } | { task: "analyze"; input: AnalysisStageInput };
+type TaskMessage = { id: number; task: "ingest-file"; input: IngestFileInput } | { id: number; task: "analyze"; input: AnalysisStageInput };
 
-async function main(): Promise<void> {
-  const data = workerData as Task;
-  const progress = (value: number) => parentPort?.postMessage({ type: "progress", value });
+/** Runs tasks one at a time, in the order they arrive (PipelineThread sends one at a time). */
+let queue: Promise<void> = Promise.resolve();
+
+parentPort?.on("message", (msg: TaskMessage) => {
+  queue = queue.then(() => handle(msg));
+});
+
+async function handle(msg: TaskMessage): Promise<void> {
+  const progress = (value: number) => parentPort?.postMessage({ id: msg.id, type: "progress", value });
   try {
-    const result = data.task === "ingest-file" ? await ingestFile(data.input, progress) : await runAnalysisStage(data.input, progress);
-    parentPort?.postMessage({ type: "result", result });
+    const result = msg.task === "ingest-file" ? await ingestFile(msg.input, progress) : await runAnalysisStage(msg.input, progress);
+    parentPort?.postMessage({ id: msg.id, type: "result", result });
   } catch (err) {
     const e = err as Error;
-    parentPort?.postMessage({ type: "error", message: e.message, stack: e.stack });
+    parentPort?.postMessage({ id: msg.id, type: "error", message: e.message, stack: e.stack });
   }
 }
-
-void main();

@@ -2,42 +2,96 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { projectRoot } from "@/lib/server/paths";
 
+export type ThreadTask = "ingest-file" | "analyze";
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (v: number) => void };
+
 /**
- * Runs a CPU-heavy pipeline task (parsing, analysis) in a worker thread so the event loop of the
- * web process keeps answering requests. Each task gets a fresh thread: tasks are coarse (a whole
- * file, a whole analysis), so start-up cost is negligible and a leak in one cannot accumulate.
+ * A worker thread that runs CPU-heavy pipeline tasks (parsing, analysis) so the event loop of the
+ * web process keeps answering requests. One thread serves a whole job (its files one after the
+ * other, then the analysis): loading the pipeline's TypeScript once per job instead of once per
+ * file. If the thread dies (out of memory, native crash) the current task fails and the next task
+ * gets a fresh thread.
  */
-export function runInThread<T>(task: "ingest-file" | "analyze", input: unknown, onProgress?: (value: number) => void, signal?: AbortSignal): Promise<T> {
-  const entry = path.join(projectRoot(), "lib/server/pipeline/thread-entry.mjs");
-  return new Promise<T>((resolve, reject) => {
+export class PipelineThread {
+  private worker: Worker | null = null;
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+
+  private ensure(): Worker {
+    if (this.worker) return this.worker;
+    const entry = path.join(projectRoot(), "lib/server/pipeline/thread-entry.mjs");
     const worker = new Worker(entry, {
-      workerData: { task, input },
       // Don't inherit --import flags of the parent: the entry registers its own loader.
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: 1536 },
     });
-    let settled = false;
-    const onAbort = () => {
-      void worker.terminate();
-      finish(() => reject(new Error("aborted")));
-    };
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", onAbort);
-      fn();
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    worker.on("message", (msg: { type: string; value?: number; result?: T; message?: string; stack?: string }) => {
-      if (msg.type === "progress" && typeof msg.value === "number") onProgress?.(msg.value);
-      else if (msg.type === "result") finish(() => resolve(msg.result as T));
-      else if (msg.type === "error") {
+    worker.on("message", (msg: { id: number; type: string; value?: number; result?: unknown; message?: string; stack?: string }) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      if (msg.type === "progress" && typeof msg.value === "number") p.onProgress?.(msg.value);
+      else if (msg.type === "result") {
+        this.pending.delete(msg.id);
+        p.resolve(msg.result);
+      } else if (msg.type === "error") {
+        this.pending.delete(msg.id);
         const err = new Error(msg.message);
         err.stack = msg.stack;
-        finish(() => reject(err));
+        p.reject(err);
       }
     });
-    worker.on("error", (err) => finish(() => reject(err)));
-    worker.on("exit", (code) => finish(() => reject(new Error(`pipeline thread exited with code ${code} before finishing ${task}`))));
-  });
+    const failAll = (err: Error) => {
+      if (this.worker === worker) this.worker = null;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(err);
+      }
+    };
+    worker.on("error", failAll);
+    worker.on("exit", (code) => failAll(new Error(`pipeline thread exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  run<T>(task: ThreadTask, input: unknown, onProgress?: (value: number) => void, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new Error("aborted"));
+    const worker = this.ensure();
+    const id = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        // Abandoning a task mid-way: the thread's state is unknown, so it goes.
+        void this.close();
+        reject(new Error("aborted"));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (v) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+        onProgress,
+      });
+      worker.postMessage({ id, task, input });
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+}
+
+/** One-shot convenience (bench, tests): a thread for a single task. */
+export async function runInThread<T>(task: ThreadTask, input: unknown, onProgress?: (value: number) => void, signal?: AbortSignal): Promise<T> {
+  const t = new PipelineThread();
+  try {
+    return await t.run<T>(task, input, onProgress, signal);
+  } finally {
+    await t.close();
+  }
 }

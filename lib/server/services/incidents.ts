@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
 import path from "node:path";
 import {
   AnalysisRunDto,
@@ -19,6 +20,7 @@ import { z } from "zod";
 import { dataDir } from "@/lib/server/config";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { unpackUploads } from "@/lib/server/bundle/unpack";
+import { Cas } from "@/lib/server/storage/cas";
 import { getQueue } from "@/lib/server/jobs";
 import type { JobQueue } from "@/lib/server/jobs/types";
 
@@ -67,7 +69,18 @@ export async function createIncident(input: CreateIncidentInput, deps: ServiceDe
     .update(unpacked.entries.map((e) => `${e.path}\u0000${e.sha256}\n`).sort().join(""))
     .digest("hex");
 
-  const created = await db.$transaction(async (tx) => {
+  const created = await recordIncident().catch(async (err: unknown) => {
+    // Nothing may be left behind when the bundle cannot be recorded.
+    const cas = new Cas(deps.dataDir);
+    await Promise.all(unpacked.createdKeys.map((k) => fs.rm(cas.blobPath(k), { force: true })));
+    throw err;
+  });
+  const queue = await deps.queue();
+  await queue.enqueue(QUEUE_ANALYZE, { incidentId: created.id, runId: created.runId }, { singletonKey: `analyze:${created.runId}` });
+  return created;
+
+  function recordIncident() {
+    return db.$transaction(async (tx) => {
     const incident = await tx.incident.create({
       data: {
         title,
@@ -105,10 +118,8 @@ export async function createIncident(input: CreateIncidentInput, deps: ServiceDe
     });
     const run = await tx.analysisRun.create({ data: { incidentId: incident.id } });
     return { id: incident.id, runId: run.id };
-  });
-  const queue = await deps.queue();
-  await queue.enqueue(QUEUE_ANALYZE, { incidentId: created.id, runId: created.runId }, { singletonKey: `analyze:${created.runId}` });
-  return created;
+    });
+  }
 }
 
 function defaultTitle(uploads: UploadedPart[]): string {
