@@ -3,7 +3,7 @@ import { buildIdentity, type IdentityMap } from "./identity";
 import type { CohortStats, CorrelationSummary, SkewEstimate } from "./schema";
 import { estimateSkew } from "./skew";
 import { EvidenceStore, isErrorRequest, type FileInfo, type Located } from "./store";
-import { bucketize, detectWindow, type Bucket } from "./window";
+import { bucketizeAdaptive, detectWindow, type Bucket } from "./window";
 
 export { EvidenceStore, isErrorRequest, BOUNDS, type FileInfo, type Located } from "./store";
 export { IdentityMap, stripPort, serviceFromComment } from "./identity";
@@ -69,7 +69,7 @@ export function correlate(store: EvidenceStore, fileList: FileInfo[], overrides:
     if (dSec === 0) return m;
     return new Map([...m.entries()].map(([sec, agg]) => [sec - dSec, agg]));
   });
-  const buckets = bucketize(shiftedPerSecond);
+  const { buckets } = bucketizeAdaptive(shiftedPerSecond);
   const win = detectWindow(buckets, events);
   const identity = buildIdentity({ objects: store.objects, requests, rulesets: store.rulesets, ipvs: store.ipvs });
 

@@ -6,9 +6,9 @@ import type { Located } from "./store";
 /**
  * Incident window from change points in error rate and latency.
  *
- * Requests are bucketed per BUCKET_S seconds (skew-corrected). The baseline is the 25th percentile
+ * Requests are bucketed per BUCKET_S seconds (wider for sparse logs, see bucketizeAdaptive; skew-corrected). The baseline is the 25th percentile
  * of bucket error rates / p99s (robust when the incident covers most of the bundle). A bucket is
- * abnormal when its error rate > max(MIN_ERR, 3×baseline) or its p99 > max(2.5×baseline, baseline+150 ms).
+ * abnormal when its error rate > max(MIN_ERR, 3×baseline) with ≥ MIN_ERRORS errors, or its p99 > max(2.5×baseline, baseline+150 ms).
  *
  *   err%  ▁▁▁▁▁▂▇█▇▆▇▅▂▁▁▁▁
  *              ▲onset ▲peak  ▲recovery (end of the last abnormal bucket)
@@ -17,13 +17,32 @@ import type { Located } from "./store";
 export const BUCKET_S = 10;
 const MIN_ERR = 0.02;
 const MIN_REQ = 5;
+/** One stray 503 in a quiet bucket is not a change point. */
+export const MIN_ERRORS = 3;
 const AGREE_MS = 15 * 60_000;
 
 export interface Bucket {
   start: number; // epoch ms
+  widthMs: number;
   count: number;
   errors: number;
   hist: SparseHistogram;
+}
+
+/**
+ * Sparse logs (a sampled access log at 0.2 req/s) would leave every 10 s bucket below MIN_REQ, so the
+ * bucket width doubles (10 s → 20 s → … ≤ 320 s) until the median non-empty bucket holds ≥ MIN_REQ.
+ */
+export function bucketizeAdaptive(perSecond: Map<number, SecondAgg>[]): { width: number; buckets: Bucket[] } {
+  let width = BUCKET_S;
+  let buckets = bucketize(perSecond, width);
+  while (width < 320 && buckets.length > 3) {
+    const counts = buckets.map((b) => b.count).sort((a, b) => a - b);
+    if (counts[counts.length >> 1]! >= MIN_REQ) break;
+    width *= 2;
+    buckets = bucketize(perSecond, width);
+  }
+  return { width, buckets };
 }
 
 export function bucketize(perSecond: Map<number, SecondAgg>[], bucketS = BUCKET_S): Bucket[] {
@@ -32,7 +51,7 @@ export function bucketize(perSecond: Map<number, SecondAgg>[], bucketS = BUCKET_
     for (const [sec, agg] of file) {
       const start = Math.floor(sec / bucketS) * bucketS * 1000;
       let b = m.get(start);
-      if (!b) m.set(start, (b = { start, count: 0, errors: 0, hist: new SparseHistogram() }));
+      if (!b) m.set(start, (b = { start, widthMs: bucketS * 1000, count: 0, errors: 0, hist: new SparseHistogram() }));
       b.count += agg.count;
       b.errors += agg.errors;
       b.hist.merge(agg.hist);
@@ -79,13 +98,13 @@ export function detectWindow(buckets: Bucket[], events: Located<EventRecord>[]):
     let sawLat = false;
     let bestScore = -1;
     usable.forEach((b, i) => {
-      const errAbn = rates[i]! > errLimit;
+      const errAbn = rates[i]! > errLimit && b.errors >= MIN_ERRORS;
       const latAbn = p99s[i]! > latLimit;
       if (!errAbn && !latAbn) return;
       sawErr ||= errAbn;
       sawLat ||= latAbn;
       onset ??= b.start;
-      recovery = b.start + BUCKET_S * 1000;
+      recovery = b.start + b.widthMs;
       const score = rates[i]! * 10 + p99s[i]! / Math.max(1, latLimit);
       if (score > bestScore) {
         bestScore = score;

@@ -35,11 +35,14 @@ export const conntrackSnatRace: Detector = {
   detect(ctx: DetectorContext) {
     const withConnect = ctx.requestSample.filter((r) => typeof r.rec.connectMs === "number" && Number.isFinite(r.rec.connectMs));
     const useConnect = withConnect.length >= 20;
-    const pop = useConnect ? withConnect : ctx.requestSample.filter((r) => r.rec.durationMs !== null);
+    // Without connect times, fall back to HTTP request durations; TCP records (status null: ztunnel,
+    // tcp_proxy) measure whole connection lifetimes, which say nothing about the handshake.
+    const httpWithDuration = (r: Located<RequestRecord>) => r.rec.durationMs !== null && r.rec.status !== null;
+    const pop = useConnect ? withConnect : ctx.requestSample.filter(httpWithDuration);
     const val = (r: (typeof pop)[number]) => Number(useConnect ? r.rec.connectMs : r.rec.durationMs);
     const values = pop.map(val);
     const med = median(values);
-    const banded = (useConnect ? ctx.requests.filter((r) => typeof r.rec.connectMs === "number") : ctx.requests.filter((r) => r.rec.durationMs !== null)).filter((r) => succeeded(r.rec) && inBand(useConnect ? Number(r.rec.connectMs) : Number(r.rec.durationMs)));
+    const banded = (useConnect ? ctx.requests.filter((r) => typeof r.rec.connectMs === "number") : ctx.requests.filter(httpWithDuration)).filter((r) => succeeded(r.rec) && inBand(useConnect ? Number(r.rec.connectMs) : Number(r.rec.durationMs)));
     const bandedSample = pop.filter((r) => succeeded(r.rec) && inBand(val(r))).length;
     const share = values.length ? bandedSample / values.length : 0;
 

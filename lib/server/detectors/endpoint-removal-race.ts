@@ -67,6 +67,10 @@ export const endpointRemovalRace: Detector = {
       const inWin = (r: Located<RequestRecord>) => (r.rec.ts as number) >= t.ts - PRE_MS && (r.rec.ts as number) <= t.ts + POST_MS;
       const f = failures.filter((r) => inWin(r) && ((ipOf(r.rec) && ips.includes(ipOf(r.rec)!)) || (r.rec.source === "ztunnel" && r.rec.dest?.workload === pod)));
       if (!f.length) continue;
+      // An IP that was already failing well before the kill is a dead backend, not a termination race
+      // (e.g. pods killed by a rollback *because* they were failing).
+      const pre = failures.filter((r) => (r.rec.ts as number) >= t.ts - 60_000 && (r.rec.ts as number) < t.ts - PRE_MS && ips.includes(ipOf(r.rec) ?? "")).length;
+      if (pre * 2 >= f.length) continue;
       f.forEach((r) => explained.add(r));
       const toIp = ctx.requests.filter((r) => r.rec.ts !== null && ips.includes(ipOf(r.rec) ?? "") && (r.rec.ts as number) >= t.ts);
       bursts.push({ pod, namespace: t.namespace, killTs: t.ts, kill: t.ev, ips, failures: f, lastTraffic: toIp.length ? Math.max(...toIp.map((r) => r.rec.ts as number)) : null });

@@ -1,5 +1,6 @@
 import type { EventRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
+import { MIN_ERRORS } from "@/lib/server/correlate/window";
 import type { Detector, DetectorContext } from "./types";
 import { clamp01, fmtMs, iso } from "./util";
 
@@ -16,7 +17,7 @@ import { clamp01, fmtMs, iso } from "./util";
  * Closer changes score higher; the latest change before the onset is blamed.
  */
 const MAX_LAG_MS = 15 * 60_000;
-const CHANGE_REASONS = /^(ScalingReplicaSet|DeploymentRollout|RollingUpdate|Upgrade|NodeUpgrade|ConfigChanged|change|deploy|Deployed|Rebooted)$/i;
+const CHANGE_REASONS = /^(ScalingReplicaSet|DeploymentRollout|RollingUpdate|Upgrade|NodeUpgrade|ConfigChanged|change|deploy|Deployed|Rebooted)$/i; // timeline parser classifies change entries as `deploy`;
 const CHANGE_TEXT = /\b(deploy(ed|ment)?|roll(ing)?[- ]?out|rollout restart|upgrad(e|ed|ing)|canary|config(uration)? change|release[d]?|helm (upgrade|install)|scaled up replica set)\b/i;
 
 function isChange(e: EventRecord): boolean {
@@ -37,7 +38,7 @@ export const errorBurstAfterChange: Detector = {
     const rates = usable.map((b) => b.errors / b.count);
     const base = [...rates].sort((a, b) => a - b)[Math.floor(0.25 * (rates.length - 1))]!;
     const limit = Math.max(0.02, 3 * base);
-    const idx = rates.findIndex((r) => r > limit);
+    const idx = rates.findIndex((r, i) => r > limit && usable[i]!.errors >= MIN_ERRORS);
     if (idx < 0) return [];
     const onset = usable[idx]!.start;
     const peakRate = Math.max(...rates);

@@ -41,7 +41,8 @@ function normValue(option: string, v: string): string {
 }
 function matchKeys(rule: Rule): string[] {
   return rule.matches
-    .filter((m) => m.module !== "comment" && m.option !== "comment")
+    // Comments do not constrain packets; `-m NAME` markers (option "m") only load a module whose options follow.
+    .filter((m) => m.module !== "comment" && m.option !== "comment" && m.option !== "m")
     .map((m) => {
       const o = ALIASES[m.option] ?? m.option;
       return `${m.negated ? "!" : ""}${o}=${normValue(o, m.value)}`;

@@ -105,7 +105,7 @@ export const ipvsStaleBackends: Detector = {
     for (const e of logHits.slice(0, 4)) evidence.push(ctx.cite(e, `${iso(e.rec.ts)} ${e.rec.text}`.slice(0, 2000), `kube-proxy keeps trying to remove a stale real server${(e.rec.count ?? 1) > 1 ? ` (×${e.rec.count})` : ""}.`));
     const counterEvidence: EvidenceRef[] = [];
     const cleanDump = cleanNodes.length ? latest.get(cleanNodes[0]!) : undefined;
-    if (cleanDump) evidence.push({ file: pathOf(cleanDump.fileId), fileId: cleanDump.fileId, ts: iso(cleanDump.rec.capturedAt), excerpt: `${cleanNodes[0]}: no stale real servers`, why: "A node with a correct IPVS table: the divergence is per node." });
+    if (cleanDump) evidence.push({ file: pathOf(cleanDump.fileId), fileId: cleanDump.fileId, line: cleanDump.rec.services[0]?.line ?? cleanDump.rec.prov.line ?? null, ts: iso(cleanDump.rec.capturedAt), excerpt: `${cleanNodes[0]}: no stale real servers`, why: "A node with a correct IPVS table: the divergence is per node." });
     if (!logHits.length) counterEvidence.push({ file: "(kube-proxy logs)", excerpt: "no kube-proxy log lines about deleting these real servers", why: "Without kube-proxy logs the failed-delete loop is unconfirmed." });
 
     return [
