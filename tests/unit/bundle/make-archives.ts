@@ -158,7 +158,7 @@ export async function makeTar(entries: TarEntrySpec[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on("data", (c: Buffer) => chunks.push(c));
+    pack.on("data", (c: unknown) => chunks.push(c as Buffer));
     pack.on("end", () => resolve());
     pack.on("error", reject);
   });
@@ -166,8 +166,7 @@ export async function makeTar(entries: TarEntrySpec[]): Promise<Buffer> {
     const data = e.data === undefined ? undefined : Buffer.from(e.data);
     await new Promise<void>((resolve, reject) => {
       const header = { name: e.name, type: e.type ?? "file", linkname: e.linkname, size: data?.length ?? 0 };
-      if (data) pack.entry(header, data, (err) => (err ? reject(err) : resolve()));
-      else pack.entry(header, (err) => (err ? reject(err) : resolve())).end();
+      pack.entry(header, data ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
     });
   }
   pack.finalize();
