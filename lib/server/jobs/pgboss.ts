@@ -87,6 +87,11 @@ export class PgBossQueue implements JobQueue {
     }
   }
 
+  /** Fails a job whose worker is gone so pg-boss retries it now instead of after expiry. */
+  async failLost(queue: string, jobId: string, reason: string): Promise<void> {
+    await this.boss.fail(queue, jobId, { reason });
+  }
+
   async stop(graceMs = 10_000): Promise<void> {
     const timer = setTimeout(() => {
       for (const c of this.controllers) c.abort();

@@ -9,6 +9,7 @@ import type { AnalysisStageInput, AnalysisStageResult } from "./analysis-stage";
 import { fileContext } from "./file-context";
 import type { FileIngestResult, IngestFileInput } from "./ingest-file";
 import { PipelineThread } from "./threads";
+import { RunLease } from "./run-lease";
 
 /** Share of the progress bar per stage. */
 const PARSE_START = 0.02;
@@ -36,6 +37,12 @@ export async function runAnalysisJob(deps: AnalysisDeps, rawPayload: unknown, jo
   if (!run || run.incidentId !== payload.incidentId) return; // deleted meanwhile: nothing to do
   if (run.status === "completed" || run.status === "partial" || run.status === "failed") return;
 
+  const lease = new RunLease(db, payload.runId);
+  if (!(await lease.claim(job.jobId))) {
+    // Another live worker holds this run (duplicate delivery). Let the queue retry later: by then
+    // the run is finished (and this becomes a no-op) or its worker is gone (and the lease expired).
+    throw new Error(`run ${payload.runId} is being processed by another worker`);
+  }
   const thread = new PipelineThread();
   try {
     await analyze(deps, payload, job, thread);
@@ -52,6 +59,7 @@ export async function runAnalysisJob(deps: AnalysisDeps, rawPayload: unknown, jo
     throw err;
   } finally {
     await thread.close();
+    await lease.release();
   }
 }
 
@@ -200,6 +208,9 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
   timings.totalMs = Date.now() - t0;
   await db.analysisRun.update({
     where: { id: payload.runId },
-    data: { status, stage: "done", progress: 1, problems, timings, finishedAt: new Date(), error: null },
+    data: {
+      status, stage: "done", progress: 1, problems, timings, finishedAt: new Date(), error: null,
+      correlation: (analysis?.correlation ?? undefined) as object | undefined,
+    },
   });
 }
