@@ -116,9 +116,15 @@ function readResource(v: unknown): ResourceInfo {
   return { service: typeof svc === "string" && svc !== "" ? svc : null, attrs };
 }
 
+const DIGITS = /^\d{1,20}$/;
+
 function durationFromNanos(start: unknown, end: unknown, startMs: number): DurationMs | null {
   if (end === undefined || end === null || end === "" || end === "0" || end === 0) return null;
-  if (typeof start === "string" && typeof end === "string" && /^\d{1,20}$/.test(start) && /^\d{1,20}$/.test(end)) {
+  if (typeof start === "string" && typeof end === "string" && DIGITS.test(start) && DIGITS.test(end)) {
+    // Exact integer nanoseconds without BigInt on the hot path: when both share all but the last
+    // 15 digits, the difference of those 15-digit tails is exact in a double.
+    const k = start.length - 15;
+    if (k > 0 && end.length === start.length && end.startsWith(start.slice(0, k))) return durationMs((Number(end.slice(k)) - Number(start.slice(k))) / 1e6);
     return durationMs(Number(BigInt(end) - BigInt(start)) / 1e6);
   }
   // JSON numbers near 1.7e18 are only exact to ±256 ns: subtract as numbers, keep µs precision.

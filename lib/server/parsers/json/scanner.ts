@@ -424,53 +424,53 @@ export class JsonRecordScanner {
    */
   private skip(buf: Buffer, i: number, n: number): number {
     let depth = this.depth;
+    // Resume states (a string or scalar cut by the chunk boundary, or a root-level string/scalar).
+    if (this.scalar) {
+      while (i < n) {
+        const c = buf[i]!;
+        if (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break;
+        i++;
+      }
+      if (i >= n) return n;
+      return this.finishValue(buf, i);
+    }
+    if (this.inString) {
+      if (this.escaped) {
+        this.escaped = false;
+        i++;
+      }
+      i = this.stringEnd(buf, i, n, depth);
+      if (i < 0) return i === -1 ? n : -i - 2;
+      this.inString = false;
+      i++;
+      if (depth === 0) return this.finishValue(buf, i);
+    }
+    // Hot loop: locals only, strings stepped over inline, whitespace and digits fall through fast.
     while (i < n) {
-      if (this.inString) {
-        if (this.escaped) {
-          this.escaped = false;
-          i++;
-        }
-        let c = 0;
+      const c = buf[i]!;
+      if (c === 0x22) {
+        i++;
         while (i < n) {
-          c = buf[i]!;
-          if (c === 0x22) break;
-          if (c === 0x5c) {
-            i += 2;
-            continue;
-          }
-          if (c === 0x0a) {
-            // a raw line break cannot occur inside a JSON string: the value was cut here
+          const d = buf[i]!;
+          if (d === 0x22) break;
+          if (d === 0x5c) i += 2;
+          else if (d === 0x0a) {
+            this.inString = true;
             this.depth = depth;
             return this.lineBreakInValue(i);
-          }
-          i++;
+          } else i++;
         }
         if (i >= n) {
           // a backslash as the chunk's last byte escapes the next chunk's first byte
-          if (i > n) this.escaped = true;
+          this.inString = true;
+          this.escaped = i > n;
           this.depth = depth;
           return n;
         }
-        this.inString = false;
         i++;
-        if (depth === 0) {
-          this.depth = 0;
-          return this.finishValue(buf, i);
-        }
         continue;
       }
-      if (this.scalar) {
-        while (i < n) {
-          const c = buf[i]!;
-          if (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break;
-          i++;
-        }
-        if (i >= n) return n;
-        return this.finishValue(buf, i);
-      }
-      const c = buf[i]!;
-      if (c === 0x22) this.inString = true;
-      else if (c === 0x7b || c === 0x5b) depth++;
+      if (c === 0x7b || c === 0x5b) depth++;
       else if (c === 0x7d || c === 0x5d) {
         if (--depth === 0) {
           this.depth = 0;
@@ -488,6 +488,25 @@ export class JsonRecordScanner {
     }
     this.depth = depth;
     return n;
+  }
+
+  /**
+   * Finds the closing quote of a string being resumed. Returns its index, -1 when the chunk ended
+   * inside the string, or -(k + 2) when a line break at k cut the value (already reported).
+   */
+  private stringEnd(buf: Buffer, i: number, n: number, depth: number): number {
+    while (i < n) {
+      const c = buf[i]!;
+      if (c === 0x22) return i;
+      if (c === 0x5c) i += 2;
+      else if (c === 0x0a) {
+        this.depth = depth;
+        return -this.lineBreakInValue(i) - 2;
+      } else i++;
+    }
+    this.escaped = i > n;
+    this.depth = depth;
+    return -1;
   }
 
   /** A line break where a value cannot continue: report it and resynchronise at the next line. */
