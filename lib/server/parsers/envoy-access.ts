@@ -132,9 +132,19 @@ const S13: Schema = { name: "envoy-default", start: 0, req: 1, code: 2, flags: 3
 
 /** Expected token kinds per schema (verified before trusting a count match). */
 function kindsMatch(t: Tokens, s: Schema): boolean {
-  const q = (i: number) => i === NONE || t.kinds[i] === QUOTED;
-  const b = (i: number) => i === NONE || t.kinds[i] === BARE;
-  return q(s.req) && b(s.code) && b(s.flags) && b(s.rx) && b(s.dur) && q(s.xff) && q(s.ua) && q(s.reqId) && q(s.authority) && q(s.upHost) && b(s.details) && q(s.utfr) && b(s.cluster);
+  const k = t.kinds;
+  return (
+    isKind(k, s.req, QUOTED) && isKind(k, s.code, BARE) && isKind(k, s.flags, BARE) && isKind(k, s.rx, BARE) && isKind(k, s.dur, BARE) &&
+    isKind(k, s.xff, QUOTED) && isKind(k, s.ua, QUOTED) && isKind(k, s.reqId, QUOTED) && isKind(k, s.authority, QUOTED) &&
+    isKind(k, s.upHost, QUOTED) && isKind(k, s.details, BARE) && isKind(k, s.utfr, QUOTED) && isKind(k, s.cluster, BARE)
+  );
+}
+function isKind(kinds: number[], i: number, kind: number): boolean {
+  return i === NONE || kinds[i] === kind;
+}
+/** Token i of the line, undefined when the schema has no such field. */
+function at(values: string[], i: number): string | undefined {
+  return i === NONE ? undefined : values[i];
 }
 
 function isIntToken(v: string): boolean {
@@ -305,7 +315,8 @@ function buildRecord(f: Fields, prov: RequestRecord["prov"], extraAttrs: Attrs |
   const route = dash(f.route);
   if (route) attrs.routeName = route;
   if (writtenAt !== undefined) attrs.writtenAt = writtenAt;
-  if (f.flags && f.flags !== "-") attrs.responseFlagsRaw = f.flags;
+  // Keep the raw text only when normalising changed it (long names, duplicates).
+  if (flags.length && f.flags !== flags.join(",")) attrs.responseFlagsRaw = f.flags ?? null;
   rec.attrs = attrs;
   if (code === null && !isTcp && f.code !== undefined && f.code !== "-") warnings.push(`unparsable response code ${JSON.stringify(String(f.code))}`);
   if (warnings.length) rec.warnings = warnings;
@@ -495,29 +506,28 @@ class EnvoyState {
       if (s.name === "generic") this.out.push({ kind: "warning", line: no, message: `custom Envoy access log format (${t.n} fields): fields mapped by position heuristics` });
     }
     const v = t.values;
-    const g = (i: number) => (i === NONE ? undefined : v[i]);
     const f: Fields = {
       start: v[0],
-      code: g(s.code),
-      flags: g(s.flags),
-      details: g(s.details),
-      connTerm: g(s.connTerm),
-      utfr: g(s.utfr),
-      rx: g(s.rx),
-      tx: g(s.tx),
-      dur: g(s.dur),
-      ust: g(s.ust),
-      xff: g(s.xff),
-      ua: g(s.ua),
-      reqId: g(s.reqId),
-      authority: g(s.authority),
-      upHost: g(s.upHost),
-      cluster: g(s.cluster),
-      upLocal: g(s.upLocal),
-      downLocal: g(s.downLocal),
-      downRemote: g(s.downRemote),
-      sni: g(s.sni),
-      route: g(s.route),
+      code: at(v, s.code),
+      flags: at(v, s.flags),
+      details: at(v, s.details),
+      connTerm: at(v, s.connTerm),
+      utfr: at(v, s.utfr),
+      rx: at(v, s.rx),
+      tx: at(v, s.tx),
+      dur: at(v, s.dur),
+      ust: at(v, s.ust),
+      xff: at(v, s.xff),
+      ua: at(v, s.ua),
+      reqId: at(v, s.reqId),
+      authority: at(v, s.authority),
+      upHost: at(v, s.upHost),
+      cluster: at(v, s.cluster),
+      upLocal: at(v, s.upLocal),
+      downLocal: at(v, s.downLocal),
+      downRemote: at(v, s.downRemote),
+      sni: at(v, s.sni),
+      route: at(v, s.route),
     };
     splitRequestLine(v[1]!, f);
     const rec = buildRecord(f, { line: no, offset }, null, writtenAt);

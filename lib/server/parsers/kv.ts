@@ -63,6 +63,8 @@ export class KvScanner {
   quoted = false;
   skippedWords = 0;
   private commas = false;
+  /** Position of the next backslash at or after the last lookup; -1 = none left in the line. */
+  private bsPos = -2;
 
   reset(text: string, start = 0, opts?: KvOptions): this {
     this.text = text;
@@ -70,6 +72,7 @@ export class KvScanner {
     this.end = text.length;
     this.commas = opts?.commas ?? false;
     this.skippedWords = 0;
+    this.bsPos = -2;
     return this;
   }
 
@@ -106,17 +109,25 @@ export class KvScanner {
         if (i < end && t.charCodeAt(i) === Ch.Quote) {
           i++;
           const vStart = i;
-          let hasEscape = false;
-          while (i < end) {
-            const c = t.charCodeAt(i);
-            if (c === Ch.Backslash) {
-              hasEscape = true;
-              i += 2;
-              continue;
+          // Native indexOf finds the closing quote; only values containing a backslash take the slow walk.
+          let q = t.indexOf('"', i);
+          if (q === -1 || q > end) q = end;
+          // Next backslash, cached per line so a line with many quoted values stays linear.
+          if (this.bsPos !== -1 && this.bsPos < i) this.bsPos = t.indexOf("\\", i);
+          const bs = this.bsPos;
+          const hasEscape = bs !== -1 && bs < q;
+          if (hasEscape) {
+            i = bs;
+            while (i < end) {
+              const c = t.charCodeAt(i);
+              if (c === Ch.Backslash) {
+                i += 2;
+                continue;
+              }
+              if (c === Ch.Quote) break;
+              i++;
             }
-            if (c === Ch.Quote) break;
-            i++;
-          }
+          } else i = q;
           const vEnd = Math.min(i, end);
           const raw = t.slice(vStart, vEnd);
           this.value = hasEscape ? unescapeQuoted(raw) : raw;

@@ -42,43 +42,57 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
 export function parseRfc3339(s: string, start = 0, end = s.length): EpochMs | null {
   const len = end - start;
   if (len < 20 || len > 40) return null;
-  const c = (k: number) => s.charCodeAt(start + k);
-  const d2 = (k: number) => (c(k) - 48) * 10 + (c(k + 1) - 48);
-  if (c(4) !== 45 || c(7) !== 45 || (c(10) !== 84 && c(10) !== 116 && c(10) !== 32) || c(13) !== 58 || c(16) !== 58) return null;
-  for (const k of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigit(c(k))) return null;
-  const year = d2(0) * 100 + d2(2);
-  const month = d2(5);
-  const day = d2(8);
-  const hour = d2(11);
-  const min = d2(14);
-  const sec = d2(17);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) return null;
-  let i = 19;
+  const b = start;
+  // Separators first (cheap rejection), then digits; written out without closures: this is the hot path.
+  if (s.charCodeAt(b + 4) !== 45 || s.charCodeAt(b + 7) !== 45 || s.charCodeAt(b + 13) !== 58 || s.charCodeAt(b + 16) !== 58) return null;
+  const tc = s.charCodeAt(b + 10);
+  if (tc !== 84 && tc !== 116 && tc !== 32) return null;
+  const year = dd(s, b) * 100 + dd(s, b + 2);
+  const month = dd(s, b + 5);
+  const day = dd(s, b + 8);
+  const hour = dd(s, b + 11);
+  const min = dd(s, b + 14);
+  const sec = dd(s, b + 17);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60) return null;
+  let i = b + 19;
   let fracMs = 0;
-  if (i < len && c(i) === 46) {
+  if (i < end && s.charCodeAt(i) === 46) {
     i++;
     let scale = 100;
     const fs = i;
-    while (i < len && isDigit(c(i))) {
-      fracMs += (c(i) - 48) * scale;
+    while (i < end) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      fracMs += (c - 48) * scale;
       scale /= 10;
       i++;
     }
     if (i === fs) return null;
   }
   let offsetMin = 0;
-  if (i < len && (c(i) === 90 || c(i) === 122)) {
+  const zc = s.charCodeAt(i);
+  if (i < end && (zc === 90 || zc === 122)) {
     i++;
-  } else if (i + 6 === len && (c(i) === 43 || c(i) === 45) && c(i + 3) === 58) {
-    if (!isDigit(c(i + 1)) || !isDigit(c(i + 2)) || !isDigit(c(i + 4)) || !isDigit(c(i + 5))) return null;
-    offsetMin = (d2(i + 1) * 60 + d2(i + 4)) * (c(i) === 45 ? -1 : 1);
+  } else if (i + 6 === end && (zc === 43 || zc === 45) && s.charCodeAt(i + 3) === 58) {
+    const oh = dd(s, i + 1);
+    const om = dd(s, i + 4);
+    if (oh < 0 || om < 0) return null;
+    offsetMin = (oh * 60 + om) * (zc === 45 ? -1 : 1);
     i += 6;
   } else {
-    return i === len ? null : parseIsoUtc(s.slice(start, end));
+    return i === end ? null : parseIsoUtc(s.slice(start, end));
   }
-  if (i !== len) return null;
+  if (i !== end) return null;
   const ms = Date.UTC(year, month - 1, day, hour, min, sec) - offsetMin * 60_000 + fracMs;
   return Number.isFinite(ms) ? (ms as EpochMs) : null;
+}
+
+/** Two decimal digits at i, or -1000 (keeps every comparison above false) when either is not a digit. */
+function dd(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  if (a < 0 || a > 9 || b < 0 || b > 9) return -1000;
+  return a * 10 + b;
 }
 
 /** End index of a timestamp-looking token starting at `i` (digits, `-:.TZ+`), bounded to 40 chars. */
@@ -102,6 +116,18 @@ function looksLikeTimestampStart(s: string, i: number): boolean {
     s.charCodeAt(i + 7) === 45 &&
     (s.charCodeAt(i + 10) === 84 || s.charCodeAt(i + 10) === 32)
   );
+}
+
+/**
+ * Cheap pre-check for a digit-first line: true when it starts with a timestamp followed by a single space
+ * (CRI or --timestamps candidates); ztunnel's `…Z\tinfo` / `…Z  INFO` shapes return false.
+ */
+function hasTimestampWrapper(s: string): boolean {
+  if (!looksLikeTimestampStart(s, 0)) return false;
+  const te = tokenEnd(s, 0);
+  if (s.charCodeAt(te) !== 32) return false;
+  const n = s.charCodeAt(te + 1);
+  return n !== 32 && n !== 9 && !(n >= 97 && n <= 122 && !s.startsWith("stdout ", te + 1) && !s.startsWith("stderr ", te + 1)) && !(n >= 65 && n <= 90 && s.charCodeAt(te + 2) >= 65 && s.charCodeAt(te + 2) <= 90);
 }
 
 /** Letters, digits, `_ . -` (compose service names). */
@@ -144,12 +170,14 @@ function kubectlPrefix(s: string): [number, string, string] | null {
 export function unwrapLogLine(input: string): UnwrappedLine {
   let s = input;
   const c0 = s.charCodeAt(0);
-  // Fast path: an Envoy `[2024-…` line or a bare ztunnel `2024-…Z\tinfo` line needs none of the work below
-  // except the timestamp checks, which only run when the first char is a digit.
+  // Fast path: a bare Envoy line (`[2024-…Z] "GET`) or ztunnel line (`2024-…Z\tinfo`) has no wrapper.
+  if (c0 === 91 ? s.charCodeAt(1) !== 112 /* [pod/ */ : isDigit(c0) && !hasTimestampWrapper(s)) {
+    if (s.indexOf("\x1b") === -1) return { text: s };
+  }
   if (s.indexOf("\x1b") !== -1) s = stripAnsi(s);
   const out: UnwrappedLine = { text: s };
-  let wrappers: string[] | undefined;
-  const note = (w: string) => (wrappers ??= []).push(w);
+  const wrappers: string[] = [];
+  const note = wrappers;
 
   if (c0 === 91 /* [ */) {
     const k = kubectlPrefix(s);
@@ -157,14 +185,14 @@ export function unwrapLogLine(input: string): UnwrappedLine {
       out.pod = k[1];
       out.container = k[2];
       s = s.slice(k[0]);
-      note("kubectl");
+      note.push("kubectl");
     }
   } else if (!isDigit(c0) && c0 !== 123 /* { */) {
     const e = composePrefixEnd(s);
     if (e !== -1) {
       out.container = s.slice(0, s.indexOf(" ")).trim();
       s = s.slice(e);
-      note("compose");
+      note.push("compose");
     }
   }
 
@@ -174,10 +202,10 @@ export function unwrapLogLine(input: string): UnwrappedLine {
     if ((s.startsWith(" stdout ", te) || s.startsWith(" stderr ", te)) && (s.charCodeAt(te + 8) === 70 || s.charCodeAt(te + 8) === 80) && (s.length === te + 9 || s.charCodeAt(te + 9) === 32)) {
       const ts = parseRfc3339(s, 0, te);
       if (ts !== null) out.writtenAt = ts;
-      out.stream = s.charCodeAt(te + 2) === 111 ? "stdout" : "stderr";
+      out.stream = s.charCodeAt(te + 4) === 111 /* o */ ? "stdout" : "stderr";
       if (s.charCodeAt(te + 8) === 80) out.partial = true;
       s = s.slice(Math.min(s.length, te + 10));
-      note("cri");
+      note.push("cri");
     } else if (s.charCodeAt(te) === 32) {
       // --timestamps: only when what follows is itself a log start we recognise ([…], {…}, another
       // timestamp, or a klog header). A ztunnel line `2024-…Z  INFO access` keeps its own timestamp.
@@ -188,7 +216,7 @@ export function unwrapLogLine(input: string): UnwrappedLine {
         if (ts !== null) {
           out.writtenAt = ts;
           s = s.slice(te + 1);
-          note("timestamp");
+          note.push("timestamp");
         }
       }
     }
@@ -204,7 +232,7 @@ export function unwrapLogLine(input: string): UnwrappedLine {
           const ts = parseRfc3339(j.time);
           if (ts !== null) out.writtenAt = ts;
         }
-        note("docker-json");
+        note.push("docker-json");
       }
     } catch {
       // Not JSON after all (truncated line): leave it for the parser to skip with its own reason.
@@ -212,7 +240,7 @@ export function unwrapLogLine(input: string): UnwrappedLine {
   }
 
   out.text = s;
-  if (wrappers) out.wrappers = wrappers;
+  if (wrappers.length) out.wrappers = wrappers;
   return out;
 }
 

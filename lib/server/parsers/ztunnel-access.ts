@@ -93,6 +93,8 @@ class AccessFields {
   duration: number | null = null;
   error: string | undefined;
   attrs: Attrs = {};
+  /** Unknown keys kept in attrs; capped so a hostile line of 100k pairs does not build a 100k-key object. */
+  private extraKeys = 0;
   warnings: string[] | undefined;
 
   set(key: string, value: string): void {
@@ -164,7 +166,10 @@ class AccessFields {
         this.error = value;
         break;
       default:
-        if (Object.keys(this.attrs).length < 32) this.attrs[key] = value.length > 500 ? excerpt(value, 500) : value;
+        if (this.extraKeys < 32) {
+          this.extraKeys++;
+          this.attrs[key] = value.length > 500 ? excerpt(value, 500) : value;
+        }
     }
   }
 
@@ -220,6 +225,10 @@ interface LegacySpan {
 
 interface Pending {
   text: string;
+  ts: EpochMs;
+  level: string;
+  /** Index just after the `access` target (positions stay valid: continuation lines are only appended). */
+  bodyStart: number;
   line: number;
   offset: number;
   endLine: number;
@@ -288,7 +297,7 @@ class ZtunnelState {
     const p = this.pending;
     if (p === null) return;
     this.pending = null;
-    this.accessLine(p.text, p.line, p.offset, p.endLine);
+    this.accessLine(p);
   }
 
   /** `<ts> <level> <target> …` — decides between current access, legacy span and other log lines. */
@@ -312,7 +321,7 @@ class ZtunnelState {
       const after = text.charCodeAt(tgStart + 6);
       if (isWs(after) || after === 58 /* : */ || Number.isNaN(after)) {
         // Kept pending one line: the next lines may continue it (wrapped README style).
-        this.pending = { text, line: no, offset, endLine: no, joined: 0 };
+        this.pending = { text, ts, level, bodyStart: tgStart + 6, line: no, offset, endLine: no, joined: 0 };
         return;
       }
     }
@@ -326,13 +335,9 @@ class ZtunnelState {
   }
 
   /** Parses a complete (possibly joined) current/fmt access line. */
-  private accessLine(text: string, line: number, offset: number, endLine: number): void {
-    const tsEnd = wordEnd(text, 0);
-    const ts = parseRfc3339(text, 0, tsEnd);
-    const lvStart = skipWs(text, tsEnd);
-    const lvEnd = wordEnd(text, lvStart);
-    const level = text.slice(lvStart, lvEnd);
-    let i = skipWs(text, lvEnd) + 6; // past "access"
+  private accessLine(p: Pending): void {
+    const { text, ts, level, line, offset, endLine } = p;
+    let i = p.bodyStart;
     if (text.charCodeAt(i) === 58) i++;
     const pairs = indexOfFirstPair(text, i);
     const message = (pairs === -1 ? text.slice(i) : text.slice(i, pairs)).trim();
