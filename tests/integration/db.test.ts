@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EvidenceRecord, RequestRecord } from "@/lib/schemas/records";
 import { durationMs, epochMs } from "@/lib/schemas/time";
 import { type EvidenceRowInput, openRecordSink, toEvidenceRow, writeAggregates } from "@/lib/server/db/bulk";
-import { localMigrationNames } from "@/lib/server/db/migrate";
+import { localMigrationNames, pendingSchemaChange } from "@/lib/server/db/migrate";
 import { type DatabaseConfig, databaseFromUrl, resolveDatabase } from "@/lib/server/db/provider";
 import { postgresReachable, type TempDatabase, withTempPostgres, withTempSqlite } from "@/tests/helpers/db";
 
@@ -142,6 +142,25 @@ for (const provider of providers) {
         `[db] ${provider.name} migrate: fresh ${first.ms.toFixed(0)} ms, nothing pending ${second.ms.toFixed(1)} ms, forced engine check ${forced.ms.toFixed(0)} ms`,
       );
       expect(await scalar(temp.config, `SELECT count(*) FROM "_prisma_migrations"`)).toBe(first.applied.length);
+    });
+
+    it("has migrations in step with prisma/schema.prisma", async () => {
+      // Fails when the schema was edited without `npm run db:migration -- <name>`: the app would
+      // then query columns no migration creates.
+      const pending = await pendingSchemaChange(temp.config.provider, { postgresUrl: temp.url });
+      expect(pending, `schema.prisma differs from prisma/migrations/${temp.config.provider}; run npm run db:migration -- <name>`).toBe("");
+    });
+
+    it("survives two migrations racing on one fresh database", async () => {
+      // Different options → two independent runs (same-options calls would share one promise).
+      const fresh = await provider.open();
+      try {
+        const [a, b] = await Promise.all([fresh.migrate(), fresh.migrate({ force: true })]);
+        expect([...a.applied, ...b.applied].sort()).toEqual(localMigrationNames(fresh.config.provider));
+        expect(await scalar(fresh.config, `SELECT count(*) FROM "_prisma_migrations"`)).toBe(localMigrationNames(fresh.config.provider).length);
+      } finally {
+        await fresh.cleanup();
+      }
     });
 
     it("creates, reads and cascades Incident → Bundle → EvidenceFile → AnalysisRun through Prisma", async () => {

@@ -267,26 +267,91 @@ export type MigrateResult = {
  * Applies pending migrations to the configured database (or `url`). Idempotent and safe to run at
  * every start: a cheap query of `_prisma_migrations` decides whether the engine is needed at all.
  * `force` skips that check (tests use it to prove the engine itself finds nothing to do).
+ *
+ * Several processes may start at once (web + `npm run worker` ×N): calls in one process share one
+ * run; on PostgreSQL processes take turns under an advisory lock; on SQLite a process that loses
+ * the race re-checks and accepts the other's work.
  */
-export async function migrate(url?: string | DatabaseConfig, options: { force?: boolean } = {}): Promise<MigrateResult> {
-  const started = performance.now();
+export function migrate(url?: string | DatabaseConfig, options: { force?: boolean } = {}): Promise<MigrateResult> {
   const db = url === undefined ? resolveDatabase() : typeof url === "string" ? databaseFromUrl(url) : url;
+  const key = `${db.url}\0${options.force ? "force" : ""}`;
+  let run = inflight.get(key);
+  if (!run) {
+    // Runs on one database are queued, never concurrent within a process: better-sqlite3 waits for a
+    // lock synchronously, so a second in-process engine would block the thread the first needs.
+    const previous = queue.get(db.url) ?? Promise.resolve();
+    const current: Promise<MigrateResult> = previous
+      .catch(() => undefined)
+      .then(() => migrateOnce(db, options))
+      .finally(() => {
+        // Before callers resume: a later call must start a fresh check, not reuse this result.
+        if (inflight.get(key) === current) inflight.delete(key);
+        if (queue.get(db.url) === current) queue.delete(db.url);
+      });
+    queue.set(db.url, current);
+    inflight.set(key, current);
+    run = current;
+  }
+  return run;
+}
+
+const inflight = new Map<string, Promise<MigrateResult>>();
+const queue = new Map<string, Promise<unknown>>();
+/** Arbitrary, distinct from the lock Prisma's engine takes itself (72707369). */
+const PG_MIGRATE_LOCK = 4_801_337_011;
+
+async function migrateOnce(db: DatabaseConfig, options: { force?: boolean }): Promise<MigrateResult> {
+  const started = performance.now();
   const local = localMigrationNames(db.provider);
   if (local.length === 0) throw new Error(`no migrations in ${migrationsDir(db.provider)}`);
-  if (!options.force) {
+  const upToDate = async () => {
     const applied = await appliedMigrationNames(db);
-    if (applied && local.every((name) => applied.has(name))) {
-      return { provider: db.provider, applied: [], upToDate: true, ms: performance.now() - started };
+    return applied !== null && local.every((name) => applied.has(name));
+  };
+  const result = (applied: string[], skipped: boolean): MigrateResult => ({
+    provider: db.provider,
+    applied,
+    upToDate: skipped,
+    ms: performance.now() - started,
+  });
+  if (!options.force && (await upToDate())) return result([], true);
+
+  const apply = async () => {
+    const { engine, close, explain } = await openEngine(db);
+    try {
+      const out = await engine.applyMigrations({ migrationsList: readMigrationsList(db.provider), filters: NO_FILTERS }).catch((e: unknown) => {
+        throw explain(e);
+      });
+      return out.appliedMigrationNames;
+    } finally {
+      await close();
+    }
+  };
+
+  if (db.provider === "postgresql") {
+    const lock = new pg.Client({ connectionString: db.url });
+    await lock.connect();
+    try {
+      await lock.query("SELECT pg_advisory_lock($1::bigint)", [PG_MIGRATE_LOCK]);
+      // Whoever held the lock may have done the work meanwhile.
+      if (!options.force && (await upToDate())) return result([], true);
+      return result(await apply(), false);
+    } finally {
+      await lock.query("SELECT pg_advisory_unlock($1::bigint)", [PG_MIGRATE_LOCK]).catch(() => undefined);
+      await lock.end();
     }
   }
-  const { engine, close, explain } = await openEngine(db);
-  try {
-    const out = await engine.applyMigrations({ migrationsList: readMigrationsList(db.provider), filters: NO_FILTERS }).catch((e: unknown) => {
-      throw explain(e);
-    });
-    return { provider: db.provider, applied: out.appliedMigrationNames, upToDate: false, ms: performance.now() - started };
-  } finally {
-    await close();
+  // SQLite across processes: the loser of a race fails (busy, or "table already exists") while the
+  // winner may still be applying. Wait for the winner, then accept its work or try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return result(await apply(), false);
+    } catch (e) {
+      if (await upToDate().catch(() => false)) return result([], true);
+      if (attempt >= 3) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      if (await upToDate().catch(() => false)) return result([], true);
+    }
   }
 }
 
