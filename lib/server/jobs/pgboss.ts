@@ -60,10 +60,11 @@ export class PgBossQueue implements JobQueue {
 
   async enqueue(queue: string, payload: unknown, opts: EnqueueOptions = {}): Promise<string> {
     await this.ensureQueue(queue);
-    const id = await this.boss.send(queue, payload as object, {
-      singletonKey: opts.singletonKey,
-      retryLimit: opts.maxAttempts ? opts.maxAttempts - 1 : undefined,
-    });
+    // pg-boss validates keys that are present, even when undefined.
+    const sendOptions: PgBoss.SendOptions = {};
+    if (opts.singletonKey) sendOptions.singletonKey = opts.singletonKey;
+    if (opts.maxAttempts) sendOptions.retryLimit = opts.maxAttempts - 1;
+    const id = await this.boss.send(queue, payload as object, sendOptions);
     if (id) return id;
     // singletonKey collision: a live job already exists for this key.
     return `singleton:${opts.singletonKey ?? "?"}`;

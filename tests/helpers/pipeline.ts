@@ -1,0 +1,81 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DEFAULT_LIMITS } from "@/lib/schemas/limits";
+import type { Db } from "@/lib/server/db/client";
+import type { DatabaseConfig } from "@/lib/server/db/provider";
+import { consumeAnalysis, createQueue } from "@/lib/server/jobs";
+import type { JobQueue } from "@/lib/server/jobs/types";
+import { createIncident, getIncident, type UploadedPart } from "@/lib/server/services/incidents";
+import type { IncidentDetailDto } from "@/lib/schemas/api";
+
+export const FIXTURES = path.resolve(__dirname, "../fixtures");
+
+/** Uploads for fixture files, named as a folder drop would name them. */
+export function fixtureUploads(relPaths: string[], prefix = "bundle"): UploadedPart[] {
+  return relPaths.map((rel) => {
+    const abs = path.join(FIXTURES, rel);
+    return { name: `${prefix}/${rel}`, tempPath: abs, size: fs.statSync(abs).size };
+  });
+}
+
+/** A throw-away file as an upload (content written now). */
+export function contentUpload(name: string, content: string | Buffer): UploadedPart {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-upload-"));
+  const file = path.join(dir, path.basename(name));
+  fs.writeFileSync(file, content);
+  return { name, tempPath: file, size: fs.statSync(file).size };
+}
+
+export interface PipelineHarness {
+  db: Db;
+  config: DatabaseConfig;
+  dataDir: string;
+  queue: JobQueue;
+  create(uploads: UploadedPart[], title?: string): Promise<{ id: string; runId: string }>;
+  waitDone(id: string, timeoutMs?: number): Promise<IncidentDetailDto>;
+  stop(): Promise<void>;
+}
+
+/** Producer + in-process consumer on a temp database (either provider). */
+export async function startPipeline(db: Db, config: DatabaseConfig, opts: { consume?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<PipelineHarness> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-data-"));
+  const env = { ...process.env, HINDSIGHT_JOB_MAX_ATTEMPTS: "3", HINDSIGHT_DATA_DIR: dataDir, ...opts.env };
+  process.env.HINDSIGHT_DATA_DIR = dataDir;
+  const queue = createQueue(config, db, env);
+  await queue.start();
+  if (opts.consume !== false) await consumeAnalysis(queue, db, config, env);
+  return {
+    db,
+    config,
+    dataDir,
+    queue,
+    create: (uploads, title) => createIncident({ uploads, title }, { db, queue: async () => queue, dataDir, limits: DEFAULT_LIMITS }),
+    async waitDone(id, timeoutMs = 90_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const d = await getIncident(id, db);
+        const s = d?.run?.status;
+        if (d && (s === "completed" || s === "partial" || s === "failed")) return d;
+        if (Date.now() > until) throw new Error(`incident ${id} not done after ${timeoutMs} ms (run: ${JSON.stringify(d?.run)})`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async stop() {
+      await queue.stop(2000);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Evidence rows of an incident, with a content checksum that ignores row ids. */
+export async function evidenceFingerprint(db: Db, incidentId: string): Promise<{ count: number; distinctSeq: number; checksum: string }> {
+  const rows = await db.evidence.findMany({ where: { incidentId }, select: { fileId: true, seq: true, kind: true, text: true }, orderBy: [{ fileId: "asc" }, { seq: "asc" }] });
+  const files = await db.evidenceFile.findMany({ where: { incidentId }, select: { id: true, path: true } });
+  const pathOf = new Map(files.map((f) => [f.id, f.path]));
+  const keys = new Set(rows.map((r) => `${r.fileId}:${r.seq}`));
+  const { createHash } = await import("node:crypto");
+  const h = createHash("sha256");
+  for (const r of [...rows].sort((a, b) => `${pathOf.get(a.fileId)}:${a.seq}`.localeCompare(`${pathOf.get(b.fileId)}:${b.seq}`))) h.update(`${pathOf.get(r.fileId)}|${r.seq}|${r.kind}|${r.text}\n`);
+  return { count: rows.length, distinctSeq: keys.size, checksum: h.digest("hex") };
+}
