@@ -55,6 +55,12 @@ interface Expect {
   mustNotFire: string[];
   /** path → parser id that must claim it (the scenario test skips until these parsers land). */
   formats: Record<string, string>;
+  /**
+   * Figures the named detectors must report: an exact JSON value, {min,max}, {each:{min,max}} for
+   * number arrays, or {match: regex}. `skew` (path → {min,max}) checks applied clock-skew corrections.
+   */
+  facts?: Record<string, Record<string, unknown>>;
+  skew?: Record<string, { min: number; max: number }>;
 }
 
 class Bundle {
@@ -432,6 +438,11 @@ function seed000(): void {
     topEvidenceFile: `nodes/${CANARY}/iptables-save-c.1432.txt`,
     alsoFires: ["retry-latency-amplification"],
     mustNotFire: ["endpoint-removal-race", "ipvs-stale-backends", "conntrack-snat-race"],
+    facts: {
+      "iptables-rule-order": { nodes: [CANARY], baseline: "same-node", traffic: "mesh", ports: ["15001", "15006", "15008"] },
+      "retry-latency-amplification": { stepMs: { min: 180, max: 220 }, timeoutMs: 1000, explainedBy: "iptables-rule-order" },
+    },
+    skew: { [`nodes/${CANARY}/checkout-istio-proxy.json.log`]: { min: SKEW - 50, max: SKEW + 50 } },
     formats: {
       "timeline.md": "timeline",
       [`nodes/${CANARY}/iptables-save-c.before-upgrade.txt`]: "iptables-save",
@@ -543,6 +554,7 @@ function seed001(): void {
     seed: "001_1e4fa59e61dc4e88",
     top: "endpoint-removal-race",
     topEvidenceFile: "nodes/worker-0/ztunnel.log",
+    facts: { "endpoint-removal-race": { pods: oldPods.map((p) => p.name), gapsMs: { each: { min: 150, max: 500 } }, dataPath: { match: "ztunnel" } } },
     mustNotFire: ["iptables-rule-order", "ipvs-stale-backends", "conntrack-snat-race", "retry-latency-amplification"],
     formats: {
       "timeline.md": "timeline",
@@ -646,6 +658,7 @@ function seed002(): void {
     seed: "002_a8844025946a573b",
     top: "ipvs-stale-backends",
     topEvidenceFile: "nodes/ip-10-12-2-87/ipvsadm-Ln.txt",
+    facts: { "ipvs-stale-backends": { nodes: ["ip-10-12-1-55", "ip-10-12-2-87"], staleIps: ["100.96.2.9", "100.96.3.45", "100.96.7.12"], cleanNodes: ["ip-10-12-1-41", "ip-10-12-3-19"], repeatedDeletes: { min: 100, max: 100000 } } },
     mustNotFire: ["iptables-rule-order", "endpoint-removal-race", "conntrack-snat-race", "retry-latency-amplification", "latency-regression", "error-burst-after-change"],
     formats: {
       "timeline.md": "timeline",
@@ -733,6 +746,7 @@ function seed003(): void {
     seed: "003_a99b14c037daa366",
     top: "conntrack-snat-race",
     topEvidenceFile: "logs/smartgateway-access.log",
+    facts: { "conntrack-snat-race": { near1s: { min: 5, max: 1000 }, near3s: { min: 1, max: 1000 }, medianMs: { min: 0, max: 50 }, insertFailedGrowth: { min: 1000, max: 100000 }, traceGaps: { min: 3, max: 100 } } },
     mustNotFire: ["iptables-rule-order", "endpoint-removal-race", "ipvs-stale-backends", "retry-latency-amplification"],
     formats: {
       "timeline.md": "timeline",

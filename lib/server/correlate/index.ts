@@ -48,7 +48,7 @@ function percentile(sorted: number[], q: number): number | null {
 }
 
 export function cohortStats(key: string, reqs: RequestRecord[]): CohortStats {
-  const d = reqs.map((r) => r.durationMs).filter((x): x is NonNullable<typeof x> => x !== null && Number.isFinite(x)).map(Number).sort((a, b) => a - b);
+  const d = reqs.filter((r) => r.status !== null).map((r) => r.durationMs).filter((x): x is NonNullable<typeof x> => x !== null && Number.isFinite(x)).map(Number).sort((a, b) => a - b);
   const p50 = percentile(d, 0.5);
   const p99 = percentile(d, 0.99);
   return { key, requests: reqs.length, errors: reqs.filter(isErrorRequest).length, p50Ms: p50 === null ? null : Math.round(p50), p99Ms: p99 === null ? null : Math.round(p99) };

@@ -215,7 +215,9 @@ export class EvidenceStore {
       if (!agg) m.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
       agg.count++;
       if (isErrorRequest(r)) agg.errors++;
-      if (r.durationMs !== null && Number.isFinite(r.durationMs)) agg.hist.add(r.durationMs);
+      // Latency = HTTP request durations only: TCP records (status null: ztunnel, tcp_proxy) measure
+      // connection lifetimes (seconds to hours) and would swamp the percentiles.
+      if (r.status !== null && r.durationMs !== null && Number.isFinite(r.durationMs)) agg.hist.add(r.durationMs);
     }
     if (r.requestId && r.requestId !== "-") this.noteKey(`rid:${r.requestId}`, fileId, r.ts);
     if (r.traceId && r.traceId !== "-") this.noteKey(`trace:${r.traceId}`, fileId, r.ts);

@@ -14,9 +14,10 @@ import { clamp01, fmtMs, iso } from "./util";
  * Change events: k8s ScalingReplicaSet/rollout/upgrade reasons, and human-timeline or event text
  * that says deploy/rollout/upgrade/canary/config/release (mitigations excluded: they come after).
  * The error change point is the first bucket whose error rate exceeds max(2 %, 3 × baseline).
- * Closer changes score higher; the latest change before the onset is blamed.
+ * Closer changes score higher; the start of the latest cluster of changes before the onset is blamed.
  */
 const MAX_LAG_MS = 15 * 60_000;
+const CLUSTER_GAP_MS = 5 * 60_000;
 const CHANGE_REASONS = /^(ScalingReplicaSet|DeploymentRollout|RollingUpdate|Upgrade|NodeUpgrade|ConfigChanged|change|deploy|Deployed|Rebooted)$/i; // timeline parser classifies change entries as `deploy`;
 const CHANGE_TEXT = /\b(deploy(ed|ment)?|roll(ing)?[- ]?out|rollout restart|upgrad(e|ed|ing)|canary|config(uration)? change|release[d]?|helm (upgrade|install)|scaled up replica set)\b/i;
 
@@ -40,15 +41,28 @@ export const errorBurstAfterChange: Detector = {
     const limit = Math.max(0.02, 3 * base);
     const idx = rates.findIndex((r, i) => r > limit && usable[i]!.errors >= MIN_ERRORS);
     if (idx < 0) return [];
-    const onset = usable[idx]!.start;
+    const bucket = usable[idx]!;
     const peakRate = Math.max(...rates);
-    const changes = ctx.events.filter((e) => e.rec.ts !== null && isChange(e.rec) && (e.rec.ts as number) <= onset + 10_000 && onset - (e.rec.ts as number) <= MAX_LAG_MS);
+    // Onset instant: the first failing request in the first abnormal bucket, or the correlated window
+    // onset when that is earlier (latency can lead errors). A change must come before it.
+    const firstErr = ctx.requests.find((r) => r.rec.ts !== null && (r.rec.ts as number) >= bucket.start && ((r.rec.status ?? 0) >= 500 || r.rec.status === 0 || !!r.rec.error));
+    const onset = Math.min(firstErr ? (firstErr.rec.ts as number) : bucket.start, ctx.window.onsetMs ?? Number.POSITIVE_INFINITY);
+    const changes = ctx.events
+      .filter((e) => e.rec.ts !== null && isChange(e.rec) && (e.rec.ts as number) <= onset && onset - (e.rec.ts as number) <= MAX_LAG_MS)
+      .sort((a, b) => (b.rec.ts as number) - (a.rec.ts as number));
     if (!changes.length) return [];
-    const change: Located<EventRecord> = [...changes].sort((a, b) => (b.rec.ts as number) - (a.rec.ts as number))[0]!;
+    // A rollout is a cluster of change events (deploy note, ScalingReplicaSet up/down, …): blame the
+    // start of the latest cluster (events ≤ CLUSTER_GAP_MS apart), not its last step.
+    let start = 0;
+    while (start + 1 < changes.length && (changes[start]!.rec.ts as number) - (changes[start + 1]!.rec.ts as number) <= CLUSTER_GAP_MS) start++;
+    const change: Located<EventRecord> = changes[start]!;
+    const cluster = changes.slice(0, start + 1);
     const lag = Math.max(0, onset - (change.rec.ts as number));
     const conf = 0.45 + 0.15 * (1 - lag / MAX_LAG_MS) + (peakRate >= 0.1 ? 0.05 : 0);
-    const firstErr = ctx.requests.find((r) => r.rec.ts !== null && (r.rec.ts as number) >= onset && ((r.rec.status ?? 0) >= 500 || r.rec.status === 0 || !!r.rec.error));
-    const evidence = [ctx.cite(change, `${iso(change.rec.ts)} [${change.rec.source}] ${change.rec.reason ?? ""} ${change.rec.text}`.slice(0, 2000), "The change that precedes the error burst.")];
+    const evidence = cluster
+      .slice(-4)
+      .reverse()
+      .map((c, i) => ctx.cite(c, `${iso(c.rec.ts)} [${c.rec.source}] ${c.rec.reason ?? ""} ${c.rec.text}`.slice(0, 2000), i === 0 ? "The change that precedes the error burst." : "Part of the same change (rollout step)."));
     if (firstErr) evidence.push(ctx.cite(firstErr, `${iso(firstErr.rec.ts)} ${firstErr.rec.source} status=${firstErr.rec.status ?? "-"} ${firstErr.rec.error ?? (firstErr.rec.flags ?? []).join(",")}`, `First error in the first abnormal bucket (error rate ${(rates[idx]! * 100).toFixed(1)} % vs baseline ${(base * 100).toFixed(1)} %).`));
     return [
       {
@@ -60,7 +74,7 @@ export const errorBurstAfterChange: Detector = {
         counterEvidence: [],
         checks: ["Diff the change (manifests, versions, node images) and check whether errors are confined to what it touched.", "Roll back in a canary and watch the error rate."],
         remediation: { immediate: ["Roll back or pause the change."], longTerm: ["Gate rollouts on error-rate SLOs with automatic rollback."] },
-        facts: { changeAt: iso(change.rec.ts) ?? "", onsetAt: iso(onset) ?? "", lagMs: Math.round(lag), baselineErrorRate: base, peakErrorRate: peakRate },
+        facts: { changeAt: iso(change.rec.ts) ?? "", onsetAt: iso(onset) ?? "", changeEvents: cluster.length, lagMs: Math.round(lag), baselineErrorRate: base, peakErrorRate: peakRate },
       },
     ];
   },

@@ -16,7 +16,8 @@ import { clamp01, describeRequest, fmtMs, quantile } from "./util";
  * p99 ≥ 2 × reference, ≥ +50 ms, and both sides have ≥ MIN_N requests.
  */
 const MIN_N = 30;
-const durations = (rs: Located<RequestRecord>[]) => rs.map((r) => r.rec.durationMs).filter((d): d is NonNullable<typeof d> => d !== null).map(Number);
+/** HTTP durations only (TCP records carry connection lifetimes). */
+const durations = (rs: Located<RequestRecord>[]) => rs.filter((r) => r.rec.status !== null).map((r) => r.rec.durationMs).filter((d): d is NonNullable<typeof d> => d !== null).map(Number);
 
 export const latencyRegression: Detector = {
   id: "latency-regression",

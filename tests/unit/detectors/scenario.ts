@@ -23,6 +23,8 @@ export interface ScenarioExpect {
   alsoFires?: string[];
   mustNotFire: string[];
   formats: Record<string, string>;
+  facts?: Record<string, Record<string, unknown>>;
+  skew?: Record<string, { min: number; max: number }>;
 }
 export interface LoadedScenario {
   name: string;

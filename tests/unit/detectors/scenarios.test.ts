@@ -7,6 +7,23 @@ import { listScenarios, parsersReady, readExpect, runScenario } from "./scenario
  */
 const scenarios = listScenarios();
 
+function checkFact(label: string, got: unknown, want: unknown): void {
+  if (want && typeof want === "object" && !Array.isArray(want)) {
+    const w = want as { min?: number; max?: number; each?: { min: number; max: number }; match?: string };
+    if (w.each) {
+      expect(Array.isArray(got), label).toBe(true);
+      for (const v of got as number[]) {
+        expect(v, label).toBeGreaterThanOrEqual(w.each.min);
+        expect(v, label).toBeLessThanOrEqual(w.each.max);
+      }
+    } else if (w.match !== undefined) expect(String(got), label).toMatch(new RegExp(w.match));
+    else {
+      expect(got, label).toBeGreaterThanOrEqual(w.min!);
+      expect(got, label).toBeLessThanOrEqual(w.max!);
+    }
+  } else expect(got, label).toEqual(want);
+}
+
 describe("scenario bundles", () => {
   it("exist: one per seed, a healthy bundle and near misses", () => {
     const seeds = new Set(scenarios.map((s) => readExpect(s).seed).filter(Boolean));
@@ -31,6 +48,16 @@ describe("scenario bundles", () => {
       } else expect(strong.map((h) => h.detector)).toEqual([]);
       for (const id of exp.alsoFires ?? []) expect(result.hypotheses.map((h) => h.detector)).toContain(id);
       for (const id of exp.mustNotFire) expect(strong.map((h) => h.detector)).not.toContain(id);
+      for (const [id, facts] of Object.entries(exp.facts ?? {})) {
+        const h = result.hypotheses.find((x) => x.detector === id);
+        expect(h, `${id} must fire`).toBeDefined();
+        for (const [key, want] of Object.entries(facts)) checkFact(`${id}.${key}`, h!.facts[key], want);
+      }
+      for (const [p, range] of Object.entries(exp.skew ?? {})) {
+        const s = result.correlation.skew.find((x) => x.path === p);
+        expect(s?.appliedMs, `skew of ${p}`).toBeGreaterThanOrEqual(range.min);
+        expect(s!.appliedMs).toBeLessThanOrEqual(range.max);
+      }
     });
   }
 });

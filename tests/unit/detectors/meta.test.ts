@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DETECTORS } from "@/lib/server/detectors";
+import { PARSER_IDS } from "@/lib/server/parsers/types";
+import { listScenarios, readExpect } from "./scenario";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+
+/** Every detector is documented, has cases that must fire and must not fire, and names real parsers. */
+describe("detector registry", () => {
+  it("has the seven issue-4 detectors with unique ids, one file each", () => {
+    expect(DETECTORS.map((d) => d.id).sort()).toEqual(
+      ["conntrack-snat-race", "endpoint-removal-race", "error-burst-after-change", "iptables-rule-order", "ipvs-stale-backends", "latency-regression", "retry-latency-amplification"],
+    );
+    for (const d of DETECTORS) expect(existsSync(path.join(ROOT, "lib/server/detectors", `${d.id}.ts`)), d.id).toBe(true);
+  });
+
+  const scenarios = listScenarios().map((n) => readExpect(n));
+  for (const d of DETECTORS) {
+    describe(d.id, () => {
+      it("requires real parser ids", () => {
+        expect(d.requires.length).toBeGreaterThan(0);
+        for (const p of d.requires) expect(PARSER_IDS as readonly string[]).toContain(p);
+      });
+      it("is documented in docs/detectors/<id>.md with its heuristic and an example", () => {
+        const doc = path.join(ROOT, "docs/detectors", `${d.id}.md`);
+        expect(existsSync(doc)).toBe(true);
+        const text = readFileSync(doc, "utf8");
+        expect(text).toContain(`# ${d.id}`);
+        expect(text).toMatch(/## Fires when/);
+        expect(text).toMatch(/## Does not fire/);
+      });
+      it("has at least one firing and one non-firing case (unit test file and scenarios)", () => {
+        const unit = readFileSync(path.join(__dirname, `${d.id}.test.ts`), "utf8");
+        const cases = [...unit.matchAll(/\bit\(\s*"([^"]+)"/g)].map((m) => m[1]!);
+        const negative = cases.filter((c) => /does not fire/.test(c));
+        expect(negative.length, "unit cases that must not fire").toBeGreaterThan(0);
+        expect(cases.length - negative.length, "unit cases that must fire").toBeGreaterThan(0);
+        const firingScenarios = scenarios.filter((s) => s.top === d.id || s.alsoFires?.includes(d.id));
+        const quietScenarios = scenarios.filter((s) => s.mustNotFire.includes(d.id));
+        expect(firingScenarios.length + quietScenarios.length).toBeGreaterThan(0);
+        expect(quietScenarios.length, "a scenario where it must stay below 0.5").toBeGreaterThan(0);
+      });
+    });
+  }
+});
