@@ -181,26 +181,47 @@ function genericSchema(t: Tokens): Schema | null {
   return s;
 }
 
+interface ClusterInfo {
+  direction: "inbound" | "outbound" | "unknown";
+  service?: string;
+  namespace?: string;
+}
+
 /** `outbound|8000||httpbin.default.svc.cluster.local` → service + namespace + direction. */
-function applyCluster(cluster: string, dest: Endpoint): "inbound" | "outbound" | "unknown" {
-  dest.cluster = cluster;
+function clusterInfo(cluster: string): ClusterInfo {
   const bar = cluster.indexOf("|");
   if (bar !== -1) {
     const kind = cluster.slice(0, bar);
-    const parts = cluster.split("|");
-    const fqdn = parts[3];
+    const info: ClusterInfo = { direction: kind === "outbound" ? "outbound" : kind === "inbound" ? "inbound" : "unknown" };
+    const fqdn = cluster.split("|", 4)[3];
     if (fqdn) {
-      dest.service = fqdn;
+      info.service = fqdn;
       const dot = fqdn.indexOf(".");
-      if (dot !== -1 && fqdn.includes(".svc")) dest.namespace = fqdn.slice(dot + 1, fqdn.indexOf(".", dot + 1) === -1 ? undefined : fqdn.indexOf(".", dot + 1));
+      if (dot !== -1 && fqdn.includes(".svc")) {
+        const dot2 = fqdn.indexOf(".", dot + 1);
+        info.namespace = fqdn.slice(dot + 1, dot2 === -1 ? undefined : dot2);
+      }
     }
-    if (kind === "outbound") return "outbound";
-    if (kind === "inbound") return "inbound";
-    return "unknown";
+    return info;
   }
-  if (cluster.startsWith("InboundPassthroughCluster")) return "inbound";
-  if (cluster === "PassthroughCluster" || cluster === "BlackHoleCluster") return "outbound";
-  return "unknown";
+  if (cluster.startsWith("InboundPassthroughCluster")) return { direction: "inbound" };
+  if (cluster === "PassthroughCluster" || cluster === "BlackHoleCluster") return { direction: "outbound" };
+  return { direction: "unknown" };
+}
+
+/** Clusters repeat on almost every line: memoise their parse (bounded, cleared when full). */
+const CLUSTER_CACHE = new Map<string, ClusterInfo>();
+function applyCluster(cluster: string, dest: Endpoint): "inbound" | "outbound" | "unknown" {
+  let info = CLUSTER_CACHE.get(cluster);
+  if (!info) {
+    info = clusterInfo(cluster);
+    if (CLUSTER_CACHE.size >= 4096) CLUSTER_CACHE.clear();
+    CLUSTER_CACHE.set(cluster, info);
+  }
+  dest.cluster = cluster;
+  if (info.service !== undefined) dest.service = info.service;
+  if (info.namespace !== undefined) dest.namespace = info.namespace;
+  return info.direction;
 }
 
 const dash = (v: string | undefined) => (v === undefined || v === "-" || v === "" ? undefined : v);

@@ -12,11 +12,13 @@
 // Character codes (plain consts rather than a const enum: isolatedModules/esbuild friendly).
 const Ch = { Tab: 9, Space: 32, Quote: 34, Comma: 44, Eq: 61, Backslash: 92, BracketOpen: 91 } as const;
 
-/** Key characters: letters, digits, `_`, `.`, `-`, `@`, `:` (ztunnel dotted keys, nginx `$upstream_addr` names). */
+/** Key characters: letters, digits, `_`, `.`, `-`, `@` (ztunnel dotted keys, nginx variable names). Lookup table: hot loop. */
+const KEY_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  KEY_CHAR[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45 || c === 64 ? 1 : 0;
+}
 function isKeyChar(c: number): boolean {
-  return (
-    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45 || c === 64
-  );
+  return c < 128 && KEY_CHAR[c] === 1;
 }
 
 function isSep(c: number, commas: boolean): boolean {
@@ -136,7 +138,12 @@ export class KvScanner {
           return true;
         }
         const vStart = i;
-        while (i < end && !isSep(t.charCodeAt(i), commas)) i++;
+        if (commas) while (i < end && !isSep(t.charCodeAt(i), true)) i++;
+        else
+          for (; i < end; i++) {
+            const c = t.charCodeAt(i);
+            if (c === Ch.Space || c === Ch.Tab) break;
+          }
         this.value = t.slice(vStart, i);
         this.quoted = false;
         this.pos = i;
