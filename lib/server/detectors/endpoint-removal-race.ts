@@ -59,21 +59,36 @@ export const endpointRemovalRace: Detector = {
     for (const e of ctx.identity.all()) if (e.pod) (podIps.get(e.pod) ?? podIps.set(e.pod, new Set()).get(e.pod)!).add(e.ip);
     const ipOf = (r: RequestRecord) => (r.dest?.ip ? stripPort(r.dest.ip) : undefined);
     const failures = ctx.requests.filter((r) => isFailure(r.rec) && r.rec.ts !== null);
+    // Index by destination IP so each terminating pod costs O(its requests), not O(all requests).
+    const failuresByIp = new Map<string, Located<RequestRecord>[]>();
+    const failuresByWorkload = new Map<string, Located<RequestRecord>[]>();
+    for (const r of failures) {
+      const ip = ipOf(r.rec);
+      if (ip) (failuresByIp.get(ip) ?? failuresByIp.set(ip, []).get(ip)!).push(r);
+      const wl = r.rec.source === "ztunnel" ? r.rec.dest?.workload : undefined;
+      if (wl) (failuresByWorkload.get(wl) ?? failuresByWorkload.set(wl, []).get(wl)!).push(r);
+    }
+    const requestsByIp = new Map<string, Located<RequestRecord>[]>();
+    for (const r of ctx.requests) {
+      const ip = ipOf(r.rec);
+      if (ip && r.rec.ts !== null) (requestsByIp.get(ip) ?? requestsByIp.set(ip, []).get(ip)!).push(r);
+    }
 
     const bursts: Burst[] = [];
     const explained = new Set<Located<RequestRecord>>();
     for (const [pod, t] of [...terms.entries()].sort((a, b) => a[1].ts - b[1].ts || (a[0] < b[0] ? -1 : 1))) {
       const ips = [...(podIps.get(pod) ?? [])];
       const inWin = (r: Located<RequestRecord>) => (r.rec.ts as number) >= t.ts - PRE_MS && (r.rec.ts as number) <= t.ts + POST_MS;
-      const f = failures.filter((r) => inWin(r) && ((ipOf(r.rec) && ips.includes(ipOf(r.rec)!)) || (r.rec.source === "ztunnel" && r.rec.dest?.workload === pod)));
+      const candidates = new Set([...ips.flatMap((ip) => failuresByIp.get(ip) ?? []), ...(failuresByWorkload.get(pod) ?? [])]);
+      const f = failures.filter((r) => candidates.has(r) && inWin(r));
       if (!f.length) continue;
       // An IP that was already failing well before the kill is a dead backend, not a termination race
       // (e.g. pods killed by a rollback *because* they were failing).
-      const pre = failures.filter((r) => (r.rec.ts as number) >= t.ts - 60_000 && (r.rec.ts as number) < t.ts - PRE_MS && ips.includes(ipOf(r.rec) ?? "")).length;
+      const pre = ips.flatMap((ip) => failuresByIp.get(ip) ?? []).filter((r) => (r.rec.ts as number) >= t.ts - 60_000 && (r.rec.ts as number) < t.ts - PRE_MS).length;
       if (pre * 2 >= f.length) continue;
       f.forEach((r) => explained.add(r));
-      const toIp = ctx.requests.filter((r) => r.rec.ts !== null && ips.includes(ipOf(r.rec) ?? "") && (r.rec.ts as number) >= t.ts);
-      bursts.push({ pod, namespace: t.namespace, killTs: t.ts, kill: t.ev, ips, failures: f, lastTraffic: toIp.length ? Math.max(...toIp.map((r) => r.rec.ts as number)) : null });
+      const toIp = ips.flatMap((ip) => requestsByIp.get(ip) ?? []).filter((r) => (r.rec.ts as number) >= t.ts);
+      bursts.push({ pod, namespace: t.namespace, killTs: t.ts, kill: t.ev, ips, failures: f, lastTraffic: toIp.length ? toIp.reduce((m, r) => Math.max(m, r.rec.ts as number), Number.NEGATIVE_INFINITY) : null });
     }
     const total = bursts.reduce((n, b) => n + b.failures.length, 0);
     if (!bursts.length || total < 5) return [];

@@ -58,11 +58,6 @@ export function ruleKey(table: string, rule: Rule): string {
 function isTerminal(rule: Rule): boolean {
   return !!rule.target && (TERMINAL.has(rule.target) || rule.goto === true);
 }
-function covers(broad: Rule, narrow: Rule): boolean {
-  const b = matchKeys(broad);
-  const n = new Set(matchKeys(narrow));
-  return b.length < n.size && b.every((k) => n.has(k));
-}
 export function meshOrServiceRelevance(rule: Rule): "mesh" | "service" | null {
   const text = `${rule.chain} ${rule.target ?? ""} ${rule.matches.map((m) => m.value).join(" ")} ${rule.targetOptions.map((t) => t.value).join(" ")}`;
   if (/ISTIO_/.test(text) || MESH_PORTS.some((p) => new RegExp(`(^|[^0-9])${p}([^0-9]|$)`).test(text))) return "mesh";
@@ -76,30 +71,41 @@ interface Shadow {
   broad: Rule;
   narrow: Rule;
 }
+/**
+ * Shadowed rules of one dump. Only terminal rules can shadow, and a real KUBE-SERVICES chain has
+ * thousands of jump rules but few terminal ones, so this is O(rules × terminal rules) per chain.
+ * Results are cached per dump (the cross-node pass asks repeatedly).
+ */
+const shadowCache = new WeakMap<RulesetRecord, Shadow[]>();
 function shadows(rs: RulesetRecord): Shadow[] {
+  const cached = shadowCache.get(rs);
+  if (cached) return cached;
   const out: Shadow[] = [];
   for (const t of rs.tables) {
     const byChain = new Map<string, Rule[]>();
     for (const r of t.rules) (byChain.get(r.chain) ?? byChain.set(r.chain, []).get(r.chain)!).push(r);
     for (const [chain, rules] of byChain) {
       const sorted = [...rules].sort((a, b) => a.position - b.position);
-      sorted.forEach((narrow, j) => {
-        for (let i = 0; i < j; i++) {
-          const broad = sorted[i]!;
-          if (isTerminal(broad) && covers(broad, narrow) && broad.target !== narrow.target) {
-            out.push({ table: t.name, chain, broad, narrow });
-            break;
-          }
-        }
-      });
+      const terminals: { rule: Rule; keys: string[] }[] = [];
+      for (const narrow of sorted) {
+        const nKeys = new Set(matchKeys(narrow));
+        const hit = terminals.find((b) => b.keys.length < nKeys.size && b.keys.every((k) => nKeys.has(k)) && b.rule.target !== narrow.target);
+        if (hit) out.push({ table: t.name, chain, broad: hit.rule, narrow });
+        if (isTerminal(narrow)) terminals.push({ rule: narrow, keys: matchKeys(narrow) });
+      }
     }
   }
+  shadowCache.set(rs, out);
   return out;
 }
-/** Keys of narrow rules that are NOT shadowed in a dump (they precede their broad rule or it is absent). */
+/** Every rule of a dump by its position-independent key. */
+const positionCache = new WeakMap<RulesetRecord, Map<string, Rule>>();
 function positions(rs: RulesetRecord): Map<string, Rule> {
+  const cached = positionCache.get(rs);
+  if (cached) return cached;
   const m = new Map<string, Rule>();
   for (const t of rs.tables) for (const r of t.rules) m.set(ruleKey(t.name, r), r);
+  positionCache.set(rs, m);
   return m;
 }
 
