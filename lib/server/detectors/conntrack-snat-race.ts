@@ -30,7 +30,7 @@ const succeeded = (r: RequestRecord) => !isErrorRequest(r) && (r.status === null
 export const conntrackSnatRace: Detector = {
   id: "conntrack-snat-race",
   title: "SYN drops from a conntrack/SNAT race (1 s / 3 s connect times)",
-  requires: ["nginx-access", "envoy-access", "xray", "otlp-json", "jaeger-json", "conntrack-stats", "prometheus"],
+  requires: ["nginx-access", "envoy-access", "xray", "otlp-json", "jaeger-json", "conntrack-stats"],
   specificity: "specific",
   detect(ctx: DetectorContext) {
     const withConnect = ctx.requestSample.filter((r) => typeof r.rec.connectMs === "number" && Number.isFinite(r.rec.connectMs));
