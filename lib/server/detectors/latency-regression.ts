@@ -22,7 +22,7 @@ const durations = (rs: Located<RequestRecord>[]) => rs.filter((r) => r.rec.statu
 export const latencyRegression: Detector = {
   id: "latency-regression",
   title: "Tail latency regression between windows or cohorts",
-  requires: ["envoy-access", "nginx-access", "ztunnel-access", "xray", "otlp-json", "jaeger-json"],
+  requires: ["envoy-access", "nginx-access", "ztunnel-access"],
   specificity: "generic",
   detect(ctx: DetectorContext) {
     const sample = ctx.requestSample.filter((r) => r.rec.durationMs !== null && r.rec.ts !== null);
