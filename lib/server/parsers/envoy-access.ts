@@ -4,7 +4,7 @@ import { splitHostPort, toUint } from "./kv";
 import { excerpt, readLineBatches } from "./lines";
 import { parseResponseFlags } from "./response-flags";
 import type { ParseContext, ParseItem, Parser } from "./types";
-import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine } from "./wrappers";
+import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine, type UnwrappedLine } from "./wrappers";
 
 /**
  * Envoy / istio-proxy access logs → `request` records; Envoy application log lines → `event` records.
@@ -478,8 +478,27 @@ class EnvoyState {
       this.out.push({ kind: "skipped", line: no, reason: "line longer than 1 MiB (truncated); not an Envoy access log line", excerpt: excerpt(raw) });
       return;
     }
-    const u = this.cri.push(unwrapLogLine(raw));
+    const u = this.cri.push(unwrapLogLine(raw), no, offset);
     if (u === null) return;
+    const mark = this.out.length;
+    const endNo = no;
+    if (u.joinedFrom) {
+      no = u.joinedFrom.line;
+      offset = u.joinedFrom.offset;
+    }
+    this.dispatch(no, offset, u);
+    if (u.joinedFrom) this.citeJoined(mark, no, endNo);
+  }
+
+  /** Records made from a CRI-joined line cite its first fragment as `line` and the last as `endLine`. */
+  private citeJoined(mark: number, first: number, endNo: number): void {
+    for (let k = mark; k < this.out.length; k++) {
+      const it = this.out[k]!;
+      if (it.kind !== "skipped" && it.kind !== "warning" && it.prov.line === first && endNo !== first) it.prov.endLine = endNo;
+    }
+  }
+
+  private dispatch(no: number, offset: number, u: UnwrappedLine): void {
     let text = u.text;
     if (text.startsWith("ACCESS ")) text = text.slice(7); // Ambassador/Emissary prefix
     if (text.length === 0 || text.trim() === "") return;

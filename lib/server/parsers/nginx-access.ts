@@ -3,7 +3,7 @@ import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 import { KvScanner, splitHostPort, toUint } from "./kv";
 import { excerpt, readLineBatches } from "./lines";
 import type { ParseContext, ParseItem, Parser } from "./types";
-import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine } from "./wrappers";
+import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine, type UnwrappedLine } from "./wrappers";
 
 /**
  * nginx access logs with upstream timings → `request` records. Accepted layouts (mixed per line):
@@ -372,8 +372,27 @@ class NginxState {
       this.out.push({ kind: "skipped", line: no, reason: "line longer than 1 MiB (truncated); not an nginx access line", excerpt: excerpt(raw) });
       return;
     }
-    const u = this.cri.push(unwrapLogLine(raw));
+    const u = this.cri.push(unwrapLogLine(raw), no, offset);
     if (u === null) return;
+    const mark = this.out.length;
+    const endNo = no;
+    if (u.joinedFrom) {
+      no = u.joinedFrom.line;
+      offset = u.joinedFrom.offset;
+    }
+    this.dispatch(no, offset, u);
+    if (u.joinedFrom) this.citeJoined(mark, no, endNo);
+  }
+
+  /** Records made from a CRI-joined line cite its first fragment as `line` and the last as `endLine`. */
+  private citeJoined(mark: number, first: number, endNo: number): void {
+    for (let k = mark; k < this.out.length; k++) {
+      const it = this.out[k]!;
+      if (it.kind !== "skipped" && it.kind !== "warning" && it.prov.line === first && endNo !== first) it.prov.endLine = endNo;
+    }
+  }
+
+  private dispatch(no: number, offset: number, u: UnwrappedLine): void {
     const s = u.text.trim();
     if (s === "") return;
     let vars: Vars | string | null;

@@ -28,6 +28,8 @@ export interface UnwrappedLine {
   pod?: string;
   /** CRI `P` tag: the runtime split a long line; the next line continues it. */
   partial?: boolean;
+  /** Set by CriJoiner on a line re-joined from CRI `P` fragments: where the first fragment was. */
+  joinedFrom?: { line: number; offset: number };
   /** Which wrappers were removed, outermost first (`kubectl`, `compose`, `cri`, `docker-json`, `timestamp`). */
   wrappers?: string[];
 }
@@ -251,11 +253,14 @@ export function unwrapLogLine(input: string): UnwrappedLine {
  */
 export class CriJoiner {
   private pending: string | null = null;
+  private pendingFrom: { line: number; offset: number } | undefined;
   truncated = false;
   constructor(private readonly maxChars = 1024 * 1024) {}
 
-  push(u: UnwrappedLine): UnwrappedLine | null {
+  /** `line`/`offset` of the physical line, so a joined line can cite where it started (`joinedFrom`). */
+  push(u: UnwrappedLine, line?: number, offset?: number): UnwrappedLine | null {
     if (u.partial) {
+      if (this.pending === null && line !== undefined) this.pendingFrom = { line, offset: offset ?? 0 };
       const joined = (this.pending ?? "") + u.text;
       if (joined.length > this.maxChars) {
         this.pending = joined.slice(0, this.maxChars);
@@ -266,7 +271,10 @@ export class CriJoiner {
     if (this.pending !== null) {
       const text = this.pending.length + u.text.length > this.maxChars ? (this.pending + u.text).slice(0, this.maxChars) : this.pending + u.text;
       this.pending = null;
-      return { ...u, text };
+      const joined: UnwrappedLine = { ...u, text };
+      if (this.pendingFrom) joined.joinedFrom = this.pendingFrom;
+      this.pendingFrom = undefined;
+      return joined;
     }
     return u;
   }
@@ -275,6 +283,7 @@ export class CriJoiner {
   flush(): string | null {
     const p = this.pending;
     this.pending = null;
+    this.pendingFrom = undefined;
     return p;
   }
 }

@@ -253,6 +253,8 @@ class ZtunnelState {
   private readonly spans = new Map<string, LegacySpan>();
   private readonly kv = new KvScanner();
   private readonly cri = new CriJoiner();
+  /** Physical line number of the line being handled (differs from `no` for CRI-joined lines). */
+  private physicalEnd = 0;
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -265,14 +267,20 @@ class ZtunnelState {
     const c0 = raw.charCodeAt(0);
     let text = raw;
     // Bare current-format lines (`2024-…Z\tinfo`) need no unwrapping beyond unwrapLogLine's digit checks.
-    const u = this.cri.push(unwrapLogLine(raw));
+    const u = this.cri.push(unwrapLogLine(raw), no, offset);
     if (u === null) return; // CRI partial, continued on the next line
     text = u.text;
+    // A line re-joined from CRI fragments cites its first fragment; endLine is the last one.
+    this.physicalEnd = no;
+    if (u.joinedFrom) {
+      no = u.joinedFrom.line;
+      offset = u.joinedFrom.offset;
+    }
     if (text.length === 0 || (isWs(c0) && text.trim() === "")) return;
 
     if (this.pending !== null && isContinuation(text) && this.pending.joined < MAX_JOINED) {
       this.pending.text += ` ${text.trim()}`;
-      this.pending.endLine = no;
+      this.pending.endLine = this.physicalEnd;
       this.pending.joined++;
       return;
     }
@@ -321,7 +329,7 @@ class ZtunnelState {
       const after = text.charCodeAt(tgStart + 6);
       if (isWs(after) || after === 58 /* : */ || Number.isNaN(after)) {
         // Kept pending one line: the next lines may continue it (wrapped README style).
-        this.pending = { text, ts, level, bodyStart: tgStart + 6, line: no, offset, endLine: no, joined: 0 };
+        this.pending = { text, ts, level, bodyStart: tgStart + 6, line: no, offset, endLine: this.physicalEnd, joined: 0 };
         return;
       }
     }

@@ -140,6 +140,12 @@ describe("nginx-access: hostile lines", () => {
     expect(rs[1]!.warnings?.[0]).toMatch(/unparsable time/);
   });
 
+  it("a CRI-split line is re-joined and cites its first and last fragment", async () => {
+    const rs = requests(await run('2024-01-01T00:00:01Z stdout P 10.0.0.1 - - [01/Jan/2024:00:00:00 +0000] "GET /long\n2024-01-01T00:00:01Z stdout F  HTTP/1.1" 200 5 "-" "curl" rt=0.002\n'));
+    expect(rs).toHaveLength(1);
+    expect(rs[0]).toMatchObject({ path: "/long", status: 200, durationMs: 2, prov: { line: 1, offset: 0, endLine: 2 } });
+  });
+
   it("skips generic JSON and does not claim Envoy, ztunnel or generic JSON heads", async () => {
     const items = await run('{"level":"info","msg":"x"}\n');
     expect(skipped(items)[0]!.reason).toMatch(/without nginx keys/);

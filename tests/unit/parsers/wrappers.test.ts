@@ -81,7 +81,14 @@ describe("CriJoiner", () => {
     expect(j.push(unwrapLogLine("2024-01-01T00:00:00Z stdout P def "))).toBeNull();
     expect(j.push(unwrapLogLine("2024-01-01T00:00:00Z stdout F ghi"))?.text).toBe("abc def ghi");
     expect(j.push(unwrapLogLine("plain"))?.text).toBe("plain");
+    expect(j.push(unwrapLogLine("plain"))?.joinedFrom).toBeUndefined();
     expect(j.flush()).toBeNull();
+  });
+  it("reports where a joined line started", () => {
+    const j = new CriJoiner();
+    expect(j.push(unwrapLogLine("2024-01-01T00:00:00Z stdout P a"), 7, 700)).toBeNull();
+    expect(j.push(unwrapLogLine("2024-01-01T00:00:00Z stdout P b"), 8, 800)).toBeNull();
+    expect(j.push(unwrapLogLine("2024-01-01T00:00:00Z stdout F c"), 9, 900)).toMatchObject({ text: "abc", joinedFrom: { line: 7, offset: 700 } });
   });
   it("bounds a never-ending partial", () => {
     const j = new CriJoiner(10);

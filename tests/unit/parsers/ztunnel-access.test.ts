@@ -147,6 +147,7 @@ describe("ztunnel-access: own fixtures", () => {
     expect(rs[0]!.attrs!.logTime).toBeCloseTo(iso("2025-03-02T14:10:01.300Z") + 0.1, 3);
     // The split line was re-joined: fields from both fragments are present.
     expect(rs[1]).toMatchObject({ client: { port: 51042 }, dest: { ip: "10.244.1.22", port: 8080 }, durationMs: 7, bytesRecv: 1190 });
+    expect(rs[1]!.prov).toMatchObject({ line: 2, endLine: 3 });
     expect(rs[2]).toMatchObject({ client: { port: 51050 }, durationMs: 2 });
   });
 
