@@ -85,9 +85,20 @@ export function parseRfc3339(s: string, start = 0, end = s.length): EpochMs | nu
     return i === end ? null : parseIsoUtc(s.slice(start, end));
   }
   if (i !== end) return null;
-  const ms = Date.UTC(year, month - 1, day, hour, min, sec) - offsetMin * 60_000 + fracMs;
+  // Access logs hold long runs of lines from the same hour: reuse that hour's epoch instead of Date.UTC.
+  const hourKey = ((year * 100 + month) * 100 + day) * 100 + hour;
+  let hourBase: number;
+  if (hourKey === cachedHourKey) hourBase = cachedHourBase;
+  else {
+    hourBase = Date.UTC(year, month - 1, day, hour);
+    cachedHourKey = hourKey;
+    cachedHourBase = hourBase;
+  }
+  const ms = hourBase + min * 60_000 + sec * 1000 - offsetMin * 60_000 + fracMs;
   return Number.isFinite(ms) ? (ms as EpochMs) : null;
 }
+let cachedHourKey = -1;
+let cachedHourBase = 0;
 
 /** Two decimal digits at i, or -1000 (keeps every comparison above false) when either is not a digit. */
 function dd(s: string, i: number): number {
