@@ -23,10 +23,18 @@ export class RunLease {
   /** True when this worker now holds the run; false when another live worker does. */
   async claim(jobId: string): Promise<boolean> {
     const now = new Date();
-    const res = await this.db.analysisRun.updateMany({
+    const data = { leaseOwner: this.owner, leaseUntil: new Date(now.getTime() + RUN_LEASE_MS), jobId };
+    let res = await this.db.analysisRun.updateMany({
       where: { id: this.runId, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }, { leaseOwner: this.owner }] },
-      data: { leaseOwner: this.owner, leaseUntil: new Date(now.getTime() + RUN_LEASE_MS), jobId },
+      data,
     });
+    if (res.count !== 1) {
+      // A lease held by a process of this host that no longer exists is free now, not in 30 s.
+      const current = await this.db.analysisRun.findUnique({ where: { id: this.runId }, select: { leaseOwner: true } });
+      if (current?.leaseOwner && ownerIsDeadLocally(current.leaseOwner)) {
+        res = await this.db.analysisRun.updateMany({ where: { id: this.runId, leaseOwner: current.leaseOwner }, data });
+      }
+    }
     if (res.count !== 1) return false;
     this.timer = setInterval(() => {
       void this.db.analysisRun
@@ -46,10 +54,31 @@ export class RunLease {
   }
 }
 
-/** Runs still marked running whose worker stopped renewing the lease (with a grace period). */
+/**
+ * Runs still marked running whose worker is gone: it stopped renewing the lease (with a grace
+ * period), or it was a process of this host that no longer exists.
+ */
 export async function findLostRuns(db: Db, graceMs = 5_000): Promise<{ id: string; jobId: string | null }[]> {
-  return db.analysisRun.findMany({
-    where: { status: "running", leaseUntil: { lt: new Date(Date.now() - graceMs) } },
-    select: { id: true, jobId: true },
+  const running = await db.analysisRun.findMany({
+    where: { status: "running", leaseOwner: { not: null } },
+    select: { id: true, jobId: true, leaseOwner: true, leaseUntil: true },
   });
+  const staleBefore = Date.now() - graceMs;
+  return running
+    .filter((r) => (r.leaseUntil && r.leaseUntil.getTime() < staleBefore) || ownerIsDeadLocally(r.leaseOwner!))
+    .map((r) => ({ id: r.id, jobId: r.jobId }));
+}
+
+/** Owners are host:pid:nonce; a pid of this host that does not exist means the worker died. */
+export function ownerIsDeadLocally(owner: string): boolean {
+  const [host, pidText] = owner.split(":");
+  const pid = Number(pidText);
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
