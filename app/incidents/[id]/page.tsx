@@ -1,0 +1,23 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { cache } from "react";
+import { getIncident } from "@/lib/server/services/incidents";
+import { IncidentView } from "@/components/incidents/IncidentView";
+
+type Params = Promise<{ id: string }>;
+
+// One database read per request, shared by generateMetadata and the page.
+const loadIncident = cache((id: string) => getIncident(id));
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  const { id } = await params;
+  const incident = await loadIncident(id);
+  return { title: incident ? incident.title || "Incident" : "Incident not found" };
+}
+
+export default async function IncidentPage({ params }: { params: Params }) {
+  const { id } = await params;
+  const incident = await loadIncident(id);
+  if (!incident) notFound();
+  return <IncidentView initial={incident} />;
+}

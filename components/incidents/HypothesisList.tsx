@@ -1,0 +1,222 @@
+import type { EvidenceRef, Hypothesis } from "@/lib/schemas/hypothesis";
+import { absoluteTime, percent } from "@/components/format";
+
+const PAGE_THRESHOLD = 0.5;
+
+/** Accent for "would page someone", a quiet grey below: the rank, not alarm colours, carries urgency. */
+function confidenceTone(c: number): string {
+  return c >= PAGE_THRESHOLD ? "bg-accent" : "bg-faint";
+}
+
+function Location({ ev }: { ev: EvidenceRef }) {
+  const where = ev.line != null ? `${ev.file}:${ev.line}` : ev.pointer ? `${ev.file}#${ev.pointer}` : ev.file;
+  return (
+    <span className="font-mono text-xs">
+      <span className="break-all text-fg">{where}</span>
+      {ev.spanId ? <span className="text-muted"> span {ev.spanId}</span> : null}
+      {ev.traceId ? <span className="text-muted"> trace {ev.traceId}</span> : null}
+    </span>
+  );
+}
+
+function EvidenceList({ items, label }: { items: EvidenceRef[]; label: string }) {
+  return (
+    <ol className="space-y-1.5" aria-label={label}>
+      {items.map((ev, i) => (
+        <li key={i} className="rounded-md border border-line bg-bg/60 px-2.5 py-1.5">
+          <div className="flex flex-wrap items-baseline gap-x-3 gap-y-0.5">
+            <Location ev={ev} />
+            {ev.ts ? (
+              <time dateTime={ev.ts} className="num font-mono text-xs text-muted" title={absoluteTime(ev.ts)}>
+                {ev.ts}
+              </time>
+            ) : null}
+          </div>
+          {ev.excerpt ? (
+            <pre className="mt-1 max-h-40 overflow-auto font-mono text-xs leading-snug whitespace-pre-wrap break-all text-fg">
+              {ev.excerpt}
+            </pre>
+          ) : null}
+          {ev.why ? <p className="mt-1 text-xs text-muted">{ev.why}</p> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function FactValue({ value }: { value: Hypothesis["facts"][string] }) {
+  const text = Array.isArray(value) ? value.join(", ") : String(value);
+  return <span className="num font-mono break-all">{text}</span>;
+}
+
+function HypothesisCard({ h, rank }: { h: Hypothesis; rank: number }) {
+  const facts = Object.entries(h.facts ?? {});
+  const hasMore = h.checks.length > 0 || h.remediation.immediate.length > 0 || h.remediation.longTerm.length > 0 || facts.length > 0;
+  const headingId = `hyp-${rank}`;
+  return (
+    <li aria-labelledby={headingId} className="rounded-lg border border-line bg-surface p-4">
+      <div className="flex items-start gap-4">
+        <div className="w-20 shrink-0 pt-0.5">
+          <div className="num font-mono text-lg leading-none font-semibold">{percent(h.confidence)}</div>
+          <div
+            className="mt-1.5 h-1.5 w-full overflow-hidden rounded-full bg-subtle"
+            role="meter"
+            aria-label="Confidence"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(h.confidence * 100)}
+          >
+            <div className={`h-full ${confidenceTone(h.confidence)}`} style={{ width: `${Math.round(h.confidence * 100)}%` }} />
+          </div>
+          <div className="mt-1 text-[11px] text-faint">confidence</div>
+        </div>
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-baseline gap-x-2">
+            <span className="num font-mono text-xs text-faint">#{rank}</span>
+            <h3 id={headingId} className="font-semibold">
+              {h.title}
+            </h3>
+            <code className="rounded bg-subtle px-1.5 font-mono text-[11px] text-muted">{h.detector}</code>
+          </div>
+          <p className="mt-1 whitespace-pre-line text-sm">{h.summary}</p>
+
+          {h.evidence.length > 0 ? (
+            <div className="mt-3">
+              <h4 className="mb-1 text-xs font-medium text-muted">Evidence ({h.evidence.length})</h4>
+              <EvidenceList items={h.evidence} label={`Evidence for ${h.title}`} />
+            </div>
+          ) : (
+            <p className="mt-3 text-xs text-amber-700 dark:text-amber-300">No evidence cited.</p>
+          )}
+
+          {h.counterEvidence.length > 0 ? (
+            <details className="mt-3">
+              <summary className="cursor-pointer text-xs font-medium text-muted select-none hover:text-fg">
+                Counter-evidence ({h.counterEvidence.length})
+              </summary>
+              <div className="mt-1">
+                <EvidenceList items={h.counterEvidence} label={`Counter-evidence for ${h.title}`} />
+              </div>
+            </details>
+          ) : null}
+
+          {hasMore ? (
+            <details className="mt-3">
+              <summary className="cursor-pointer text-xs font-medium text-muted select-none hover:text-fg">
+                Checks and remediation
+              </summary>
+              <div className="mt-2 grid gap-4 text-sm md:grid-cols-3">
+                {h.checks.length > 0 ? (
+                  <div>
+                    <h4 className="mb-1 text-xs font-semibold text-muted">Checks</h4>
+                    <ul className="list-disc space-y-0.5 pl-4">
+                      {h.checks.map((c, i) => (
+                        <li key={i}>{c}</li>
+                      ))}
+                    </ul>
+                  </div>
+                ) : null}
+                {h.remediation.immediate.length > 0 ? (
+                  <div>
+                    <h4 className="mb-1 text-xs font-semibold text-muted">Immediate</h4>
+                    <ul className="list-disc space-y-0.5 pl-4">
+                      {h.remediation.immediate.map((c, i) => (
+                        <li key={i}>{c}</li>
+                      ))}
+                    </ul>
+                  </div>
+                ) : null}
+                {h.remediation.longTerm.length > 0 ? (
+                  <div>
+                    <h4 className="mb-1 text-xs font-semibold text-muted">Long term</h4>
+                    <ul className="list-disc space-y-0.5 pl-4">
+                      {h.remediation.longTerm.map((c, i) => (
+                        <li key={i}>{c}</li>
+                      ))}
+                    </ul>
+                  </div>
+                ) : null}
+                {facts.length > 0 ? (
+                  <div className="md:col-span-3">
+                    <h4 className="mb-1 text-xs font-semibold text-muted">Facts</h4>
+                    <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 text-xs">
+                      {facts.map(([k, v]) => (
+                        <div key={k} className="contents">
+                          <dt className="font-mono text-muted">{k}</dt>
+                          <dd>
+                            <FactValue value={v} />
+                          </dd>
+                        </div>
+                      ))}
+                    </dl>
+                  </div>
+                ) : null}
+              </div>
+            </details>
+          ) : null}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+export function HypothesisList({
+  hypotheses,
+  finished,
+  outcome,
+}: {
+  hypotheses: Hypothesis[];
+  /** The run is over (no more hypotheses will appear). */
+  finished: boolean;
+  outcome: "completed" | "partial" | "failed";
+}) {
+  const ranked = [...hypotheses].sort((a, b) => b.confidence - a.confidence);
+  const anyStrong = ranked.some((h) => h.confidence >= PAGE_THRESHOLD);
+  return (
+    <section aria-labelledby="hyp-heading" className="space-y-2">
+      <div className="flex items-baseline gap-2">
+        <h2 id="hyp-heading" className="text-sm font-semibold">
+          Hypotheses
+        </h2>
+        <span className="num font-mono text-xs text-muted">{ranked.length}</span>
+        <span className="text-xs text-faint">ranked by confidence; ≥ 50% would page someone</span>
+      </div>
+      {finished && !anyStrong ? (
+        <div className="rounded-lg border border-line bg-surface px-4 py-3 text-sm">
+          {outcome === "failed" ? (
+            <p>
+              <span className="font-medium">No hypotheses:</span>{" "}
+              <span className="text-muted">the analysis failed before detectors could finish. See the error above.</span>
+            </p>
+          ) : outcome === "partial" ? (
+            <p>
+              <span className="font-medium text-amber-700 dark:text-amber-300">No hypothesis ≥ 50%, but the analysis is incomplete.</span>{" "}
+              <span className="text-muted">
+                Some files or detectors failed (see the problems above), so this does not mean the bundle is healthy.
+              </span>
+            </p>
+          ) : (
+            <p>
+              <span className="font-medium text-emerald-700 dark:text-emerald-300">No hypothesis ≥ 50% — the bundle looks healthy.</span>{" "}
+              <span className="text-muted">
+                {ranked.length > 0 ? "Low-confidence findings are listed below for completeness." : "No detector found a problem in these files."}
+              </span>
+            </p>
+          )}
+        </div>
+      ) : null}
+      {!finished && ranked.length === 0 ? (
+        <div className="rounded-lg border border-dashed border-line-strong bg-surface px-4 py-6 text-center text-sm text-muted">
+          No hypotheses yet: detectors run after parsing.
+        </div>
+      ) : null}
+      {ranked.length > 0 ? (
+        <ol className="space-y-2">
+          {ranked.map((h, i) => (
+            <HypothesisCard key={`${h.detector}-${i}`} h={h} rank={i + 1} />
+          ))}
+        </ol>
+      ) : null}
+    </section>
+  );
+}

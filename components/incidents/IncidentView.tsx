@@ -1,0 +1,136 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { IncidentDetailDto } from "@/lib/schemas/api";
+import { absoluteTime, humanBytes, integer } from "@/components/format";
+import { StatusBadge } from "@/components/ui/StatusBadge";
+import { RelativeTime } from "@/components/ui/RelativeTime";
+import { RunPanel, isRunActive } from "./RunPanel";
+import { HypothesisList } from "./HypothesisList";
+import { FilesTable } from "./FilesTable";
+import { BundleList } from "./BundleList";
+
+const POLL_MS = 1000;
+const MAX_BACKOFF_MS = 15_000;
+
+/**
+ * Polls GET /api/incidents/[id] every second while the incident is new/processing or its run is
+ * queued/running; stops as soon as the run ends. Requests never overlap (setTimeout chain), a failing
+ * request backs off exponentially, and polling pauses while the tab is hidden.
+ */
+function useLiveIncident(initial: IncidentDetailDto) {
+  const [incident, setIncident] = useState(initial);
+  const [pollError, setPollError] = useState<string | null>(null);
+  const active = isRunActive(incident.status, incident.run);
+  const failures = useRef(0);
+
+  useEffect(() => {
+    if (!active) return;
+    let cancelled = false;
+    let timer: number | undefined;
+    const controller = new AbortController();
+
+    const schedule = (ms: number) => {
+      if (!cancelled) timer = window.setTimeout(tick, ms);
+    };
+    const tick = async () => {
+      if (document.hidden) return schedule(POLL_MS);
+      try {
+        const res = await fetch(`/api/incidents/${encodeURIComponent(initial.id)}`, {
+          cache: "no-store",
+          headers: { Accept: "application/json" },
+          signal: controller.signal,
+        });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const parsed = IncidentDetailDto.safeParse(await res.json());
+        if (!parsed.success) throw new Error("unexpected response");
+        failures.current = 0;
+        if (!cancelled) {
+          setPollError(null);
+          setIncident(parsed.data);
+        }
+        // The effect re-runs (and stops) when the new data is no longer active.
+        schedule(POLL_MS);
+      } catch (err) {
+        if (cancelled || (err instanceof DOMException && err.name === "AbortError")) return;
+        failures.current++;
+        const wait = Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** failures.current);
+        setPollError(`Live updates failing (${err instanceof Error ? err.message : "error"}); retrying in ${Math.round(wait / 1000)} s`);
+        schedule(wait);
+      }
+    };
+    schedule(POLL_MS);
+    return () => {
+      cancelled = true;
+      controller.abort();
+      window.clearTimeout(timer);
+    };
+  }, [active, initial.id]);
+
+  return { incident, pollError: active ? pollError : null };
+}
+
+export function IncidentView({ initial }: { initial: IncidentDetailDto }) {
+  const { incident, pollError } = useLiveIncident(initial);
+  const active = isRunActive(incident.status, incident.run);
+  const runStatus = incident.run?.status;
+  const finished = !active && (runStatus === "completed" || runStatus === "partial" || runStatus === "failed" || incident.status === "analysed" || incident.status === "partial" || incident.status === "failed");
+  const outcome =
+    runStatus === "failed" || (!incident.run && incident.status === "failed")
+      ? "failed"
+      : runStatus === "partial" || incident.status === "partial"
+        ? "partial"
+        : "completed";
+
+  return (
+    <div className="space-y-5">
+      <header className="space-y-2">
+        <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+          <h1 className="min-w-0 text-xl font-semibold tracking-tight break-words">{incident.title || "(untitled)"}</h1>
+          <StatusBadge status={incident.status} />
+          {incident.isSample ? (
+            <span className="rounded bg-accent-soft px-1.5 text-[11px] font-medium text-accent">sample</span>
+          ) : null}
+        </div>
+        <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm text-muted">
+          <div className="flex gap-1.5">
+            <dt>Created</dt>
+            <dd className="text-fg">
+              <RelativeTime iso={incident.createdAt} className="num" />
+            </dd>
+          </div>
+          <div className="flex gap-1.5">
+            <dt>Files</dt>
+            <dd className="num font-mono text-fg">{integer(incident.fileCount)}</dd>
+          </div>
+          <div className="flex gap-1.5">
+            <dt>Size</dt>
+            <dd className="num font-mono text-fg">{humanBytes(incident.totalBytes)}</dd>
+          </div>
+          {incident.windowStart || incident.windowEnd ? (
+            <div className="flex gap-1.5">
+              <dt>Window</dt>
+              <dd className="num font-mono text-xs leading-5 text-fg">
+                {absoluteTime(incident.windowStart)} → {absoluteTime(incident.windowEnd)}
+              </dd>
+            </div>
+          ) : null}
+          <div className="flex gap-1.5">
+            <dt>Time zone</dt>
+            <dd className="font-mono text-xs leading-5 text-fg">{incident.timezone}</dd>
+          </div>
+          <div className="flex gap-1.5">
+            <dt>ID</dt>
+            <dd className="font-mono text-xs leading-5 text-fg">{incident.id}</dd>
+          </div>
+        </dl>
+        {incident.summary ? <p className="max-w-4xl whitespace-pre-line text-sm">{incident.summary}</p> : null}
+      </header>
+
+      <RunPanel run={incident.run} incidentStatus={incident.status} pollError={pollError} />
+      <HypothesisList hypotheses={incident.hypotheses} finished={finished} outcome={outcome} />
+      <FilesTable files={incident.files} />
+      <BundleList bundles={incident.bundles} />
+    </div>
+  );
+}
