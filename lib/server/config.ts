@@ -23,7 +23,9 @@ export const ENV_DOCS = [
   { name: "HINDSIGHT_MAX_ENTRIES", default: "10000", doc: "Most entries in one bundle" },
   { name: "HINDSIGHT_MAX_DEPTH", default: "32", doc: "Deepest folder nesting inside a bundle" },
   { name: "HINDSIGHT_MAX_PATH_LENGTH", default: "1024", doc: "Longest path inside a bundle" },
+  { name: "HINDSIGHT_SHADOW_DATABASE_URL", default: "(DATABASE_URL, else local PostgreSQL)", doc: "`npm run db:migration` only: scratch PostgreSQL server used to diff the schema" },
   { name: "HINDSIGHT_ROOT", default: "(the checkout)", doc: "Where Hindsight's files are; set by the CLI and npm start" },
+  { name: "HINDSIGHT_REQUIRE_POSTGRES", default: "(unset; 1 in CI)", doc: "Tests only: fail instead of skipping when PostgreSQL is unreachable" },
   { name: "TEST_DATABASE_URL", default: "postgresql://postgres@127.0.0.1:5432/test", doc: "Tests only: PostgreSQL for the pg-boss integration suite" },
   { name: "NEXT_TELEMETRY_DISABLED", default: "1 (set by npm start)", doc: "Next.js telemetry is always off" },
 ] as const;

@@ -65,6 +65,9 @@ export function postgresReachable(): Promise<boolean> {
 let warned = false;
 export async function withTempPostgres(options: TempOptions = {}): Promise<TempDatabase | null> {
   if (!(await postgresReachable())) {
+    if (process.env.HINDSIGHT_REQUIRE_POSTGRES === "1") {
+      throw new Error(`PostgreSQL is required (HINDSIGHT_REQUIRE_POSTGRES=1) but ${postgresAdminUrl()} is unreachable`);
+    }
     if (!warned) {
       warned = true;
       console.warn(`\n!!! SKIPPING PostgreSQL tests: no server at ${postgresAdminUrl()} (set TEST_DATABASE_URL) !!!\n`);

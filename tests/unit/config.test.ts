@@ -15,11 +15,12 @@ describe("configuration docs", () => {
         if (ent.isDirectory()) {
           if (ent.name !== "generated") walk(p);
         } else if (/\.(ts|tsx|mjs)$/.test(ent.name)) {
-          for (const m of fs.readFileSync(p, "utf8").matchAll(/\bHINDSIGHT_[A-Z_]+/g)) names.add(m[0]);
+          for (const m of fs.readFileSync(p, "utf8").matchAll(/\bHINDSIGHT_[A-Z_]*[A-Z]\b/g)) names.add(m[0]);
         }
       }
     };
     walk("lib");
+    walk("tests");
     const documented = new Set(ENV_DOCS.map((e) => e.name));
     expect([...names].filter((n) => !documented.has(n)).sort()).toEqual([]);
   });
