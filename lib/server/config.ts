@@ -30,6 +30,8 @@ export const ENV_DOCS = [
   { name: "NEXT_TELEMETRY_DISABLED", default: "1 (set by npm start)", doc: "Next.js telemetry is always off" },
 ] as const;
 
-export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.HINDSIGHT_DATA_DIR || "./data");
+export function dataDir(env: Record<string, string | undefined> = process.env): string {
+  // Runtime location chosen by the operator: not something for the bundler to trace.
+  const dir = env.HINDSIGHT_DATA_DIR?.trim();
+  return path.resolve(/*turbopackIgnore: true*/ dir || "./data");
 }

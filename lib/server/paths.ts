@@ -5,5 +5,5 @@ import path from "node:path";
  * from any directory; the web server runs from the root already.
  */
 export function projectRoot(): string {
-  return path.resolve(process.env.HINDSIGHT_ROOT || process.cwd());
+  return path.resolve(/*turbopackIgnore: true*/ process.env.HINDSIGHT_ROOT || process.cwd());
 }

@@ -38,9 +38,9 @@ export interface PipelineHarness {
 }
 
 /** Producer + in-process consumer on a temp database (either provider). */
-export async function startPipeline(db: Db, config: DatabaseConfig, opts: { consume?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<PipelineHarness> {
+export async function startPipeline(db: Db, config: DatabaseConfig, opts: { consume?: boolean; env?: Record<string, string> } = {}): Promise<PipelineHarness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-data-"));
-  const env = { ...process.env, HINDSIGHT_JOB_MAX_ATTEMPTS: "3", HINDSIGHT_DATA_DIR: dataDir, ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, HINDSIGHT_JOB_MAX_ATTEMPTS: "3", HINDSIGHT_DATA_DIR: dataDir, ...opts.env };
   process.env.HINDSIGHT_DATA_DIR = dataDir;
   const queue = createQueue(config, db, env);
   await queue.start();

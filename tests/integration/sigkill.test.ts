@@ -25,7 +25,7 @@ function bigZtunnelLog(lines: number): string {
   return `${out.join("\n")}\n`;
 }
 
-function startWorker(env: NodeJS.ProcessEnv): ChildProcess {
+function startWorker(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "lib/server/jobs/worker-main.ts"], {
     cwd: ROOT,
     env: { ...process.env, ...env, HINDSIGHT_ROOT: ROOT },

@@ -21,7 +21,7 @@ describe("configuration docs", () => {
     };
     walk("lib");
     walk("tests");
-    const documented = new Set(ENV_DOCS.map((e) => e.name));
+    const documented = new Set<string>(ENV_DOCS.map((e) => e.name));
     expect([...names].filter((n) => !documented.has(n)).sort()).toEqual([]);
   });
 });

@@ -20,8 +20,10 @@ export class PipelineThread {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const entry = path.join(projectRoot(), "lib/server/pipeline/thread-entry.mjs");
-    const worker = new Worker(entry, {
+    const entry = path.join(/*turbopackIgnore: true*/ projectRoot(), "lib/server/pipeline/thread-entry.mjs");
+    // The ignore comments keep Next's bundler from replacing this worker with a bundled chunk:
+    // the thread loads the TypeScript pipeline from disk through tsx, in the CLI and the server alike.
+    const worker = new Worker(/* webpackIgnore: true */ /*turbopackIgnore: true*/ entry, {
       // Don't inherit --import flags of the parent: the entry registers its own loader.
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: 1536 },

@@ -4,6 +4,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { dataDir } from "@/lib/server/config";
 
 /**
  * Content-addressed blob store on the local filesystem.
@@ -41,8 +42,7 @@ const KEY_RE = /^[0-9a-f]{64}$/;
 export const EMPTY_SHA256 = createHash("sha256").digest("hex");
 
 export function dataDirFromEnv(env: Record<string, string | undefined> = process.env): string {
-  const dir = env.HINDSIGHT_DATA_DIR;
-  return path.resolve(dir && dir.trim() !== "" ? dir : "./data");
+  return dataDir(env);
 }
 
 export function isBlobKey(key: unknown): key is string {
@@ -107,7 +107,7 @@ export class Cas {
   readonly tmpDir: string;
 
   constructor(dataDir: string = dataDirFromEnv()) {
-    this.dataDir = path.resolve(dataDir);
+    this.dataDir = path.resolve(/*turbopackIgnore: true*/ dataDir);
     this.blobsDir = path.join(this.dataDir, "blobs");
     this.tmpDir = path.join(this.dataDir, "tmp");
   }
