@@ -3,7 +3,9 @@ import path from "node:path";
 import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT || 3210);
-const dataDir = process.env.E2E_DATA_DIR || path.join(os.tmpdir(), `hindsight-e2e-${process.pid}`);
+// Set once in the runner process; workers inherit it, so tests can inspect the server's storage.
+process.env.E2E_DATA_DIR ||= path.join(os.tmpdir(), `hindsight-e2e-${Date.now()}`);
+const dataDir = process.env.E2E_DATA_DIR;
 
 export default defineConfig({
   testDir: "tests/e2e",

@@ -42,7 +42,7 @@ export async function startPipeline(db: Db, config: DatabaseConfig, opts: { cons
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-data-"));
   const env: NodeJS.ProcessEnv = { ...process.env, HINDSIGHT_JOB_MAX_ATTEMPTS: "3", HINDSIGHT_DATA_DIR: dataDir, ...opts.env };
   process.env.HINDSIGHT_DATA_DIR = dataDir;
-  const queue = createQueue(config, db, env);
+  const queue = await createQueue(config, db, env);
   await queue.start();
   if (opts.consume !== false) await consumeAnalysis(queue, db, config, env);
   return {

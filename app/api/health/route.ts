@@ -2,12 +2,13 @@ import { getPrisma } from "@/lib/server/db/client";
 
 export const dynamic = "force-dynamic";
 
-/** Liveness + database reachability (used by Playwright's webServer and load balancers). */
+/** Liveness + database reachability + this process's memory (for load balancers and the memory tests). */
 export async function GET(): Promise<Response> {
+  const rssBytes = process.memoryUsage().rss;
   try {
     await getPrisma().incident.count();
-    return Response.json({ ok: true }, { headers: { "Cache-Control": "no-store" } });
+    return Response.json({ ok: true, rssBytes }, { headers: { "Cache-Control": "no-store" } });
   } catch {
-    return Response.json({ ok: false }, { status: 503, headers: { "Cache-Control": "no-store" } });
+    return Response.json({ ok: false, rssBytes }, { status: 503, headers: { "Cache-Control": "no-store" } });
   }
 }

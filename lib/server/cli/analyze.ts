@@ -34,7 +34,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const dbConfig = databaseFromUrl(path.join(tmp, "hindsight.db"));
   await migrate(dbConfig);
   const db = createPrisma(dbConfig);
-  const queue = createQueue(dbConfig, db, { ...process.env, HINDSIGHT_JOB_MAX_ATTEMPTS: "2" });
+  const queue = await createQueue(dbConfig, db, { ...process.env, HINDSIGHT_JOB_MAX_ATTEMPTS: "2" });
   try {
     await queue.start();
     log(`analyzing ${inputs.length} file(s)…`);

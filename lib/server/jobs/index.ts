@@ -4,7 +4,7 @@ import { resolveDatabase, type DatabaseConfig } from "@/lib/server/db/provider";
 import { runAnalysisJob } from "@/lib/server/pipeline/run-analysis";
 import { findLostRuns } from "@/lib/server/pipeline/run-lease";
 import { EmbeddedQueue } from "./embedded";
-import { PgBossQueue } from "./pgboss";
+import type { PgBossQueue } from "./pgboss";
 import type { JobQueue } from "./types";
 
 export function jobSettings(env: NodeJS.ProcessEnv = process.env) {
@@ -17,9 +17,11 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env) {
 }
 
 /** Which queue backs this database: embedded rows on SQLite, pg-boss on PostgreSQL. */
-export function createQueue(dbConfig: DatabaseConfig, db: Db, env: NodeJS.ProcessEnv = process.env): JobQueue {
+export async function createQueue(dbConfig: DatabaseConfig, db: Db, env: NodeJS.ProcessEnv = process.env): Promise<JobQueue> {
   const s = jobSettings(env);
   if (dbConfig.provider === "postgresql") {
+    // Loaded on demand: the embedded (SQLite) deployment never needs pg-boss or pg in memory.
+    const { PgBossQueue } = await import("./pgboss");
     return new PgBossQueue({
       connectionString: dbConfig.url,
       expireInSeconds: s.expireInSeconds,
@@ -34,7 +36,7 @@ export function createQueue(dbConfig: DatabaseConfig, db: Db, env: NodeJS.Proces
 export async function consumeAnalysis(queue: JobQueue, db: Db, dbConfig: DatabaseConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const s = jobSettings(env);
   await queue.work(QUEUE_ANALYZE, (payload, ctx) => runAnalysisJob({ db, dbConfig, maxAttempts: s.maxAttempts }, payload, ctx), { concurrency: s.concurrency });
-  if (queue instanceof PgBossQueue) startLostRunSweeper(queue, db);
+  if (queue.kind === "pg-boss") startLostRunSweeper(queue as PgBossQueue, db);
 }
 
 /**
@@ -63,7 +65,7 @@ export function getQueue(env: NodeJS.ProcessEnv = process.env): Promise<JobQueue
   if (!holder.__hindsightQueue) {
     holder.__hindsightQueue = (async () => {
       const dbConfig = resolveDatabase(env);
-      const q = createQueue(dbConfig, getPrisma(env), env);
+      const q = await createQueue(dbConfig, getPrisma(env), env);
       await q.start();
       return q;
     })();

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const dbConfig = resolveDatabase();
   await migrate(dbConfig);
   const db = getPrisma();
-  const queue = createQueue(dbConfig, db);
+  const queue = await createQueue(dbConfig, db);
   await queue.start();
   await consumeAnalysis(queue, db, dbConfig);
   console.log(`[worker ${process.pid}] consuming jobs (${queue.kind}, ${dbConfig.provider})`);
