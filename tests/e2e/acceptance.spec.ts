@@ -140,4 +140,14 @@ test("a 300 MB log uploads while the web process RSS stays under 300 MB", async 
   expect(code).toBe(0);
   expect(peak).toBeGreaterThan(0);
   expect(peak).toBeLessThan(300 * 1024 * 1024);
+
+  // And the whole file is then parsed (every line a record), without blocking the queue for later tests.
+  const list = await (await request.get("/api/incidents?q=300%20MB%20log")).json();
+  const id = list.items[0].id as string;
+  const lines = Math.floor((4 * 1024 * 1024) / line.length) * Math.ceil((300 * 1024 * 1024) / block.length);
+  await expect
+    .poll(async () => (await (await request.get(`/api/incidents/${id}`)).json()).run?.status, { timeout: 480_000, intervals: [2000] })
+    .toBe("completed");
+  const detail = await (await request.get(`/api/incidents/${id}`)).json();
+  expect(detail.files[0]).toMatchObject({ format: "ztunnel-access", status: "parsed", records: lines });
 });
