@@ -45,6 +45,8 @@ if (!dev) {
 const args = dev ? ["dev", "-p", port] : ["start", "-p", port];
 if (process.env.HOSTNAME && process.env.HOSTNAME !== "0.0.0.0") args.push("-H", process.env.HOSTNAME);
 console.log(`[hindsight] starting on http://localhost:${port}`);
-const child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env: process.env });
+// A small young generation keeps the web process's RSS low while uploads stream through it
+// (chunks die young; a big semi-space only delays their collection).
+const child = spawn(process.execPath, ["--max-semi-space-size=4", nextBin, ...args], { stdio: "inherit", env: process.env });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,87 @@
+import { decodeRecordJson, type EvidenceRecord } from "@/lib/schemas/records";
+import type { RecordPageDto, RecordQuery, RecordRowDto } from "@/lib/schemas/records-api";
+import { getPrisma, type Db, type Prisma } from "@/lib/server/db/client";
+
+/**
+ * Queries an incident's stored records: time range, kind, service/workload, node, source,
+ * severity, file, trace and free text, ordered by time then id, paged by keyset cursor (never by
+ * OFFSET, so page 1000 is as fast as page 1). The indexes on Evidence (incidentId, kind, ts) and
+ * (incidentId, ts) serve these queries.
+ */
+export async function queryRecords(incidentId: string, q: RecordQuery, db: Db = getPrisma()): Promise<RecordPageDto> {
+  const where: Prisma.EvidenceWhereInput = { incidentId };
+  if (q.kind?.length) where.kind = { in: q.kind };
+  if (q.from !== undefined || q.to !== undefined) where.ts = { ...(q.from !== undefined ? { gte: q.from } : {}), ...(q.to !== undefined ? { lt: q.to } : {}) };
+  if (q.service) where.service = { contains: q.service };
+  if (q.node) where.node = q.node;
+  if (q.source?.length) where.source = { in: q.source };
+  if (q.severity?.length) where.severity = { in: q.severity };
+  if (q.fileId) where.fileId = q.fileId;
+  if (q.traceId) where.traceId = q.traceId;
+  if (q.q) where.text = { contains: q.q };
+  const cursor = decodeCursor(q.cursor);
+  const and: Prisma.EvidenceWhereInput[] = [];
+  if (cursor) {
+    // Rows with a null ts sort first (asc); the cursor carries ts=null for them.
+    const cmp = q.order === "asc" ? "gt" : "lt";
+    and.push(
+      cursor.ts === null
+        ? q.order === "asc"
+          ? { OR: [{ ts: null, id: { gt: cursor.id } }, { ts: { not: null } }] }
+          : { ts: null, id: { lt: cursor.id } }
+        : { OR: [{ ts: { [cmp]: cursor.ts } }, { ts: cursor.ts, id: { [cmp]: cursor.id } }, ...(q.order === "desc" ? [{ ts: null }] : [])] },
+    );
+  }
+  const rows = await db.evidence.findMany({
+    where: and.length ? { AND: [where, ...and] } : where,
+    orderBy: [{ ts: { sort: q.order, nulls: q.order === "asc" ? "first" : "last" } }, { id: q.order }],
+    take: q.limit + 1,
+    select: { id: true, fileId: true, kind: true, ts: true, durationMs: true, source: true, service: true, node: true, status: true, severity: true, traceId: true, text: true, line: true },
+  });
+  const page = rows.slice(0, q.limit);
+  const paths = await filePaths(db, incidentId, page.map((r) => r.fileId));
+  const last = page[page.length - 1];
+  return {
+    rows: page.map((r) => ({ ...r, path: paths.get(r.fileId) ?? "" })),
+    nextCursor: rows.length > q.limit && last ? encodeCursor(last.ts, last.id) : null,
+  };
+}
+
+/** One record with its full normalised form (for evidence links and the detail panel). */
+export async function getRecord(incidentId: string, id: number, db: Db = getPrisma()): Promise<{ row: RecordRowDto; record: EvidenceRecord } | null> {
+  const r = await db.evidence.findFirst({ where: { incidentId, id } });
+  if (!r) return null;
+  const paths = await filePaths(db, incidentId, [r.fileId]);
+  const { data, seq: _seq, incidentId: _i, ...rest } = r;
+  return { row: { ...rest, path: paths.get(r.fileId) ?? "" }, record: decodeRecordJson(data) };
+}
+
+/** Finds the stored record behind an evidence citation (file path + line). */
+export async function findRecordByLine(incidentId: string, path: string, line: number, db: Db = getPrisma()): Promise<number | null> {
+  const file = await db.evidenceFile.findFirst({ where: { incidentId, path }, select: { id: true } });
+  if (!file) return null;
+  const r = await db.evidence.findFirst({ where: { incidentId, fileId: file.id, line: { lte: line } }, orderBy: { line: "desc" }, select: { id: true } });
+  return r?.id ?? null;
+}
+
+async function filePaths(db: Db, incidentId: string, ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const files = await db.evidenceFile.findMany({ where: { incidentId, id: { in: unique } }, select: { id: true, path: true } });
+  return new Map(files.map((f) => [f.id, f.path]));
+}
+
+function encodeCursor(ts: number | null, id: number): string {
+  return Buffer.from(JSON.stringify([ts, id])).toString("base64url");
+}
+
+function decodeCursor(c: string | undefined): { ts: number | null; id: number } | null {
+  if (!c) return null;
+  try {
+    const [ts, id] = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as [unknown, unknown];
+    if ((ts === null || typeof ts === "number") && typeof id === "number") return { ts, id };
+  } catch {
+    /* fall through */
+  }
+  return null;
+}
