@@ -1,0 +1,41 @@
+import { z } from "zod";
+
+/** One service's share of the impact inside the incident window (RequestBucket + LatencyHistogram). */
+export const AffectedServiceDto = z.object({
+  service: z.string(),
+  requests: z.number().int(),
+  failed: z.number().int(),
+  errorRate: z.number().nullable(),
+  p99BeforeMs: z.number().nullable(),
+  p99DuringMs: z.number().nullable(),
+});
+export type AffectedServiceDto = z.infer<typeof AffectedServiceDto>;
+
+/** GET /api/incidents/:id/overview */
+export const OverviewDto = z.object({
+  /** False before the first analysis stored a correlation summary. */
+  analysed: z.boolean(),
+  window: z.object({
+    onset: z.string().nullable(),
+    peak: z.string().nullable(),
+    recovery: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    basis: z.string(),
+    alert: z.string().nullable(),
+    alertLagMs: z.number().nullable(),
+  }),
+  timeRange: z.object({ start: z.string().nullable(), end: z.string().nullable() }),
+  impact: z.object({
+    baselineErrorRate: z.number().nullable(),
+    peakErrorRate: z.number().nullable(),
+    /** Requests whose start fell inside [onset, recovery] (or the whole range without a window). */
+    requests: z.number().int(),
+    failed: z.number().int(),
+    p99BeforeMs: z.number().nullable(),
+    p99DuringMs: z.number().nullable(),
+    affectedServices: z.array(AffectedServiceDto),
+  }),
+  recordCounts: z.record(z.string(), z.number()),
+  requestsSampled: z.boolean(),
+});
+export type OverviewDto = z.infer<typeof OverviewDto>;

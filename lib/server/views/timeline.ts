@@ -1,0 +1,235 @@
+import { Hypothesis } from "@/lib/schemas/hypothesis";
+import type { RecordQuery, RecordRowDto } from "@/lib/schemas/records-api";
+import type {
+  TimelineFilters,
+  TimelineMetaDto,
+  TimelinePageDto,
+  TimelinePageQuery,
+  TimelineRatesDto,
+  TimelineRatesQuery,
+  TimelineRecordDto,
+} from "@/lib/schemas/views-timeline";
+import { getPrisma, type Db } from "@/lib/server/db/client";
+import { findRecordByLine, getRecord, queryRecords } from "@/lib/server/services/records";
+import { isoMs, latestCorrelation } from "./overview-correlation";
+
+/** Sources drawn as their own series; the rest are summed into "other". */
+const MAX_SERIES = 6;
+/** Evidence citations resolved to records for highlighting (hypotheses cite a few dozen at most). */
+const MAX_CITATIONS = 400;
+
+/**
+ * Everything around the rows: time range, window, files with their clock-skew corrections, the
+ * sources and kinds present (with counts, for the filters) and the records hypotheses cite.
+ */
+export async function getTimelineMeta(incidentId: string, db: Db = getPrisma()): Promise<TimelineMetaDto> {
+  const [corr, files, bySource, byKind, cited, bounds] = await Promise.all([
+    latestCorrelation(db, incidentId),
+    db.evidenceFile.findMany({ where: { incidentId }, orderBy: { path: "asc" }, select: { id: true, path: true, format: true, records: true, clockSkewMs: true } }),
+    db.evidence.groupBy({ by: ["source"], where: { incidentId }, _count: { _all: true } }),
+    db.evidence.groupBy({ by: ["kind"], where: { incidentId }, _count: { _all: true } }),
+    citedRecords(db, incidentId),
+    db.evidence.aggregate({ where: { incidentId, ts: { not: null } }, _min: { ts: true }, _max: { ts: true } }),
+  ]);
+  const skew = new Map((corr?.skew ?? []).map((s) => [s.fileId, s]));
+  return {
+    range: {
+      start: isoMs(corr?.timeRange.start) ?? bounds._min.ts ?? null,
+      end: isoMs(corr?.timeRange.end) ?? bounds._max.ts ?? null,
+    },
+    window: { onset: isoMs(corr?.window.onset), recovery: isoMs(corr?.window.recovery) },
+    files: files.map((f) => {
+      const s = skew.get(f.id);
+      return {
+        id: f.id,
+        path: f.path,
+        format: f.format,
+        records: f.records,
+        clockSkewMs: f.clockSkewMs,
+        estimateMs: s?.skewMs ?? null,
+        appliedMs: s?.appliedMs ?? null,
+        basis: s?.basis ?? null,
+        samples: s?.samples ?? null,
+        note: s?.note ?? null,
+      };
+    }),
+    sources: bySource
+      .filter((s) => s.source !== null)
+      .map((s) => ({ source: s.source!, count: s._count._all }))
+      .sort((a, b) => b.count - a.count),
+    kinds: byKind.map((k) => ({ kind: k.kind, count: k._count._all })).sort((a, b) => b.count - a.count),
+    cited,
+  };
+}
+
+/** Record ids cited by the latest run's hypotheses (file + line citations), with the hypothesis title. */
+export async function citedRecords(db: Db, incidentId: string): Promise<Array<{ id: number; hypothesis: string }>> {
+  const run = await db.analysisRun.findFirst({ where: { incidentId }, orderBy: { createdAt: "desc" }, select: { id: true } });
+  if (!run) return [];
+  const rows = await db.hypothesisRow.findMany({ where: { runId: run.id }, orderBy: { rank: "asc" }, select: { data: true } });
+  const refs: Array<{ file: string; line: number; hypothesis: string }> = [];
+  for (const r of rows) {
+    const h = Hypothesis.safeParse(r.data);
+    if (!h.success) continue;
+    for (const ev of h.data.evidence) if (ev.line != null) refs.push({ file: ev.file, line: ev.line, hypothesis: h.data.title });
+  }
+  const out = new Map<number, string>();
+  for (const ref of refs.slice(0, MAX_CITATIONS)) {
+    const id = await findRecordByLine(incidentId, ref.file, ref.line, db);
+    if (id !== null && !out.has(id)) out.set(id, ref.hypothesis);
+  }
+  return [...out.entries()].map(([id, hypothesis]) => ({ id, hypothesis }));
+}
+
+/**
+ * Events and errors per interval, by source, aggregated in the database (GROUP BY bucket) so the
+ * browser gets ≤ 400 points however many records there are. Errors are records of severity
+ * error/critical (failed requests are stored with severity "error").
+ *
+ *   from                                                    to
+ *   |--b0--|--b1--|--b2--| ... |--b(n-1)--|   bucketMs = ceil((to − from) / n), rounded to a nice step
+ */
+export async function getTimelineRates(incidentId: string, q: TimelineRatesQuery, db: Db = getPrisma()): Promise<TimelineRatesDto> {
+  let from = q.from ?? null;
+  let to = q.to ?? null;
+  if (from === null || to === null) {
+    const meta = await rangeOf(db, incidentId);
+    from ??= meta.start;
+    to ??= meta.end === null ? null : meta.end + 1;
+  }
+  if (from === null || to === null || !(to > from)) return { from, to, bucketMs: 1000, sources: [], points: [], total: 0 };
+  const bucketMs = niceStep((to - from) / q.buckets);
+  const start = Math.floor(from / bucketMs) * bucketMs;
+  const csv = (v: string[] | undefined) => (v?.length ? `,${v.join(",")},` : null);
+  const kinds = csv(q.kind);
+  const sources = csv(q.source);
+  const severities = csv(q.severity);
+  const service = q.service ? `%${q.service.toLowerCase()}%` : null;
+  const text = q.q ? `%${q.q.toLowerCase()}%` : null;
+  const node = q.node ?? null;
+  const fileId = q.fileId ?? null;
+  // Provider-neutral SQL (SQLite and PostgreSQL): FLOOR, CAST, ||, LOWER, LIKE; optional filters
+  // are "param IS NULL OR …" so one statement serves every combination.
+  const rows = await db.$queryRaw<Array<{ b: number | bigint; src: string | null; n: number | bigint; errors: number | bigint | null }>>`
+    SELECT CAST(FLOOR((ts - ${start}) / ${bucketMs}) AS INTEGER) AS b,
+           source AS src,
+           COUNT(*) AS n,
+           SUM(CASE WHEN severity IN ('error', 'critical') THEN 1 ELSE 0 END) AS errors
+    FROM "Evidence"
+    WHERE "incidentId" = ${incidentId} AND ts >= ${from} AND ts < ${to}
+      AND (CAST(${kinds} AS TEXT) IS NULL OR CAST(${kinds} AS TEXT) LIKE ('%,' || kind || ',%'))
+      AND (CAST(${sources} AS TEXT) IS NULL OR CAST(${sources} AS TEXT) LIKE ('%,' || source || ',%'))
+      AND (CAST(${severities} AS TEXT) IS NULL OR CAST(${severities} AS TEXT) LIKE ('%,' || severity || ',%'))
+      AND (CAST(${service} AS TEXT) IS NULL OR LOWER(service) LIKE CAST(${service} AS TEXT))
+      AND (CAST(${node} AS TEXT) IS NULL OR node = CAST(${node} AS TEXT))
+      AND (CAST(${fileId} AS TEXT) IS NULL OR "fileId" = CAST(${fileId} AS TEXT))
+      AND (CAST(${text} AS TEXT) IS NULL OR LOWER(text) LIKE CAST(${text} AS TEXT))
+    GROUP BY 1, 2`;
+  const totals = new Map<string, number>();
+  for (const r of rows) totals.set(r.src ?? "(none)", (totals.get(r.src ?? "(none)") ?? 0) + Number(r.n));
+  const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([s]) => s);
+  const shown = ranked.length > MAX_SERIES ? [...ranked.slice(0, MAX_SERIES - 1), "other"] : ranked;
+  const shownSet = new Set(shown);
+  const n = Math.ceil((to - start) / bucketMs);
+  const points = Array.from({ length: n }, (_, i) => ({ t: start + i * bucketMs, total: 0, errors: 0, bySource: {} as Record<string, number> }));
+  let total = 0;
+  for (const r of rows) {
+    const p = points[Number(r.b)];
+    if (!p) continue;
+    const count = Number(r.n);
+    const key = shownSet.has(r.src ?? "(none)") ? (r.src ?? "(none)") : "other";
+    p.total += count;
+    p.errors += Number(r.errors ?? 0);
+    p.bySource[key] = (p.bySource[key] ?? 0) + count;
+    total += count;
+  }
+  return { from: start, to, bucketMs, sources: shown, points, total };
+}
+
+const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+/** Smallest "nice" interval (1 s, 2 s, 5 s, … 1 d, then whole days) ≥ raw; below 1 s: 10/50/100/500 ms. */
+export function niceStep(rawMs: number): number {
+  for (const s of [10, 50, 100, 250, 500]) if (rawMs <= s) return s;
+  for (const s of STEPS) if (rawMs <= s) return s;
+  return Math.ceil(rawMs / 86_400_000) * 86_400_000;
+}
+
+async function rangeOf(db: Db, incidentId: string): Promise<{ start: number | null; end: number | null }> {
+  const corr = await latestCorrelation(db, incidentId);
+  const start = isoMs(corr?.timeRange.start);
+  const end = isoMs(corr?.timeRange.end);
+  if (start !== null && end !== null) return { start, end };
+  const b = await db.evidence.aggregate({ where: { incidentId, ts: { not: null } }, _min: { ts: true }, _max: { ts: true } });
+  return { start: b._min.ts ?? null, end: b._max.ts ?? null };
+}
+
+/**
+ * A page of the merged timeline. Three ways in: `around` (an evidence link: the record plus half a
+ * page either side), `cursor` + `dir` (scrolling up or down), or neither (the start, or `from`).
+ * Rows come back oldest first with a cursor for each direction.
+ */
+export async function getTimelinePage(incidentId: string, q: TimelinePageQuery, db: Db = getPrisma()): Promise<TimelinePageDto> {
+  const base: Omit<RecordQuery, "order" | "limit" | "cursor"> = filtersToRecordQuery(q);
+  const cited = new Set((await citedRecords(db, incidentId)).map((c) => c.id));
+  const mark = (rows: RecordRowDto[]) => rows.map((r) => ({ ...r, cited: cited.has(r.id) }));
+
+  if (q.around !== undefined) {
+    const found = await getRecord(incidentId, q.around, db);
+    if (found) {
+      const half = Math.max(1, Math.floor(q.limit / 2));
+      const at = encodeCursor(found.row.ts, found.row.id);
+      const [older, newer] = await Promise.all([
+        queryRecords(incidentId, { ...base, order: "desc", limit: half, cursor: at }, db),
+        queryRecords(incidentId, { ...base, order: "asc", limit: half, cursor: at }, db),
+      ]);
+      const matches = await queryRecords(incidentId, { ...base, order: "asc", limit: 1, cursor: encodeCursor(found.row.ts, found.row.id - 1) }, db);
+      const focusRow = matches.rows[0]?.id === found.row.id ? matches.rows[0] : null;
+      return {
+        rows: mark([...older.rows.reverse(), ...(focusRow ? [focusRow] : []), ...newer.rows]),
+        before: older.nextCursor,
+        after: newer.nextCursor,
+        focus: focusRow ? focusRow.id : null,
+      };
+    }
+  }
+  if (q.dir === "before" && q.cursor) {
+    const page = await queryRecords(incidentId, { ...base, order: "desc", limit: q.limit, cursor: q.cursor }, db);
+    return { rows: mark(page.rows.reverse()), before: page.nextCursor, after: null, focus: null };
+  }
+  const page = await queryRecords(incidentId, { ...base, order: "asc", limit: q.limit, cursor: q.cursor }, db);
+  // Forward pages start at the range start (or continue below rows the client has): nothing above.
+  return {
+    rows: mark(page.rows),
+    before: null,
+    after: page.nextCursor,
+    focus: null,
+  };
+}
+
+function filtersToRecordQuery(f: TimelineFilters): Omit<RecordQuery, "order" | "limit" | "cursor"> {
+  return { kind: f.kind, from: f.from, to: f.to, service: f.service, node: f.node, source: f.source, severity: f.severity, fileId: f.fileId, q: f.q };
+}
+
+/** Same format as the records service's keyset cursor: base64url JSON [ts, id]. */
+export function encodeCursor(ts: number | null, id: number): string {
+  return Buffer.from(JSON.stringify([ts, id])).toString("base64url");
+}
+
+/** One record in full, with the hypotheses that cite it. */
+export async function getTimelineRecord(incidentId: string, id: number, db: Db = getPrisma()): Promise<TimelineRecordDto | null> {
+  const found = await getRecord(incidentId, id, db);
+  if (!found) return null;
+  const cited = await citedRecords(db, incidentId);
+  return { row: found.row, record: found.record, citedBy: cited.filter((c) => c.id === id).map((c) => c.hypothesis) };
+}
+
+/** Resolves an evidence citation (file path + line) to a record id for `?record=`. */
+export function resolveEvidenceLink(incidentId: string, path: string, line: number, db: Db = getPrisma()): Promise<number | null> {
+  return findRecordByLine(incidentId, path, line, db);
+}
+
+/** File id for a path (evidence links without a line filter the timeline to the file). */
+export async function fileIdForPath(incidentId: string, path: string, db: Db = getPrisma()): Promise<string | null> {
+  const f = await db.evidenceFile.findFirst({ where: { incidentId, path }, select: { id: true } });
+  return f?.id ?? null;
+}

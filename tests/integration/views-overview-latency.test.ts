@@ -1,0 +1,84 @@
+import fs from "node:fs";
+import path from "node:path";
+import * as hdr from "hdr-histogram-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withTempSqlite, type TempDatabase } from "../helpers/db";
+import { FIXTURES, fixtureUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { getOverview, isFailedStatus } from "@/lib/server/views/overview";
+import { getLatency } from "@/lib/server/views/latency";
+import { OverviewDto } from "@/lib/schemas/views-overview";
+import { LatencyDto } from "@/lib/schemas/views-latency";
+
+function scenarioFiles(name: string): string[] {
+  const root = path.join(FIXTURES, "scenarios", name);
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return walk(root).filter((f) => !f.endsWith("expect.json")).map((f) => path.relative(FIXTURES, f));
+}
+
+describe("overview and latency view services (seed-001)", () => {
+  let temp: TempDatabase;
+  let h: PipelineHarness;
+  let id: string;
+  beforeAll(async () => {
+    temp = await withTempSqlite();
+    h = await startPipeline(temp.client(), temp.config);
+    ({ id } = await h.create(fixtureUploads(scenarioFiles("seed-001-ambient-rollout-503"))));
+    await h.waitDone(id);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await temp?.cleanup();
+  });
+
+  it("overview: window from the correlation, requests and failures summed from RequestBucket inside it", async () => {
+    const db = temp.client();
+    const o = OverviewDto.parse(await getOverview(id, db));
+    expect(o.analysed).toBe(true);
+    expect(o.window.onset).not.toBeNull();
+    expect(o.window.recovery).not.toBeNull();
+    const onset = Date.parse(o.window.onset!);
+    const recovery = Date.parse(o.window.recovery!);
+    expect(o.window.durationMs).toBe(recovery - onset);
+    const buckets = await db.requestBucket.findMany({ where: { incidentId: id, second: { gte: Math.floor(onset / 1000), lte: Math.floor(recovery / 1000) } } });
+    expect(o.impact.requests).toBe(buckets.reduce((s, b) => s + b.count, 0));
+    expect(o.impact.failed).toBe(buckets.filter((b) => isFailedStatus(b.status)).reduce((s, b) => s + b.count, 0));
+    expect(o.impact.failed).toBeGreaterThan(0);
+    expect(o.impact.affectedServices.length).toBeGreaterThan(0);
+    const top = o.impact.affectedServices[0]!;
+    expect(top.failed).toBe(buckets.filter((b) => b.dest === top.service && isFailedStatus(b.status)).reduce((s, b) => s + b.count, 0));
+    // p99 during equals the merged histogram's, recomputed independently.
+    const rows = await db.latencyHistogram.findMany({ where: { incidentId: id, metric: "duration", minute: { gte: Math.floor(onset / 60_000), lte: Math.floor(recovery / 60_000) } } });
+    const merged = hdr.build({ bitBucketSize: "packed", numberOfSignificantValueDigits: 3, highestTrackableValue: 3_600_000_000 });
+    for (const r of rows) merged.add(hdr.decodeFromCompressedBase64(r.histogram));
+    expect(o.impact.p99DuringMs).toBeCloseTo(merged.getValueAtPercentile(99) / 1000, 3);
+  });
+
+  it("latency: phase counts add up to the stored histogram counts; percentiles ordered", async () => {
+    const db = temp.client();
+    const l = LatencyDto.parse(await getLatency(id, {}, db));
+    expect(l.service).not.toBeNull();
+    const stored = await db.latencyHistogram.findMany({ where: { incidentId: id, service: l.service!, metric: "duration" } });
+    const total = stored.reduce((s, r) => s + r.count, 0);
+    const overall = l.histograms.find((x) => x.metric === "duration" && (x.hop === "all" || l.histograms.filter((y) => y.metric === "duration").length === 1))!;
+    expect(overall).toBeTruthy();
+    const sum = overall.buckets.reduce((s, b) => s + b.before + b.during + b.after, 0);
+    expect(sum).toBe(total);
+    const p = overall.phases.during!;
+    expect(p.p50!).toBeLessThanOrEqual(p.p90!);
+    expect(p.p90!).toBeLessThanOrEqual(p.p99!);
+    expect(p.p99!).toBeLessThanOrEqual(p.p999!);
+    for (const b of overall.buckets) expect(b.hiMs).toBeGreaterThan(b.loMs);
+    // Comparison: the slow group is the top 5 % of the sampled requests.
+    const c = l.comparison;
+    expect(c.sampled).toBeGreaterThan(0);
+    expect(c.slow + c.fast).toBe(c.sampled);
+    expect(c.slow).toBeLessThanOrEqual(Math.ceil(c.sampled * 0.05) + c.sampled * 0.5);
+    for (const a of c.attributes) for (const v of a.values) expect(v.diff).toBeCloseTo(v.slowShare - v.fastShare, 9);
+  });
+
+  it("latency: an unknown service falls back to the busiest", async () => {
+    const l = await getLatency(id, { service: "no-such-service" }, temp.client());
+    expect(l.service).toBe(l.services[0]?.service ?? null);
+  });
+});

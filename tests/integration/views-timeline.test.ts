@@ -1,0 +1,93 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withTempSqlite, type TempDatabase } from "../helpers/db";
+import { FIXTURES, fixtureUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { getTimelineMeta, getTimelinePage, getTimelineRates, getTimelineRecord, resolveEvidenceLink } from "@/lib/server/views/timeline";
+import { TimelinePageQuery, TimelineRatesQuery } from "@/lib/schemas/views-timeline";
+
+function scenarioFiles(name: string): string[] {
+  const root = path.join(FIXTURES, "scenarios", name);
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return walk(root)
+    .filter((f) => !f.endsWith("expect.json"))
+    .map((f) => path.relative(FIXTURES, f));
+}
+
+describe("timeline view service (seed-001)", () => {
+  let temp: TempDatabase;
+  let h: PipelineHarness;
+  let id: string;
+  beforeAll(async () => {
+    temp = await withTempSqlite();
+    h = await startPipeline(temp.client(), temp.config);
+    ({ id } = await h.create(fixtureUploads(scenarioFiles("seed-001-ambient-rollout-503"))));
+    await h.waitDone(id);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await temp?.cleanup();
+  });
+
+  it("rates: bucket counts sum to the records in range, by source, errors = error/critical severity", async () => {
+    const db = temp.client();
+    const rates = await getTimelineRates(id, TimelineRatesQuery.parse({}), db);
+    expect(rates.points.length).toBeGreaterThan(0);
+    expect(rates.points.length).toBeLessThanOrEqual(400);
+    const inRange = await db.evidence.count({ where: { incidentId: id, ts: { gte: rates.from!, lt: rates.to! } } });
+    expect(rates.total).toBe(inRange);
+    expect(rates.points.reduce((s, p) => s + p.total, 0)).toBe(inRange);
+    for (const p of rates.points) expect(Object.values(p.bySource).reduce((s, n) => s + n, 0)).toBe(p.total);
+    const errors = await db.evidence.count({ where: { incidentId: id, ts: { gte: rates.from!, lt: rates.to! }, severity: { in: ["error", "critical"] } } });
+    expect(rates.points.reduce((s, p) => s + p.errors, 0)).toBe(errors);
+    expect(errors).toBeGreaterThan(0);
+    // Each record falls in the bucket that contains its timestamp.
+    const sample = await db.evidence.findFirst({ where: { incidentId: id, ts: { not: null } }, orderBy: { ts: "desc" } });
+    const idx = Math.floor((sample!.ts! - rates.from!) / rates.bucketMs);
+    expect(rates.points[idx]!.total).toBeGreaterThan(0);
+  });
+
+  it("rates honour filters and a zoomed range", async () => {
+    const db = temp.client();
+    const all = await getTimelineRates(id, TimelineRatesQuery.parse({}), db);
+    const mid = all.from! + Math.floor((all.to! - all.from!) / 2);
+    const zoom = await getTimelineRates(id, TimelineRatesQuery.parse({ from: String(all.from), to: String(mid), kind: "request", severity: "error" }), db);
+    const expected = await db.evidence.count({ where: { incidentId: id, kind: "request", severity: "error", ts: { gte: all.from!, lt: mid } } });
+    expect(zoom.total).toBe(expected);
+    expect(zoom.bucketMs).toBeLessThanOrEqual(all.bucketMs);
+  });
+
+  it("pages: around a record gives it in context, cursors continue both ways without gaps", async () => {
+    const db = temp.client();
+    const ordered = await db.evidence.findMany({ where: { incidentId: id }, orderBy: [{ ts: { sort: "asc", nulls: "first" } }, { id: "asc" }], select: { id: true } });
+    const target = ordered[Math.floor(ordered.length / 2)]!.id;
+    const around = await getTimelinePage(id, TimelinePageQuery.parse({ around: String(target), limit: "20" }), db);
+    expect(around.focus).toBe(target);
+    const pos = around.rows.findIndex((r) => r.id === target);
+    expect(pos).toBe(10);
+    const index = ordered.findIndex((r) => r.id === target);
+    expect(around.rows.map((r) => r.id)).toEqual(ordered.slice(index - 10, index + 11).map((r) => r.id));
+    const older = await getTimelinePage(id, TimelinePageQuery.parse({ cursor: around.before!, dir: "before", limit: "5" }), db);
+    expect(older.rows.map((r) => r.id)).toEqual(ordered.slice(index - 15, index - 10).map((r) => r.id));
+    const newer = await getTimelinePage(id, TimelinePageQuery.parse({ cursor: around.after!, dir: "after", limit: "5" }), db);
+    expect(newer.rows.map((r) => r.id)).toEqual(ordered.slice(index + 11, index + 16).map((r) => r.id));
+  });
+
+  it("meta: cited evidence resolves to records, files carry skew, sources counted", async () => {
+    const db = temp.client();
+    const meta = await getTimelineMeta(id, db);
+    const incident = await h.waitDone(id);
+    expect(meta.files.map((f) => f.path).sort()).toEqual(incident.files.map((f) => f.path).sort());
+    expect(meta.sources.reduce((s, x) => s + x.count, 0)).toBe(await db.evidence.count({ where: { incidentId: id, source: { not: null } } }));
+    const cite = incident.hypotheses.flatMap((hy) => hy.evidence).find((e) => e.line != null);
+    expect(cite).toBeTruthy();
+    const rid = await resolveEvidenceLink(id, cite!.file, cite!.line!, db);
+    expect(rid).not.toBeNull();
+    expect(meta.cited.map((c) => c.id)).toContain(rid);
+    const detail = await getTimelineRecord(id, rid!, db);
+    expect(detail!.citedBy.length).toBeGreaterThan(0);
+    const page = await getTimelinePage(id, TimelinePageQuery.parse({ around: String(rid) }), db);
+    expect(page.rows.find((r) => r.id === rid)?.cited).toBe(true);
+  });
+});
