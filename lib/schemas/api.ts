@@ -128,3 +128,7 @@ export const CliReport = z.object({
   ),
 });
 export type CliReport = z.infer<typeof CliReport>;
+
+/** PATCH /api/incidents/:id/files/:fileId — per-file clock-skew override (ms; null clears it). */
+export const FilePatch = z.object({ clockSkewMs: z.number().finite().min(-86_400_000).max(86_400_000).nullable() }).strict();
+export type FilePatch = z.infer<typeof FilePatch>;

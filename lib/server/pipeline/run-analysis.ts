@@ -144,8 +144,13 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
   const t1 = Date.now();
   await setProgress(ANALYZE_START, "correlating", true);
   const parsed = await db.evidenceFile.findMany({ where: { incidentId: payload.incidentId }, orderBy: { path: "asc" } });
+  // Clock-skew overrides: the manifest's (by path) first, then the UI/API's per file, which win.
   const skewOverrides: Record<string, number> = {};
-  for (const f of parsed) if (f.clockSkewMs != null) skewOverrides[f.id] = f.clockSkewMs;
+  for (const f of parsed) {
+    const fromManifest = manifests.get(f.bundleId)?.clockSkewMs?.[f.path];
+    if (fromManifest !== undefined) skewOverrides[f.id] = fromManifest;
+    if (f.clockSkewMs != null) skewOverrides[f.id] = f.clockSkewMs;
+  }
   const manifest = bundles.length > 0 ? manifests.get(bundles[bundles.length - 1]!.id) ?? undefined : undefined;
   const problems: { scope: string; message: string }[] = [];
   let analysis: AnalysisStageResult | null = null;

@@ -14,6 +14,7 @@ import {
   type IncidentSummaryDto,
 } from "@/lib/schemas/api";
 import { Hypothesis } from "@/lib/schemas/hypothesis";
+import type { BundleManifest } from "@/lib/schemas/manifest";
 import { QUEUE_ANALYZE } from "@/lib/schemas/jobs";
 import { limitsFromEnv, type BundleLimits } from "@/lib/schemas/limits";
 import { z } from "zod";
@@ -59,7 +60,7 @@ export async function createIncident(input: CreateIncidentInput, deps: ServiceDe
     input.uploads.map((u) => ({ name: u.name, tempPath: u.tempPath })),
     { limits: deps.limits, dataDir: deps.dataDir },
   );
-  const manifest = unpacked.manifest;
+  const manifest = unpacked.manifest ? rebaseManifest(unpacked.manifest, unpacked.manifestPath) : null;
   const title = (input.title?.trim() || manifest?.title || defaultTitle(input.uploads)).slice(0, 300);
   const uploadSize = input.uploads.reduce((s, u) => s + u.size, 0);
   const totalBytes = unpacked.entries.reduce((s, e) => s + e.size, 0);
@@ -120,6 +121,27 @@ export async function createIncident(input: CreateIncidentInput, deps: ServiceDe
     return { id: incident.id, runId: run.id };
     });
   }
+}
+
+/**
+ * Paths in a manifest are relative to the manifest's own folder; stored files carry the full
+ * bundle path (a dropped folder keeps its name: `incident-42/nodes/a/…`). Rebasing once here lets
+ * every later stage compare bundle paths with bundle paths.
+ */
+export function rebaseManifest(manifest: BundleManifest, manifestPath: string | null): BundleManifest {
+  const base = manifestPath && manifestPath.includes("/") ? manifestPath.slice(0, manifestPath.lastIndexOf("/") + 1) : "";
+  if (!base) return manifest;
+  const p = (rel: string) => `${base}${rel.replace(/^\.\//, "")}`;
+  const keys = <T>(rec: Record<string, T> | undefined) => (rec ? Object.fromEntries(Object.entries(rec).map(([k, v]) => [p(k), v])) : undefined);
+  return {
+    ...manifest,
+    ...(manifest.nodes ? { nodes: keys(manifest.nodes) } : {}),
+    ...(manifest.clockSkewMs ? { clockSkewMs: keys(manifest.clockSkewMs) } : {}),
+    ...(manifest.formats ? { formats: keys(manifest.formats) } : {}),
+    ...(manifest.iptables
+      ? { iptables: { ...(manifest.iptables.before ? { before: manifest.iptables.before.map(p) } : {}), ...(manifest.iptables.after ? { after: manifest.iptables.after.map(p) } : {}) } }
+      : {}),
+  };
 }
 
 function defaultTitle(uploads: UploadedPart[]): string {
