@@ -39,7 +39,7 @@ function normValue(option: string, v: string): string {
   if (option === "s" || option === "d") x = x.replace(/\/32$/, "");
   return x.toLowerCase();
 }
-function matchKeys(rule: Rule): string[] {
+export function matchKeys(rule: Rule): string[] {
   return rule.matches
     // Comments do not constrain packets; `-m NAME` markers (option "m") only load a module whose options follow.
     .filter((m) => m.module !== "comment" && m.option !== "comment" && m.option !== "m")
@@ -55,7 +55,7 @@ export function ruleKey(table: string, rule: Rule): string {
   const comment = rule.comment ?? rule.matches.find((m) => m.option === "comment")?.value ?? "";
   return `${table}|${rule.chain}|${matchKeys(rule).join(" ")}|${rule.target ?? ""}|${opts.join(" ")}|${comment}`;
 }
-function isTerminal(rule: Rule): boolean {
+export function isTerminal(rule: Rule): boolean {
   return !!rule.target && (TERMINAL.has(rule.target) || rule.goto === true);
 }
 export function meshOrServiceRelevance(rule: Rule): "mesh" | "service" | null {
@@ -65,7 +65,7 @@ export function meshOrServiceRelevance(rule: Rule): "mesh" | "service" | null {
   return null;
 }
 
-interface Shadow {
+export interface Shadow {
   table: string;
   chain: string;
   broad: Rule;
@@ -77,7 +77,7 @@ interface Shadow {
  * Results are cached per dump (the cross-node pass asks repeatedly).
  */
 const shadowCache = new WeakMap<RulesetRecord, Shadow[]>();
-function shadows(rs: RulesetRecord): Shadow[] {
+export function shadows(rs: RulesetRecord): Shadow[] {
   const cached = shadowCache.get(rs);
   if (cached) return cached;
   const out: Shadow[] = [];
@@ -100,7 +100,7 @@ function shadows(rs: RulesetRecord): Shadow[] {
 }
 /** Every rule of a dump by its position-independent key. */
 const positionCache = new WeakMap<RulesetRecord, Map<string, Rule>>();
-function positions(rs: RulesetRecord): Map<string, Rule> {
+export function positions(rs: RulesetRecord): Map<string, Rule> {
   const cached = positionCache.get(rs);
   if (cached) return cached;
   const m = new Map<string, Rule>();
