@@ -6,7 +6,7 @@ import { FIXTURES, fixtureUploads, startPipeline, type PipelineHarness } from ".
 import { RulesQuery, RulesViewDto } from "@/lib/schemas/views-rules";
 import { getRulesView } from "@/lib/server/views/rule-diff";
 
-export function scenarioFiles(name: string): string[] {
+function scenarioFiles(name: string): string[] {
   const root = path.join(FIXTURES, "scenarios", name);
   const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(FIXTURES, path.join(d, e.name))]));
   return walk(root).filter((f) => !f.endsWith("expect.json"));
