@@ -1,5 +1,17 @@
+import Link from "next/link";
 import type { EvidenceRef, Hypothesis } from "@/lib/schemas/hypothesis";
 import { absoluteTime, percent } from "@/components/format";
+
+/**
+ * Where an evidence citation opens: the timeline focused on the cited record (file + line, resolved
+ * server-side), the trace view for spans, or the timeline filtered to the file.
+ */
+export function evidenceHref(incidentId: string, ev: EvidenceRef): string {
+  const base = `/incidents/${encodeURIComponent(incidentId)}`;
+  if (ev.line != null) return `${base}/timeline?${new URLSearchParams({ file: ev.file, line: String(ev.line) })}`;
+  if (ev.traceId) return `${base}/traces?${new URLSearchParams({ trace: ev.traceId, ...(ev.spanId ? { span: ev.spanId } : {}) })}`;
+  return `${base}/timeline?${new URLSearchParams({ file: ev.file })}`;
+}
 
 const PAGE_THRESHOLD = 0.5;
 
@@ -8,24 +20,26 @@ function confidenceTone(c: number): string {
   return c >= PAGE_THRESHOLD ? "bg-accent" : "bg-faint";
 }
 
-function Location({ ev }: { ev: EvidenceRef }) {
+function Location({ ev, incidentId }: { ev: EvidenceRef; incidentId: string }) {
   const where = ev.line != null ? `${ev.file}:${ev.line}` : ev.pointer ? `${ev.file}#${ev.pointer}` : ev.file;
   return (
     <span className="font-mono text-xs">
-      <span className="break-all text-fg">{where}</span>
+      <Link href={evidenceHref(incidentId, ev)} className="break-all text-accent hover:underline" title="Open this record in context">
+        {where}
+      </Link>
       {ev.spanId ? <span className="text-muted"> span {ev.spanId}</span> : null}
       {ev.traceId ? <span className="text-muted"> trace {ev.traceId}</span> : null}
     </span>
   );
 }
 
-function EvidenceList({ items, label }: { items: EvidenceRef[]; label: string }) {
+function EvidenceList({ items, label, incidentId }: { items: EvidenceRef[]; label: string; incidentId: string }) {
   return (
     <ol className="space-y-1.5" aria-label={label}>
       {items.map((ev, i) => (
         <li key={i} className="rounded-md border border-line bg-bg/60 px-2.5 py-1.5">
           <div className="flex flex-wrap items-baseline gap-x-3 gap-y-0.5">
-            <Location ev={ev} />
+            <Location ev={ev} incidentId={incidentId} />
             {ev.ts ? (
               <time dateTime={ev.ts} className="num font-mono text-xs text-muted" title={absoluteTime(ev.ts)}>
                 {ev.ts}
@@ -49,7 +63,7 @@ function FactValue({ value }: { value: Hypothesis["facts"][string] }) {
   return <span className="num font-mono break-all">{text}</span>;
 }
 
-function HypothesisCard({ h, rank }: { h: Hypothesis; rank: number }) {
+function HypothesisCard({ h, rank, incidentId }: { h: Hypothesis; rank: number; incidentId: string }) {
   const facts = Object.entries(h.facts ?? {});
   const hasMore = h.checks.length > 0 || h.remediation.immediate.length > 0 || h.remediation.longTerm.length > 0 || facts.length > 0;
   const headingId = `hyp-${rank}`;
@@ -83,7 +97,7 @@ function HypothesisCard({ h, rank }: { h: Hypothesis; rank: number }) {
           {h.evidence.length > 0 ? (
             <div className="mt-3">
               <h4 className="mb-1 text-xs font-medium text-muted">Evidence ({h.evidence.length})</h4>
-              <EvidenceList items={h.evidence} label={`Evidence for ${h.title}`} />
+              <EvidenceList incidentId={incidentId} items={h.evidence} label={`Evidence for ${h.title}`} />
             </div>
           ) : (
             <p className="mt-3 text-xs text-amber-700 dark:text-amber-300">No evidence cited.</p>
@@ -95,7 +109,7 @@ function HypothesisCard({ h, rank }: { h: Hypothesis; rank: number }) {
                 Counter-evidence ({h.counterEvidence.length})
               </summary>
               <div className="mt-1">
-                <EvidenceList items={h.counterEvidence} label={`Counter-evidence for ${h.title}`} />
+                <EvidenceList incidentId={incidentId} items={h.counterEvidence} label={`Counter-evidence for ${h.title}`} />
               </div>
             </details>
           ) : null}
@@ -161,10 +175,12 @@ function HypothesisCard({ h, rank }: { h: Hypothesis; rank: number }) {
 }
 
 export function HypothesisList({
+  incidentId,
   hypotheses,
   finished,
   outcome,
 }: {
+  incidentId: string;
   hypotheses: Hypothesis[];
   /** The run is over (no more hypotheses will appear). */
   finished: boolean;
@@ -213,7 +229,7 @@ export function HypothesisList({
       {ranked.length > 0 ? (
         <ol className="space-y-2">
           {ranked.map((h, i) => (
-            <HypothesisCard key={`${h.detector}-${i}`} h={h} rank={i + 1} />
+            <HypothesisCard key={`${h.detector}-${i}`} h={h} rank={i + 1} incidentId={incidentId} />
           ))}
         </ol>
       ) : null}

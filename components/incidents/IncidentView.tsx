@@ -1,9 +1,11 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { useRouter } from "next/navigation";
 import { IncidentDetailDto } from "@/lib/schemas/api";
+import type { OverviewDto } from "@/lib/schemas/views-overview";
+import { ImpactPanel } from "@/components/views/overview/ImpactPanel";
 import { absoluteTime, humanBytes, integer } from "@/components/format";
-import { StatusBadge } from "@/components/ui/StatusBadge";
 import { RelativeTime } from "@/components/ui/RelativeTime";
 import { RunPanel, isRunActive } from "./RunPanel";
 import { HypothesisList } from "./HypothesisList";
@@ -70,9 +72,16 @@ function useLiveIncident(initial: IncidentDetailDto) {
   return { incident, pollError: active ? pollError : null };
 }
 
-export function IncidentView({ initial }: { initial: IncidentDetailDto }) {
+export function IncidentView({ initial, overview }: { initial: IncidentDetailDto; overview: OverviewDto | null }) {
   const { incident, pollError } = useLiveIncident(initial);
   const active = isRunActive(incident.status, incident.run);
+  const router = useRouter();
+  const wasActive = useRef(active);
+  // When a run ends, re-render the server parts (header status, impact figures) from fresh data.
+  useEffect(() => {
+    if (wasActive.current && !active) router.refresh();
+    wasActive.current = active;
+  }, [active, router]);
   const runStatus = incident.run?.status;
   const finished = !active && (runStatus === "completed" || runStatus === "partial" || runStatus === "failed" || incident.status === "analysed" || incident.status === "partial" || incident.status === "failed");
   const outcome =
@@ -84,14 +93,7 @@ export function IncidentView({ initial }: { initial: IncidentDetailDto }) {
 
   return (
     <div className="space-y-5">
-      <header className="space-y-2">
-        <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
-          <h1 className="min-w-0 text-xl font-semibold tracking-tight break-words">{incident.title || "(untitled)"}</h1>
-          <StatusBadge status={incident.status} />
-          {incident.isSample ? (
-            <span className="rounded bg-accent-soft px-1.5 text-[11px] font-medium text-accent">sample</span>
-          ) : null}
-        </div>
+      <section aria-label="Incident details" className="space-y-2">
         <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm text-muted">
           <div className="flex gap-1.5">
             <dt>Created</dt>
@@ -125,10 +127,11 @@ export function IncidentView({ initial }: { initial: IncidentDetailDto }) {
           </div>
         </dl>
         {incident.summary ? <p className="max-w-4xl whitespace-pre-line text-sm">{incident.summary}</p> : null}
-      </header>
+      </section>
 
       <RunPanel run={incident.run} incidentStatus={incident.status} pollError={pollError} />
-      <HypothesisList hypotheses={incident.hypotheses} finished={finished} outcome={outcome} />
+      {overview && !active ? <ImpactPanel incidentId={incident.id} overview={overview} /> : null}
+      <HypothesisList incidentId={incident.id} hypotheses={incident.hypotheses} finished={finished} outcome={outcome} />
       <FilesTable files={incident.files} />
       <BundleList bundles={incident.bundles} />
     </div>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { getIncident } from "@/lib/server/services/incidents";
+import { getOverview } from "@/lib/server/views/overview";
 import { IncidentView } from "@/components/incidents/IncidentView";
 
 type Params = Promise<{ id: string }>;
@@ -19,5 +20,10 @@ export default async function IncidentPage({ params }: { params: Params }) {
   const { id } = await params;
   const incident = await loadIncident(id);
   if (!incident) notFound();
-  return <IncidentView initial={incident} />;
+  // Impact figures need a finished run; while one is running the live panel shows progress instead.
+  const overview = await getOverview(id).catch((err: unknown) => {
+    console.error("[overview]", err);
+    return null;
+  });
+  return <IncidentView initial={incident} overview={overview} />;
 }

@@ -127,3 +127,8 @@ export async function getOverview(incidentId: string, db: Db = getPrisma()): Pro
 function slowedDown(before: number | null, during: number | null): boolean {
   return before !== null && during !== null && during > before * 1.5 && during - before > 5;
 }
+
+/** Title and status for the incident header shared by every view (one small read). */
+export async function getIncidentHeader(incidentId: string, db: Db = getPrisma()): Promise<{ id: string; title: string; status: string; isSample: boolean } | null> {
+  return db.incident.findUnique({ where: { id: incidentId }, select: { id: true, title: true, status: true, isSample: true } });
+}

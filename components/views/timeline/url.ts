@@ -1,0 +1,55 @@
+// URL state of the timeline view: every filter, the zoom and the selected record live in the query
+// string so a link shows a colleague exactly the same view.
+
+export const FILTER_KEYS = ["from", "to", "kind", "source", "severity", "service", "node", "fileId", "q"] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+export type TimelineUrlState = Partial<Record<FilterKey | "record", string>>;
+
+export function readState(params: URLSearchParams): TimelineUrlState {
+  const out: TimelineUrlState = {};
+  for (const k of [...FILTER_KEYS, "record"] as const) {
+    const v = params.get(k);
+    if (v) out[k] = v;
+  }
+  return out;
+}
+
+/** Query string for the API (filters only, no selection). */
+export function filterQuery(state: TimelineUrlState, extra: Record<string, string> = {}): string {
+  const p = new URLSearchParams();
+  for (const k of FILTER_KEYS) if (state[k]) p.set(k, state[k]!);
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p.toString();
+}
+
+export function withPatch(state: TimelineUrlState, patch: Partial<Record<FilterKey | "record", string | null>>): string {
+  const next: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...state, ...patch })) if (v) next[k] = v;
+  return new URLSearchParams(next).toString();
+}
+
+/** "06-12 10:14:03.250" in UTC (the unit every source is normalised to). */
+export function shortTime(ms: number | null): string {
+  if (ms == null) return "—";
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(5, 10)} ${iso.slice(11, 23)}`;
+}
+
+export function clockTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+/** Parses epoch ms or an ISO time typed by a user; null when neither. */
+export function parseTimeInput(text: string): number | null {
+  const t = text.trim();
+  if (!t) return null;
+  if (/^\d{10,}$/.test(t)) return Number(t);
+  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t : `${t.replace(" ", "T")}Z`;
+  const ms = Date.parse(withZone);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+export function isoInput(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms)) return "";
+  return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
+}
