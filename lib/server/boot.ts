@@ -24,8 +24,8 @@ export async function bootServer(env: NodeJS.ProcessEnv = process.env): Promise<
   console.log(`[hindsight] database ${dbConfig.provider} (${redact(dbConfig.url)}), jobs: ${queue.kind}${embedded ? " (embedded worker)" : " (run `npm run worker`)"}`);
   if (env.HINDSIGHT_SAMPLE !== "off") {
     try {
-      const id = await importSampleIfEmpty(db);
-      if (id) console.log(`[hindsight] imported the sample incident ${id}`);
+      const ids = await importSampleIfEmpty(db);
+      if (ids.length) console.log(`[hindsight] imported the sample incident and ${ids.length - 1} example incidents`);
     } catch (err) {
       console.error(`[hindsight] sample import failed: ${(err as Error).message}`);
     }
