@@ -10,13 +10,17 @@ import { consumeAnalysis, createQueue } from "@/lib/server/jobs";
 import { createIncident, getIncident } from "@/lib/server/services/incidents";
 import { collectInputs } from "./inputs";
 import { parseArgs, UsageError } from "./args";
+import { takeDraftFlag, writeDraft } from "@/lib/server/draft/cli";
 
 /**
  * `hindsight analyze`: the same pipeline as the server (unpack → parse in worker threads →
  * correlate → detect) against a temporary SQLite database that is deleted afterwards.
  */
-export async function analyzeCommand(argv: string[]): Promise<number> {
+export async function analyzeCommand(rawArgv: string[]): Promise<number> {
+  // --draft [FILE]: the postmortem draft (Markdown) to FILE, or to stdout instead of the report.
+  const { argv, draft } = takeDraftFlag(rawArgv);
   const { positionals, flags } = parseArgs(argv, { strings: ["manifest", "title"], booleans: ["json"] });
+  if (draft?.file === null && flags.json === true) throw new UsageError("--json and --draft to stdout both use stdout: give --draft a FILE");
   if (positionals.length === 0) throw new UsageError("analyze needs at least one file, folder or archive");
   const json = flags.json === true;
   // With --json, stdout carries only the report.
@@ -64,8 +68,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
             evidence: h.evidence.map((e) => ({ file: e.file, line: e.line ?? null, ts: e.ts ?? null, excerpt: e.excerpt })),
           })),
         });
+        if (draft && run.status !== "failed") await writeDraft(db, id, draft, log);
         if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        else printHuman(report, totalBytes, run.problems);
+        else if (draft?.file !== null) printHuman(report, totalBytes, run.problems);
         return run.status === "failed" ? 1 : 0;
       }
       await new Promise((r) => setTimeout(r, 150));
