@@ -1,0 +1,249 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname, useRouter } from "next/navigation";
+import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { LatencyDto, LatencyHistogramDto, Percentiles } from "@/lib/schemas/views-latency";
+import { integer } from "@/components/format";
+
+const PHASE_COLOURS = { before: "#14b8a6", during: "#ef4444", after: "#6366f1" } as const;
+
+export function fmtMs(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return "—";
+  if (v < 1) return `${(v * 1000).toFixed(0)} µs`;
+  if (v < 10) return `${v.toFixed(1)} ms`;
+  if (v < 1000) return `${Math.round(v)} ms`;
+  return `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`;
+}
+
+function PercentileTable({ h }: { h: LatencyHistogramDto }) {
+  const rows: Array<[string, Percentiles | null]> = [
+    ["before", h.phases.before],
+    ["during", h.phases.during],
+    ["after", h.phases.after],
+  ];
+  return (
+    <table className="text-xs">
+      <caption className="sr-only">Percentiles of {h.hop} {h.metric}</caption>
+      <thead className="text-muted">
+        <tr>
+          <th scope="col" className="pr-3 text-left font-medium">Phase</th>
+          <th scope="col" className="pr-3 text-right font-medium">n</th>
+          <th scope="col" className="pr-3 text-right font-medium">p50</th>
+          <th scope="col" className="pr-3 text-right font-medium">p90</th>
+          <th scope="col" className="pr-3 text-right font-medium">p99</th>
+          <th scope="col" className="text-right font-medium">p99.9</th>
+        </tr>
+      </thead>
+      <tbody className="num font-mono">
+        {rows.map(([phase, p]) => (
+          <tr key={phase}>
+            <th scope="row" className="pr-3 text-left font-sans font-normal">
+              <span className="mr-1 inline-block h-2 w-2 rounded-sm" style={{ background: PHASE_COLOURS[phase as keyof typeof PHASE_COLOURS] }} />
+              {phase}
+            </th>
+            <td className="pr-3 text-right">{p ? integer(p.count) : "—"}</td>
+            <td className="pr-3 text-right">{fmtMs(p?.p50)}</td>
+            <td className="pr-3 text-right">{fmtMs(p?.p90)}</td>
+            <td className="pr-3 text-right">{fmtMs(p?.p99)}</td>
+            <td className="text-right">{fmtMs(p?.p999)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Log-scale histogram: one bar group per bucket, phases overlaid as share of each phase's requests. */
+function HistogramChart({ h }: { h: LatencyHistogramDto }) {
+  const totals = { before: h.phases.before?.count ?? 0, during: h.phases.during?.count ?? 0, after: h.phases.after?.count ?? 0 };
+  const data = h.buckets.map((b) => ({
+    label: fmtMs(b.loMs),
+    lo: b.loMs,
+    before: totals.before ? b.before / totals.before : 0,
+    during: totals.during ? b.during / totals.during : 0,
+    after: totals.after ? b.after / totals.after : 0,
+    raw: b,
+  }));
+  // Percentile markers (during) snap to the bucket containing them.
+  const markerAt = (v: number | null | undefined) => (v == null ? null : data.find((d) => v >= d.raw.loMs && v < d.raw.hiMs)?.label ?? null);
+  const d = h.phases.during ?? h.phases.before ?? h.phases.after;
+  const markers = d
+    ? ([["p50", d.p50], ["p90", d.p90], ["p99", d.p99], ["p99.9", d.p999]] as const).map(([name, v]) => ({ name, at: markerAt(v) })).filter((m) => m.at)
+    : [];
+  const phases = (["before", "during", "after"] as const).filter((p) => totals[p] > 0);
+  return (
+    <div className="h-[220px] w-full" role="img" aria-label={`Latency histogram for ${h.hop} (${h.metric}), log-scale buckets`}>
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart data={data} margin={{ top: 16, right: 8, bottom: 0, left: 0 }} barGap={0} barCategoryGap={1}>
+          <CartesianGrid strokeDasharray="3 3" stroke="var(--hs-border)" vertical={false} />
+          <XAxis dataKey="label" stroke="var(--hs-muted)" fontSize={10} interval="preserveStartEnd" minTickGap={24} />
+          <YAxis stroke="var(--hs-muted)" fontSize={10} width={40} tickFormatter={(v) => `${Math.round(Number(v) * 100)}%`} />
+          <Tooltip
+            isAnimationActive={false}
+            contentStyle={{ background: "var(--hs-surface)", border: "1px solid var(--hs-border)", fontSize: 12, color: "var(--hs-fg)" }}
+            labelFormatter={(_l, payload) => {
+              const b = (payload?.[0]?.payload as { raw?: { loMs: number; hiMs: number } } | undefined)?.raw;
+              return b ? `${fmtMs(b.loMs)} – ${fmtMs(b.hiMs)}` : "";
+            }}
+            formatter={(v, name, item) => {
+              const raw = (item?.payload as { raw?: Record<string, number> } | undefined)?.raw;
+              return [`${(Number(v) * 100).toFixed(1)}% (${integer(raw?.[String(name)] ?? 0)})`, String(name)];
+            }}
+          />
+          <Legend wrapperStyle={{ fontSize: 11 }} />
+          {phases.map((p) => (
+            <Bar key={p} dataKey={p} fill={PHASE_COLOURS[p]} fillOpacity={p === "during" ? 0.85 : 0.55} isAnimationActive={false} />
+          ))}
+          {markers.map((m) => (
+            <ReferenceLine key={m.name} x={m.at!} stroke="var(--hs-fg)" strokeDasharray="2 2" label={{ value: m.name, position: "top", fontSize: 10, fill: "var(--hs-muted)" }} />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export function LatencyView({ incidentId, data }: { incidentId: string; data: LatencyDto }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const base = `/incidents/${encodeURIComponent(incidentId)}`;
+  const duration = data.histograms.filter((h) => h.metric === "duration");
+  const connectByHop = new Map(data.histograms.filter((h) => h.metric === "connect").map((h) => [h.hop, h]));
+  const c = data.comparison;
+  const windowRange: Record<string, string> =
+    data.window.onset !== null && data.window.recovery !== null ? { from: String(data.window.onset), to: String(data.window.recovery + 1000) } : {};
+  const evidenceHref = (attribute: string, value: string) => {
+    const p: Record<string, string> = { kind: "request", ...windowRange, ...(data.service ? { service: data.service } : {}) };
+    if (attribute === "node") p.node = value;
+    else if (attribute !== "source") p.q = value;
+    else p.source = value;
+    return `${base}/timeline?${new URLSearchParams(p)}`;
+  };
+
+  if (data.services.length === 0) {
+    return (
+      <div className="rounded-lg border border-dashed border-line-strong bg-surface px-4 py-10 text-center text-sm text-muted">
+        No latency data: this incident has no request logs or spans with durations. Upload access logs (Envoy, ztunnel, nginx) or traces to see latency
+        distributions.
+      </div>
+    );
+  }
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="flex flex-col gap-0.5 text-xs">
+          <span className="text-muted">Service</span>
+          <select
+            value={data.service ?? ""}
+            onChange={(e) => router.replace(`${pathname}?${new URLSearchParams({ service: e.target.value })}`, { scroll: false })}
+            className="min-w-64 rounded border border-line-strong bg-bg px-2 py-1 text-sm"
+          >
+            {data.services.map((s) => (
+              <option key={s.service} value={s.service}>
+                {s.service} ({integer(s.count)})
+              </option>
+            ))}
+          </select>
+        </label>
+        <p className="text-xs text-muted">
+          {data.window.onset !== null
+            ? "Before / during / after the incident window, each phase as a share of its own requests (so shapes compare at any volume)."
+            : "No incident window was detected: everything is shown as one phase."}{" "}
+          Buckets are log-scale (5 per decade).
+        </p>
+      </div>
+
+      <div className="grid gap-4 xl:grid-cols-2">
+        {duration.map((h) => {
+          const connect = connectByHop.get(h.hop);
+          return (
+            <section key={h.hop} aria-label={`Latency ${h.hop}`} className="rounded-lg border border-line bg-surface p-3">
+              <h2 className="mb-1 font-mono text-sm font-semibold break-all">
+                {h.hop === "all" ? `${h.service} — all hops` : h.hop}
+              </h2>
+              <HistogramChart h={h} />
+              <div className="mt-2 overflow-x-auto">
+                <PercentileTable h={h} />
+              </div>
+              {connect ? (
+                <details className="mt-2">
+                  <summary className="cursor-pointer text-xs text-muted select-none hover:text-fg">
+                    Connect time vs total — connect p99 during {fmtMs(connect.phases.during?.p99 ?? connect.phases.before?.p99)} of total{" "}
+                    {fmtMs(h.phases.during?.p99 ?? h.phases.before?.p99)}
+                  </summary>
+                  <HistogramChart h={connect} />
+                  <PercentileTable h={connect} />
+                </details>
+              ) : null}
+            </section>
+          );
+        })}
+      </div>
+
+      <section aria-labelledby="differs-heading" className="rounded-lg border border-line bg-surface p-3">
+        <div className="mb-2 flex flex-wrap items-baseline gap-x-3">
+          <h2 id="differs-heading" className="text-sm font-semibold">
+            What differs: slow vs fast requests
+          </h2>
+          <span className="text-xs text-muted">
+            {c.thresholdMs !== null ? (
+              <>
+                slowest 5% (≥ {fmtMs(c.thresholdMs)}, {integer(c.slow)} requests) vs the other {integer(c.fast)} — {c.scope}
+                {c.truncated ? `, first ${integer(c.sampled)} sampled` : ""}
+              </>
+            ) : (
+              `not enough requests with durations (${integer(c.sampled)}) — ${c.scope}`
+            )}
+          </span>
+        </div>
+        {c.attributes.length === 0 ? (
+          <p className="text-sm text-muted">No attribute separates slow from fast requests here. Try another service, or check the whole time range in the Timeline.</p>
+        ) : (
+          <div className="grid gap-3 md:grid-cols-2 xl:grid-cols-3">
+            {c.attributes.slice(0, 9).map((a) => (
+              <div key={a.attribute} className="rounded-md border border-line bg-bg/60 p-2">
+                <h3 className="mb-1 text-xs font-semibold">
+                  {a.attribute} <span className="font-normal text-faint">max difference {Math.round(a.maxDiff * 100)} pts</span>
+                </h3>
+                <table className="w-full text-xs">
+                  <thead className="text-muted">
+                    <tr>
+                      <th scope="col" className="text-left font-medium">Value</th>
+                      <th scope="col" className="w-28 text-left font-medium">
+                        <span className="text-red-600 dark:text-red-400">slow</span> / <span className="text-teal-600 dark:text-teal-400">fast</span>
+                      </th>
+                      <th scope="col" className="w-12 text-right font-medium">Δ</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {a.values.map((v) => (
+                      <tr key={v.value}>
+                        <td className="max-w-0 truncate py-0.5 pr-2 font-mono" title={v.value}>
+                          <Link href={evidenceHref(a.attribute, v.value)} className="hover:text-accent hover:underline">
+                            {v.value}
+                          </Link>
+                        </td>
+                        <td className="py-0.5">
+                          <div className="space-y-0.5" title={`slow ${integer(v.slow)} (${Math.round(v.slowShare * 100)}%), fast ${integer(v.fast)} (${Math.round(v.fastShare * 100)}%)`}>
+                            <div className="h-1.5 rounded-sm bg-red-500" style={{ width: `${Math.max(1, v.slowShare * 100)}%` }} />
+                            <div className="h-1.5 rounded-sm bg-teal-500" style={{ width: `${Math.max(1, v.fastShare * 100)}%` }} />
+                          </div>
+                        </td>
+                        <td className={`num py-0.5 text-right font-mono ${v.diff > 0 ? "text-red-700 dark:text-red-300" : "text-muted"}`}>
+                          {v.diff > 0 ? "+" : ""}
+                          {Math.round(v.diff * 100)}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ))}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
