@@ -106,7 +106,11 @@ export function conntrackView(counters: CounterLoaded[], selected: string[]): Co
   for (const [node, list] of [...byNode.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
     const recs = list.map((l) => ({ ...l.rec, labels: { ...l.rec.labels, node } }));
     const where = new Map<string, { path: string; line: number | null }>();
-    for (const l of list) where.set(`${l.rec.ts}`, { path: l.path, line: l.rec.prov.line ?? null });
+    for (const l of list) {
+      const at = { path: l.path, line: l.rec.prov.line ?? null };
+      where.set(`${l.rec.ts}|${l.rec.labels.cpu ?? "all"}`, at);
+      if (!where.has(`${l.rec.ts}`)) where.set(`${l.rec.ts}`, at);
+    }
     const deltas = conntrackDeltas(recs);
     const points = new Map<string, ConntrackNodeDto["points"][number]>();
     const cpus = new Map<string, ConntrackNodeDto["cpus"][number]>();
@@ -116,7 +120,7 @@ export function conntrackView(counters: CounterLoaded[], selected: string[]): Co
       if (cpu !== "all") {
         const c = cpus.get(cpu) ?? cpus.set(cpu, { cpu, totals: {}, path: "", line: null }).get(cpu)!;
         c.totals[name] = (c.totals[name] ?? 0) + (d.delta ?? 0);
-        const w = where.get(`${d.toTs}`);
+        const w = where.get(`${d.toTs}|${cpu}`) ?? where.get(`${d.toTs}`);
         if (w) [c.path, c.line] = [w.path, w.line];
       }
       if (!selected.includes(name) || cpu === "all") continue;

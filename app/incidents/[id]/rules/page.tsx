@@ -1,0 +1,23 @@
+import type { Metadata } from "next";
+import { RulesQuery } from "@/lib/schemas/views-rules";
+import { getRulesView } from "@/lib/server/views/rule-diff";
+import { RulesView } from "@/components/views/rules/RulesView";
+import { ViewError } from "@/components/views/rules/ViewError";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Rule-order diff" };
+
+type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export default async function RulesPage({ params, searchParams }: Props) {
+  const { id } = await params;
+  const sp = await searchParams;
+  const parsed = RulesQuery.safeParse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
+  if (!parsed.success) return <ViewError message={`Bad view parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`} />;
+  try {
+    const data = await getRulesView(id, parsed.data);
+    return <RulesView incidentId={id} data={data} filter={parsed.data.filter} unchanged={parsed.data.unchanged} />;
+  } catch (err) {
+    return <ViewError message={err instanceof Error ? err.message : "Could not build the diff."} />;
+  }
+}

@@ -1,0 +1,23 @@
+import type { Metadata } from "next";
+import { TracesQuery } from "@/lib/schemas/views-traces";
+import { getTracesView } from "@/lib/server/views/traces";
+import { TracesView } from "@/components/views/traces/TracesView";
+import { ViewError } from "@/components/views/rules/ViewError";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Traces" };
+
+type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export default async function TracesPage({ params, searchParams }: Props) {
+  const { id } = await params;
+  const sp = await searchParams;
+  const parsed = TracesQuery.safeParse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
+  if (!parsed.success) return <ViewError message={`Bad view parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`} />;
+  try {
+    const data = await getTracesView(id, parsed.data);
+    return <TracesView incidentId={id} data={data} selected={parsed.data.trace ?? null} compare={parsed.data.compare ?? null} />;
+  } catch (err) {
+    return <ViewError message={err instanceof Error ? err.message : "Could not load traces."} />;
+  }
+}

@@ -1,0 +1,172 @@
+"use client";
+
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { TraceDetailDto, WaterfallSpanDto } from "@/lib/schemas/views-traces";
+import { durationMs } from "@/components/format";
+import { EvidenceLink } from "@/components/ui/EvidenceLink";
+
+const ROW = 28;
+
+/**
+ * Virtualised waterfall: the DOM holds only the rows in view (+ overscan), so a 50k-span trace
+ * renders ~40 rows. Keyboard: ↑/↓ move, ←/→ collapse/expand, Home/End jump; the selected span is
+ * kept in the URL (?span=) with history.replaceState (no server round trip).
+ */
+export function Waterfall({ incidentId, detail }: { incidentId: string; detail: TraceDetailDto }) {
+  const spans = detail.spans;
+  const total = Math.max(1, detail.summary.durationMs ?? 1, ...spans.slice(0, 50_000).map((s) => s.offset + (s.durationMs ?? 0)));
+  const [collapsed, setCollapsed] = useState<Set<number>>(() => new Set());
+  const [active, setActive] = useState<number>(() => {
+    if (typeof window === "undefined") return spans[0]?.id ?? 0;
+    const fromUrl = Number(new URLSearchParams(window.location.search).get("span"));
+    return spans.some((s) => s.id === fromUrl) ? fromUrl : (spans[0]?.id ?? 0);
+  });
+  const visible = useMemo(() => {
+    if (!collapsed.size) return spans;
+    const out: WaterfallSpanDto[] = [];
+    let hideBelow = Number.POSITIVE_INFINITY;
+    for (const s of spans) {
+      if (s.depth > hideBelow) continue;
+      hideBelow = Number.POSITIVE_INFINITY;
+      out.push(s);
+      if (collapsed.has(s.id)) hideBelow = s.depth;
+    }
+    return out;
+  }, [spans, collapsed]);
+  const parentRef = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({ count: visible.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
+  const activeIndex = Math.max(0, visible.findIndex((s) => s.id === active));
+  const select = useCallback((id: number) => {
+    setActive(id);
+    const url = new URL(window.location.href);
+    url.searchParams.set("span", String(id));
+    window.history.replaceState(window.history.state, "", url);
+  }, []);
+  useEffect(() => {
+    v.scrollToIndex(activeIndex, { align: "auto" });
+  }, [activeIndex, v]);
+  const toggle = (id: number, open?: boolean) =>
+    setCollapsed((c) => {
+      const n = new Set(c);
+      if (open ?? n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+  const onKey = (e: React.KeyboardEvent) => {
+    const cur = visible[activeIndex];
+    if (!cur) return;
+    let next: number | null = null;
+    if (e.key === "ArrowDown") next = Math.min(visible.length - 1, activeIndex + 1);
+    else if (e.key === "ArrowUp") next = Math.max(0, activeIndex - 1);
+    else if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = visible.length - 1;
+    else if (e.key === "PageDown") next = Math.min(visible.length - 1, activeIndex + 15);
+    else if (e.key === "PageUp") next = Math.max(0, activeIndex - 15);
+    else if (e.key === "ArrowLeft") {
+      if (cur.childCount && !collapsed.has(cur.id)) toggle(cur.id, false);
+      else if (cur.parent !== null) select(cur.parent);
+    } else if (e.key === "ArrowRight" && cur.childCount) toggle(cur.id, true);
+    else return;
+    e.preventDefault();
+    if (next !== null) select(visible[next]!.id);
+  };
+  const sel = spans.find((s) => s.id === active) ?? null;
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  return (
+    <div className="overflow-hidden rounded-lg border border-line bg-surface">
+      <div className="grid grid-cols-[minmax(16rem,38%)_1fr] border-b border-line bg-subtle text-[11px] text-muted">
+        <div className="px-2 py-1 font-medium uppercase">Span</div>
+        <div className="relative h-6" aria-hidden>
+          {ticks.map((t) => (
+            <span key={t} className="num absolute top-1 font-mono" style={{ left: `${t * 100}%`, transform: t === 1 ? "translateX(-100%)" : t ? "translateX(-50%)" : undefined, paddingLeft: t ? 0 : 4, paddingRight: t === 1 ? 4 : 0 }}>
+              {durationMs(total * t)}
+            </span>
+          ))}
+        </div>
+      </div>
+      <div
+        ref={parentRef}
+        role="tree"
+        aria-label={`Waterfall of trace ${detail.summary.traceId}, ${spans.length} spans`}
+        aria-activedescendant={`span-row-${active}`}
+        tabIndex={0}
+        onKeyDown={onKey}
+        className="relative h-[min(60vh,560px)] overflow-auto focus-visible:outline-offset-[-2px]"
+      >
+        <div style={{ height: v.getTotalSize(), position: "relative" }}>
+          {v.getVirtualItems().map((item) => {
+            const s = visible[item.index]!;
+            const left = (s.offset / total) * 100;
+            const width = Math.max(0.2, ((s.durationMs ?? 0) / total) * 100);
+            const isActive = s.id === active;
+            const parentOffset = s.gapMs !== null ? s.offset - s.gapMs : null;
+            return (
+              <div
+                key={s.id}
+                id={`span-row-${s.id}`}
+                role="treeitem"
+                aria-level={s.depth + 1}
+                aria-selected={isActive}
+                aria-expanded={s.childCount ? !collapsed.has(s.id) : undefined}
+                onClick={() => select(s.id)}
+                className={`absolute left-0 grid w-full cursor-default grid-cols-[minmax(16rem,38%)_1fr] border-b border-line/60 text-xs ${isActive ? "bg-accent-soft" : "hover:bg-subtle"}`}
+                style={{ top: item.start, height: ROW }}
+              >
+                <div className="flex min-w-0 items-center gap-1 pr-2" style={{ paddingLeft: 4 + Math.min(s.depth, 30) * 12 }}>
+                  {s.childCount ? (
+                    <button type="button" tabIndex={-1} aria-label={collapsed.has(s.id) ? "Expand" : "Collapse"} onClick={(e) => (e.stopPropagation(), toggle(s.id))} className="w-4 shrink-0 text-muted hover:text-fg">
+                      {collapsed.has(s.id) ? "▸" : "▾"}
+                    </button>
+                  ) : (
+                    <span className="w-4 shrink-0" />
+                  )}
+                  <span className="truncate" title={`${s.service} ${s.name}`}>
+                    <span className="font-medium">{s.service}</span> <span className="text-muted">{s.name}</span>
+                  </span>
+                  {s.attempts ? <span className={`num shrink-0 rounded px-1 text-[10px] font-medium ${s.attempt! > 1 ? "bg-amber-100 text-amber-900 dark:bg-amber-400/20 dark:text-amber-200" : "bg-subtle text-muted"}`}>{s.attempt! > 1 ? "retry " : "try "}{s.attempt}/{s.attempts}</span> : null}
+                  {s.error ? <span className="shrink-0 rounded bg-red-100 px-1 text-[10px] font-medium text-red-900 dark:bg-red-400/20 dark:text-red-200">{s.status && /reset|refus|timeout|broken/i.test(s.status) ? "reset" : "error"}</span> : null}
+                  {s.gapMs !== null ? <span className="num shrink-0 rounded bg-sky-100 px-1 text-[10px] font-medium text-sky-900 dark:bg-sky-400/20 dark:text-sky-200">gap {durationMs(s.gapMs)}</span> : null}
+                </div>
+                <div className="relative" aria-hidden>
+                  {parentOffset !== null ? (
+                    <div className="absolute top-[12px] h-[3px] bg-[repeating-linear-gradient(90deg,rgb(14_165_233/0.8)_0_4px,transparent_4px_7px)]" style={{ left: `${(parentOffset / total) * 100}%`, width: `${(s.gapMs! / total) * 100}%` }} />
+                  ) : null}
+                  <div className={`absolute top-[7px] h-[14px] rounded-sm ${s.error ? "bg-red-500" : s.attempt && s.attempt > 1 ? "bg-amber-500" : s.kind === "client" ? "bg-indigo-400" : "bg-accent"}`} style={{ left: `${left}%`, width: `${width}%` }} />
+                  <span className="num absolute top-[6px] font-mono text-[10px] text-muted" style={left + width > 80 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + width}% + 4px)` }}>
+                    {durationMs(s.durationMs)}
+                  </span>
+                </div>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      <div className="min-h-16 border-t border-line px-3 py-2 text-xs" aria-live="polite">
+        {sel ? (
+          <div className="flex flex-wrap gap-x-4 gap-y-1">
+            <span>
+              <span className="font-medium">{sel.service}</span> {sel.name} <span className="text-muted">({sel.kind})</span>
+            </span>
+            <span className="num">start +{durationMs(sel.offset)}</span>
+            <span className="num">
+              duration{" "}
+              <EvidenceLink incidentId={incidentId} record={sel.id}>
+                {durationMs(sel.durationMs)}
+              </EvidenceLink>
+            </span>
+            {sel.peer ? <span>peer <span className="font-mono">{sel.peer}</span></span> : null}
+            {sel.status ? <span>status <span className="font-mono">{sel.status}</span></span> : null}
+            {sel.gapMs !== null ? <span className="num text-sky-800 dark:text-sky-200">started {durationMs(sel.gapMs)} after its parent (connect/SYN-retry wait?)</span> : null}
+            <span className="font-mono text-muted">
+              <EvidenceLink incidentId={incidentId} record={sel.id}>
+                {sel.path.split("/").at(-1)}
+                {sel.line != null ? `:${sel.line}` : ""}
+              </EvidenceLink>
+            </span>
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+}
