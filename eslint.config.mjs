@@ -1,0 +1,23 @@
+// Lint: Next's recommended rules (core web vitals + TypeScript) plus the house boundary rule.
+// tests/unit/client-boundary.test.ts additionally follows imports transitively.
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  {
+    ignores: [".next/**", "node_modules/**", "lib/server/db/generated/**", "data/**", "test-results/**", "next-env.d.ts"],
+  },
+  {
+    // Components are client-side code: they never import server modules (types are fine).
+    files: ["components/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@/lib/server/*", "**/lib/server/*"], allowTypeImports: true, message: "Client components must not import server code (lib/server)." }] },
+      ],
+    },
+  },
+];
+export default config;
