@@ -1,0 +1,23 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { getDraft } from "@/lib/server/draft/service";
+import { DraftEditor } from "@/components/draft/DraftEditor";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Postmortem draft" };
+
+/** The postmortem draft editor (issue 6), inside the incident layout's "Draft" tab. */
+export default async function DraftPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  try {
+    const draft = await getDraft(id);
+    return <DraftEditor initial={draft} />;
+  } catch (err) {
+    if (err instanceof NotFoundError) notFound();
+    if (err instanceof HttpError && err.code === "not_ready") {
+      return <p className="rounded border border-zinc-200 p-4 text-sm text-zinc-600 dark:border-zinc-800">The draft is generated when the analysis finishes. Come back when the run is complete.</p>;
+    }
+    throw err;
+  }
+}

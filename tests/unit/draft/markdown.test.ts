@@ -1,0 +1,86 @@
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { describe, expect, it } from "vitest";
+import { Markdown, safeHref } from "@/components/draft/markdown";
+import { lineDiff } from "@/components/draft/line-diff";
+
+const html = (source: string) => renderToStaticMarkup(createElement(Markdown, { source }));
+
+/** hostile-inputs row 12 */
+const XSS = [
+  "<script>alert(1)</script>",
+  '<img src=x onerror="alert(1)">',
+  "[x](javascript:alert(1))",
+  "[x](JaVaScRiPt:alert(1))",
+  "[x](java\tscript:alert(1))",
+  "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+  "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+  '<p style="background:url(javascript:alert(1))">x</p>',
+  '<a id="__proto__" href="javascript:alert(1)">x</a>',
+  "[x](vbscript:msgbox(1))",
+  "[x](//evil.example/)",
+  "| a | b |\n|---|---|\n| <script>alert(1)</script> | [y](javascript:alert(2)) |",
+];
+
+describe("safe Markdown renderer", () => {
+  for (const src of XSS) {
+    it(`renders inert: ${JSON.stringify(src).slice(0, 60)}`, () => {
+      const out = html(src);
+      // Only real elements matter: hostile text is escaped (&lt;…) and stays visible as text.
+      const tags = out.match(/<[a-zA-Z][^>]*>/g) ?? [];
+      expect(tags.length).toBeGreaterThan(0);
+      for (const tag of tags) {
+        expect(tag).not.toMatch(/^<(script|img|svg|iframe|object|embed|style)/i);
+        expect(tag).not.toMatch(/\son\w+=/i);
+        expect(tag).not.toMatch(/href="\s*(javascript|vbscript|data):/i);
+        expect(tag).not.toMatch(/href="\/\//);
+        expect(tag).not.toMatch(/\sstyle=|\sid=/i);
+      }
+    });
+  }
+
+  it("keeps the content of hostile text visible as text", () => {
+    expect(html("<script>alert(1)</script>")).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+  });
+
+  it("renders headings, lists, tables, code and allowed links", () => {
+    const out = html("## Impact\n\n- **a** and *b*\n- `x|y`\n\n| T | E |\n|---|---|\n| 1 | [f.txt:3](/incidents/i/timeline?file=f.txt&line=3) |\n\n[m](mailto:a@b.c) [h](https://example.com/x)");
+    expect(out).toContain("<h2");
+    expect(out).toMatch(/<ul[^>]*><li><strong>a<\/strong> and <em>b<\/em><\/li>/);
+    expect(out).toContain('href="/incidents/i/timeline?file=f.txt&amp;line=3"');
+    expect(out).toContain('href="mailto:a@b.c"');
+    expect(out).toContain('href="https://example.com/x"');
+    expect(out).toContain("<table");
+  });
+
+  it("allows only http, https, mailto and relative targets", () => {
+    expect(safeHref("https://a")).toBe("https://a");
+    expect(safeHref("/incidents/x")).toBe("/incidents/x");
+    expect(safeHref("notes.md#a")).toBe("notes.md#a");
+    for (const bad of ["javascript:x", " javascript:x", "data:text/html,x", "file:///etc/passwd", "//evil", "\\\\evil", "jav&#x09;ascript:x"]) expect(safeHref(bad)).toBeNull();
+  });
+
+  it("backslash escapes produced by the generator render as the literal characters", () => {
+    expect(html("a \\[b\\] \\*c\\* \\<d\\>")).toContain("a [b] *c* &lt;d&gt;");
+  });
+});
+
+describe("line diff", () => {
+  it("finds additions and deletions by LCS", () => {
+    const d = lineDiff("a\nb\nc\nd", "a\nc\nx\nd");
+    expect(d).toEqual([
+      { op: "same", text: "a" },
+      { op: "del", text: "b" },
+      { op: "same", text: "c" },
+      { op: "add", text: "x" },
+      { op: "same", text: "d" },
+    ]);
+  });
+  it("reassembles both sides", () => {
+    const a = "1\n2\n3\n4\n5\n6";
+    const b = "0\n2\n3\n5\n6\n7";
+    const d = lineDiff(a, b);
+    expect(d.filter((l) => l.op !== "add").map((l) => l.text).join("\n")).toBe(a);
+    expect(d.filter((l) => l.op !== "del").map((l) => l.text).join("\n")).toBe(b);
+  });
+});
