@@ -171,7 +171,16 @@ class ConntrackReader {
   }
 }
 
-function sniff(head: string): number {
+/**
+ * /proc/sys/net/netfilter/nf_conntrack_count and _max are a single number each; only the file
+ * name says what it is, so they are claimed by name + content together (count vs max tells how
+ * close the table is to full).
+ */
+const GAUGE_FILE = /(?:^|[/_.-])nf_conntrack_(count|max)(?:\.txt)?$/;
+const SINGLE_NUMBER = /^\s*\d{1,15}\s*$/;
+
+function sniff(head: string, name = ""): number {
+  if (GAUGE_FILE.test(name) && SINGLE_NUMBER.test(head)) return 0.9;
   let cpuLines = 0;
   let procHeader = false;
   let hexRows = 0;
@@ -192,6 +201,23 @@ function sniff(head: string): number {
 }
 
 async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ParseItem> {
+  const gauge = GAUGE_FILE.exec(ctx.path);
+  if (gauge) {
+    // A single number; read at most a few lines.
+    for await (const batch of readLineBatches(input, 4096)) {
+      for (const line of batch) {
+        if (!SINGLE_NUMBER.test(line.text)) {
+          if (line.text.trim()) yield { kind: "skipped", line: line.no, reason: `expected a single number in nf_conntrack_${gauge[1]}`, excerpt: line.text.slice(0, 200) };
+          continue;
+        }
+        const labels: Record<string, string> = ctx.node ? { node: ctx.node } : {};
+        if (ctx.captureTime === undefined) yield { kind: "warning", message: `nf_conntrack_${gauge[1]} has no capture time; ts left null`, line: line.no };
+        yield { kind: "counter", name: `conntrack_${gauge[1]}`, labels, ts: ctx.captureTime ?? null, value: Number(line.text.trim()), prov: { line: line.no } };
+        return;
+      }
+    }
+    return;
+  }
   const reader = new ConntrackReader(ctx);
   for await (const batch of readLineBatches(input)) {
     for (const line of batch) {
@@ -271,6 +297,12 @@ export const conntrackStatsParser: Parser = {
       ].join("\n"),
       // 16 per-cpu columns × 2 rows + entries once.
       expect: { records: 33, skipped: 0, kinds: { counter: 33 } },
+    },
+    {
+      // node_exporter fixture proc/sys/net/netfilter/nf_conntrack_count: one number, named by the file.
+      name: "proc/sys/net/netfilter/nf_conntrack_count",
+      content: "123\n",
+      expect: { records: 1, skipped: 0, kinds: { counter: 1 } },
     },
   ],
 };

@@ -127,13 +127,25 @@ describe("conntrack snapshots and deltas (own fixture)", () => {
 });
 
 describe("conntrack sniff", () => {
-  it("claims conntrack samples, not the lone-number sysctls, and no other netfilter parser claims them", () => {
+  it("claims every conntrack sample (the lone-number sysctls by their file name), and no other netfilter parser claims them", () => {
     for (const f of readdirSync(PUB).concat(readdirSync(OWN).map((x) => `../../own/conntrack/${x}`))) {
       const head = readFileSync(PUB + f, "utf8");
-      const lone = /nf_conntrack_(?:count|max)/.test(f);
-      expect(conntrackStatsParser.sniff(head, f) >= 0.5, f).toBe(!lone);
+      expect(conntrackStatsParser.sniff(head, f) >= 0.5, f).toBe(true);
       expect(ipvsadmParser.sniff(head, f), f).toBeLessThan(0.5);
       expect(iptablesSaveParser.sniff(head, f), f).toBeLessThan(0.5);
     }
+  });
+});
+
+describe("nf_conntrack_count / nf_conntrack_max", () => {
+  it("a lone number is claimed only with its file name and becomes one gauge counter", async () => {
+    expect(conntrackStatsParser.sniff("123\n", "notes.txt")).toBe(0);
+    const head = readFileSync(PUB + "node_exporter-fixture-proc-sys-net-netfilter-nf_conntrack_max.txt", "utf8");
+    const path = "nodes/n1/proc/sys/net/netfilter/nf_conntrack_max";
+    expect(conntrackStatsParser.sniff(head, path)).toBeGreaterThanOrEqual(0.5);
+    const items = [];
+    for await (const x of conntrackStatsParser.parse(Readable.from([Buffer.from(head)]), { path, node: "n1" })) items.push(x);
+    const counters = items.filter((x) => x.kind === "counter");
+    expect(counters).toEqual([expect.objectContaining({ name: "conntrack_max", value: Number(head.trim()), labels: { node: "n1" }, ts: null })]);
   });
 });
