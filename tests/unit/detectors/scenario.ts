@@ -8,7 +8,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { BundleManifest, MANIFEST_NAMES } from "@/lib/schemas/manifest";
 import type { EvidenceRecord } from "@/lib/schemas/records";
-import { analyzeRecords, type AnalyzeResult } from "@/lib/server/analysis/analyze";
+import { analyzeRecords, type AnalyzeResult, type AnalyzeInput } from "@/lib/server/analysis/analyze";
 import { getParser, sniff } from "@/lib/server/parsers/registry";
 import type { ParseContext } from "@/lib/server/parsers/types";
 
@@ -79,7 +79,7 @@ function nodeFor(rel: string, manifest?: BundleManifest): string | undefined {
   return /^nodes\/([^/]+)\//.exec(rel)?.[1];
 }
 
-export async function runScenario(name: string): Promise<{ loaded: LoadedScenario; result: AnalyzeResult }> {
+export async function runScenario(name: string, opts: { detectors?: AnalyzeInput["detectors"] } = {}): Promise<{ loaded: LoadedScenario; result: AnalyzeResult }> {
   const dir = path.join(SCENARIO_ROOT, name);
   const expect = readExpect(name);
   const manifestFile = MANIFEST_NAMES.find((m) => statSync(path.join(dir, m), { throwIfNoEntry: false }));
@@ -101,6 +101,6 @@ export async function runScenario(name: string): Promise<{ loaded: LoadedScenari
       }
     }
   }
-  const result = await analyzeRecords({ files, records: records(), manifest });
+  const result = await analyzeRecords({ files, records: records(), manifest, ...(opts.detectors ? { detectors: opts.detectors } : {}) });
   return { loaded: { name, expect, manifest, sniffed, skipped, warnings }, result };
 }
