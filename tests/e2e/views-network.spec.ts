@@ -1,0 +1,50 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test, type APIRequestContext } from "@playwright/test";
+
+const SHOTS = "test-results/screens";
+fs.mkdirSync(SHOTS, { recursive: true });
+
+async function uploadScenario(request: APIRequestContext, name: string): Promise<string> {
+  const root = path.join("tests/fixtures/scenarios", name);
+  const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+  const form = new FormData();
+  form.set("title", `views e2e ${name}`);
+  for (const f of walk(root).filter((f) => !f.endsWith("expect.json"))) form.append("files", new Blob([fs.readFileSync(f)]), `${name}/${path.relative(root, f)}`);
+  const res = await request.post("/api/incidents", { multipart: form });
+  expect(res.status()).toBe(201);
+  const { id } = (await res.json()) as { id: string };
+  await expect.poll(async () => (await (await request.get(`/api/incidents/${id}`)).json()).run?.status, { timeout: 120_000, intervals: [500] }).toMatch(/completed|partial/);
+  return id;
+}
+
+test("network: IPVS stale backends flagged per node (seed-002)", async ({ page, request }) => {
+  const id = await uploadScenario(request, "seed-002-ipvs-stale-backends");
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(`/incidents/${id}/network`);
+  await expect(page.getByRole("region", { name: "ip-10-12-1-55" })).toContainText("STALE");
+  await expect(page.getByRole("region", { name: "ip-10-12-1-41" })).toContainText("no stale backends");
+  await expect(page.getByText("No conntrack statistics in this bundle")).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/network-ipvs.png`, fullPage: true });
+  await page.getByLabel("Only virtual services with stale backends").check();
+  await expect(page).toHaveURL(/stale=1/);
+  await expect(page.getByRole("region", { name: "ip-10-12-1-41" })).toContainText("No virtual services to show");
+});
+
+test("network: conntrack insert_failed deltas per node (seed-003)", async ({ page, request }) => {
+  const id = await uploadScenario(request, "seed-003-conntrack-snat-race");
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(`/incidents/${id}/network`);
+  await expect(page.getByText("No IPVS dumps in this bundle")).toBeVisible();
+  await expect(page.locator(".recharts-line").first()).toBeVisible();
+  const table = page.getByRole("table", { name: /ip-192-168-12-7/ });
+  await expect(table).toContainText("Δ insert_failed");
+  const cell = table.getByRole("link").first();
+  await expect(cell).toHaveAttribute("href", /\/timeline\?file=.*conntrack-S\.txt&line=\d+/);
+  await page.screenshot({ path: `${SHOTS}/network.png`, fullPage: true });
+  await page.getByRole("checkbox", { name: "drop", exact: true }).uncheck();
+  await expect(page).toHaveURL(/counters=/);
+  await expect(table).not.toContainText("Δ drop");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: `${SHOTS}/network-dark.png`, fullPage: true });
+});
