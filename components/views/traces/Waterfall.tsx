@@ -79,7 +79,7 @@ export function Waterfall({ incidentId, detail }: { incidentId: string; detail: 
         <div className="px-2 py-1 font-medium uppercase">Span</div>
         <div className="relative h-6" aria-hidden>
           {ticks.map((t) => (
-            <span key={t} className="num absolute top-1 font-mono" style={{ left: `${t * 100}%`, transform: t === 1 ? "translateX(-100%)" : t ? "translateX(-50%)" : undefined, paddingLeft: t ? 0 : 4, paddingRight: t === 1 ? 4 : 0 }}>
+            <span key={t} className="num absolute top-1 font-mono whitespace-nowrap" style={{ left: `${t * 100}%`, transform: t === 1 ? "translateX(-100%)" : t ? "translateX(-50%)" : undefined, paddingLeft: t ? 0 : 4, paddingRight: t === 1 ? 4 : 0 }}>
               {durationMs(total * t)}
             </span>
           ))}
@@ -92,7 +92,9 @@ export function Waterfall({ incidentId, detail }: { incidentId: string; detail: 
         aria-activedescendant={`span-row-${active}`}
         tabIndex={0}
         onKeyDown={onKey}
-        className="relative h-[min(60vh,560px)] overflow-auto focus-visible:outline-offset-[-2px]"
+        // Height from the whole trace (not the expanded rows), so collapsing never moves the page below.
+        style={{ height: `min(60vh, ${Math.max(4, Math.min(spans.length, 20)) * ROW + 2}px)` }}
+        className="relative overflow-auto focus-visible:outline-offset-[-2px]"
       >
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
           {v.getVirtualItems().map((item) => {
@@ -133,7 +135,11 @@ export function Waterfall({ incidentId, detail }: { incidentId: string; detail: 
                     <div className="absolute top-[12px] h-[3px] bg-[repeating-linear-gradient(90deg,rgb(14_165_233/0.8)_0_4px,transparent_4px_7px)]" style={{ left: `${(parentOffset / total) * 100}%`, width: `${(s.gapMs! / total) * 100}%` }} />
                   ) : null}
                   <div className={`absolute top-[7px] h-[14px] rounded-sm ${s.error ? "bg-red-500" : s.attempt && s.attempt > 1 ? "bg-amber-500" : s.kind === "client" ? "bg-indigo-400" : "bg-accent"}`} style={{ left: `${left}%`, width: `${width}%` }} />
-                  <span className="num absolute top-[6px] font-mono text-[10px] text-muted" style={left + width > 80 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + width}% + 4px)` }}>
+                  {/* Duration label: after the bar, else inside a wide bar's right end, else before a short bar at the far right. */}
+                  <span
+                    className={`num absolute top-[6px] font-mono text-[10px] whitespace-nowrap ${left + width > 85 && width > 12 ? "text-white" : "text-muted"}`}
+                    style={left + width <= 85 ? { left: `calc(${left + width}% + 4px)` } : width > 12 ? { right: `calc(${100 - left - width}% + 4px)` } : { right: `calc(${100 - left}% + 4px)` }}
+                  >
                     {durationMs(s.durationMs)}
                   </span>
                 </div>

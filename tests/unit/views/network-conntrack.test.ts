@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { CounterRecord } from "@/lib/schemas/records";
+import type { EpochMs } from "@/lib/schemas/time";
 import { conntrackView } from "@/lib/server/views/network";
 
 const c = (name: string, cpu: string, ts: number, value: number, line: number): { rec: CounterRecord; path: string; node: string } => ({
-  rec: { kind: "counter", name: `conntrack_${name}`, labels: { cpu }, ts, value, prov: { line } },
+  rec: { kind: "counter", name: `conntrack_${name}`, labels: { cpu }, ts: ts as EpochMs, value, prov: { line } },
   path: "nodes/n1/conntrack-S.txt",
   node: "n1",
 });
