@@ -195,8 +195,11 @@ export function renderInline(text: string, keyPrefix = "i"): ReactNode[] {
         continue;
       }
     }
-    if ((c === "*" || c === "_") && text[i + 1] === c) {
-      const end = text.indexOf(c + c, i + 2);
+    // "_" never emphasises inside a word (snake_case, __proto__), as in GFM.
+    const intraword = c === "_" && i > 0 && /\w/.test(text[i - 1]!);
+    if ((c === "*" || (c === "_" && !intraword)) && text[i + 1] === c) {
+      let end = text.indexOf(c + c, i + 2);
+      while (c === "_" && end > 0 && /\w/.test(text[end + 2] ?? "")) end = text.indexOf(c + c, end + 2);
       if (end > i + 2) {
         flush();
         out.push(<strong key={`${keyPrefix}${k++}`}>{renderInline(text.slice(i + 2, end), `${keyPrefix}${k}b`)}</strong>);

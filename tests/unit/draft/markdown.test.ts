@@ -60,6 +60,10 @@ describe("safe Markdown renderer", () => {
     for (const bad of ["javascript:x", " javascript:x", "data:text/html,x", "file:///etc/passwd", "//evil", "\\\\evil", "jav&#x09;ascript:x"]) expect(safeHref(bad)).toBeNull();
   });
 
+  it("underscores inside words are text (snake_case, __proto__)", () => {
+    expect(html("obj.__proto__x a_b_c snake__case")).toContain("obj.__proto__x a_b_c snake__case");
+  });
+
   it("backslash escapes produced by the generator render as the literal characters", () => {
     expect(html("a \\[b\\] \\*c\\* \\<d\\>")).toContain("a [b] *c* &lt;d&gt;");
   });
