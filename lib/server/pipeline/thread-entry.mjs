@@ -6,6 +6,8 @@ import { register as registerCjs } from "tsx/cjs/api";
 import { register } from "tsx/esm/api";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// The CommonJS loader takes its tsconfig (path aliases) from here, not from the cwd.
+process.env.TSX_TSCONFIG_PATH = path.resolve(here, "../../../tsconfig.json");
 registerCjs();
 register({ tsconfig: path.resolve(here, "../../../tsconfig.json") });
 await import("./thread-main.ts");
