@@ -46,7 +46,7 @@ describe("safe Markdown renderer", () => {
   it("renders headings, lists, tables, code and allowed links", () => {
     const out = html("## Impact\n\n- **a** and *b*\n- `x|y`\n\n| T | E |\n|---|---|\n| 1 | [f.txt:3](/incidents/i/timeline?file=f.txt&line=3) |\n\n[m](mailto:a@b.c) [h](https://example.com/x)");
     expect(out).toContain("<h2");
-    expect(out).toMatch(/<ul[^>]*><li><strong>a<\/strong> and <em>b<\/em><\/li>/);
+    expect(out).toMatch(/<ul[^>]*>\s*<li><strong>a<\/strong> and <em>b<\/em><\/li>/);
     expect(out).toContain('href="/incidents/i/timeline?file=f.txt&amp;line=3"');
     expect(out).toContain('href="mailto:a@b.c"');
     expect(out).toContain('href="https://example.com/x"');
