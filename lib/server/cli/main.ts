@@ -8,8 +8,9 @@ Usage:
   hindsight analyze <file|dir|archive>… [--json] [--manifest FILE] [--title T]
       Runs the full pipeline in-process against a temporary database and prints a summary
       (or, with --json, only JSON on stdout).
-  hindsight upload <file|dir|archive>… --server URL [--title T]
-      Sends a bundle to a running Hindsight server, with a progress bar.
+  hindsight upload <file|dir|archive>… --server URL [--title T] [--incident ID]
+      Sends a bundle to a running Hindsight server, with a progress bar; --incident adds the
+      files to an existing incident as new evidence (it is analysed again).
 
 Exit codes: 0 analysis completed (or partial), 1 failed/rejected, 2 usage error.`;
 

@@ -10,11 +10,12 @@ import { parseArgs, UsageError } from "./args";
  * known Content-Length, drawing a progress bar on stderr, then prints the incident URL.
  */
 export async function uploadCommand(argv: string[]): Promise<number> {
-  const { positionals, flags } = parseArgs(argv, { strings: ["server", "title"], booleans: ["json"] });
+  const { positionals, flags } = parseArgs(argv, { strings: ["server", "title", "incident"], booleans: ["json"] });
   if (typeof flags.server !== "string") throw new UsageError("upload needs --server URL");
   if (positionals.length === 0) throw new UsageError("upload needs at least one file, folder or archive");
   const inputs = collectInputs(positionals);
-  const url = new URL("/api/incidents", flags.server);
+  // --incident ID adds the files to an existing incident (new evidence → re-analysis).
+  const url = new URL(typeof flags.incident === "string" ? `/api/incidents/${encodeURIComponent(flags.incident)}/bundles` : "/api/incidents", flags.server);
   const boundary = `----hindsight${randomBytes(12).toString("hex")}`;
   const parts = buildParts(inputs, boundary, typeof flags.title === "string" ? flags.title : undefined);
   const total = parts.reduce((s, p) => s + (typeof p === "string" ? Buffer.byteLength(p) : p.size), 0);

@@ -75,6 +75,7 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
 
   const bundles = await db.bundle.findMany({ where: { incidentId: payload.incidentId, status: "unpacked" }, orderBy: { createdAt: "asc" } });
   const manifests = new Map(bundles.map((b) => [b.id, b.manifest ? BundleManifest.safeParse(b.manifest).data ?? null : null]));
+  const latestManifest = [...bundles].reverse().map((b) => manifests.get(b.id)).find((m) => m) ?? null;
   const files = await db.evidenceFile.findMany({ where: { incidentId: payload.incidentId }, orderBy: { path: "asc" } });
   const totalBytes = files.reduce((s, f) => s + Number(f.size), 0) || 1;
   let doneBytes = files.filter((f) => f.status !== "pending").reduce((s, f) => s + Number(f.size), 0);
@@ -92,7 +93,8 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
   for (const file of files) {
     if (file.status !== "pending") continue;
     if (job.signal.aborted) throw new Error("worker stopping");
-    const manifest = manifests.get(file.bundleId) ?? null;
+    // Files of a follow-up upload without its own manifest inherit the incident's latest one.
+    const manifest = manifests.get(file.bundleId) ?? latestManifest;
     const input: IngestFileInput = {
       db: dbConfig,
       incidentId: payload.incidentId,
@@ -147,11 +149,11 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
   // Clock-skew overrides: the manifest's (by path) first, then the UI/API's per file, which win.
   const skewOverrides: Record<string, number> = {};
   for (const f of parsed) {
-    const fromManifest = manifests.get(f.bundleId)?.clockSkewMs?.[f.path];
+    const fromManifest = (manifests.get(f.bundleId) ?? latestManifest)?.clockSkewMs?.[f.path];
     if (fromManifest !== undefined) skewOverrides[f.id] = fromManifest;
     if (f.clockSkewMs != null) skewOverrides[f.id] = f.clockSkewMs;
   }
-  const manifest = bundles.length > 0 ? manifests.get(bundles[bundles.length - 1]!.id) ?? undefined : undefined;
+  const manifest = latestManifest ?? undefined;
   const problems: { scope: string; message: string }[] = [];
   let analysis: AnalysisStageResult | null = null;
   try {

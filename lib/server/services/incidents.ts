@@ -23,6 +23,7 @@ import { getPrisma, type Db } from "@/lib/server/db/client";
 import { unpackUploads } from "@/lib/server/bundle/unpack";
 import { Cas } from "@/lib/server/storage/cas";
 import { getQueue } from "@/lib/server/jobs";
+import { NotFoundError } from "@/lib/server/http/errors";
 import type { JobQueue } from "@/lib/server/jobs/types";
 
 export interface UploadedPart {
@@ -55,6 +56,21 @@ function defaultDeps(): ServiceDeps {
  * which case nothing is recorded and unpacking has removed what it wrote.
  */
 export async function createIncident(input: CreateIncidentInput, deps: ServiceDeps = defaultDeps()): Promise<{ id: string; runId: string }> {
+  return ingestUpload(null, input, deps);
+}
+
+/**
+ * Adds another upload to an existing incident (new evidence) and re-runs the analysis: only the
+ * new files are parsed, correlation and detectors run over everything. Same limits and errors as
+ * createIncident.
+ */
+export async function addBundle(incidentId: string, input: Omit<CreateIncidentInput, "isSample">, deps: ServiceDeps = defaultDeps()): Promise<{ id: string; runId: string }> {
+  const exists = await deps.db.incident.findUnique({ where: { id: incidentId }, select: { id: true } });
+  if (!exists) throw new NotFoundError("incident");
+  return ingestUpload(incidentId, input, deps);
+}
+
+async function ingestUpload(existingId: string | null, input: CreateIncidentInput, deps: ServiceDeps): Promise<{ id: string; runId: string }> {
   const { db } = deps;
   const unpacked = await unpackUploads(
     input.uploads.map((u) => ({ name: u.name, tempPath: u.tempPath })),
@@ -70,7 +86,7 @@ export async function createIncident(input: CreateIncidentInput, deps: ServiceDe
     .update(unpacked.entries.map((e) => `${e.path}\u0000${e.sha256}\n`).sort().join(""))
     .digest("hex");
 
-  const created = await recordIncident().catch(async (err: unknown) => {
+  const created = await record().catch(async (err: unknown) => {
     // Nothing may be left behind when the bundle cannot be recorded.
     const cas = new Cas(deps.dataDir);
     await Promise.all(unpacked.createdKeys.map((k) => fs.rm(cas.blobPath(k), { force: true })));
@@ -80,45 +96,50 @@ export async function createIncident(input: CreateIncidentInput, deps: ServiceDe
   await queue.enqueue(QUEUE_ANALYZE, { incidentId: created.id, runId: created.runId }, { singletonKey: `analyze:${created.runId}` });
   return created;
 
-  function recordIncident() {
+  function record() {
     return db.$transaction(async (tx) => {
-    const incident = await tx.incident.create({
-      data: {
-        title,
-        summary: manifest?.summary ?? "",
-        timezone: manifest?.timezone ?? "UTC",
-        windowStart: manifest?.window?.start ? new Date(manifest.window.start) : null,
-        windowEnd: manifest?.window?.end ? new Date(manifest.window.end) : null,
-        status: "new",
-        isSample: input.isSample ?? false,
-        fileCount: unpacked.entries.length,
-        totalBytes: BigInt(totalBytes),
-      },
-    });
-    const bundle = await tx.bundle.create({
-      data: {
-        incidentId: incident.id,
-        name: bundleName(input.uploads),
-        size: BigInt(uploadSize),
-        sha256: bundleSha,
-        limits: deps.limits as object,
-        manifest: manifest ? (manifest as object) : undefined,
-        status: "unpacked",
-        error: unpacked.warnings.length > 0 ? unpacked.warnings.join("; ").slice(0, 2000) : null,
-      },
-    });
-    await tx.evidenceFile.createMany({
-      data: unpacked.entries.map((e) => ({
-        incidentId: incident.id,
-        bundleId: bundle.id,
-        path: e.path,
-        size: BigInt(e.size),
-        sha256: e.sha256,
-        storageKey: e.key,
-      })),
-    });
-    const run = await tx.analysisRun.create({ data: { incidentId: incident.id } });
-    return { id: incident.id, runId: run.id };
+      const incident = existingId
+        ? await tx.incident.update({
+            where: { id: existingId },
+            data: { status: "processing", fileCount: { increment: unpacked.entries.length }, totalBytes: { increment: BigInt(totalBytes) } },
+          })
+        : await tx.incident.create({
+            data: {
+              title,
+              summary: manifest?.summary ?? "",
+              timezone: manifest?.timezone ?? "UTC",
+              windowStart: manifest?.window?.start ? new Date(manifest.window.start) : null,
+              windowEnd: manifest?.window?.end ? new Date(manifest.window.end) : null,
+              status: "new",
+              isSample: input.isSample ?? false,
+              fileCount: unpacked.entries.length,
+              totalBytes: BigInt(totalBytes),
+            },
+          });
+      const bundle = await tx.bundle.create({
+        data: {
+          incidentId: incident.id,
+          name: bundleName(input.uploads),
+          size: BigInt(uploadSize),
+          sha256: bundleSha,
+          limits: deps.limits as object,
+          manifest: manifest ? (manifest as object) : undefined,
+          status: "unpacked",
+          error: unpacked.warnings.length > 0 ? unpacked.warnings.join("; ").slice(0, 2000) : null,
+        },
+      });
+      await tx.evidenceFile.createMany({
+        data: unpacked.entries.map((e) => ({
+          incidentId: incident.id,
+          bundleId: bundle.id,
+          path: e.path,
+          size: BigInt(e.size),
+          sha256: e.sha256,
+          storageKey: e.key,
+        })),
+      });
+      const run = await tx.analysisRun.create({ data: { incidentId: incident.id } });
+      return { id: incident.id, runId: run.id };
     });
   }
 }
