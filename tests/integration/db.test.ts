@@ -209,7 +209,8 @@ for (const provider of providers) {
       await neighbour.add(rows(10));
       await neighbour.close();
 
-      const sink = await openRecordSink(temp.config, target);
+      // Pipelined: the ingest path (SQLite writes from a writer thread, PostgreSQL keeps a batch in flight).
+      const sink = await openRecordSink(temp.config, target, { pipelined: true });
       const batch = rows(20_000);
       const started = performance.now();
       for (const row of batch) await sink.add(row);
@@ -228,13 +229,14 @@ for (const provider of providers) {
       expect(await scalar(temp.config, `SELECT count(DISTINCT "seq") FROM "Evidence" WHERE "fileId" = $1`, ["file-a"])).toBe(20_000);
       expect(await countFile("file-b")).toBe(10);
 
-      // Writing a seq again without clearing replaces the row instead of duplicating or failing.
+      // Writing a seq again without clearing is refused by the (fileId, seq) unique index: no duplicate,
+      // and the failed batch leaves the stored rows as they were. (Ingest always clears first.)
       const again = await openRecordSink(temp.config, target);
       const changed = { ...batch[41]!, text: "replaced" };
-      await again.add([changed]);
-      await again.close();
+      await expect(again.add([changed]).then(() => again.flush())).rejects.toThrow(/unique|duplicate/i);
+      await again.close().catch(() => undefined);
       expect(await countFile("file-a")).toBe(20_000);
-      expect(await scalar(temp.config, `SELECT count(*) FROM "Evidence" WHERE "fileId" = $1 AND "text" = 'replaced'`, ["file-a"])).toBe(1);
+      expect(await scalar(temp.config, `SELECT count(*) FROM "Evidence" WHERE "fileId" = $1 AND "text" = 'replaced'`, ["file-a"])).toBe(0);
 
       // Indexed columns arrive intact.
       expect(await scalar(temp.config, `SELECT count(*) FROM "Evidence" WHERE "fileId" = $1 AND "status" = 503`, ["file-a"])).toBe(2000);

@@ -1,9 +1,11 @@
+import type { Readable } from "node:stream";
 import type { Attrs, Endpoint, EventRecord, RequestRecord, Severity } from "@/lib/schemas/records";
 import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 import { splitHostPort, toUint } from "./kv";
 import { excerpt, readLineBatches } from "./lines";
 import { parseResponseFlags } from "./response-flags";
 import type { ParseContext, ParseItem, Parser } from "./types";
+import { isZtunnelAccessLine, ZtunnelLineParser } from "./ztunnel-access";
 import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine, type UnwrappedLine } from "./wrappers";
 
 /**
@@ -23,9 +25,13 @@ import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine, type Unwrapped
  *
  * JSON lines use Istio's snake_case keys (nulls for missing, upstream_service_time as a string).
  * START_TIME is the request start → ts. DURATION / upstream service time are integer ms.
+ *
+ * Mixed data-plane dumps: ztunnel access lines met here go to ztunnel-access's line parser (which
+ * hands Envoy lines back to EnvoyLineParser), so neither format is lost whichever parser claims the file.
  */
 
 const SOURCE = "envoy";
+const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /** Token kinds. */
 const BARE = 0;
@@ -465,13 +471,34 @@ const JSON_KEYS: Record<string, keyof Fields> = {
   trace_id: "traceId",
 };
 
-class EnvoyState {
-  readonly out: ParseItem[] = [];
+/** True for an unwrapped Envoy access line (`[START] "REQ…`) or application log line (`[2021-03-12 15:31:30.492][`). */
+export function isEnvoyTextLine(text: string): boolean {
+  if (text.startsWith("ACCESS ")) text = text.slice(7);
+  if (text.charCodeAt(0) !== 91) return false;
+  if (looksLikeEnvoyAccess(text)) return true;
+  return text.charCodeAt(1) >= 48 && text.charCodeAt(1) <= 57 && text.charCodeAt(11) === 32 && text.charCodeAt(24) === 93 && text.charCodeAt(25) === 91;
+}
+
+/** True for a JSON line with Envoy access-log keys. String checks only (no parse). */
+export function isEnvoyJsonLine(text: string): boolean {
+  return text.includes('"start_time"') && (text.includes('"response_code"') || text.includes('"upstream_cluster"') || text.includes('"response_flags"'));
+}
+
+/**
+ * Line-level Envoy parser. Items go to `out`, which a caller may share (ztunnel-access passes its
+ * own so records stay in line order).
+ */
+export class EnvoyLineParser {
   private readonly tokens = new Tokens();
   private readonly cri = new CriJoiner();
   private seenSchemas = new Set<string>();
+  /** ztunnel lines met in this file (created on the first one). */
+  private ztunnel: ZtunnelLineParser | null = null;
 
-  constructor(private readonly ctx: ParseContext) {}
+  constructor(
+    private readonly ctx: ParseContext,
+    readonly out: ParseItem[] = [],
+  ) {}
 
   line(no: number, offset: number, raw: string, truncated: boolean): void {
     if (truncated) {
@@ -480,12 +507,27 @@ class EnvoyState {
     }
     const u = this.cri.push(unwrapLogLine(raw), no, offset);
     if (u === null) return;
-    const mark = this.out.length;
     const endNo = no;
     if (u.joinedFrom) {
       no = u.joinedFrom.line;
       offset = u.joinedFrom.offset;
     }
+    const text = u.text;
+    const c0 = text.charCodeAt(0);
+    const zt = this.ztunnel;
+    // ztunnel lines (and the continuation lines of a wrapped ztunnel access line) go to its parser.
+    if (((isDigit(c0) || c0 === 123) && isZtunnelAccessLine(text)) || (zt !== null && zt.hasPending && (c0 === 32 || c0 === 9 || (c0 >= 97 && c0 <= 122) || c0 === 95))) {
+      this.ztunnel ??= new ZtunnelLineParser(this.ctx, this.out);
+      this.ztunnel.unwrapped(no, offset, text, endNo);
+      return;
+    }
+    zt?.flushPending();
+    this.unwrapped(no, offset, u, endNo);
+  }
+
+  /** A line already unwrapped and CRI-joined (ztunnel-access forwards Envoy lines here). */
+  unwrapped(no: number, offset: number, u: UnwrappedLine, endNo: number): void {
+    const mark = this.out.length;
     this.dispatch(no, offset, u);
     if (u.joinedFrom) this.citeJoined(mark, no, endNo);
   }
@@ -614,6 +656,7 @@ class EnvoyState {
 
   end(): void {
     if (this.cri.flush() !== null) this.out.push({ kind: "warning", message: "file ends inside a CRI partial line; the fragment was dropped" });
+    this.ztunnel?.end();
   }
 }
 
@@ -646,6 +689,30 @@ function sniffEnvoy(head: string, name: string): number {
 
 // ---------------------------------------------------------------------------------------------- parser
 
+async function* parseEnvoyBatches(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem[]> {
+  const state = new EnvoyLineParser(ctx);
+  try {
+    for await (const batch of readLineBatches(input)) {
+      for (const l of batch) {
+        try {
+          state.line(l.no, l.offset, l.text, l.truncated);
+        } catch (e) {
+          state.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
+        }
+      }
+      if (state.out.length) yield state.out.splice(0);
+    }
+  } catch (e) {
+    state.out.push({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
+  }
+  state.end();
+  if (state.out.length) yield state.out.splice(0);
+}
+
+async function* parseEnvoy(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem> {
+  for await (const batch of parseEnvoyBatches(input, ctx)) yield* batch;
+}
+
 export const envoyAccessParser: Parser = {
   id: "envoy-access",
   title: "Envoy / istio-proxy access log",
@@ -657,28 +724,8 @@ export const envoyAccessParser: Parser = {
       return 0;
     }
   },
-  async *parse(input, ctx) {
-    const state = new EnvoyState(ctx);
-    try {
-      for await (const batch of readLineBatches(input)) {
-        for (const l of batch) {
-          try {
-            state.line(l.no, l.offset, l.text, l.truncated);
-          } catch (e) {
-            state.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
-          }
-        }
-        if (state.out.length) {
-          for (const item of state.out) yield item;
-          state.out.length = 0;
-        }
-      }
-    } catch (e) {
-      state.out.push({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
-    }
-    state.end();
-    for (const item of state.out) yield item;
-  },
+  parse: parseEnvoy,
+  parseBatches: parseEnvoyBatches,
   samples: [
     {
       name: "istio-proxy.log",

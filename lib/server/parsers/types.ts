@@ -76,6 +76,11 @@ export interface Parser {
   sniff(head: string, name: string): number;
   /** Streams records. Must not throw for bad input: yield SkippedItem/WarningItem instead. */
   parse(input: Readable, ctx: ParseContext): AsyncIterable<ParseItem>;
+  /**
+   * Optional, same items as `parse` in batches (one per input chunk): the ingest hot path uses it to
+   * avoid an async step per record. Line parsers get it from readLineBatches for free.
+   */
+  parseBatches?(input: Readable, ctx: ParseContext): AsyncIterable<ParseItem[]>;
   samples: readonly ParserSample[];
 }
 

@@ -1,6 +1,8 @@
+import type { Readable } from "node:stream";
 import type { Attrs, Endpoint, EventRecord, RequestRecord, Severity } from "@/lib/schemas/records";
 import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 import { KvScanner, indexOfFirstPair, splitHostPort, toUint } from "./kv";
+import { EnvoyLineParser, isEnvoyJsonLine, isEnvoyTextLine } from "./envoy-access";
 import { excerpt, readLineBatches } from "./lines";
 import type { ParseContext, ParseItem, Parser } from "./types";
 import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine } from "./wrappers";
@@ -25,6 +27,10 @@ import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine } from "./wrapp
  *
  * so records line up with Envoy START_TIME and nginx request starts. Status is null (TCP); the
  * synthetic attrs.outcome is "error" when the line has error= or is logged at warn/error.
+ *
+ * Mixed data-plane dumps interleave ztunnel and Envoy (istio-proxy) lines in one file: an Envoy
+ * line met here is handed to envoy-access's line parser (and envoy-access hands ztunnel lines back
+ * to ZtunnelLineParser), so whichever parser claims the file keeps every record.
  */
 
 const SOURCE = "ztunnel";
@@ -246,9 +252,35 @@ function isContinuation(s: string): boolean {
   return indexOfFirstPair(s.length > 200 ? s.slice(0, 200) : s, 0) === 0;
 }
 
-/** Parser state across lines (pending wrapped line, open legacy spans). */
-class ZtunnelState {
-  readonly out: ParseItem[] = [];
+/**
+ * True when an unwrapped line is a ztunnel line envoy-access should hand over: a text access line
+ * (`<ts> <level> access…`), a legacy span line (`<ts> <level> outbound{id=…}: ztunnel::…`) or a JSON
+ * access line. Cheap: checks a few characters before anything is split.
+ */
+export function isZtunnelAccessLine(text: string): boolean {
+  const c0 = text.charCodeAt(0);
+  if (c0 === 123 /* { */) {
+    return (text.includes('"scope":"access"') || text.includes('"target":"access"')) && (text.includes('"src.addr"') || text.includes('"dst.addr"'));
+  }
+  if (!isDigit(c0)) return false;
+  const tsEnd = wordEnd(text, 0);
+  if (tsEnd < 20 || tsEnd > 40) return false;
+  const lvStart = skipWs(text, tsEnd);
+  const lvEnd = wordEnd(text, lvStart);
+  if (LEVELS[text.slice(lvStart, lvEnd)] === undefined) return false;
+  const tg = skipWs(text, lvEnd);
+  if (text.startsWith("access", tg)) {
+    const after = text.charCodeAt(tg + 6);
+    return isWs(after) || after === 58 || Number.isNaN(after);
+  }
+  return (text.startsWith("outbound{", tg) || text.startsWith("inbound{", tg)) && text.includes("ztunnel::", tg);
+}
+
+/**
+ * Line-level ztunnel parser (state across lines: pending wrapped line, open legacy spans). Items go
+ * to `out`, which a caller may share (envoy-access passes its own so records stay in line order).
+ */
+export class ZtunnelLineParser {
   private pending: Pending | null = null;
   private readonly spans = new Map<string, LegacySpan>();
   private readonly kv = new KvScanner();
@@ -256,7 +288,18 @@ class ZtunnelState {
   /** Physical line number of the line being handled (differs from `no` for CRI-joined lines). */
   private physicalEnd = 0;
 
-  constructor(private readonly ctx: ParseContext) {}
+  /** Envoy lines met in this file (created on the first one). */
+  private envoy: EnvoyLineParser | null = null;
+
+  constructor(
+    private readonly ctx: ParseContext,
+    readonly out: ParseItem[] = [],
+  ) {}
+
+  /** True while a wrapped access line waits for its continuation lines. */
+  get hasPending(): boolean {
+    return this.pending !== null;
+  }
 
   line(no: number, offset: number, raw: string, truncated: boolean): void {
     if (truncated) {
@@ -277,7 +320,22 @@ class ZtunnelState {
       offset = u.joinedFrom.offset;
     }
     if (text.length === 0 || (isWs(c0) && text.trim() === "")) return;
+    const t0 = text.charCodeAt(0);
+    if ((t0 === 91 /* [ */ && isEnvoyTextLine(text)) || (t0 === 123 /* { */ && isEnvoyJsonLine(text))) {
+      this.flushPending();
+      this.envoy ??= new EnvoyLineParser(this.ctx, this.out);
+      this.envoy.unwrapped(no, offset, u, this.physicalEnd);
+      return;
+    }
+    this.unwrapped(no, offset, text, this.physicalEnd);
+  }
 
+  /**
+   * A line already unwrapped and CRI-joined (envoy-access forwards ztunnel lines here). `physicalEnd`
+   * is the last physical line it came from.
+   */
+  unwrapped(no: number, offset: number, text: string, physicalEnd: number): void {
+    this.physicalEnd = physicalEnd;
     if (this.pending !== null && isContinuation(text) && this.pending.joined < MAX_JOINED) {
       this.pending.text += ` ${text.trim()}`;
       this.pending.endLine = this.physicalEnd;
@@ -296,12 +354,14 @@ class ZtunnelState {
   end(): void {
     const rest = this.cri.flush();
     if (rest !== null) this.out.push({ kind: "warning", message: "file ends inside a CRI partial line; the fragment was dropped" });
+    this.envoy?.end();
     this.flushPending();
     for (const span of this.spans.values()) this.emitSpan(span, null, null);
     this.spans.clear();
   }
 
-  private flushPending(): void {
+  /** Emits a pending wrapped access line (before a line of another format, to keep line order). */
+  flushPending(): void {
     const p = this.pending;
     if (p === null) return;
     this.pending = null;
@@ -451,11 +511,11 @@ class ZtunnelState {
     // `}: ztunnel::proxy::outbound: message`
     let i = skipWs(text, close + 1 + (text.charCodeAt(close + 1) === 58 ? 1 : 0));
     const modEnd = wordEnd(text, i);
-    const module = text.slice(i, modEnd).replace(/:$/, "");
+    const moduleName = text.slice(i, modEnd).replace(/:$/, "");
     i = skipWs(text, modEnd);
     const msg = text.slice(i);
     if (id === undefined) {
-      this.otherEvent(no, ts, level, module || spanName, msg);
+      this.otherEvent(no, ts, level, moduleName || spanName, msg);
       return;
     }
     let span = this.spans.get(id);
@@ -589,6 +649,31 @@ function sniffZtunnel(head: string, name: string): number {
 
 // ---------------------------------------------------------------------------------------------- parser
 
+async function* parseZtunnelBatches(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem[]> {
+  const state = new ZtunnelLineParser(ctx);
+  try {
+    for await (const batch of readLineBatches(input)) {
+      for (const l of batch) {
+        try {
+          state.line(l.no, l.offset, l.text, l.truncated);
+        } catch (e) {
+          // A parser bug must cost one line, not the file.
+          state.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
+        }
+      }
+      if (state.out.length) yield state.out.splice(0);
+    }
+  } catch (e) {
+    state.out.push({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
+  }
+  state.end();
+  if (state.out.length) yield state.out.splice(0);
+}
+
+async function* parseZtunnel(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem> {
+  for await (const batch of parseZtunnelBatches(input, ctx)) yield* batch;
+}
+
 export const ztunnelAccessParser: Parser = {
   id: "ztunnel-access",
   title: "Istio ztunnel access log (ambient)",
@@ -600,29 +685,8 @@ export const ztunnelAccessParser: Parser = {
       return 0;
     }
   },
-  async *parse(input, ctx) {
-    const state = new ZtunnelState(ctx);
-    try {
-      for await (const batch of readLineBatches(input)) {
-        for (const l of batch) {
-          try {
-            state.line(l.no, l.offset, l.text, l.truncated);
-          } catch (e) {
-            // A parser bug must cost one line, not the file.
-            state.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
-          }
-        }
-        if (state.out.length) {
-          for (const item of state.out) yield item;
-          state.out.length = 0;
-        }
-      }
-    } catch (e) {
-      state.out.push({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
-    }
-    state.end();
-    for (const item of state.out) yield item;
-  },
+  parse: parseZtunnel,
+  parseBatches: parseZtunnelBatches,
   samples: [
     {
       name: "bundle/nodes/worker-1/ztunnel.log",

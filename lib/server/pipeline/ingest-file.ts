@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
-import { openRecordSink, toEvidenceRow, writeAggregates } from "@/lib/server/db/bulk";
+import { type EvidenceRowInput, openRecordSink, toEvidenceRow } from "@/lib/server/db/bulk";
 import { getParser, sniff } from "@/lib/server/parsers/registry";
 import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
 import type { FileStatus } from "@/lib/schemas/api";
@@ -9,6 +9,10 @@ import { IngestAggregates } from "./aggregates";
 export const SNIFF_HEAD_BYTES = 64 * 1024;
 const MAX_SKIPPED_SAMPLES = 50;
 const MAX_WARNINGS = 100;
+/** Files at least this big are written by a pipelined sink (a writer thread for SQLite); smaller ones are not worth the thread. */
+const PIPELINE_MIN_BYTES = 4 * 1024 * 1024;
+/** Rows handed to the sink at once. */
+const ROW_BATCH = 2000;
 
 export interface IngestFileInput {
   db: DatabaseConfig;
@@ -61,7 +65,8 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
   };
   if (input.forcedFormat && !forced) result.warnings.push({ message: `manifest names unknown format "${input.forcedFormat}"; sniffed instead` });
 
-  const sink = await openRecordSink(input.db, { incidentId: input.incidentId, fileId: input.fileId });
+  const size = fs.statSync(input.blobPath).size;
+  const sink = await openRecordSink(input.db, { incidentId: input.incidentId, fileId: input.fileId }, { pipelined: size >= PIPELINE_MIN_BYTES });
   try {
     // Always clear: a previous attempt may have written part of this file.
     await sink.clearFile();
@@ -75,22 +80,40 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
     const progress = onProgress ? setInterval(() => onProgress(stream.bytesRead), 250) : null;
     const seenWarnings = new Set<string>();
     let seq = 0;
+    let rows: EvidenceRowInput[] = [];
+    const handle = (item: ParseItem) => {
+      if (item.kind === "skipped") {
+        result.skipped++;
+        if (result.skippedSamples.length < MAX_SKIPPED_SAMPLES) {
+          result.skippedSamples.push({ line: item.line, pointer: item.pointer, reason: item.reason, excerpt: item.excerpt });
+        }
+      } else if (item.kind === "warning") {
+        if (!seenWarnings.has(item.message) && result.warnings.length < MAX_WARNINGS) {
+          seenWarnings.add(item.message);
+          result.warnings.push({ message: item.message, line: item.line });
+        }
+      } else {
+        seq++;
+        rows.push(toEvidenceRow(item, seq));
+        aggregates.add(item);
+      }
+    };
+    const pushRows = async () => {
+      const batch = rows;
+      rows = [];
+      await sink.add(batch);
+    };
     try {
-      for await (const item of parser.parse(stream, input.ctx) as AsyncIterable<ParseItem>) {
-        if (item.kind === "skipped") {
-          result.skipped++;
-          if (result.skippedSamples.length < MAX_SKIPPED_SAMPLES) {
-            result.skippedSamples.push({ line: item.line, pointer: item.pointer, reason: item.reason, excerpt: item.excerpt });
-          }
-        } else if (item.kind === "warning") {
-          if (!seenWarnings.has(item.message) && result.warnings.length < MAX_WARNINGS) {
-            seenWarnings.add(item.message);
-            result.warnings.push({ message: item.message, line: item.line });
-          }
-        } else {
-          seq++;
-          await sink.add(toEvidenceRow(item, seq));
-          aggregates.add(item);
+      if (parser.parseBatches) {
+        // Batches: one async step per input chunk instead of one per record.
+        for await (const batch of parser.parseBatches(stream, input.ctx)) {
+          for (const item of batch) handle(item);
+          if (rows.length >= ROW_BATCH) await pushRows();
+        }
+      } else {
+        for await (const item of parser.parse(stream, input.ctx) as AsyncIterable<ParseItem>) {
+          handle(item);
+          if (rows.length >= ROW_BATCH) await pushRows();
         }
       }
     } catch (err) {
@@ -100,13 +123,15 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
       if (progress) clearInterval(progress);
       stream.destroy();
     }
+    await pushRows();
     await sink.flush();
-    await writeAggregates(input.db, { incidentId: input.incidentId, fileId: input.fileId }, aggregates.bucketRows(), aggregates.histogramRows());
+    await sink.upsertRequestBuckets(aggregates.bucketRows());
+    await sink.upsertLatencyHistograms(aggregates.histogramRows());
     if (aggregates.dropped > 0) result.warnings.push({ message: `aggregate caps reached: ${aggregates.dropped} observations not aggregated (raw records are kept)` });
     result.records = seq;
     result.status = fileStatus(result);
     if (result.status === "failed" && !result.error) result.error = result.skippedSamples[0]?.reason ?? "nothing could be parsed";
-    onProgress?.(fs.statSync(input.blobPath).size);
+    onProgress?.(size);
   } finally {
     await sink.close();
   }
