@@ -210,7 +210,9 @@ function sniffOtlp(head: string): number {
   return 0;
 }
 
-async function* parseOtlp(input: Readable): AsyncGenerator<ParseItem> {
+/** Items in batches (one per scanner batch): the ingest path avoids an async step per span. */
+async function* parseOtlpBatches(input: Readable): AsyncGenerator<ParseItem[]> {
+  const out: ParseItem[] = [];
   let res: ResourceInfo | null = null;
   let resourceSeen = false;
   let scope: ScopeInfo | null = null;
@@ -220,14 +222,14 @@ async function* parseOtlp(input: Readable): AsyncGenerator<ParseItem> {
   let spans = 0;
   let noService = 0;
 
-  function* flush(): Generator<ParseItem> {
+  function flush(): void {
     for (const h of held) {
       const r = mapOtlpSpan(h.ev.value, res, h.scope, h.ev);
       if (r.kind === "span") {
         spans++;
         if (!res?.service) noService++;
       }
-      yield r;
+      out.push(r);
     }
     held = [];
     heldBytes = 0;
@@ -244,20 +246,20 @@ async function* parseOtlp(input: Readable): AsyncGenerator<ParseItem> {
                 spans++;
                 if (!res?.service) noService++;
               }
-              yield r;
+              out.push(r);
             } else {
               held.push({ ev, scope });
               heldBytes += ev.bytes;
               if (heldBytes > HOLD_BACK_BYTES) {
-                if (!overflowed) yield { kind: "warning", message: `resource not found within the first ${HOLD_BACK_BYTES} bytes of spans at ${ev.pointer}: those spans get service unknown_service` };
+                if (!overflowed) out.push({ kind: "warning", message: `resource not found within the first ${HOLD_BACK_BYTES} bytes of spans at ${ev.pointer}: those spans get service unknown_service` });
                 overflowed = true;
-                yield* flush();
+                flush();
               }
             }
           } else if (ev.tag === "resource") {
             res = readResource(ev.value);
             resourceSeen = true;
-            yield* flush();
+            flush();
           } else if (ev.tag === "scope" && isObject(ev.value)) {
             scope = { name: str(ev.value.name), version: str(ev.value.version) };
           }
@@ -265,27 +267,33 @@ async function* parseOtlp(input: Readable): AsyncGenerator<ParseItem> {
         case "close":
           if (ev.tag === "scopeEnd") scope = null;
           else {
-            yield* flush();
+            flush();
             res = null;
             resourceSeen = false;
             scope = null;
           }
           break;
         case "docEnd":
-          yield* flush();
+          flush();
           res = null;
           resourceSeen = false;
           scope = null;
           break;
         case "problem":
-          yield problemToSkipped(ev);
+          out.push(problemToSkipped(ev));
           break;
       }
     }
+    if (out.length) yield out.splice(0);
   }
-  yield* flush();
-  if (noService > 0) yield { kind: "warning", message: `${noService} spans had no resource service.name (service set to unknown_service)` };
-  if (spans === 0) yield { kind: "warning", message: "no OTLP spans found (expected resourceSpans[].scopeSpans[].spans[])" };
+  flush();
+  if (noService > 0) out.push({ kind: "warning", message: `${noService} spans had no resource service.name (service set to unknown_service)` });
+  if (spans === 0) out.push({ kind: "warning", message: "no OTLP spans found (expected resourceSpans[].scopeSpans[].spans[])" });
+  if (out.length) yield out;
+}
+
+async function* parseOtlp(input: Readable): AsyncGenerator<ParseItem> {
+  for await (const batch of parseOtlpBatches(input)) yield* batch;
 }
 
 const protoExample = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"my.service"}}]},"scopeSpans":[{"scope":{"name":"my.library","version":"1.0.0"},"spans":[{"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"EEE19B7EC3C1B174","parentSpanId":"EEE19B7EC3C1B173","name":"I'm a server span","startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661000000000","kind":2,"attributes":[{"key":"my.span.attr","value":{"stringValue":"some value"}}]}]}]}]}`;
@@ -296,6 +304,7 @@ export const otlpJsonParser: Parser = {
   emits: ["span"],
   sniff: (head) => sniffOtlp(head),
   parse: (input) => parseOtlp(input),
+  parseBatches: (input) => parseOtlpBatches(input),
   samples: [
     // opentelemetry-proto examples/trace.json, compacted
     { name: "traces/trace.json", content: protoExample, expect: { records: 1, skipped: 0, kinds: { span: 1 } } },
