@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: type check, unit + integration (vitest: SQLite always, PostgreSQL + pg-boss when
+// `npm test`: type check, lint, unit + integration (vitest: SQLite always, PostgreSQL + pg-boss when
 // reachable), then end-to-end in real Chromium (Playwright). Stops at the first failing step.
 import { spawnSync } from "node:child_process";
 
 const steps = [
   ["typecheck", ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."]],
+  ["lint", ["node_modules/eslint/bin/eslint.js", ".", "--quiet"]],
   ["unit + integration", ["node_modules/vitest/vitest.mjs", "run"]],
   ["end-to-end", ["node_modules/@playwright/test/cli.js", "test"]],
 ];

@@ -25,7 +25,10 @@ export function DraftEditor({ initial }: { initial: DraftDto }) {
   const [showHistory, setShowHistory] = useState(false);
   const dirty = useRef<Set<DraftSectionId>>(new Set());
   const latest = useRef<Record<string, string>>(texts);
-  latest.current = texts;
+  // Timers and callbacks read the latest texts; refs are updated after render, not during it.
+  useEffect(() => {
+    latest.current = texts;
+  }, [texts]);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const base = `/api/incidents/${encodeURIComponent(initial.incidentId)}/draft`;
 

@@ -10,14 +10,15 @@ export const metadata: Metadata = { title: "Postmortem draft" };
 /** The postmortem draft editor (issue 6), inside the incident layout's "Draft" tab. */
 export default async function DraftPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
+  let draft: Awaited<ReturnType<typeof getDraft>> | null = null;
   try {
-    const draft = await getDraft(id);
-    return <DraftEditor initial={draft} />;
+    draft = await getDraft(id);
   } catch (err) {
     if (err instanceof NotFoundError) notFound();
-    if (err instanceof HttpError && err.code === "not_ready") {
-      return <p className="rounded border border-zinc-200 p-4 text-sm text-zinc-600 dark:border-zinc-800">The draft is generated when the analysis finishes. Come back when the run is complete.</p>;
-    }
-    throw err;
+    if (!(err instanceof HttpError && err.code === "not_ready")) throw err;
   }
+  if (!draft) {
+    return <p className="rounded border border-zinc-200 p-4 text-sm text-zinc-600 dark:border-zinc-800">The draft is generated when the analysis finishes. Come back when the run is complete.</p>;
+  }
+  return <DraftEditor initial={draft} />;
 }

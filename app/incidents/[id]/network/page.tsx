@@ -14,10 +14,12 @@ export default async function NetworkPage({ params, searchParams }: Props) {
   const sp = await searchParams;
   const parsed = NetworkQuery.safeParse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
   if (!parsed.success) return <ViewError message={`Bad view parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`} />;
+  // Load first, render after: JSX built inside try/catch would not catch rendering errors anyway.
+  let data: Awaited<ReturnType<typeof getNetworkView>>;
   try {
-    const data = await getNetworkView(id, parsed.data);
-    return <NetworkView incidentId={id} data={data} node={parsed.data.node ?? null} staleOnly={parsed.data.stale} />;
+    data = await getNetworkView(id, parsed.data);
   } catch (err) {
     return <ViewError message={err instanceof Error ? err.message : "Could not load network state."} />;
   }
+  return <NetworkView incidentId={id} data={data} node={parsed.data.node ?? null} staleOnly={parsed.data.stale} />;
 }

@@ -14,10 +14,12 @@ export default async function RulesPage({ params, searchParams }: Props) {
   const sp = await searchParams;
   const parsed = RulesQuery.safeParse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
   if (!parsed.success) return <ViewError message={`Bad view parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`} />;
+  // Load first, render after: JSX built inside try/catch would not catch rendering errors anyway.
+  let data: Awaited<ReturnType<typeof getRulesView>>;
   try {
-    const data = await getRulesView(id, parsed.data);
-    return <RulesView incidentId={id} data={data} filter={parsed.data.filter} unchanged={parsed.data.unchanged} />;
+    data = await getRulesView(id, parsed.data);
   } catch (err) {
     return <ViewError message={err instanceof Error ? err.message : "Could not build the diff."} />;
   }
+  return <RulesView incidentId={id} data={data} filter={parsed.data.filter} unchanged={parsed.data.unchanged} />;
 }

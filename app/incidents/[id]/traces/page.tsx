@@ -14,10 +14,12 @@ export default async function TracesPage({ params, searchParams }: Props) {
   const sp = await searchParams;
   const parsed = TracesQuery.safeParse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
   if (!parsed.success) return <ViewError message={`Bad view parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`} />;
+  // Load first, render after: JSX built inside try/catch would not catch rendering errors anyway.
+  let data: Awaited<ReturnType<typeof getTracesView>>;
   try {
-    const data = await getTracesView(id, parsed.data);
-    return <TracesView incidentId={id} data={data} selected={parsed.data.trace ?? null} compare={parsed.data.compare ?? null} />;
+    data = await getTracesView(id, parsed.data);
   } catch (err) {
     return <ViewError message={err instanceof Error ? err.message : "Could not load traces."} />;
   }
+  return <TracesView incidentId={id} data={data} selected={parsed.data.trace ?? null} compare={parsed.data.compare ?? null} />;
 }
