@@ -1,3 +1,6 @@
+"use client";
+
+import { useState } from "react";
 import Link from "next/link";
 import type { EvidenceRef, Hypothesis } from "@/lib/schemas/hypothesis";
 import { absoluteTime, percent } from "@/components/format";
@@ -33,10 +36,16 @@ function Location({ ev, incidentId }: { ev: EvidenceRef; incidentId: string }) {
   );
 }
 
+/** Evidence items shown per hypothesis before "Show all N" (detectors can cite dozens). */
+export const EVIDENCE_PREVIEW = 3;
+
 function EvidenceList({ items, label, incidentId }: { items: EvidenceRef[]; label: string; incidentId: string }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? items : items.slice(0, EVIDENCE_PREVIEW);
   return (
+    <>
     <ol className="space-y-1.5" aria-label={label}>
-      {items.map((ev, i) => (
+      {shown.map((ev, i) => (
         <li key={i} className="rounded-md border border-line bg-bg/60 px-2.5 py-1.5">
           <div className="flex flex-wrap items-baseline gap-x-3 gap-y-0.5">
             <Location ev={ev} incidentId={incidentId} />
@@ -55,6 +64,12 @@ function EvidenceList({ items, label, incidentId }: { items: EvidenceRef[]; labe
         </li>
       ))}
     </ol>
+    {items.length > EVIDENCE_PREVIEW ? (
+      <button type="button" aria-expanded={all} className="mt-1 text-xs font-medium text-accent hover:underline" onClick={() => setAll((v) => !v)}>
+        {all ? `Show the first ${EVIDENCE_PREVIEW}` : `Show all ${items.length}`}
+      </button>
+    ) : null}
+    </>
   );
 }
 

@@ -7,6 +7,7 @@ import type { LatencyDto, LatencyHistogramDto, Percentiles } from "@/lib/schemas
 import { integer } from "@/components/format";
 
 const PHASE_COLOURS = { before: "#14b8a6", during: "#ef4444", after: "#6366f1" } as const;
+const PHASE_ORDER = ["before", "during", "after"] as const;
 
 export function fmtMs(v: number | null | undefined): string {
   if (v == null || !Number.isFinite(v)) return "—";
@@ -68,9 +69,18 @@ function HistogramChart({ h }: { h: LatencyHistogramDto }) {
   // Percentile markers (during) snap to the bucket containing them.
   const markerAt = (v: number | null | undefined) => (v == null ? null : data.find((d) => v >= d.raw.loMs && v < d.raw.hiMs)?.label ?? null);
   const d = h.phases.during ?? h.phases.before ?? h.phases.after;
-  const markers = d
-    ? ([["p50", d.p50], ["p90", d.p90], ["p99", d.p99], ["p99.9", d.p999]] as const).map(([name, v]) => ({ name, at: markerAt(v) })).filter((m) => m.at)
-    : [];
+  // Percentiles in the same bucket share one line and one label ("p90 · p99 · p99.9"): separate
+  // labels at the same x were drawn on top of each other.
+  const markers: Array<{ name: string; at: string }> = [];
+  if (d) {
+    for (const [name, v] of [["p50", d.p50], ["p90", d.p90], ["p99", d.p99], ["p99.9", d.p999]] as const) {
+      const at = markerAt(v);
+      if (!at) continue;
+      const same = markers.find((m) => m.at === at);
+      if (same) same.name = `${same.name} · ${name}`;
+      else markers.push({ name, at });
+    }
+  }
   const phases = (["before", "during", "after"] as const).filter((p) => totals[p] > 0);
   return (
     <div className="h-[220px] w-full" role="img" aria-label={`Latency histogram for ${h.hop} (${h.metric}), log-scale buckets`}>
@@ -91,12 +101,13 @@ function HistogramChart({ h }: { h: LatencyHistogramDto }) {
               return [`${(Number(v) * 100).toFixed(1)}% (${integer(raw?.[String(name)] ?? 0)})`, String(name)];
             }}
           />
-          <Legend wrapperStyle={{ fontSize: 11 }} />
+          {/* Time order (before, during, after), not Recharts' default alphabetical order. */}
+          <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={(item) => PHASE_ORDER.indexOf(String(item.dataKey ?? item.value) as (typeof PHASE_ORDER)[number])} />
           {phases.map((p) => (
             <Bar key={p} dataKey={p} fill={PHASE_COLOURS[p]} fillOpacity={p === "during" ? 0.85 : 0.55} isAnimationActive={false} />
           ))}
           {markers.map((m) => (
-            <ReferenceLine key={m.name} x={m.at!} stroke="var(--hs-fg)" strokeDasharray="2 2" label={{ value: m.name, position: "top", fontSize: 10, fill: "var(--hs-muted)" }} />
+            <ReferenceLine key={m.at} x={m.at} stroke="var(--hs-fg)" strokeDasharray="2 2" label={{ value: m.name, position: "top", fontSize: 10, fill: "var(--hs-muted)" }} />
           ))}
         </BarChart>
       </ResponsiveContainer>

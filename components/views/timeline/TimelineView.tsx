@@ -8,7 +8,7 @@ import { RateChart, sourceColour } from "./RateChart";
 import { RecordList } from "./RecordList";
 import { RecordDetail } from "./RecordDetail";
 import { SkewPanel } from "./SkewPanel";
-import { filterQuery, isoInput, parseTimeInput, readState, withPatch, type FilterKey } from "./url";
+import { defaultChartRange, filterQuery, isoInput, parseTimeInput, readState, withPatch, type FilterKey } from "./url";
 
 const PAGE = 200;
 const SEVERITIES = ["critical", "error", "warning", "notice", "info", "debug"];
@@ -25,11 +25,13 @@ export function TimelineView({ incidentId, meta, notice }: { incidentId: string;
 
   // ── rate chart ──
   const filters = filterQuery(state);
+  const autoRange = useMemo(() => (state.from || state.to ? null : defaultChartRange(meta.range, meta.window)), [state.from, state.to, meta.range, meta.window]);
+  const chartQuery = autoRange ? filterQuery(state, { from: String(Math.floor(autoRange.from)), to: String(Math.ceil(autoRange.to)) }) : filters;
   const [rates, setRates] = useState<TimelineRatesDto | null>(null);
   const [ratesError, setRatesError] = useState<string | null>(null);
   useEffect(() => {
     const c = new AbortController();
-    fetch(`${api}/timeline?${filters}`, { signal: c.signal, cache: "no-store" })
+    fetch(`${api}/timeline?${chartQuery}`, { signal: c.signal, cache: "no-store" })
       .then(async (r) => {
         if (!r.ok) throw new Error(((await r.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${r.status}`);
         setRates(TimelineRatesDto.parse(await r.json()));
@@ -37,7 +39,7 @@ export function TimelineView({ incidentId, meta, notice }: { incidentId: string;
       })
       .catch((e: unknown) => !c.signal.aborted && setRatesError(e instanceof Error ? e.message : "error"));
     return () => c.abort();
-  }, [api, filters]);
+  }, [api, chartQuery]);
 
   // ── rows, paged both ways ──
   const [rows, setRows] = useState<TimelineRowDto[]>([]);
@@ -136,6 +138,11 @@ export function TimelineView({ incidentId, meta, notice }: { incidentId: string;
             {meta.window.onset !== null ? (
               <button type="button" className="rounded border border-line-strong px-2 py-0.5 hover:bg-subtle" onClick={() => zoom(meta.window.onset! - 60_000, (meta.window.recovery ?? meta.window.onset!) + 60_000)}>
                 Zoom to incident window
+              </button>
+            ) : null}
+            {autoRange && meta.range.start !== null && meta.range.end !== null ? (
+              <button type="button" className="rounded border border-line-strong px-2 py-0.5 hover:bg-subtle" title="The chart starts on the incident window; the records span a much longer time" onClick={() => zoom(meta.range.start!, meta.range.end! + 1)}>
+                Show whole range
               </button>
             ) : null}
             {zoomed ? (

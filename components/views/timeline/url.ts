@@ -53,3 +53,22 @@ export function isoInput(ms: number | null | undefined): string {
   if (ms == null || !Number.isFinite(ms)) return "";
   return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
 }
+
+/**
+ * The chart's range when the URL has no zoom: the incident window with a margin either side (the
+ * window's length, at least 15 min) when the whole data range is much wider — e.g. a human timeline
+ * entry from the day before would otherwise squeeze the incident into a few buckets. Null: use the
+ * whole range.
+ *
+ *   range.start ·············· [onset − m ═══ window ═══ recovery + m] ·············· range.end
+ */
+export function defaultChartRange(range: { start: number | null; end: number | null }, window: { onset: number | null; recovery: number | null }): { from: number; to: number } | null {
+  if (window.onset === null || range.start === null || range.end === null) return null;
+  const recovery = window.recovery ?? window.onset;
+  const margin = Math.max(15 * 60_000, recovery - window.onset);
+  const from = Math.max(range.start, window.onset - margin);
+  const to = Math.min(range.end + 1, recovery + margin);
+  if (!(to > from)) return null;
+  // Only when it makes a difference: the padded window is under half of the whole range.
+  return (to - from) * 2 < range.end - range.start ? { from, to } : null;
+}

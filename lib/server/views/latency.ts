@@ -2,7 +2,7 @@ import { decodeRecordJson } from "@/lib/schemas/records";
 import type { BubbleAttribute, LatencyDto, LatencyHistogramDto, LatencyQuery, Percentiles, Phase } from "@/lib/schemas/views-latency";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { LOG_BUCKETS, MergedLatency, logBucketBounds } from "./latency-hdr";
-import { isoMs, latestCorrelation } from "./overview-correlation";
+import { isoMs, latestCorrelation, memoPerRun } from "./overview-correlation";
 
 const MAX_SERVICES_LISTED = 50;
 const MAX_HOPS = 8;
@@ -78,7 +78,8 @@ export async function getLatency(incidentId: string, q: LatencyQuery, db: Db = g
     services,
     service,
     histograms,
-    comparison: await compareSlowFast(db, incidentId, service, onset, recovery),
+    // Reads and decodes up to COMPARISON_SAMPLE stored records: once per run and service.
+    comparison: await memoPerRun(db, incidentId, `latency-compare:${service ?? ""}`, () => compareSlowFast(db, incidentId, service, onset, recovery)),
   };
 }
 

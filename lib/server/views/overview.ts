@@ -1,7 +1,7 @@
 import type { OverviewDto } from "@/lib/schemas/views-overview";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { MergedLatency } from "./latency-hdr";
-import { isoMs, latestCorrelation } from "./overview-correlation";
+import { isoMs, latestCorrelation, memoPerRun } from "./overview-correlation";
 
 /** RequestBucket statuses that count as failed: 5xx, 0 (no response sent), -1 (connection error). */
 export function isFailedStatus(status: number): boolean {
@@ -20,7 +20,12 @@ const MAX_HISTOGRAM_ROWS = 20_000;
  *   before            onset ─────── during ─────── recovery
  *   [onset − len, onset)  [onset, recovery]
  */
-export async function getOverview(incidentId: string, db: Db = getPrisma()): Promise<OverviewDto> {
+export function getOverview(incidentId: string, db: Db = getPrisma()): Promise<OverviewDto> {
+  // Figures come from the run's aggregates only: computed once per finished run.
+  return memoPerRun(db, incidentId, "overview", () => computeOverview(incidentId, db));
+}
+
+async function computeOverview(incidentId: string, db: Db): Promise<OverviewDto> {
   const corr = await latestCorrelation(db, incidentId);
   const onset = isoMs(corr?.window.onset);
   const recovery = isoMs(corr?.window.recovery);
