@@ -17,25 +17,16 @@ import { databaseFromUrl } from "@/lib/server/db/provider";
 import { migrate } from "@/lib/server/db/migrate";
 import { consumeAnalysis, createQueue } from "@/lib/server/jobs";
 import { createIncident } from "@/lib/server/services/incidents";
+import { mulberry32 } from "@/lib/prng";
 
 const MB = 1024 * 1024;
 const TARGET = Number(process.env.BENCH_E2E_MB || 1024) * MB;
 const SCENARIO = path.resolve("tests/fixtures/scenarios/seed-000-mesh-iptables-reorder");
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Healthy catalog → inventory traffic over the scenario window, Istio default Envoy format. */
 function writeFiller(file: string, bytes: number): number {
-  const r = prng(11);
+  const r = mulberry32(11);
   const start = Date.parse("2024-10-15T13:55:00Z");
   const span = Date.parse("2024-10-15T14:52:00Z") - start;
   const approxLines = Math.ceil(bytes / 330);

@@ -19,6 +19,27 @@ export function fixtureUploads(relPaths: string[], prefix = "bundle"): UploadedP
   });
 }
 
+/** A scenario's files (tests/fixtures/scenarios/<name>), relative to FIXTURES, without expect.json. */
+export function scenarioFiles(name: string): string[] {
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return walk(path.join(FIXTURES, "scenarios", name))
+    .filter((f) => !f.endsWith("expect.json"))
+    .map((f) => path.relative(FIXTURES, f));
+}
+
+/** A scenario uploaded as a browser folder drop would name it: `<name>/<path in the scenario>`. */
+export function scenarioUploads(name: string, filter: (rel: string) => boolean = () => true): UploadedPart[] {
+  const prefix = `scenarios/${name}/`;
+  return scenarioFiles(name)
+    .map((f) => f.slice(prefix.length))
+    .filter(filter)
+    .map((rel) => {
+      const abs = path.join(FIXTURES, prefix, rel);
+      return { name: `${name}/${rel}`, tempPath: abs, size: fs.statSync(abs).size };
+    });
+}
+
 /** A throw-away file as an upload (content written now). */
 export function contentUpload(name: string, content: string | Buffer): UploadedPart {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-upload-"));

@@ -1,11 +1,9 @@
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "@/lib/schemas/limits";
 import { getDraft, updateDraft } from "@/lib/server/draft/service";
 import { addBundle } from "@/lib/server/services/incidents";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { FIXTURES, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { scenarioUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 
 /**
  * Issue 6 regeneration after new evidence, through the real pipeline: an incident first lacks the
@@ -14,20 +12,8 @@ import { FIXTURES, startPipeline, type PipelineHarness } from "../helpers/pipeli
  * section follows it, the edited section keeps the human's words.
  */
 const SCENARIO = "seed-000-mesh-iptables-reorder";
-const DIR = path.join(FIXTURES, "scenarios", SCENARIO);
 
-function uploads(filter: (rel: string) => boolean) {
-  const out: { name: string; tempPath: string; size: number }[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path.join(d, e.name), r);
-      else if (e.name !== "expect.json" && filter(r)) out.push({ name: `${SCENARIO}/${r}`, tempPath: path.join(d, e.name), size: fs.statSync(path.join(d, e.name)).size });
-    }
-  };
-  walk(DIR, "");
-  return out;
-}
+const uploads = (filter: (rel: string) => boolean) => scenarioUploads(SCENARIO, filter);
 const isDump = (rel: string) => /iptables-save/.test(rel);
 
 let temp: TempDatabase;

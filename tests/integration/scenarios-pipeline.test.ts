@@ -6,7 +6,7 @@ import { queryRecords } from "@/lib/server/services/records";
 import { patchFile } from "@/lib/server/services/reanalyze";
 import { RecordQuery } from "@/lib/schemas/records-api";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { FIXTURES, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { FIXTURES, scenarioUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 
 /**
  * Issue 4 acceptance through the real pipeline (upload → unpack → worker thread → DB →
@@ -21,20 +21,6 @@ interface Expect {
   mustNotFire?: string[];
   formats?: Record<string, string>;
   skew?: Record<string, { min: number; max: number }>;
-}
-
-function folderUploads(dir: string) {
-  const name = path.basename(dir);
-  const out: { name: string; tempPath: string; size: number }[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const abs = path.join(d, e.name);
-      if (e.isDirectory()) walk(abs, `${rel}/${e.name}`);
-      else if (e.name !== "expect.json") out.push({ name: `${rel}/${e.name}`, tempPath: abs, size: fs.statSync(abs).size });
-    }
-  };
-  walk(dir, name);
-  return out;
 }
 
 let temp: TempDatabase;
@@ -52,7 +38,7 @@ describe("seed scenarios through the full pipeline", () => {
   for (const scenario of fs.readdirSync(SCEN).sort()) {
     it(`${scenario}: the expected detector ranks first, citing the expected file; nothing forbidden fires`, async () => {
       const exp = JSON.parse(fs.readFileSync(path.join(SCEN, scenario, "expect.json"), "utf8")) as Expect;
-      const { id } = await h.create(folderUploads(path.join(SCEN, scenario)));
+      const { id } = await h.create(scenarioUploads(scenario));
       const done = await h.waitDone(id, 120_000);
       expect(done.run?.status).toBe("completed");
       for (const [rel, format] of Object.entries(exp.formats ?? {})) {
@@ -78,7 +64,7 @@ describe("seed scenarios through the full pipeline", () => {
 describe("records and clock skew", () => {
   it("records are queryable by kind, time range, service and text, and pages cover everything exactly once", async () => {
     const scenario = "seed-000-mesh-iptables-reorder";
-    const { id } = await h.create(folderUploads(path.join(SCEN, scenario)));
+    const { id } = await h.create(scenarioUploads(scenario));
     const done = await h.waitDone(id, 120_000);
     const total = done.files.reduce((s, f) => s + f.records, 0);
     const seen = new Set<number>();
@@ -116,7 +102,7 @@ describe("records and clock skew", () => {
 
   it("a per-file clock-skew override re-runs the analysis with the override applied", async () => {
     const scenario = "seed-000-mesh-iptables-reorder";
-    const { id } = await h.create(folderUploads(path.join(SCEN, scenario)));
+    const { id } = await h.create(scenarioUploads(scenario));
     await h.waitDone(id, 120_000);
     const file = await h.db.evidenceFile.findFirstOrThrow({ where: { incidentId: id, path: `${scenario}/nodes/ip-10-0-3-21/checkout-istio-proxy.json.log` } });
     const first = await h.db.analysisRun.findFirstOrThrow({ where: { incidentId: id }, orderBy: { createdAt: "desc" } });

@@ -2,15 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { FIXTURES, fixtureUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { FIXTURES, fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 import { NetworkQuery, NetworkViewDto } from "@/lib/schemas/views-network";
 import { getNetworkView } from "@/lib/server/views/network";
-
-function scenarioFiles(name: string): string[] {
-  const root = path.join(FIXTURES, "scenarios", name);
-  const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(FIXTURES, path.join(d, e.name))]));
-  return walk(root).filter((f) => !f.endsWith("expect.json"));
-}
 
 describe("network view", () => {
   let t: TempDatabase;

@@ -1,20 +1,11 @@
-import fs from "node:fs";
-import path from "node:path";
 import * as hdr from "hdr-histogram-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { FIXTURES, fixtureUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 import { getOverview, isFailedStatus } from "@/lib/server/views/overview";
 import { getLatency } from "@/lib/server/views/latency";
 import { OverviewDto } from "@/lib/schemas/views-overview";
 import { LatencyDto } from "@/lib/schemas/views-latency";
-
-function scenarioFiles(name: string): string[] {
-  const root = path.join(FIXTURES, "scenarios", name);
-  const walk = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-  return walk(root).filter((f) => !f.endsWith("expect.json")).map((f) => path.relative(FIXTURES, f));
-}
 
 describe("overview and latency view services (seed-001)", () => {
   let temp: TempDatabase;

@@ -1,19 +1,8 @@
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { FIXTURES, fixtureUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 import { getTimelineMeta, getTimelinePage, getTimelineRates, getTimelineRecord, resolveEvidenceLink } from "@/lib/server/views/timeline";
 import { TimelinePageQuery, TimelineRatesQuery } from "@/lib/schemas/views-timeline";
-
-function scenarioFiles(name: string): string[] {
-  const root = path.join(FIXTURES, "scenarios", name);
-  const walk = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-  return walk(root)
-    .filter((f) => !f.endsWith("expect.json"))
-    .map((f) => path.relative(FIXTURES, f));
-}
 
 describe("timeline view service (seed-001)", () => {
   let temp: TempDatabase;

@@ -1,16 +1,8 @@
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { FIXTURES, fixtureUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 import { TracesQuery, TracesViewDto } from "@/lib/schemas/views-traces";
 import { buildWaterfall, getTracesView } from "@/lib/server/views/traces";
-
-function scenarioFiles(name: string): string[] {
-  const root = path.join(FIXTURES, "scenarios", name);
-  const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(FIXTURES, path.join(d, e.name))]));
-  return walk(root).filter((f) => !f.endsWith("expect.json"));
-}
 
 describe("traces view on seed-003 (conntrack SNAT race, X-Ray)", () => {
   let t: TempDatabase;

@@ -9,6 +9,7 @@ import type {
   SeriesRecord,
   SpanRecord,
 } from "@/lib/schemas/records";
+import { mulberry32 } from "@/lib/prng";
 
 /** What the analysis knows about one input file. */
 export interface FileInfo {
@@ -110,17 +111,6 @@ function isNotable(r: RequestRecord): boolean {
   );
 }
 
-/** Deterministic PRNG (mulberry32) for the reservoir: same input → same sample, no Math.random. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface KeySighting {
   fileId: string;

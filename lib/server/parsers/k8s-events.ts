@@ -1,7 +1,7 @@
 import type { Attrs, EventRecord, Subject } from "@/lib/schemas/records";
 import { type EpochMs, parseIsoUtc } from "@/lib/schemas/time";
 import { DESCRIBE_HEADER, GET_HEADER, parseEventTables } from "./k8s/event-table";
-import { type Obj, bufferDocument, isObj, k8sItems, num, obj, parseDocuments, sniffHead, str } from "./k8s/document";
+import { type Obj, readWholeDocument, isObj, k8sItems, num, obj, parseDocuments, sniffHead, str } from "./k8s/document";
 import { containerFromFieldPath, messageAttrs } from "./k8s/messages";
 import type { ParseContext, ParseItem, Parser } from "./types";
 
@@ -130,18 +130,8 @@ function better(a: EventRecord, b: EventRecord): boolean {
 }
 
 async function* parse(input: Parameters<Parser["parse"]>[0], ctx: ParseContext): AsyncIterable<ParseItem> {
-  let buf;
-  try {
-    buf = await bufferDocument(input);
-  } catch (e) {
-    yield { kind: "skipped", reason: `could not read the file: ${(e as Error).message}` };
-    return;
-  }
-  if (!buf.ok) {
-    yield { kind: "skipped", line: 1, reason: `document of ${buf.bytes} bytes exceeds the 256 MiB limit for kubectl JSON/YAML; split it (e.g. per namespace)` };
-    return;
-  }
-  const text = buf.text;
+  const text = yield* readWholeDocument(input, "a kubectl JSON/YAML document", "split it (e.g. per namespace)");
+  if (text === null) return;
   const head = sniffHead(text.slice(0, 65536));
   const isStructured = head[0] === "{" || head[0] === "[" || (!head.split("\n", 40).some((l) => GET_HEADER.test(l) || DESCRIBE_HEADER.test(l)) && YAML_EVENT_MARKERS.test(head));
   if (!isStructured) {

@@ -1,6 +1,6 @@
 import type { ObjectRecord } from "@/lib/schemas/records";
 import { parseIsoUtc } from "@/lib/schemas/time";
-import { type Obj, arr, bufferDocument, isObj, k8sItems, num, obj, parseDocuments, sniffHead, str, stringMap } from "./k8s/document";
+import { type Obj, arr, readWholeDocument, isObj, k8sItems, num, obj, parseDocuments, sniffHead, str, stringMap } from "./k8s/document";
 import type { ParseContext, ParseItem, Parser } from "./types";
 
 /**
@@ -204,18 +204,9 @@ function toRecord(o: Obj): ObjectRecord | null {
 }
 
 async function* parse(input: Parameters<Parser["parse"]>[0], _ctx: ParseContext): AsyncIterable<ParseItem> {
-  let buf;
-  try {
-    buf = await bufferDocument(input);
-  } catch (e) {
-    yield { kind: "skipped", reason: `could not read the file: ${(e as Error).message}` };
-    return;
-  }
-  if (!buf.ok) {
-    yield { kind: "skipped", line: 1, reason: `document of ${buf.bytes} bytes exceeds the 256 MiB limit for kubectl JSON/YAML; split it (e.g. per namespace or kind)` };
-    return;
-  }
-  const docs = parseDocuments(buf.text);
+  const text = yield* readWholeDocument(input, "a kubectl JSON/YAML document", "split it (e.g. per namespace or kind)");
+  if (text === null) return;
+  const docs = parseDocuments(text);
   for (const d of docs) {
     if (d.error !== undefined) {
       yield { kind: "skipped", line: d.line, reason: d.error, excerpt: d.excerpt };

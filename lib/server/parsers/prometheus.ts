@@ -1,6 +1,6 @@
 import type { SeriesRecord } from "@/lib/schemas/records";
 import { type EpochMs, fromEpochSeconds } from "@/lib/schemas/time";
-import { type Obj, arr, bufferDocument, isObj, obj, parseDocuments, sniffHead, str, stringMap } from "./k8s/document";
+import { type Obj, arr, readWholeDocument, isObj, obj, parseDocuments, sniffHead, str, stringMap } from "./k8s/document";
 import type { ParseContext, ParseItem, Parser } from "./types";
 
 /**
@@ -201,23 +201,14 @@ function* responses(v: unknown, pointer: string, query: string | undefined, dept
 }
 
 async function* parse(input: Parameters<Parser["parse"]>[0], _ctx: ParseContext): AsyncIterable<ParseItem> {
-  let buf;
-  try {
-    buf = await bufferDocument(input);
-  } catch (e) {
-    yield { kind: "skipped", reason: `could not read the file: ${(e as Error).message}` };
+  const text = yield* readWholeDocument(input, "a Prometheus response", "query a shorter range or larger step");
+  if (text === null) return;
+  const first = text.search(/\S/);
+  if (first >= 0 && text[first] !== "{" && text[first] !== "[") {
+    yield { kind: "skipped", line: 1, reason: "not a JSON document", excerpt: text.slice(first, first + 200) };
     return;
   }
-  if (!buf.ok) {
-    yield { kind: "skipped", line: 1, reason: `response of ${buf.bytes} bytes exceeds the 256 MiB limit; query a shorter range or larger step` };
-    return;
-  }
-  const first = buf.text.search(/\S/);
-  if (first >= 0 && buf.text[first] !== "{" && buf.text[first] !== "[") {
-    yield { kind: "skipped", line: 1, reason: "not a JSON document", excerpt: buf.text.slice(first, first + 200) };
-    return;
-  }
-  const docs = parseDocuments(buf.text);
+  const docs = parseDocuments(text);
   for (const d of docs) {
     if (d.error !== undefined) {
       yield { kind: "skipped", line: d.line, reason: d.error, excerpt: d.excerpt };

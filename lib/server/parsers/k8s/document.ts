@@ -1,3 +1,4 @@
+import type { SkippedItem } from "../types";
 import type { Readable } from "node:stream";
 import { parseAllDocuments } from "yaml";
 
@@ -29,6 +30,33 @@ export async function bufferDocument(input: Readable | AsyncIterable<Buffer | st
   let text = Buffer.concat(parts, bytes).toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { ok: true, text, bytes };
+}
+
+/**
+ * Buffers the whole document (up to the cap) for parsers of kubectl/Prometheus JSON and YAML.
+ * Yields one skipped item and returns null when it cannot be read or is too big; `advice` says
+ * what to do instead ("split it per namespace", "query a shorter range").
+ *
+ *   const text = yield* readWholeDocument(input, "a kubectl JSON/YAML document", "split it (e.g. per namespace)");
+ *   if (text === null) return;
+ */
+export async function* readWholeDocument(
+  input: Readable | AsyncIterable<Buffer | string>,
+  what: string,
+  advice: string,
+): AsyncGenerator<SkippedItem, string | null> {
+  let buf: BufferResult;
+  try {
+    buf = await bufferDocument(input);
+  } catch (e) {
+    yield { kind: "skipped", reason: `could not read the file: ${(e as Error).message}` };
+    return null;
+  }
+  if (!buf.ok) {
+    yield { kind: "skipped", line: 1, reason: `${what} of ${buf.bytes} bytes exceeds the 256 MiB limit; ${advice}` };
+    return null;
+  }
+  return buf.text;
 }
 
 export interface ParsedDoc {
