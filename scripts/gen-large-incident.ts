@@ -29,6 +29,7 @@ import { createPrisma } from "@/lib/server/db/client";
 import { migrate } from "@/lib/server/db/migrate";
 import { databaseFromUrl, type DatabaseConfig } from "@/lib/server/db/provider";
 import { IngestAggregates } from "@/lib/server/pipeline/aggregates";
+import { mulberry32 } from "@/lib/prng";
 
 export interface LargeIncidentOptions {
   /** Evidence rows in total (requests + events + spans + timeline entries). */
@@ -48,17 +49,7 @@ const SERVICES = ["frontend", "checkout", "payments", "catalog", "cart", "auth",
 const NODES = ["node-1", "node-2", "node-3", "node-4"];
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** mulberry32: every run generates the same records. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 const hex = (n: number, len: number) => n.toString(16).padStart(len, "0").slice(-len);
 const inWindow = (ts: number) => ts >= LARGE_ONSET && ts <= LARGE_RECOVERY;
 
