@@ -5,7 +5,8 @@
  *      single-document OTLP/JSON file in a temp dir (BENCH_MB to change the size);
  *   2. raw Node line splitting MB/s (the ceiling for any line parser);
  *   3. our ingest = sniff + parse + batched store + aggregates, through the production code path
- *      (ingestFile in a worker thread, temporary SQLite database), MB/s and records/s;
+ *      (ingestFile in a worker thread, temporary SQLite database), MB/s and records/s; the log
+ *      interleaves ztunnel and Envoy lines, and both kinds must become records;
  *   4. lnav indexing the log, jq over the JSON (when installed; said so when not);
  *   5. peak RSS of this process (threads included) during our ingest.
  * Prints a table and, last, one line with the ratios against the goals.
@@ -153,6 +154,7 @@ function timeCmd(cmd: string, args: string[]): { seconds: number; ok: boolean; o
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(" ");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-bench-"));
   const log = path.join(dir, "access.log");
   const otlp = path.join(dir, "traces.otlp.json");
@@ -180,6 +182,8 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  "));
   const peak = Math.max(ingLog.peakRss, ingOtlp.peakRss) / MB;
   console.log(`records: log ${ingLog.records}, otlp ${ingOtlp.records}; peak RSS ${peak.toFixed(0)} MiB; lnav said ${lnav?.out ?? "-"}; jq said ${jq?.out ?? "-"}`);
+  // A shared machine skews every column: say how busy it was.
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs (at start: ${loadAtStart})`);
   const vsLnav = lnav ? lnav.seconds / ingLog.seconds : NaN;
   const vsRaw = raw.seconds / ingLog.seconds;
   const vsJq = jq ? jq.seconds / ingOtlp.seconds : NaN;
