@@ -47,6 +47,10 @@ if (process.env.HOSTNAME && process.env.HOSTNAME !== "0.0.0.0") args.push("-H", 
 console.log(`[hindsight] starting on http://localhost:${port}`);
 // A small young generation keeps the web process's RSS low while uploads stream through it
 // (chunks die young; a big semi-space only delays their collection).
-const child = spawn(process.execPath, ["--max-semi-space-size=4", nextBin, ...args], { stdio: "inherit", env: process.env });
+// glibc gives every thread that allocates its own malloc arena and rarely returns them: the
+// pipeline's worker threads would leave ~40 MB behind per job in the web process. Two arenas keep
+// RSS flat (measured: 280 → 245 MiB after a few analyses, and a 300 MB upload adds nothing).
+const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX || "2" };
+const child = spawn(process.execPath, ["--max-semi-space-size=4", nextBin, ...args], { stdio: "inherit", env });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

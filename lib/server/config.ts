@@ -27,6 +27,7 @@ export const ENV_DOCS = [
   { name: "HINDSIGHT_ROOT", default: "(the checkout)", doc: "Where Hindsight's files are; set by the CLI and npm start" },
   { name: "HINDSIGHT_REQUIRE_POSTGRES", default: "(unset; 1 in CI)", doc: "Tests only: fail instead of skipping when PostgreSQL is unreachable" },
   { name: "TEST_DATABASE_URL", default: "postgresql://postgres@127.0.0.1:5432/test", doc: "Tests only: PostgreSQL for the pg-boss integration suite" },
+  { name: "MALLOC_ARENA_MAX", default: "2 (set by npm start)", doc: "glibc malloc arenas for the web process; 2 keeps RSS flat after worker threads end" },
   { name: "NEXT_TELEMETRY_DISABLED", default: "1 (set by npm start)", doc: "Next.js telemetry is always off" },
 ] as const;
 
