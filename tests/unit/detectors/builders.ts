@@ -10,16 +10,7 @@ import type { Detector } from "@/lib/server/detectors/types";
 export const T0 = Date.UTC(2024, 9, 15, 14, 0, 0);
 
 /** Deterministic PRNG so "noise" is the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from "@/lib/prng";
 
 let line = 0;
 const prov = () => ({ line: ++line });
