@@ -6,11 +6,12 @@ import type { EvidenceRecord, RequestRecord, Rule, SpanRecord, EventRecord, Obje
 import { epochMs, durationMs } from "@/lib/schemas/time";
 import { analyzeRecords, type AnalyzeResult } from "@/lib/server/analysis/analyze";
 import type { Detector } from "@/lib/server/detectors/types";
+import { mulberry32 } from "@/lib/prng";
 
 export const T0 = Date.UTC(2024, 9, 15, 14, 0, 0);
 
 /** Deterministic PRNG so "noise" is the same on every run. */
-export { mulberry32 as prng } from "@/lib/prng";
+export const prng = mulberry32;
 
 let line = 0;
 const prov = () => ({ line: ++line });
