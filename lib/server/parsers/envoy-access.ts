@@ -2,11 +2,12 @@ import type { Readable } from "node:stream";
 import type { Attrs, Endpoint, EventRecord, RequestRecord, Severity } from "@/lib/schemas/records";
 import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 import { splitHostPort, toUint } from "./kv";
-import { excerpt, readLineBatches } from "./lines";
+import { excerpt } from "./lines";
 import { parseResponseFlags } from "./response-flags";
 import type { ParseContext, ParseItem, Parser } from "./types";
 import { isZtunnelAccessLine, ZtunnelLineParser } from "./ztunnel-access";
 import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine, type UnwrappedLine } from "./wrappers";
+import { driveLines, flattenBatches } from "./line-machine";
 
 /**
  * Envoy / istio-proxy access logs → `request` records; Envoy application log lines → `event` records.
@@ -689,28 +690,12 @@ function sniffEnvoy(head: string, name: string): number {
 
 // ---------------------------------------------------------------------------------------------- parser
 
-async function* parseEnvoyBatches(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem[]> {
-  const state = new EnvoyLineParser(ctx);
-  try {
-    for await (const batch of readLineBatches(input)) {
-      for (const l of batch) {
-        try {
-          state.line(l.no, l.offset, l.text, l.truncated);
-        } catch (e) {
-          state.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
-        }
-      }
-      if (state.out.length) yield state.out.splice(0);
-    }
-  } catch (e) {
-    state.out.push({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
-  }
-  state.end();
-  if (state.out.length) yield state.out.splice(0);
+function parseEnvoyBatches(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem[]> {
+  return driveLines(input, new EnvoyLineParser(ctx));
 }
 
-async function* parseEnvoy(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem> {
-  for await (const batch of parseEnvoyBatches(input, ctx)) yield* batch;
+function parseEnvoy(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem> {
+  return flattenBatches(parseEnvoyBatches(input, ctx));
 }
 
 export const envoyAccessParser: Parser = {

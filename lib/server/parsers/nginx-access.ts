@@ -1,9 +1,10 @@
 import type { Attrs, RequestRecord } from "@/lib/schemas/records";
 import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 import { KvScanner, splitHostPort, toUint } from "./kv";
-import { excerpt, readLineBatches } from "./lines";
+import { excerpt } from "./lines";
 import type { ParseContext, ParseItem, Parser } from "./types";
 import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine, type UnwrappedLine } from "./wrappers";
+import { driveLines, flattenBatches } from "./line-machine";
 
 /**
  * nginx access logs with upstream timings → `request` records. Accepted layouts (mixed per line):
@@ -451,28 +452,7 @@ export const nginxAccessParser: Parser = {
       return 0;
     }
   },
-  async *parse(input, ctx) {
-    const state = new NginxState(ctx);
-    try {
-      for await (const batch of readLineBatches(input)) {
-        for (const l of batch) {
-          try {
-            state.line(l.no, l.offset, l.text, l.truncated);
-          } catch (e) {
-            state.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
-          }
-        }
-        if (state.out.length) {
-          for (const item of state.out) yield item;
-          state.out.length = 0;
-        }
-      }
-    } catch (e) {
-      state.out.push({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
-    }
-    state.end();
-    for (const item of state.out) yield item;
-  },
+  parse: (input, ctx) => flattenBatches(driveLines(input, new NginxState(ctx))),
   samples: [
     {
       name: "nginx/access.log",

@@ -3,9 +3,10 @@ import type { Attrs, Endpoint, EventRecord, RequestRecord, Severity } from "@/li
 import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 import { KvScanner, indexOfFirstPair, splitHostPort, toUint } from "./kv";
 import { EnvoyLineParser, isEnvoyJsonLine, isEnvoyTextLine } from "./envoy-access";
-import { excerpt, readLineBatches } from "./lines";
+import { excerpt } from "./lines";
 import type { ParseContext, ParseItem, Parser } from "./types";
 import { CriJoiner, parseRfc3339, unwrapHeadLines, unwrapLogLine } from "./wrappers";
+import { driveLines, flattenBatches } from "./line-machine";
 
 /**
  * Istio ambient ztunnel logs → `request` records (one per connection) and `event` records (warn/error
@@ -649,29 +650,12 @@ function sniffZtunnel(head: string, name: string): number {
 
 // ---------------------------------------------------------------------------------------------- parser
 
-async function* parseZtunnelBatches(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem[]> {
-  const state = new ZtunnelLineParser(ctx);
-  try {
-    for await (const batch of readLineBatches(input)) {
-      for (const l of batch) {
-        try {
-          state.line(l.no, l.offset, l.text, l.truncated);
-        } catch (e) {
-          // A parser bug must cost one line, not the file.
-          state.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
-        }
-      }
-      if (state.out.length) yield state.out.splice(0);
-    }
-  } catch (e) {
-    state.out.push({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
-  }
-  state.end();
-  if (state.out.length) yield state.out.splice(0);
+function parseZtunnelBatches(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem[]> {
+  return driveLines(input, new ZtunnelLineParser(ctx));
 }
 
-async function* parseZtunnel(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem> {
-  for await (const batch of parseZtunnelBatches(input, ctx)) yield* batch;
+function parseZtunnel(input: Readable, ctx: ParseContext): AsyncGenerator<ParseItem> {
+  return flattenBatches(parseZtunnelBatches(input, ctx));
 }
 
 export const ztunnelAccessParser: Parser = {
