@@ -14,6 +14,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { mulberry32 } from "@/lib/prng";
+import type { ScenarioExpect } from "../tests/unit/detectors/scenario";
 
 const ROOT = path.resolve(__dirname, "..", "tests", "fixtures", "scenarios");
 
@@ -34,26 +35,7 @@ const ctime = (t: number) => {
   return `${days[d.getUTCDay()]} ${mons[d.getUTCMonth()]} ${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
 };
 
-interface Expect {
-  description: string;
-  seed: string | null;
-  /** Detector that must rank first with confidence ≥ 0.5, or null: nothing may reach 0.5. */
-  top: string | null;
-  /** A file the top hypothesis must cite. */
-  topEvidenceFile?: string;
-  /** Must also produce a hypothesis (any rank, any confidence). */
-  alsoFires?: string[];
-  /** Must not produce a hypothesis at ≥ 0.5. */
-  mustNotFire: string[];
-  /** path → parser id that must claim it (the scenario test skips until these parsers land). */
-  formats: Record<string, string>;
-  /**
-   * Figures the named detectors must report: an exact JSON value, {min,max}, {each:{min,max}} for
-   * number arrays, or {match: regex}. `skew` (path → {min,max}) checks applied clock-skew corrections.
-   */
-  facts?: Record<string, Record<string, unknown>>;
-  skew?: Record<string, { min: number; max: number }>;
-}
+type Expect = ScenarioExpect;
 
 class Bundle {
   readonly files = new Map<string, string>();

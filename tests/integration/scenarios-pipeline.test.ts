@@ -7,6 +7,7 @@ import { patchFile } from "@/lib/server/services/reanalyze";
 import { RecordQuery } from "@/lib/schemas/records-api";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { FIXTURES, scenarioUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { readExpect } from "../unit/detectors/scenario";
 
 /**
  * Issue 4 acceptance through the real pipeline (upload → unpack → worker thread → DB →
@@ -14,14 +15,6 @@ import { FIXTURES, scenarioUploads, startPipeline, type PipelineHarness } from "
  * each scenario's expect.json names the top detector, its evidence file and what must not fire.
  */
 const SCEN = path.join(FIXTURES, "scenarios");
-
-interface Expect {
-  top: string | null;
-  topEvidenceFile?: string;
-  mustNotFire?: string[];
-  formats?: Record<string, string>;
-  skew?: Record<string, { min: number; max: number }>;
-}
 
 let temp: TempDatabase;
 let h: PipelineHarness;
@@ -37,7 +30,7 @@ afterAll(async () => {
 describe("seed scenarios through the full pipeline", () => {
   for (const scenario of fs.readdirSync(SCEN).sort()) {
     it(`${scenario}: the expected detector ranks first, citing the expected file; nothing forbidden fires`, async () => {
-      const exp = JSON.parse(fs.readFileSync(path.join(SCEN, scenario, "expect.json"), "utf8")) as Expect;
+      const exp = readExpect(scenario);
       const { id } = await h.create(scenarioUploads(scenario));
       const done = await h.waitDone(id, 120_000);
       expect(done.run?.status).toBe("completed");

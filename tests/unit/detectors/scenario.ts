@@ -15,14 +15,24 @@ import type { ParseContext } from "@/lib/server/parsers/types";
 export const SCENARIO_ROOT = path.resolve(__dirname, "..", "..", "fixtures", "scenarios");
 const HEAD_BYTES = 64 * 1024;
 
+/** The shape of a scenario's expect.json (written by scripts/gen-scenarios.ts, read by the tests). */
 export interface ScenarioExpect {
   description: string;
   seed: string | null;
+  /** Detector that must rank first with confidence ≥ 0.5, or null: nothing may reach 0.5. */
   top: string | null;
+  /** A file the top hypothesis must cite. */
   topEvidenceFile?: string;
+  /** Must also produce a hypothesis (any rank, any confidence). */
   alsoFires?: string[];
+  /** Must not produce a hypothesis at ≥ 0.5. */
   mustNotFire: string[];
+  /** path → parser id that must claim it (the scenario test skips until these parsers land). */
   formats: Record<string, string>;
+  /**
+   * Figures the named detectors must report: an exact JSON value, {min,max}, {each:{min,max}} for
+   * number arrays, or {match: regex}. `skew` (path → {min,max}) checks applied clock-skew corrections.
+   */
   facts?: Record<string, Record<string, unknown>>;
   skew?: Record<string, { min: number; max: number }>;
 }
