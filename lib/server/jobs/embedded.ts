@@ -1,6 +1,7 @@
 import os from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/lib/server/db/client";
+import { ownerIsDeadLocally } from "@/lib/server/pipeline/run-lease";
 import { backoffMs, type EnqueueOptions, type JobHandler, type JobQueue } from "./types";
 
 const LEASE_MS = 30_000;
@@ -158,24 +159,11 @@ export class EmbeddedQueue implements JobQueue {
   /** Jobs leased by a process of this host that no longer exists are claimable now. */
   private async reclaimFromDeadProcesses(): Promise<void> {
     const active = await this.db.job.findMany({ where: { status: "active" }, select: { id: true, lockedBy: true } });
-    const host = os.hostname();
     for (const j of active) {
-      const [h, pidText] = (j.lockedBy ?? "").split(":");
-      const pid = Number(pidText);
-      if (h === host && Number.isInteger(pid) && !isAlive(pid)) {
+      if (j.lockedBy && ownerIsDeadLocally(j.lockedBy)) {
         await this.db.job.updateMany({ where: { id: j.id, lockedBy: j.lockedBy }, data: { status: "queued", lockedBy: null, lockedUntil: null, runAfter: new Date() } });
       }
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
