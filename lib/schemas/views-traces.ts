@@ -7,6 +7,8 @@ export const TracesQuery = z.object({
   /** baseline trace for the latency comparison (default: the median trace of the same route) */
   compare: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** span to show in the first window of a big trace (the waterfall's ?span=) */
+  span: z.coerce.number().int().optional(),
 });
 export type TracesQuery = z.infer<typeof TracesQuery>;
 
@@ -64,9 +66,46 @@ export const ComparisonRowDto = z.object({
 });
 export type ComparisonRowDto = z.infer<typeof ComparisonRowDto>;
 
+/** A waterfall row of a windowed (big) trace: its position among the visible rows and its parent's. */
+export const WaterfallWindowRowDto = WaterfallSpanDto.extend({
+  index: z.number().int(),
+  parentIndex: z.number().int().nullable(),
+});
+export type WaterfallWindowRowDto = z.infer<typeof WaterfallWindowRowDto>;
+
+/** GET /api/incidents/:id/traces/:traceId/spans: a window of the visible rows (collapsed subtrees hidden). */
+export const WaterfallWindowQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  /** evidence ids of collapsed spans, comma-separated */
+  collapsed: z
+    .string()
+    .max(20_000)
+    .optional()
+    .transform((v) => (v ? v.split(",").map(Number).filter(Number.isInteger).slice(0, 2000) : [])),
+  /** return the window that contains this span (evidence id) instead of `offset` */
+  around: z.coerce.number().int().optional(),
+});
+export type WaterfallWindowQuery = z.infer<typeof WaterfallWindowQuery>;
+
+export const WaterfallWindowDto = z.object({
+  /** visible rows in total (all rows minus collapsed subtrees) */
+  total: z.number().int(),
+  offset: z.number().int(),
+  rows: z.array(WaterfallWindowRowDto),
+});
+export type WaterfallWindowDto = z.infer<typeof WaterfallWindowDto>;
+
 export const TraceDetailDto = z.object({
   summary: TraceSummaryDto,
+  /**
+   * The waterfall rows: all of them for a trace of up to WATERFALL_INLINE_MAX spans; for a bigger one
+   * a window (`window`), the rest fetched while scrolling, so the page never carries 50k rows.
+   */
   spans: z.array(WaterfallSpanDto),
+  window: WaterfallWindowDto.nullable(),
+  /** latest span end, ms from the trace start (the time axis) */
+  extentMs: z.number(),
   retries: z.number().int(),
   gaps: z.number().int(),
   errors: z.number().int(),

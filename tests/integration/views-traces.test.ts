@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
-import { TracesQuery, TracesViewDto } from "@/lib/schemas/views-traces";
-import { buildWaterfall, getTracesView } from "@/lib/server/views/traces";
+import { contentUpload, fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { TracesQuery, TracesViewDto, WaterfallWindowQuery } from "@/lib/schemas/views-traces";
+import { buildWaterfall, getTracesView, getWaterfallWindow, WATERFALL_FIRST_WINDOW, waterfallWindow } from "@/lib/server/views/traces";
 
 describe("traces view on seed-003 (conntrack SNAT race, X-Ray)", () => {
   let t: TempDatabase;
@@ -61,5 +61,84 @@ describe("buildWaterfall (pure)", () => {
     expect(w.retries).toBe(1);
     expect(w.errors).toBe(1);
     expect(w.gaps).toBe(1);
+  });
+});
+
+describe("waterfallWindow (pure): big traces reach the browser in windows", () => {
+  // a(0) ─ b(1) ─ c(2)
+  //      │      └ d(2)
+  //      └ e(1) ─ f(2)
+  const row = (id: number, parent: number | null, depth: number) => ({ id, parent, depth }) as never;
+  const rows = [row(1, null, 0), row(2, 1, 1), row(3, 2, 2), row(4, 2, 2), row(5, 1, 1), row(6, 5, 2)];
+
+  it("windows the visible rows and gives each its parent's visible index", () => {
+    const w = waterfallWindow(rows, new Set(), 2, 3);
+    expect(w.total).toBe(6);
+    expect(w.offset).toBe(2);
+    expect(w.rows.map((r) => [r.id, r.index, r.parentIndex])).toEqual([[3, 2, 1], [4, 3, 1], [5, 4, 0]]);
+  });
+
+  it("hides collapsed subtrees and re-indexes what follows", () => {
+    const w = waterfallWindow(rows, new Set([2]), 0, 10);
+    expect(w.total).toBe(4);
+    expect(w.rows.map((r) => r.id)).toEqual([1, 2, 5, 6]);
+    expect(w.rows.find((r) => r.id === 6)!.parentIndex).toBe(2);
+  });
+
+  it("centres the window on `around` and clamps at the end", () => {
+    expect(waterfallWindow(rows, new Set(), 0, 2, 4).rows.map((r) => r.id)).toEqual([3, 4]);
+    expect(waterfallWindow(rows, new Set(), 99, 4).offset).toBe(2);
+    // a span hidden by a collapse cannot be centred: the requested offset applies
+    expect(waterfallWindow(rows, new Set([2]), 0, 2, 4).offset).toBe(0);
+  });
+});
+
+describe("traces view on a 5,000-span trace: windowed, never the whole trace in one payload", () => {
+  let t: TempDatabase;
+  let h: PipelineHarness;
+  let id: string;
+  const SPANS = 5000;
+  beforeAll(async () => {
+    t = await withTempSqlite();
+    h = await startPipeline(t.client(), t.config);
+    // OTLP/JSON: one root with SPANS-1 children in chains of 10 (deep and wide).
+    const hex = (n: number, len: number) => n.toString(16).padStart(len, "0");
+    const spans = Array.from({ length: SPANS }, (_, i) => ({
+      traceId: "f".repeat(32),
+      spanId: hex(i + 1, 16),
+      parentSpanId: i === 0 ? "" : hex(i % 10 === 1 ? 1 : i, 16),
+      name: `op-${i}`,
+      kind: 2,
+      startTimeUnixNano: String(1_729_000_800_000_000_000n + BigInt(i) * 1_000_000n),
+      endTimeUnixNano: String(1_729_000_800_000_000_000n + BigInt(i) * 1_000_000n + (i === 0 ? BigInt(SPANS) * 2_000_000n : 500_000n)),
+    }));
+    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "checkout" } }] }, scopeSpans: [{ spans }] }] });
+    ({ id } = await h.create([contentUpload("big-trace.otlp.json", body)], "big trace"));
+    await h.waitDone(id);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await t?.cleanup();
+  });
+
+  it("sends the first window with the page and serves the rest by index, collapsed or not", async () => {
+    const d = TracesViewDto.parse(await getTracesView(id, TracesQuery.parse({ trace: "f".repeat(32) }), h.db)).detail!;
+    expect(d.summary.spans).toBe(SPANS);
+    expect(d.spans).toEqual([]);
+    expect(d.window!.total).toBe(SPANS);
+    expect(d.window!.rows.length).toBe(WATERFALL_FIRST_WINDOW);
+    expect(d.extentMs).toBeGreaterThanOrEqual(SPANS * 2);
+    const later = await getWaterfallWindow(id, "f".repeat(32), WaterfallWindowQuery.parse({ offset: "4900", limit: "200" }), h.db);
+    expect(later.offset).toBe(4800);
+    expect(later.rows.at(-1)!.index).toBe(SPANS - 1);
+    // Collapsing the root leaves one visible row.
+    const root = d.window!.rows[0]!;
+    const collapsed = await getWaterfallWindow(id, "f".repeat(32), WaterfallWindowQuery.parse({ collapsed: String(root.id) }), h.db);
+    expect(collapsed.total).toBe(1);
+    // A span from the URL is in the first window.
+    const deep = later.rows[50]!;
+    const around = TracesViewDto.parse(await getTracesView(id, TracesQuery.parse({ trace: "f".repeat(32), span: String(deep.id) }), h.db)).detail!;
+    expect(around.window!.rows.some((r) => r.id === deep.id)).toBe(true);
+    await expect(getWaterfallWindow(id, "0".repeat(32), WaterfallWindowQuery.parse({}), h.db)).rejects.toThrow(/not found/);
   });
 });

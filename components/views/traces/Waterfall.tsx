@@ -1,51 +1,57 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { TraceDetailDto, WaterfallSpanDto } from "@/lib/schemas/views-traces";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { TraceDetailDto } from "@/lib/schemas/views-traces";
 import { durationMs } from "@/components/format";
 import { EvidenceLink } from "@/components/ui/EvidenceLink";
+import { useWaterfallRows } from "./useWaterfallRows";
 
 const ROW = 28;
 
 /**
  * Virtualised waterfall: the DOM holds only the rows in view (+ overscan), so a 50k-span trace
- * renders ~40 rows. Keyboard: ↑/↓ move, ←/→ collapse/expand, Home/End jump; the selected span is
+ * renders ~40 rows; a big trace also arrives in windows (useWaterfallRows), so the page carries
+ * 300 rows, not 50k. Keyboard: ↑/↓ move, ←/→ collapse/expand, Home/End jump; the selected span is
  * kept in the URL (?span=) with history.replaceState (no server round trip).
  */
 export function Waterfall({ incidentId, detail }: { incidentId: string; detail: TraceDetailDto }) {
-  const spans = detail.spans;
-  const total = Math.max(1, detail.summary.durationMs ?? 1, ...spans.slice(0, 50_000).map((s) => s.offset + (s.durationMs ?? 0)));
+  const firstRow = detail.spans[0] ?? detail.window?.rows[0];
+  const total = Math.max(1, detail.summary.durationMs ?? 1, detail.extentMs);
   const [collapsed, setCollapsed] = useState<Set<number>>(() => new Set());
   const [active, setActive] = useState<number>(() => {
-    if (typeof window === "undefined") return spans[0]?.id ?? 0;
+    if (typeof window === "undefined") return firstRow?.id ?? 0;
     const fromUrl = Number(new URLSearchParams(window.location.search).get("span"));
-    return spans.some((s) => s.id === fromUrl) ? fromUrl : (spans[0]?.id ?? 0);
+    const known = detail.spans.some((s) => s.id === fromUrl) || (detail.window?.rows.some((s) => s.id === fromUrl) ?? false);
+    return known ? fromUrl : (firstRow?.id ?? 0);
   });
-  const visible = useMemo(() => {
-    if (!collapsed.size) return spans;
-    const out: WaterfallSpanDto[] = [];
-    let hideBelow = Number.POSITIVE_INFINITY;
-    for (const s of spans) {
-      if (s.depth > hideBelow) continue;
-      hideBelow = Number.POSITIVE_INFINITY;
-      out.push(s);
-      if (collapsed.has(s.id)) hideBelow = s.depth;
-    }
-    return out;
-  }, [spans, collapsed]);
+  const rows = useWaterfallRows(incidentId, detail, collapsed, active);
   const parentRef = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: visible.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
-  const activeIndex = Math.max(0, visible.findIndex((s) => s.id === active));
+  const v = useVirtualizer({ count: rows.count, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
+  const activeIndex = rows.indexOf(active) ?? 0;
+  const items = v.getVirtualItems();
+  const firstItem = items[0]?.index ?? 0;
+  const lastItem = items.at(-1)?.index ?? 0;
+  useEffect(() => rows.ensure(firstItem, lastItem), [rows, firstItem, lastItem]);
   const select = useCallback((id: number) => {
     setActive(id);
     const url = new URL(window.location.href);
     url.searchParams.set("span", String(id));
     window.history.replaceState(window.history.state, "", url);
   }, []);
+  const [selectIndex, setSelectIndex] = useState<number | null>(null);
+  // Keyboard moves by index; in a big trace the target row may still be loading: select it on arrival.
+  const targetRow = selectIndex !== null ? rows.rowAt(selectIndex) : undefined;
   useEffect(() => {
-    v.scrollToIndex(activeIndex, { align: "auto" });
-  }, [activeIndex, v]);
+    if (selectIndex === null) return;
+    if (targetRow) {
+      select(targetRow.id);
+      setSelectIndex(null);
+    } else rows.ensure(selectIndex, selectIndex);
+  }, [selectIndex, targetRow, rows, select]);
+  useEffect(() => {
+    v.scrollToIndex(selectIndex ?? activeIndex, { align: "auto" });
+  }, [activeIndex, selectIndex, v]);
   const toggle = (id: number, open?: boolean) =>
     setCollapsed((c) => {
       const n = new Set(c);
@@ -54,24 +60,25 @@ export function Waterfall({ incidentId, detail }: { incidentId: string; detail: 
       return n;
     });
   const onKey = (e: React.KeyboardEvent) => {
-    const cur = visible[activeIndex];
+    const cur = rows.rowAt(activeIndex);
     if (!cur) return;
+    const last = rows.count - 1;
     let next: number | null = null;
-    if (e.key === "ArrowDown") next = Math.min(visible.length - 1, activeIndex + 1);
+    if (e.key === "ArrowDown") next = Math.min(last, activeIndex + 1);
     else if (e.key === "ArrowUp") next = Math.max(0, activeIndex - 1);
     else if (e.key === "Home") next = 0;
-    else if (e.key === "End") next = visible.length - 1;
-    else if (e.key === "PageDown") next = Math.min(visible.length - 1, activeIndex + 15);
+    else if (e.key === "End") next = last;
+    else if (e.key === "PageDown") next = Math.min(last, activeIndex + 15);
     else if (e.key === "PageUp") next = Math.max(0, activeIndex - 15);
     else if (e.key === "ArrowLeft") {
       if (cur.childCount && !collapsed.has(cur.id)) toggle(cur.id, false);
-      else if (cur.parent !== null) select(cur.parent);
+      else if (cur.parent !== null) next = rows.parentIndexOf(cur) ?? null;
     } else if (e.key === "ArrowRight" && cur.childCount) toggle(cur.id, true);
     else return;
     e.preventDefault();
-    if (next !== null) select(visible[next]!.id);
+    if (next !== null) setSelectIndex(next);
   };
-  const sel = spans.find((s) => s.id === active) ?? null;
+  const sel = rows.rowAt(activeIndex)?.id === active ? rows.rowAt(activeIndex)! : null;
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   return (
     <div className="overflow-hidden rounded-lg border border-line bg-surface">
@@ -88,17 +95,23 @@ export function Waterfall({ incidentId, detail }: { incidentId: string; detail: 
       <div
         ref={parentRef}
         role="tree"
-        aria-label={`Waterfall of trace ${detail.summary.traceId}, ${spans.length} spans`}
+        aria-label={`Waterfall of trace ${detail.summary.traceId}, ${detail.summary.spans} spans`}
         aria-activedescendant={`span-row-${active}`}
         tabIndex={0}
         onKeyDown={onKey}
         // Height from the whole trace (not the expanded rows), so collapsing never moves the page below.
-        style={{ height: `min(60vh, ${Math.max(4, Math.min(spans.length, 20)) * ROW + 2}px)` }}
+        style={{ height: `min(60vh, ${Math.max(4, Math.min(detail.summary.spans, 20)) * ROW + 2}px)` }}
         className="relative overflow-auto focus-visible:outline-offset-[-2px]"
       >
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
-          {v.getVirtualItems().map((item) => {
-            const s = visible[item.index]!;
+          {items.map((item) => {
+            const s = rows.rowAt(item.index);
+            if (!s)
+              return (
+                <div key={`loading-${item.index}`} role="treeitem" aria-busy="true" aria-selected={false} className="absolute left-0 w-full border-b border-line/60 px-2 text-xs leading-7 text-faint" style={{ top: item.start, height: ROW }}>
+                  loading…
+                </div>
+              );
             const left = (s.offset / total) * 100;
             const width = Math.max(0.2, ((s.durationMs ?? 0) / total) * 100);
             const isActive = s.id === active;

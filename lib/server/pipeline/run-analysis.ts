@@ -10,6 +10,7 @@ import { fileContext } from "./file-context";
 import type { FileIngestResult, IngestFileInput } from "./ingest-file";
 import { PipelineThread } from "./threads";
 import { RunLease } from "./run-lease";
+import { warmViewCache } from "@/lib/server/views/warm";
 
 /** Share of the progress bar per stage. */
 const PARSE_START = 0.02;
@@ -220,4 +221,7 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
       correlation: (analysis?.correlation ?? undefined) as object | undefined,
     },
   });
+  // The views' first visit reads precomputed aggregates instead of scanning every record.
+  const warm = await warmViewCache(db, payload.incidentId);
+  if (warm.failed.length) console.warn(`[analysis] view cache for ${payload.incidentId} incomplete: ${warm.failed.join("; ")}`);
 }

@@ -20,7 +20,12 @@ const MAX_VALUES_PER_ATTRIBUTE = 8;
  *
  *   ──── before ────|onset ═══ during ═══ recovery|──── after ────   (minutes; no window: all "during")
  */
-export async function getLatency(incidentId: string, q: LatencyQuery, db: Db = getPrisma()): Promise<LatencyDto> {
+export function getLatency(incidentId: string, q: LatencyQuery, db: Db = getPrisma()): Promise<LatencyDto> {
+  // Merges every stored histogram of the service: once per finished run and service.
+  return memoPerRun(db, incidentId, `latency:${q.service ?? ""}`, () => computeLatency(incidentId, q, db), { persist: true });
+}
+
+async function computeLatency(incidentId: string, q: LatencyQuery, db: Db): Promise<LatencyDto> {
   const corr = await latestCorrelation(db, incidentId);
   const onset = isoMs(corr?.window.onset);
   const recovery = isoMs(corr?.window.recovery);
@@ -78,8 +83,7 @@ export async function getLatency(incidentId: string, q: LatencyQuery, db: Db = g
     services,
     service,
     histograms,
-    // Reads and decodes up to COMPARISON_SAMPLE stored records: once per run and service.
-    comparison: await memoPerRun(db, incidentId, `latency-compare:${service ?? ""}`, () => compareSlowFast(db, incidentId, service, onset, recovery)),
+    comparison: await compareSlowFast(db, incidentId, service, onset, recovery),
   };
 }
 

@@ -21,28 +21,64 @@ export function isoMs(iso: string | null | undefined): number | null {
 
 /**
  * Per-run memo for view aggregates that scan many Evidence rows (counts by source/kind, rate buckets,
- * citation lookups): they only change when a run re-ingests, so they are computed once per finished
- * run and process. While a run is queued or running nothing is cached. Bounded (oldest out).
+ * citation lookups, trace lists): they only change when a run re-ingests, so they are computed once
+ * per finished run. While a run is queued or running nothing is cached.
+ *
+ * Two levels: this process's Map (bounded, oldest out) and, for `persist: true` values (plain JSON),
+ * the ViewCache table keyed by run id — filled when the run finishes (warmViewCache) or on first use,
+ * so the first visit after an analysis, a restarted server and other web processes all skip the scan.
+ *
+ *   run finishes ──► warmViewCache ──► ViewCache(runId, key)
+ *   request ──► Map hit? ──► ViewCache hit? ──► compute (and store in both)
  */
 const MEMO_MAX = 256;
 const memo = new Map<string, { stamp: string; value: Promise<unknown> }>();
 
-async function finishedRunStamp(db: Db, incidentId: string): Promise<string | null> {
-  const run = await db.analysisRun.findFirst({ where: { incidentId }, orderBy: { createdAt: "desc" }, select: { id: true, status: true, finishedAt: true } });
-  if (!run || !["completed", "partial", "failed"].includes(run.status)) return null;
-  return `${run.id}:${run.status}:${run.finishedAt?.getTime() ?? ""}`;
+export interface FinishedRun {
+  runId: string;
+  /** Changes whenever the run is redone: id + status + finish time. */
+  stamp: string;
 }
 
-export async function memoPerRun<T>(db: Db, incidentId: string, key: string, compute: () => Promise<T>): Promise<T> {
-  const stamp = await finishedRunStamp(db, incidentId);
-  if (stamp === null) return compute();
+export async function finishedRun(db: Db, incidentId: string): Promise<FinishedRun | null> {
+  const run = await db.analysisRun.findFirst({ where: { incidentId }, orderBy: { createdAt: "desc" }, select: { id: true, status: true, finishedAt: true } });
+  if (!run || !["completed", "partial", "failed"].includes(run.status)) return null;
+  return { runId: run.id, stamp: `${run.id}:${run.status}:${run.finishedAt?.getTime() ?? ""}` };
+}
+
+export interface MemoOptions {
+  /** Also keep the value in the ViewCache table (it must survive JSON.stringify/parse unchanged). */
+  persist?: boolean;
+}
+
+export async function memoPerRun<T>(db: Db, incidentId: string, key: string, compute: () => Promise<T>, options: MemoOptions = {}): Promise<T> {
+  const run = await finishedRun(db, incidentId);
+  if (run === null) return compute();
   const k = `${incidentId}\u0000${key}`;
   const hit = memo.get(k);
-  if (hit && hit.stamp === stamp) return hit.value as Promise<T>;
-  const value = compute();
+  if (hit && hit.stamp === run.stamp) return hit.value as Promise<T>;
+  const value = options.persist ? readThrough(db, run.runId, key, compute) : compute();
   memo.delete(k);
-  memo.set(k, { stamp, value });
+  memo.set(k, { stamp: run.stamp, value });
   value.catch(() => memo.get(k)?.value === value && memo.delete(k));
   while (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!);
+  return value;
+}
+
+async function readThrough<T>(db: Db, runId: string, key: string, compute: () => Promise<T>): Promise<T> {
+  const cached = await db.viewCache.findUnique({ where: { runId_key: { runId, key } }, select: { value: true } }).catch(() => null);
+  if (cached) {
+    try {
+      return JSON.parse(cached.value) as T;
+    } catch {
+      /* unreadable: recompute and overwrite */
+    }
+  }
+  const value = await compute();
+  // Two processes may compute the same value at once: last write wins, both are equal.
+  const text = JSON.stringify(value);
+  await db.viewCache
+    .upsert({ where: { runId_key: { runId, key } }, create: { runId, key, value: text }, update: { value: text } })
+    .catch((err: unknown) => console.warn(`[view-cache] could not store ${key}:`, err instanceof Error ? err.message : err));
   return value;
 }

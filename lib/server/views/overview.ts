@@ -22,7 +22,7 @@ const MAX_HISTOGRAM_ROWS = 20_000;
  */
 export function getOverview(incidentId: string, db: Db = getPrisma()): Promise<OverviewDto> {
   // Figures come from the run's aggregates only: computed once per finished run.
-  return memoPerRun(db, incidentId, "overview", () => computeOverview(incidentId, db));
+  return memoPerRun(db, incidentId, "overview", () => computeOverview(incidentId, db), { persist: true });
 }
 
 async function computeOverview(incidentId: string, db: Db): Promise<OverviewDto> {

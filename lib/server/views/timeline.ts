@@ -36,7 +36,7 @@ export async function getTimelineMeta(incidentId: string, db: Db = getPrisma()):
         db.evidence.aggregate({ where: { incidentId, ts: { not: null } }, _min: { ts: true }, _max: { ts: true } }),
       ]);
       return { bySource, byKind, bounds };
-    }),
+    }, { persist: true }),
     citedRecords(db, incidentId),
   ]);
   const skew = new Map((corr?.skew ?? []).map((s) => [s.fileId, s]));
@@ -73,7 +73,7 @@ export async function getTimelineMeta(incidentId: string, db: Db = getPrisma()):
 /** Record ids cited by the latest run's hypotheses (file + line citations), with the hypothesis title. */
 export function citedRecords(db: Db, incidentId: string): Promise<Array<{ id: number; hypothesis: string }>> {
   // Every timeline page marks cited rows: resolve the citations once per run, not per page.
-  return memoPerRun(db, incidentId, "cited", () => resolveCitedRecords(db, incidentId));
+  return memoPerRun(db, incidentId, "cited", () => resolveCitedRecords(db, incidentId), { persist: true });
 }
 
 async function resolveCitedRecords(db: Db, incidentId: string): Promise<Array<{ id: number; hypothesis: string }>> {
@@ -111,8 +111,11 @@ async function resolveCitedRecords(db: Db, incidentId: string): Promise<Array<{ 
  *   |--b0--|--b1--|--b2--| ... |--b(n-1)--|   bucketMs = ceil((to − from) / n), rounded to a nice step
  */
 export function getTimelineRates(incidentId: string, q: TimelineRatesQuery, db: Db = getPrisma()): Promise<TimelineRatesDto> {
-  // A GROUP BY over every row in range: the same query is answered once per run.
-  return memoPerRun(db, incidentId, `rates:${JSON.stringify(q)}`, () => computeTimelineRates(incidentId, q, db));
+  // A GROUP BY over every row in range: the same query is answered once per run. Only the unfiltered
+  // chart (what every first visit shows) goes to the ViewCache table; filtered ones stay in memory,
+  // so user searches cannot grow the table.
+  const unfiltered = Object.entries(q).every(([k, v]) => k === "buckets" || v === undefined);
+  return memoPerRun(db, incidentId, `rates:${JSON.stringify(q)}`, () => computeTimelineRates(incidentId, q, db), { persist: unfiltered });
 }
 
 async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, db: Db): Promise<TimelineRatesDto> {

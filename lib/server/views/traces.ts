@@ -1,8 +1,19 @@
 import type { SpanRecord } from "@/lib/schemas/records";
 import { decodeRecordJson } from "@/lib/schemas/records";
-import type { ComparisonRowDto, TraceDetailDto, TracesQuery, TracesViewDto, TraceSummaryDto, WaterfallSpanDto } from "@/lib/schemas/views-traces";
+import type {
+  ComparisonRowDto,
+  TraceDetailDto,
+  TracesQuery,
+  TracesViewDto,
+  TraceSummaryDto,
+  WaterfallSpanDto,
+  WaterfallWindowDto,
+  WaterfallWindowQuery,
+  WaterfallWindowRowDto,
+} from "@/lib/schemas/views-traces";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { NotFoundError } from "@/lib/server/http/errors";
+import { finishedRun, memoPerRun } from "./overview-correlation";
 
 /**
  * Traces view. Lists are aggregated in the database (GROUP BY traceId over Evidence kind=span), so
@@ -15,6 +26,12 @@ import { NotFoundError } from "@/lib/server/http/errors";
  *     payments POST /charge       |<── gap 3.0 s ──>■■■                  |   ← SYN retransmit wait
  */
 export const MAX_TRACE_SPANS = 200_000;
+/** Traces up to this many spans go to the browser whole; bigger ones as windows of rows. */
+export const WATERFALL_INLINE_MAX = 2000;
+/** Rows in the first window of a big trace (the page's payload); the rest arrive while scrolling. */
+export const WATERFALL_FIRST_WINDOW = 300;
+/** Laid-out traces kept per process (a 50k-span trace is ~30 MB of rows). */
+const WATERFALL_CACHE_MAX = 4;
 /** A child that starts this long after its parent (and ≥ 10 % of the parent) is a notable wait. */
 export const GAP_MIN_MS = 200;
 
@@ -38,7 +55,12 @@ async function summaries(db: Db, incidentId: string, groups: { traceId: string |
   return out;
 }
 
-export async function listTraces(incidentId: string, limit: number, db: Db = getPrisma()): Promise<Pick<TracesViewDto, "totalSpans" | "slowest" | "failed">> {
+export function listTraces(incidentId: string, limit: number, db: Db = getPrisma()): Promise<Pick<TracesViewDto, "totalSpans" | "slowest" | "failed">> {
+  // GROUP BY traceId over every span: once per finished run.
+  return memoPerRun(db, incidentId, `traces-list:${limit}`, () => computeTraceLists(incidentId, limit, db), { persist: true });
+}
+
+async function computeTraceLists(incidentId: string, limit: number, db: Db): Promise<Pick<TracesViewDto, "totalSpans" | "slowest" | "failed">> {
   const totalSpans = await db.evidence.count({ where: { incidentId, kind: "span" } });
   if (!totalSpans) return { totalSpans, slowest: [], failed: [] };
   const agg = { _count: { _all: true }, _min: { ts: true }, _max: { durationMs: true } } as const;
@@ -185,14 +207,90 @@ export function compareTraces(slow: WaterfallSpanDto[], typical: WaterfallSpanDt
   return rows.sort((p, q) => p.order - q.order).slice(0, 2000).map(({ order: _o, ...r }) => r);
 }
 
-async function detail(db: Db, incidentId: string, traceId: string, compareId: string | undefined): Promise<TraceDetailDto> {
+interface LaidOutTrace {
+  summary: TraceSummaryDto;
+  rows: WaterfallSpanDto[];
+  retries: number;
+  gaps: number;
+  errors: number;
+  extentMs: number;
+}
+
+const waterfallCache = new Map<string, Promise<LaidOutTrace | null>>();
+
+/**
+ * A trace loaded and laid out once per finished run and process (LRU of WATERFALL_CACHE_MAX): the
+ * page, every scrolled window and the comparison all read the same rows.
+ */
+async function laidOutTrace(db: Db, incidentId: string, traceId: string): Promise<LaidOutTrace | null> {
+  const run = await finishedRun(db, incidentId);
+  const key = run ? `${incidentId}\u0000${run.stamp}\u0000${traceId}` : null;
+  const hit = key ? waterfallCache.get(key) : undefined;
+  if (hit) {
+    waterfallCache.delete(key!);
+    waterfallCache.set(key!, hit);
+    return hit;
+  }
+  const value = layOut(db, incidentId, traceId);
+  if (key) {
+    waterfallCache.set(key, value);
+    value.catch(() => waterfallCache.get(key) === value && waterfallCache.delete(key));
+    while (waterfallCache.size > WATERFALL_CACHE_MAX) waterfallCache.delete(waterfallCache.keys().next().value!);
+  }
+  return value;
+}
+
+async function layOut(db: Db, incidentId: string, traceId: string): Promise<LaidOutTrace | null> {
   const spans = await loadTrace(db, incidentId, traceId);
-  if (!spans.length) throw new NotFoundError(`trace ${traceId}`);
+  if (!spans.length) return null;
   const w = buildWaterfall(spans);
   const root = w.rows[0]!;
-  const errors = w.errors;
-  const end = spans.reduce((m, s) => Math.max(m, s.rec.ts + (s.rec.durationMs ?? 0)), w.start);
-  const summary: TraceSummaryDto = { traceId, route: `${root.service} ${root.name}`, start: w.start, durationMs: end - w.start, spans: spans.length, errors, rootId: root.id };
+  let end = w.start;
+  for (const s of spans) end = Math.max(end, s.rec.ts + (s.rec.durationMs ?? 0));
+  return {
+    summary: { traceId, route: `${root.service} ${root.name}`, start: w.start, durationMs: end - w.start, spans: spans.length, errors: w.errors, rootId: root.id },
+    rows: w.rows,
+    retries: w.retries,
+    gaps: w.gaps,
+    errors: w.errors,
+    extentMs: Math.max(1, end - w.start),
+  };
+}
+
+/**
+ * Pure: the rows left visible when the given spans are collapsed, windowed.
+ *
+ *   rows (depth-first)   a  b  c  d  e  f     collapsed = {b}  (b's subtree: c, d)
+ *   visible              a  b  e  f           index 0..3; window = visible[offset, offset+limit)
+ *
+ * `around` (an evidence id) picks the window that contains that span (when visible).
+ */
+export function waterfallWindow(rows: readonly WaterfallSpanDto[], collapsed: ReadonlySet<number>, offset: number, limit: number, around?: number): WaterfallWindowDto {
+  const visible: WaterfallSpanDto[] = [];
+  const indexOf = new Map<number, number>();
+  let hideBelow = Number.POSITIVE_INFINITY;
+  for (const r of rows) {
+    if (r.depth > hideBelow) continue;
+    hideBelow = Number.POSITIVE_INFINITY;
+    indexOf.set(r.id, visible.length);
+    visible.push(r);
+    if (collapsed.has(r.id)) hideBelow = r.depth;
+  }
+  let from = offset;
+  if (around !== undefined && indexOf.has(around)) from = Math.max(0, indexOf.get(around)! - Math.floor(limit / 2));
+  from = Math.min(from, Math.max(0, visible.length - limit));
+  const out: WaterfallWindowRowDto[] = visible.slice(from, from + limit).map((r, i) => ({
+    ...r,
+    index: from + i,
+    parentIndex: r.parent !== null ? (indexOf.get(r.parent) ?? null) : null,
+  }));
+  return { total: visible.length, offset: from, rows: out };
+}
+
+async function detail(db: Db, incidentId: string, traceId: string, compareId: string | undefined, span: number | undefined): Promise<TraceDetailDto> {
+  const t = await laidOutTrace(db, incidentId, traceId);
+  if (!t) throw new NotFoundError(`trace ${traceId}`);
+  const root = t.rows[0]!;
   // Baseline: the given trace, else the median-duration trace whose root has the same service and name.
   let baselineId = compareId;
   let candidates = 0;
@@ -206,23 +304,32 @@ async function detail(db: Db, incidentId: string, traceId: string, compareId: st
   }
   let comparison: TraceDetailDto["comparison"] = null;
   if (baselineId && baselineId !== traceId) {
-    const other = await loadTrace(db, incidentId, baselineId);
-    if (other.length) {
-      const ow = buildWaterfall(other);
-      const oend = other.reduce((m, s) => Math.max(m, s.rec.ts + (s.rec.durationMs ?? 0)), ow.start);
-      const oroot = ow.rows[0]!;
-      comparison = {
-        typical: { traceId: baselineId, route: `${oroot.service} ${oroot.name}`, start: ow.start, durationMs: oend - ow.start, spans: other.length, errors: ow.errors, rootId: oroot.id },
-        rows: compareTraces(w.rows, ow.rows),
-        candidates,
-      };
-    }
+    const other = await laidOutTrace(db, incidentId, baselineId);
+    if (other) comparison = { typical: other.summary, rows: compareTraces(t.rows, other.rows), candidates };
   }
-  return { summary, spans: w.rows, retries: w.retries, gaps: w.gaps, errors, comparison };
+  const inline = t.rows.length <= WATERFALL_INLINE_MAX;
+  return {
+    summary: t.summary,
+    spans: inline ? t.rows : [],
+    window: inline ? null : waterfallWindow(t.rows, new Set(), 0, WATERFALL_FIRST_WINDOW, span),
+    extentMs: t.extentMs,
+    retries: t.retries,
+    gaps: t.gaps,
+    errors: t.errors,
+    comparison,
+  };
+}
+
+/** A window of a trace's visible rows (the waterfall of a big trace scrolls through these). */
+export async function getWaterfallWindow(incidentId: string, traceId: string, q: WaterfallWindowQuery, db: Db = getPrisma()): Promise<WaterfallWindowDto> {
+  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  const t = await laidOutTrace(db, incidentId, traceId);
+  if (!t) throw new NotFoundError(`trace ${traceId}`);
+  return waterfallWindow(t.rows, new Set(q.collapsed), q.offset, q.limit, q.around);
 }
 
 export async function getTracesView(incidentId: string, q: TracesQuery, db: Db = getPrisma()): Promise<TracesViewDto> {
   if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
   const list = await listTraces(incidentId, q.limit, db);
-  return { ...list, detail: q.trace ? await detail(db, incidentId, q.trace, q.compare) : null };
+  return { ...list, detail: q.trace ? await detail(db, incidentId, q.trace, q.compare, q.span) : null };
 }
