@@ -55,7 +55,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       // Simulate a worker killed after writing records but before marking files and the run done.
       await h.db.evidenceFile.updateMany({ where: { incidentId: id }, data: { status: "pending" } });
       await h.db.analysisRun.update({ where: { id: runId }, data: { status: "running", leaseOwner: null, leaseUntil: null } });
-      await runAnalysisJob({ db: h.db, dbConfig: h.config, maxAttempts: 3 }, { incidentId: id, runId }, { jobId: "redelivered", attempt: 2, signal: new AbortController().signal });
+      await runAnalysisJob({ db: h.db, dbConfig: h.config, maxAttempts: 3 }, { incidentId: id, runId }, { jobId: "redelivered", attempt: 2, final: false, signal: new AbortController().signal });
       const after = await evidenceFingerprint(h.db, id);
       expect(after).toEqual(before);
       const rows = await h.db.hypothesisRow.count({ where: { runId } });
@@ -70,7 +70,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       await h.waitDone(id);
       await h.db.analysisRun.update({ where: { id: runId }, data: { status: "running", leaseOwner: "other-host:1:abc", leaseUntil: new Date(Date.now() + 60_000) } });
       await expect(
-        runAnalysisJob({ db: h.db, dbConfig: h.config, maxAttempts: 3 }, { incidentId: id, runId }, { jobId: "dup", attempt: 1, signal: new AbortController().signal }),
+        runAnalysisJob({ db: h.db, dbConfig: h.config, maxAttempts: 3 }, { incidentId: id, runId }, { jobId: "dup", attempt: 1, final: false, signal: new AbortController().signal }),
       ).rejects.toThrow(/another worker/);
     });
   });

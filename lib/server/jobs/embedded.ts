@@ -2,7 +2,7 @@ import os from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/lib/server/db/client";
 import { ownerIsDeadLocally } from "@/lib/server/pipeline/run-lease";
-import { backoffMs, type EnqueueOptions, type JobHandler, type JobQueue } from "./types";
+import { backoffMs, DEFAULT_MAX_LOSSES, type EnqueueOptions, type JobHandler, type JobQueue } from "./types";
 
 const LEASE_MS = 30_000;
 const POLL_MS = 400;
@@ -16,7 +16,11 @@ const POLL_MS = 400;
  *
  *   queued ──claim──▶ active ──ok──▶ completed
  *      ▲                 │ throw (attempts < max): runAfter = now + backoff
- *      └─────────────────┘ throw (attempts = max) ──▶ failed
+ *      ├─────────────────┘ throw (attempts = max) ──▶ failed
+ *      └── lost (lease expired, dead owner, released at stop): maxAttempts + 1 (up to maxLosses)
+ *
+ * `attempts` counts deliveries. A lost delivery raises the job's maxAttempts by one, so worker deaths
+ * do not use up the retries meant for errors; past maxLosses extra deliveries they do.
  */
 export class EmbeddedQueue implements JobQueue {
   readonly kind = "embedded" as const;
@@ -25,7 +29,16 @@ export class EmbeddedQueue implements JobQueue {
   private readonly running = new Map<string, { queue: string; abort: AbortController; done: Promise<void> }>();
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(private readonly db: Db, private readonly defaults = { maxAttempts: 5 }) {}
+  private readonly defaults: { maxAttempts: number; maxLosses: number };
+
+  constructor(private readonly db: Db, defaults: { maxAttempts?: number; maxLosses?: number } = {}) {
+    this.defaults = { maxAttempts: defaults.maxAttempts ?? 5, maxLosses: defaults.maxLosses ?? DEFAULT_MAX_LOSSES };
+  }
+
+  /** maxAttempts of a job after one more lost delivery (unchanged once the loss budget is spent). */
+  private afterLoss(maxAttempts: number): number {
+    return maxAttempts < this.defaults.maxAttempts + this.defaults.maxLosses ? maxAttempts + 1 : maxAttempts;
+  }
 
   async start(): Promise<void> {
     await this.reclaimFromDeadProcesses();
@@ -82,11 +95,19 @@ export class EmbeddedQueue implements JobQueue {
     const finished = Promise.allSettled(all.map(([, r]) => r.done));
     const timedOut = await Promise.race([finished.then(() => false), sleep(graceMs).then(() => true)]);
     if (timedOut) {
-      for (const [id, r] of this.running) {
-        r.abort.abort();
-        // Hand the job back so the next process picks it up immediately.
+      const left = [...this.running.entries()];
+      for (const [, r] of left) r.abort.abort();
+      // Let aborted handlers put their own state back (run → queued, lease released) before the
+      // process exits, but not for long: their threads are terminated on abort.
+      await Promise.race([Promise.allSettled(left.map(([, r]) => r.done)), sleep(5_000)]);
+      for (const [id] of left) {
+        // Hand the job back so the next process picks it up immediately; a loss, not a failure.
+        const row = await this.db.job.findUnique({ where: { id }, select: { maxAttempts: true } }).catch(() => null);
         await this.db.job
-          .updateMany({ where: { id, lockedBy: this.owner, status: "active" }, data: { status: "queued", lockedBy: null, lockedUntil: null, runAfter: new Date() } })
+          .updateMany({
+            where: { id, lockedBy: this.owner, status: "active" },
+            data: { status: "queued", lockedBy: null, lockedUntil: null, runAfter: new Date(), ...(row ? { maxAttempts: this.afterLoss(row.maxAttempts) } : {}), lastError: "released: worker stopping" },
+          })
           .catch(() => undefined);
       }
     }
@@ -98,7 +119,7 @@ export class EmbeddedQueue implements JobQueue {
     return n;
   }
 
-  private async claim(queue: string): Promise<{ id: string; payload: unknown; attempts: number } | null> {
+  private async claim(queue: string): Promise<{ id: string; payload: unknown; attempts: number; maxAttempts: number } | null> {
     const now = new Date();
     const candidate = await this.db.job.findFirst({
       where: {
@@ -109,19 +130,21 @@ export class EmbeddedQueue implements JobQueue {
         ],
       },
       orderBy: { createdAt: "asc" },
-      select: { id: true, status: true, lockedUntil: true, attempts: true, payload: true },
+      select: { id: true, status: true, lockedUntil: true, attempts: true, maxAttempts: true, payload: true },
     });
     if (!candidate) return null;
+    // An active job whose lease expired lost its worker: that delivery was a loss, not a failure.
+    const maxAttempts = candidate.status === "active" ? this.afterLoss(candidate.maxAttempts) : candidate.maxAttempts;
     // Optimistic claim: only succeeds if nobody changed the row since we read it.
     const res = await this.db.job.updateMany({
-      where: { id: candidate.id, status: candidate.status, lockedUntil: candidate.lockedUntil },
-      data: { status: "active", lockedBy: this.owner, lockedUntil: new Date(Date.now() + LEASE_MS), attempts: { increment: 1 } },
+      where: { id: candidate.id, status: candidate.status, lockedUntil: candidate.lockedUntil, attempts: candidate.attempts },
+      data: { status: "active", lockedBy: this.owner, lockedUntil: new Date(Date.now() + LEASE_MS), attempts: { increment: 1 }, maxAttempts },
     });
     if (res.count !== 1) return null;
-    return { id: candidate.id, payload: candidate.payload, attempts: candidate.attempts + 1 };
+    return { id: candidate.id, payload: candidate.payload, attempts: candidate.attempts + 1, maxAttempts };
   }
 
-  private run(queue: string, job: { id: string; payload: unknown; attempts: number }, handler: JobHandler): void {
+  private run(queue: string, job: { id: string; payload: unknown; attempts: number; maxAttempts: number }, handler: JobHandler): void {
     const abort = new AbortController();
     const heartbeat = setInterval(() => {
       void this.db.job
@@ -132,7 +155,7 @@ export class EmbeddedQueue implements JobQueue {
     this.running.set(job.id, entry);
     entry.done = (async () => {
       try {
-        await handler(job.payload, { jobId: job.id, attempt: job.attempts, signal: abort.signal });
+        await handler(job.payload, { jobId: job.id, attempt: job.attempts, final: job.attempts >= job.maxAttempts, signal: abort.signal });
         await this.db.job.updateMany({
           where: { id: job.id, lockedBy: this.owner },
           data: { status: "completed", lockedBy: null, lockedUntil: null, finishedAt: new Date(), lastError: null },
@@ -140,8 +163,7 @@ export class EmbeddedQueue implements JobQueue {
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (abort.signal.aborted) return; // released by stop()
-        const row = await this.db.job.findUnique({ where: { id: job.id }, select: { maxAttempts: true } });
-        const exhausted = job.attempts >= (row?.maxAttempts ?? this.defaults.maxAttempts);
+        const exhausted = job.attempts >= job.maxAttempts;
         await this.db.job.updateMany({
           where: { id: job.id, lockedBy: this.owner },
           data: exhausted
@@ -158,10 +180,13 @@ export class EmbeddedQueue implements JobQueue {
 
   /** Jobs leased by a process of this host that no longer exists are claimable now. */
   private async reclaimFromDeadProcesses(): Promise<void> {
-    const active = await this.db.job.findMany({ where: { status: "active" }, select: { id: true, lockedBy: true } });
+    const active = await this.db.job.findMany({ where: { status: "active" }, select: { id: true, lockedBy: true, maxAttempts: true } });
     for (const j of active) {
       if (j.lockedBy && ownerIsDeadLocally(j.lockedBy)) {
-        await this.db.job.updateMany({ where: { id: j.id, lockedBy: j.lockedBy }, data: { status: "queued", lockedBy: null, lockedUntil: null, runAfter: new Date() } });
+        await this.db.job.updateMany({
+          where: { id: j.id, lockedBy: j.lockedBy },
+          data: { status: "queued", lockedBy: null, lockedUntil: null, runAfter: new Date(), maxAttempts: this.afterLoss(j.maxAttempts), lastError: "worker lost" },
+        });
       }
     }
   }

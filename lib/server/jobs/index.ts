@@ -5,7 +5,7 @@ import { runAnalysisJob } from "@/lib/server/pipeline/run-analysis";
 import { findLostRuns } from "@/lib/server/pipeline/run-lease";
 import { EmbeddedQueue } from "./embedded";
 import type { PgBossQueue } from "./pgboss";
-import type { JobQueue } from "./types";
+import { DEFAULT_MAX_LOSSES, type JobQueue } from "./types";
 
 export function jobSettings(env: NodeJS.ProcessEnv = process.env) {
   return {
@@ -13,6 +13,7 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env) {
     concurrency: intEnv(env.HINDSIGHT_WORKER_CONCURRENCY, 1),
     expireInSeconds: intEnv(env.HINDSIGHT_JOB_EXPIRE_SECONDS, 1800),
     maintenanceIntervalSeconds: intEnv(env.HINDSIGHT_JOB_MAINTENANCE_SECONDS, 30),
+    maxLosses: intEnv(env.HINDSIGHT_JOB_MAX_LOSSES, DEFAULT_MAX_LOSSES),
   };
 }
 
@@ -27,9 +28,10 @@ export async function createQueue(dbConfig: DatabaseConfig, db: Db, env: NodeJS.
       expireInSeconds: s.expireInSeconds,
       maintenanceIntervalSeconds: s.maintenanceIntervalSeconds,
       maxAttempts: s.maxAttempts,
+      maxLosses: s.maxLosses,
     });
   }
-  return new EmbeddedQueue(db, { maxAttempts: s.maxAttempts });
+  return new EmbeddedQueue(db, { maxAttempts: s.maxAttempts, maxLosses: s.maxLosses });
 }
 
 /** Registers the analysis handler on a started queue (and, for pg-boss, the lost-run sweeper). */
@@ -39,21 +41,53 @@ export async function consumeAnalysis(queue: JobQueue, db: Db, dbConfig: Databas
   if (queue.kind === "pg-boss") startLostRunSweeper(queue as PgBossQueue, db);
 }
 
+/** An active pg-boss job whose run nobody holds after this long lost its worker before or after the run. */
+const UNCLAIMED_ACTIVE_SECONDS = 20;
+
 /**
  * pg-boss only learns that a worker died when the job expires (HINDSIGHT_JOB_EXPIRE_SECONDS,
- * long by design so slow jobs are not cut off). The run lease tells sooner: a running run whose
- * lease is stale lost its worker, so its pg-boss job is failed now and pg-boss retries it.
+ * long by design so slow jobs are not cut off). The run lease tells sooner:
+ *  - a running run whose lease is stale (or whose owner pid is gone) lost its worker;
+ *  - an active job whose run has no lease holder 20 s after it started lost its worker
+ *    between pg-boss handing it out and the run being claimed (or after the run ended).
+ * Either way the job is released for immediate redelivery (a loss, not a failed attempt). If its
+ * loss budget is spent and pg-boss fails it for good, the run is marked failed (visible).
  * (The embedded queue needs no sweeper: its own job lease expires with the same heartbeat.)
  */
 function startLostRunSweeper(queue: PgBossQueue, db: Db): void {
+  let busy = false;
+  const release = async (runId: string | null, jobId: string, reason: string) => {
+    const released = await queue.releaseLost(QUEUE_ANALYZE, jobId, reason);
+    if (!runId) return;
+    // Failed for good (now, or earlier while the run's own update could not be written).
+    if ((await queue.jobState(QUEUE_ANALYZE, jobId)) === "failed") {
+      const run = await db.analysisRun.findUnique({ where: { id: runId }, select: { incidentId: true, status: true } });
+      if (run && run.status !== "completed" && run.status !== "partial") {
+        await db.analysisRun.update({ where: { id: runId }, data: { status: "failed", stage: "failed", error: `${reason}: no attempts left`, finishedAt: new Date(), leaseOwner: null, leaseUntil: null } });
+        await db.incident.update({ where: { id: run.incidentId }, data: { status: "failed" } });
+      }
+      return;
+    }
+    if (!released) return;
+    await db.analysisRun.updateMany({ where: { id: runId, status: "running" }, data: { status: "queued", stage: "requeued after worker loss", leaseOwner: null, leaseUntil: null } });
+  };
   const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
     void (async () => {
       for (const run of await findLostRuns(db)) {
-        if (!run.jobId) continue;
-        await queue.failLost(QUEUE_ANALYZE, run.jobId, "worker lost (run lease expired)").catch(() => undefined);
-        await db.analysisRun.updateMany({ where: { id: run.id, status: "running" }, data: { status: "queued", stage: "requeued after worker loss", leaseOwner: null, leaseUntil: null } });
+        if (run.jobId) await release(run.id, run.jobId, "worker lost (run lease expired)");
       }
-    })().catch((err) => console.error("[jobs] lost-run sweep failed:", (err as Error).message));
+      for (const job of await queue.activeOlderThan(QUEUE_ANALYZE, UNCLAIMED_ACTIVE_SECONDS)) {
+        const runId = (job.data as { runId?: unknown } | null)?.runId;
+        const run = typeof runId === "string" ? await db.analysisRun.findUnique({ where: { id: runId }, select: { leaseOwner: true } }) : null;
+        if (!run || run.leaseOwner === null) await release(typeof runId === "string" ? runId : null, job.id, "worker lost (job active, run not held)");
+      }
+    })()
+      .catch((err) => console.error("[jobs] lost-run sweep failed:", (err as Error).message))
+      .finally(() => {
+        busy = false;
+      });
   }, 5_000);
   timer.unref?.();
 }

@@ -1,5 +1,5 @@
 import PgBoss from "pg-boss";
-import type { EnqueueOptions, JobHandler, JobQueue } from "./types";
+import { DEFAULT_MAX_LOSSES, type EnqueueOptions, type JobHandler, type JobQueue } from "./types";
 
 export interface PgBossQueueOptions {
   connectionString: string;
@@ -7,12 +7,21 @@ export interface PgBossQueueOptions {
   expireInSeconds: number;
   maintenanceIntervalSeconds: number;
   maxAttempts: number;
+  /** Lost deliveries a job may have on top of maxAttempts (see DEFAULT_MAX_LOSSES). */
+  maxLosses?: number;
 }
+
+const SCHEMA = "pgboss";
 
 /**
  * pg-boss (PostgreSQL) implementation. Any number of worker processes may call work(); pg-boss
  * hands each job to one of them (SKIP LOCKED). A worker killed mid-job leaves the job `active`
- * until `expireInSeconds`, then maintenance fails it and the retry policy re-queues it.
+ * until `expireInSeconds`, then maintenance fails it and the retry policy re-queues it; the
+ * lost-run sweeper (jobs/index.ts) notices much sooner and calls releaseLost().
+ *
+ * A lost delivery (worker killed, job released at shutdown) goes back to `retry` at once with its
+ * retry_limit raised by one (pg-boss counts every redelivery in retry_count), so worker deaths do not
+ * use up the retries meant for errors — up to maxLosses extra deliveries; past that they do.
  */
 export class PgBossQueue implements JobQueue {
   readonly kind = "pg-boss" as const;
@@ -23,7 +32,7 @@ export class PgBossQueue implements JobQueue {
   constructor(private readonly opts: PgBossQueueOptions) {
     this.boss = new PgBoss({
       connectionString: opts.connectionString,
-      schema: "pgboss",
+      schema: SCHEMA,
       max: 4,
       application_name: "hindsight",
       maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds,
@@ -80,7 +89,13 @@ export class PgBossQueue implements JobQueue {
         const abort = new AbortController();
         this.controllers.add(abort);
         try {
-          await handler(job.data, { jobId: job.id, attempt: (job.retryCount ?? 0) + 1, signal: abort.signal });
+          const retryCount = job.retryCount ?? 0;
+          await handler(job.data, { jobId: job.id, attempt: retryCount + 1, final: retryCount >= (job.retryLimit ?? 0), signal: abort.signal });
+        } catch (err) {
+          // Stopped mid-job (SIGTERM past the grace period): hand the job back now, as a loss.
+          // Returning normally makes pg-boss's own complete() a no-op (the job is no longer active).
+          if (abort.signal.aborted && (await this.releaseLost(queue, job.id, "released: worker stopping").catch(() => false))) return;
+          throw err;
         } finally {
           this.controllers.delete(abort);
         }
@@ -88,15 +103,51 @@ export class PgBossQueue implements JobQueue {
     }
   }
 
-  /** Fails a job whose worker is gone so pg-boss retries it now instead of after expiry. */
-  async failLost(queue: string, jobId: string, reason: string): Promise<void> {
-    await this.boss.fail(queue, jobId, { reason });
+  /**
+   * Puts an active job whose worker is gone (or stopping) back to `retry`, runnable now, without
+   * using up one of its error retries while its loss budget lasts; past the budget it is failed
+   * the ordinary way (retry with backoff, or `failed` when no retry is left).
+   * Returns whether the job was active (false: someone else settled it first).
+   */
+  async releaseLost(queue: string, jobId: string, reason: string): Promise<boolean> {
+    const baseLimit = Math.max(0, this.opts.maxAttempts - 1);
+    const cap = baseLimit + (this.opts.maxLosses ?? DEFAULT_MAX_LOSSES);
+    const db = this.boss.getDb();
+    const res = (await db.executeSql(
+      `UPDATE ${SCHEMA}.job SET state = 'retry', start_after = now(), retry_limit = retry_limit + 1,
+              output = jsonb_build_object('message', $4::text)
+        WHERE name = $1 AND id = $2::uuid AND state = 'active' AND retry_limit < $3
+        RETURNING id`,
+      [queue, jobId, cap, reason],
+    )) as { rows: unknown[] };
+    if (res.rows.length === 1) return true;
+    const state = await this.jobState(queue, jobId);
+    if (state !== "active") return false;
+    await this.boss.fail(queue, jobId, { reason: `${reason} (loss budget spent)` });
+    return true;
+  }
+
+  /** The job's state, or null when it does not exist (any more). */
+  async jobState(queue: string, jobId: string): Promise<string | null> {
+    const res = (await this.boss.getDb().executeSql(`SELECT state FROM ${SCHEMA}.job WHERE name = $1 AND id = $2::uuid`, [queue, jobId])) as { rows: { state: string }[] };
+    return res.rows[0]?.state ?? null;
+  }
+
+  /** Active jobs started more than `seconds` ago, with their payloads (for the lost-run sweeper). */
+  async activeOlderThan(queue: string, seconds: number): Promise<{ id: string; data: unknown }[]> {
+    const res = (await this.boss.getDb().executeSql(
+      `SELECT id, data FROM ${SCHEMA}.job WHERE name = $1 AND state = 'active' AND started_on < now() - make_interval(secs => $2)`,
+      [queue, seconds],
+    )) as { rows: { id: string; data: unknown }[] };
+    return res.rows;
   }
 
   async stop(graceMs = 10_000): Promise<void> {
+    // Abort running handlers early enough that they can put their state back and release their
+    // jobs before pg-boss's own deadline (which would fail them, using up a retry).
     const timer = setTimeout(() => {
       for (const c of this.controllers) c.abort();
-    }, Math.max(0, graceMs - 500));
+    }, Math.max(0, Math.min(graceMs - 2000, graceMs * 0.75)));
     try {
       await this.boss.stop({ graceful: true, wait: true, timeout: graceMs });
     } finally {

@@ -8,13 +8,26 @@
  */
 export interface JobContext {
   jobId: string;
-  /** 1 for the first delivery */
+  /** 1 for the first delivery; counts every delivery, including ones whose worker died. */
   attempt: number;
+  /**
+   * True when this delivery is the last one allowed: if the handler throws now, the job fails for
+   * good. Worker losses (SIGKILL, crash, release at shutdown) do not use up attempts, so this is not
+   * simply `attempt >= maxAttempts`.
+   */
+  final: boolean;
   /** Aborted when the worker is stopping; long handlers should check it between steps. */
   signal: AbortSignal;
 }
 
 export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<void>;
+
+/**
+ * How many lost deliveries (the worker died or stopped mid-job) a job may have on top of its
+ * attempts before losses count as failed attempts too: a job that kills its worker every time
+ * still ends in a visible failed state instead of looping for ever.
+ */
+export const DEFAULT_MAX_LOSSES = 50;
 
 export interface EnqueueOptions {
   /** At most one queued/active job per key. */

@@ -29,6 +29,9 @@ async function main(): Promise<void> {
     await closePrisma();
     process.exit(0);
   };
+  // pg-boss settles jobs without awaiting; while PostgreSQL restarts that can reject. The job is
+  // recovered by expiry or the lost-run sweeper, so log it instead of dying.
+  process.on("unhandledRejection", (err) => console.error(`[worker ${process.pid}] unhandled rejection: ${(err as Error)?.message ?? err}`));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }

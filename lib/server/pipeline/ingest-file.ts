@@ -98,10 +98,14 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
         aggregates.add(item);
       }
     };
+    let sinkError: unknown = null;
     const pushRows = async () => {
       const batch = rows;
       rows = [];
-      await sink.add(batch);
+      await sink.add(batch).catch((err: unknown) => {
+        sinkError = err;
+        throw err;
+      });
     };
     try {
       if (parser.parseBatches) {
@@ -117,6 +121,8 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
         }
       }
     } catch (err) {
+      // A storage error is not the file's fault: the job retries it (see run-analysis.ts).
+      if (sinkError) throw sinkError;
       // A parser bug must not fail the bundle: keep what was parsed, say what went wrong.
       result.error = `parser ${parser.id} stopped: ${(err as Error).message}`;
     } finally {

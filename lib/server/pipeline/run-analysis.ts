@@ -8,7 +8,7 @@ import type { JobContext } from "@/lib/server/jobs/types";
 import type { AnalysisStageInput, AnalysisStageResult } from "./analysis-stage";
 import { fileContext } from "./file-context";
 import type { FileIngestResult, IngestFileInput } from "./ingest-file";
-import { PipelineThread } from "./threads";
+import { PipelineThread, ThreadCrashError } from "./threads";
 import { RunLease } from "./run-lease";
 import { warmViewCache } from "@/lib/server/views/warm";
 
@@ -30,6 +30,12 @@ export interface AnalysisDeps {
  * Idempotent and resumable: files already in a final state are not parsed again, a pending file's
  * partial records are cleared before it is re-parsed, hypotheses of the run are replaced as a
  * whole. A SIGKILL at any point followed by a retry ends in the same state as a clean run.
+ *
+ * Failures: a crashing parse thread fails its file only. A task that throws (the database went away,
+ * a disk error) fails the attempt, so the job is retried with backoff and the file re-parsed — a
+ * PostgreSQL restart must not turn a good file into a failed one. On the last attempt such a file
+ * is failed instead (a bad file never fails the bundle); anything else failing on the last attempt
+ * fails the run, visibly. Stopped mid-job (SIGTERM): the run goes back to `queued`.
  */
 export async function runAnalysisJob(deps: AnalysisDeps, rawPayload: unknown, job: JobContext): Promise<void> {
   const payload = AnalyzeJob.parse(rawPayload);
@@ -49,7 +55,11 @@ export async function runAnalysisJob(deps: AnalysisDeps, rawPayload: unknown, jo
     await analyze(deps, payload, job, thread);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (job.attempt >= deps.maxAttempts && !job.signal.aborted) {
+    if (job.signal.aborted) {
+      await db.analysisRun
+        .updateMany({ where: { id: payload.runId, status: "running" }, data: { status: "queued", stage: "released: worker stopping" } })
+        .catch(() => undefined);
+    } else if (job.final) {
       await db.analysisRun.update({ where: { id: payload.runId }, data: { status: "failed", stage: "failed", error: message, finishedAt: new Date() } });
       await db.incident.update({ where: { id: payload.incidentId }, data: { status: "failed" } });
     } else {
@@ -116,10 +126,12 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
       );
     } catch (err) {
       if (job.signal.aborted) throw err;
-      // A crashing thread (out of memory, native error) fails this file only.
+      // A task error (database, disk) is retried with the job; a crashing thread (out of memory,
+      // native error) — or the same error on the last attempt — fails this file only.
+      if (!(err instanceof ThreadCrashError) && !job.final) throw err;
       result = {
         format: null, confidence: null, scores: [], status: "failed", records: 0, skipped: 0,
-        warnings: [], skippedSamples: [], error: `parser crashed: ${(err as Error).message}`, parseMs: 0,
+        warnings: [], skippedSamples: [], error: `${err instanceof ThreadCrashError ? "parser crashed" : "could not be ingested"}: ${(err as Error).message}`, parseMs: 0,
       };
     }
     await db.evidenceFile.update({
@@ -174,6 +186,7 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
     );
   } catch (err) {
     if (job.signal.aborted) throw err;
+    if (!(err instanceof ThreadCrashError) && !job.final) throw err;
     problems.push({ scope: "analysis", message: `correlation/detectors failed: ${(err as Error).message}` });
   }
   timings.analyzeMs = Date.now() - t1;

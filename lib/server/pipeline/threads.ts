@@ -4,6 +4,14 @@ import { projectRoot } from "@/lib/server/paths";
 
 export type ThreadTask = "ingest-file" | "analyze";
 
+/**
+ * The thread itself died (out of memory, native crash, exit) — as opposed to its task throwing
+ * (a database or filesystem error, which the job retries).
+ */
+export class ThreadCrashError extends Error {
+  override readonly name = "ThreadCrashError";
+}
+
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (v: number) => void };
 
 /**
@@ -51,8 +59,8 @@ export class PipelineThread {
         p.reject(err);
       }
     };
-    worker.on("error", failAll);
-    worker.on("exit", (code) => failAll(new Error(`pipeline thread exited with code ${code}`)));
+    worker.on("error", (err) => failAll(new ThreadCrashError(err.message)));
+    worker.on("exit", (code) => failAll(new ThreadCrashError(`pipeline thread exited with code ${code}`)));
     this.worker = worker;
     return worker;
   }
