@@ -26,7 +26,7 @@ function sourceHash() {
       for (const e of fs.readdirSync(p).sort()) visit(path.join(p, e));
     } else h.update(`${path.relative(root, p)}:${st.size}:${st.mtimeMs}\n`);
   };
-  for (const p of ["app", "components", "lib", "public", "instrumentation.ts", "next.config.js", "package.json", "postcss.config.mjs", "tsconfig.json"]) visit(path.join(root, p));
+  for (const p of ["app", "components", "lib", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "package.json", "postcss.config.mjs", "tsconfig.json"]) visit(path.join(root, p));
   return h.digest("hex");
 }
 
@@ -43,8 +43,20 @@ if (!dev) {
 }
 
 const args = dev ? ["dev", "-p", port] : ["start", "-p", port];
-if (process.env.HOSTNAME && process.env.HOSTNAME !== "0.0.0.0") args.push("-H", process.env.HOSTNAME);
-console.log(`[hindsight] starting on http://localhost:${port}`);
+// HINDSIGHT_AUTH=off: no accounts, everyone who reaches the server is admin — so only this machine
+// may reach it. A HOSTNAME that would expose it (0.0.0.0, a LAN address) is overridden, loudly.
+const authOff = (process.env.HINDSIGHT_AUTH ?? "").trim().toLowerCase() === "off";
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+let host = process.env.HOSTNAME && process.env.HOSTNAME !== "0.0.0.0" ? process.env.HOSTNAME : null;
+if (authOff) {
+  if (process.env.HOSTNAME && !LOOPBACK.has(process.env.HOSTNAME)) {
+    console.warn(`[hindsight] HINDSIGHT_AUTH=off: refusing HOSTNAME=${process.env.HOSTNAME} (single-user mode has no accounts); binding to 127.0.0.1 only`);
+  }
+  host = host && LOOPBACK.has(host) ? host : "127.0.0.1";
+  console.log("[hindsight] single-user mode (HINDSIGHT_AUTH=off): no accounts, listening on this machine only");
+}
+if (host) args.push("-H", host);
+console.log(`[hindsight] starting on http://${host && host !== "::1" ? host : "localhost"}:${port}`);
 // A small young generation keeps the web process's RSS low while uploads stream through it
 // (chunks die young; a big semi-space only delays their collection).
 // glibc gives every thread that allocates its own malloc arena and rarely returns them: the

@@ -1,0 +1,67 @@
+import { NextResponse, type NextRequest } from "next/server";
+
+/**
+ * Security headers for every response (Next.js 16 Proxy, the former middleware). Headers only:
+ * this file never decides who may see what — authorization is checked where data is read
+ * (a request that skips the proxy must still be denied there).
+ *
+ * Pages get a Content-Security-Policy with a fresh nonce per request: Next.js reads the nonce from
+ * the request's CSP header and puts it on its own scripts; 'strict-dynamic' lets those load the
+ * rest of the bundle, and nothing else runs (no inline handlers, no third-party origins).
+ * Styles allow 'unsafe-inline' because server-rendered style attributes (Recharts, virtualised
+ * lists) cannot carry a nonce; scripts never do.
+ *
+ * A header a route sets itself wins (Next applies the handler's headers after these): share links
+ * keep `Referrer-Policy: no-referrer`, raw downloads keep their sandboxing CSP. Share paths get
+ * no-referrer here too, so it holds even where a handler forgets it.
+ */
+export function proxy(request: NextRequest): NextResponse {
+  const nonce = newNonce();
+  const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("x-nonce", nonce);
+  requestHeaders.set("Content-Security-Policy", csp);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  for (const [name, value] of Object.entries(securityHeaders(request.nextUrl.pathname, csp))) response.headers.set(name, value);
+  return response;
+}
+
+export function newNonce(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes));
+}
+
+export function contentSecurityPolicy(nonce: string, dev = false): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' blob: data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/** Shared pages and their API carry the token in the URL: it must never leave in a Referer. */
+const SHARE_PATH = /^\/(api\/)?s(\/|$)/;
+
+export function securityHeaders(pathname: string, csp: string): Record<string, string> {
+  return {
+    "Content-Security-Policy": csp,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": SHARE_PATH.test(pathname) ? "no-referrer" : "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+  };
+}
+
+export const config = {
+  // Everything but the immutable build assets (hashed files under /_next/static, served by Next).
+  matcher: ["/((?!_next/static|_next/image).*)"],
+};
