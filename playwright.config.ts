@@ -13,9 +13,12 @@ export default defineConfig({
   expect: { timeout: 60_000 },
   workers: 1,
   reporter: [["list"]],
+  // Creates the first admin on the fresh server and saves its session for every test (accounts are on).
+  globalSetup: "./tests/e2e/global-setup.ts",
   outputDir: "test-results",
   use: {
     baseURL: `http://127.0.0.1:${port}`,
+    storageState: path.join(dataDir, "e2e-admin-state.json"),
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: "/usr/bin/chromium",

@@ -1,6 +1,8 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { TopBar } from "@/components/TopBar";
+import { RoleProvider } from "@/components/auth/RoleContext";
+import { currentPrincipal } from "@/lib/server/auth/page";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -16,13 +18,16 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Chrome only (top bar, which edit controls to show): every page and route checks access itself.
+  const principal = await currentPrincipal();
+  const user = principal ? { name: principal.name, role: principal.role, local: principal.via === "local" } : null;
   return (
     <html lang="en">
       <body className="min-h-screen bg-bg text-fg">
-        <TopBar />
+        <TopBar user={user} />
         <main id="main" className="mx-auto max-w-[1400px] px-4 py-5">
-          {children}
+          <RoleProvider role={principal?.role ?? null}>{children}</RoleProvider>
         </main>
       </body>
     </html>

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { IncidentListQuery } from "@/lib/schemas/api";
 import { listIncidents } from "@/lib/server/services/incidents";
+import { pageAccess } from "@/lib/server/auth/page";
 import { IncidentsTable } from "@/components/incidents/IncidentsTable";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
@@ -24,6 +25,7 @@ function parseQuery(raw: Record<string, string | string[] | undefined>): Inciden
 }
 
 export default async function IncidentsPage({ searchParams }: { searchParams: SearchParams }) {
+  const { principal } = await pageAccess("viewer", "/");
   const query = parseQuery(await searchParams);
   const data = await listIncidents(query);
   return (
@@ -33,12 +35,14 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Se
           <h1 className="text-lg font-semibold tracking-tight">Incidents</h1>
           <p className="text-sm text-muted">Uploaded bundles, their analysis status and the most likely root cause.</p>
         </div>
+        {principal.role === "viewer" ? null : (
         <Link
           href="/incidents/new"
           className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg hover:bg-accent-hover"
         >
           New incident
         </Link>
+        )}
       </div>
       <IncidentsTable data={data} query={query} />
     </div>

@@ -2,14 +2,17 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { UserMenu, type TopBarUser } from "@/components/auth/UserMenu";
 
 const LINKS = [
   { href: "/", label: "Incidents", match: (p: string) => p === "/" || (p.startsWith("/incidents") && p !== "/incidents/new") },
   { href: "/incidents/new", label: "New incident", match: (p: string) => p === "/incidents/new" },
 ] as const;
 
-export function TopBar() {
+export function TopBar({ user = null }: { user?: TopBarUser | null }) {
   const pathname = usePathname() ?? "/";
+  // Signed out (login, setup) and share-link pages get the brand only: no links that lead nowhere.
+  const chrome = user !== null && !pathname.startsWith("/s/");
   return (
     <header className="sticky top-0 z-20 border-b border-line bg-surface/95 backdrop-blur supports-[backdrop-filter]:bg-surface/80">
       <a
@@ -26,26 +29,29 @@ export function TopBar() {
           </svg>
           Hindsight
         </Link>
-        <nav aria-label="Main">
-          <ul className="flex items-center gap-1">
-            {LINKS.map((link) => {
-              const active = link.match(pathname);
-              return (
-                <li key={link.href}>
-                  <Link
-                    href={link.href}
-                    aria-current={active ? "page" : undefined}
-                    className={`rounded px-2.5 py-1.5 text-sm ${
-                      active ? "bg-accent-soft font-medium text-accent" : "text-muted hover:bg-subtle hover:text-fg"
-                    }`}
-                  >
-                    {link.label}
-                  </Link>
-                </li>
-              );
-            })}
-          </ul>
-        </nav>
+        {chrome ? (
+          <nav aria-label="Main">
+            <ul className="flex items-center gap-1">
+              {LINKS.filter((link) => link.href !== "/incidents/new" || user?.role !== "viewer").map((link) => {
+                const active = link.match(pathname);
+                return (
+                  <li key={link.href}>
+                    <Link
+                      href={link.href}
+                      aria-current={active ? "page" : undefined}
+                      className={`rounded px-2.5 py-1.5 text-sm ${
+                        active ? "bg-accent-soft font-medium text-accent" : "text-muted hover:bg-subtle hover:text-fg"
+                      }`}
+                    >
+                      {link.label}
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </nav>
+        ) : null}
+        {chrome && user ? <UserMenu user={user} /> : null}
       </div>
     </header>
   );

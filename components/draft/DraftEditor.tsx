@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { DraftDto, DraftSection, DraftSectionId, DraftVersionDto, DraftVersionList } from "@/lib/schemas/draft";
 import { Markdown } from "./markdown";
 import { DiffView } from "./DiffView";
+import { useCanEdit } from "@/components/auth/RoleContext";
 
 const AUTOSAVE_MS = 700;
 
@@ -18,6 +19,8 @@ async function api<T>(url: string, init?: RequestInit): Promise<T> {
 
 /** Markdown editor for the postmortem draft: per-section text + live preview, autosave, history, regeneration notices. */
 export function DraftEditor({ initial }: { initial: DraftDto }) {
+  // Viewers get the rendered draft only (the API refuses their writes anyway).
+  const canEdit = useCanEdit();
   const [draft, setDraft] = useState(initial);
   const [texts, setTexts] = useState<Record<string, string>>(() => Object.fromEntries(initial.sections.map((s) => [s.id, s.markdown])));
   const [save, setSave] = useState<SaveState>({ kind: "idle" });
@@ -105,9 +108,11 @@ export function DraftEditor({ initial }: { initial: DraftDto }) {
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-2 text-sm">
-        <button type="button" onClick={() => void regenerate()} disabled={busy} className="rounded border border-zinc-300 px-3 py-1 hover:bg-zinc-50 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-900">
-          Regenerate from analysis
-        </button>
+        {canEdit && (
+          <button type="button" onClick={() => void regenerate()} disabled={busy} className="rounded border border-zinc-300 px-3 py-1 hover:bg-zinc-50 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-900">
+            Regenerate from analysis
+          </button>
+        )}
         <a href={mdUrl} className="rounded border border-zinc-300 px-3 py-1 hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900" data-testid="export-md">Download Markdown</a>
         <a href={`${mdUrl}?redact=1`} className="rounded border border-zinc-300 px-3 py-1 hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900" data-testid="export-md-redacted">Markdown (redacted)</a>
         <a href={`${base}/analysis.json`} className="rounded border border-zinc-300 px-3 py-1 hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900">Analysis JSON</a>
@@ -130,15 +135,25 @@ export function DraftEditor({ initial }: { initial: DraftDto }) {
       )}
       {showHistory && <History base={base} current={draft.version} />}
       {draft.sections.map((s) => (
-        <SectionEditor key={s.id} section={s} text={texts[s.id] ?? ""} onEdit={(t) => onEdit(s.id, t)} busy={busy} onAccept={() => void action({ accept: [s.id] })} onDismiss={() => void action({ dismiss: [s.id] })} onReset={() => void action({ reset: [s.id] })} />
+        <SectionEditor key={s.id} readOnly={!canEdit} section={s} text={texts[s.id] ?? ""} onEdit={(t) => onEdit(s.id, t)} busy={busy} onAccept={() => void action({ accept: [s.id] })} onDismiss={() => void action({ dismiss: [s.id] })} onReset={() => void action({ reset: [s.id] })} />
       ))}
     </div>
   );
 }
 
-function SectionEditor(props: { section: DraftSection; text: string; busy: boolean; onEdit(t: string): void; onAccept(): void; onDismiss(): void; onReset(): void }) {
+function SectionEditor(props: { readOnly: boolean; section: DraftSection; text: string; busy: boolean; onEdit(t: string): void; onAccept(): void; onDismiss(): void; onReset(): void }) {
   const { section: s, text } = props;
   const rows = Math.min(24, Math.max(s.id === "title" ? 1 : 4, text.split("\n").length + 1));
+  if (props.readOnly) {
+    return (
+      <section data-testid={`section-${s.id}`} className="rounded-lg border border-zinc-200 p-3 dark:border-zinc-800">
+        <h2 className="mb-2 text-base font-semibold">{s.heading}</h2>
+        <div data-testid={`preview-${s.id}`} className="min-w-0 overflow-x-auto">
+          <Markdown source={s.id === "title" ? `# ${text}` : text} />
+        </div>
+      </section>
+    );
+  }
   return (
     <section data-testid={`section-${s.id}`} className="rounded-lg border border-zinc-200 p-3 dark:border-zinc-800">
       <div className="mb-2 flex flex-wrap items-center gap-2">

@@ -23,13 +23,18 @@ function confidenceTone(c: number): string {
   return c >= PAGE_THRESHOLD ? "bg-accent" : "bg-faint";
 }
 
-function Location({ ev, incidentId }: { ev: EvidenceRef; incidentId: string }) {
+/** `incidentId` null: a share-link page, where the views behind the links are not available — plain text. */
+function Location({ ev, incidentId }: { ev: EvidenceRef; incidentId: string | null }) {
   const where = ev.line != null ? `${ev.file}:${ev.line}` : ev.pointer ? `${ev.file}#${ev.pointer}` : ev.file;
   return (
     <span className="font-mono text-xs">
-      <Link href={evidenceHref(incidentId, ev)} className="break-all text-accent hover:underline" title="Open this record in context">
-        {where}
-      </Link>
+      {incidentId === null ? (
+        <span className="break-all">{where}</span>
+      ) : (
+        <Link href={evidenceHref(incidentId, ev)} className="break-all text-accent hover:underline" title="Open this record in context">
+          {where}
+        </Link>
+      )}
       {ev.spanId ? <span className="text-muted"> span {ev.spanId}</span> : null}
       {ev.traceId ? <span className="text-muted"> trace {ev.traceId}</span> : null}
     </span>
@@ -39,7 +44,7 @@ function Location({ ev, incidentId }: { ev: EvidenceRef; incidentId: string }) {
 /** Evidence items shown per hypothesis before "Show all N" (detectors can cite dozens). */
 export const EVIDENCE_PREVIEW = 3;
 
-function EvidenceList({ items, label, incidentId }: { items: EvidenceRef[]; label: string; incidentId: string }) {
+function EvidenceList({ items, label, incidentId }: { items: EvidenceRef[]; label: string; incidentId: string | null }) {
   const [all, setAll] = useState(false);
   const shown = all ? items : items.slice(0, EVIDENCE_PREVIEW);
   return (
@@ -78,7 +83,7 @@ function FactValue({ value }: { value: Hypothesis["facts"][string] }) {
   return <span className="num font-mono break-all">{text}</span>;
 }
 
-function HypothesisCard({ h, rank, incidentId }: { h: Hypothesis; rank: number; incidentId: string }) {
+function HypothesisCard({ h, rank, incidentId }: { h: Hypothesis; rank: number; incidentId: string | null }) {
   const facts = Object.entries(h.facts ?? {});
   const hasMore = h.checks.length > 0 || h.remediation.immediate.length > 0 || h.remediation.longTerm.length > 0 || facts.length > 0;
   const headingId = `hyp-${rank}`;
@@ -195,7 +200,8 @@ export function HypothesisList({
   finished,
   outcome,
 }: {
-  incidentId: string;
+  /** null on share-link pages: evidence is shown without links into the (unshared) views. */
+  incidentId: string | null;
   hypotheses: Hypothesis[];
   /** The run is over (no more hypotheses will appear). */
   finished: boolean;

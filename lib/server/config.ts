@@ -6,7 +6,7 @@ import path from "node:path";
  */
 export const ENV_DOCS = [
   { name: "PORT", default: "3000", doc: "HTTP port of the web app" },
-  { name: "HOSTNAME", default: "0.0.0.0", doc: "Address the web app binds to" },
+  { name: "HOSTNAME", default: "0.0.0.0 (127.0.0.1 with HINDSIGHT_AUTH=off)", doc: "Address the web app binds to; with HINDSIGHT_AUTH=off anything but a loopback address is refused and 127.0.0.1 used" },
   { name: "HINDSIGHT_DATA_DIR", default: "./data", doc: "Where the SQLite database, uploaded blobs and temp files live" },
   { name: "DATABASE_URL", default: "(unset → SQLite file in the data dir)", doc: "postgres://… switches to PostgreSQL + pg-boss; file:… picks another SQLite file" },
   { name: "HINDSIGHT_EMBEDDED_WORKER", default: "on (SQLite), off (PostgreSQL)", doc: "Run the job worker inside the web process; with PostgreSQL run `npm run worker` processes instead" },
@@ -15,6 +15,9 @@ export const ENV_DOCS = [
   { name: "HINDSIGHT_JOB_EXPIRE_SECONDS", default: "1800", doc: "pg-boss: an active job older than this is considered dead (worker killed) and retried" },
   { name: "HINDSIGHT_JOB_MAINTENANCE_SECONDS", default: "30", doc: "pg-boss: how often expired jobs are detected" },
   { name: "HINDSIGHT_STOP_GRACE_MS", default: "20000 (worker), 10000 (web)", doc: "On SIGTERM: how long running jobs may finish before they are released" },
+  { name: "HINDSIGHT_AUTH", default: "on", doc: "Accounts and roles; `off` is single-user mode (everyone is admin) and the server then binds to 127.0.0.1 only" },
+  { name: "HINDSIGHT_AUTH_SECRET", default: "(generated at first start, kept in the database)", doc: "Secret that signs session cookies (at least 32 characters); set the same value on every web process if you prefer not to keep it in the database" },
+  { name: "HINDSIGHT_TOKEN", default: "(unset)", doc: "CLI `hindsight upload`: API token sent as `Authorization: Bearer` (same as `--token`)" },
   { name: "HINDSIGHT_SAMPLE", default: "on", doc: "Import the sample incident on first start when the database is empty" },
   { name: "HINDSIGHT_MAX_UPLOAD_BYTES", default: "2 GiB", doc: "Largest upload accepted (413 above)" },
   { name: "HINDSIGHT_MAX_ENTRY_BYTES", default: "2 GiB", doc: "Largest inflated archive entry" },

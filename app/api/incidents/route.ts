@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { IncidentListQuery } from "@/lib/schemas/api";
 import { limitsFromEnv } from "@/lib/schemas/limits";
+import { requireUser } from "@/lib/server/auth/guard";
 import { dataDir } from "@/lib/server/config";
 import { toErrorResponse } from "@/lib/server/http/errors";
 import { receiveMultipart } from "@/lib/server/http/multipart";
@@ -12,6 +13,7 @@ export const dynamic = "force-dynamic";
 /** GET /api/incidents?page&pageSize&sort&dir&q&status */
 export async function GET(request: Request): Promise<Response> {
   try {
+    await requireUser(request);
     const params = Object.fromEntries(new URL(request.url).searchParams);
     const query = IncidentListQuery.parse(params);
     return Response.json(await listIncidents(query), { headers: { "Cache-Control": "no-store" } });
@@ -24,6 +26,7 @@ export async function GET(request: Request): Promise<Response> {
 export async function POST(request: Request): Promise<Response> {
   let temps: string[] = [];
   try {
+    await requireUser(request, "editor");
     assertSameOrigin(request);
     const form = await receiveMultipart(request, { limits: limitsFromEnv(process.env), dataDir: dataDir() });
     temps = form.files.map((f) => f.tempPath);

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { IncidentStatus } from "@/lib/schemas/api";
 import { getIncidentHeader } from "@/lib/server/views/overview";
+import { pageAccess } from "@/lib/server/auth/page";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { IncidentTabs } from "@/components/incidents/IncidentTabs";
 
@@ -11,6 +12,7 @@ export const dynamic = "force-dynamic";
 /** Incident header (title, status) and the tab navigation shared by every incident view. */
 export default async function IncidentLayout({ children, params }: { children: ReactNode; params: Promise<{ id: string }> }) {
   const { id } = await params;
+  await pageAccess("viewer", `/incidents/${encodeURIComponent(id)}`);
   const incident = await getIncidentHeader(id);
   if (!incident) notFound();
   return (

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import type { TimelineFileDto } from "@/lib/schemas/views-timeline";
+import { useCanEdit } from "@/components/auth/RoleContext";
 
 function fmt(ms: number | null): string {
   if (ms === null) return "—";
@@ -16,6 +17,8 @@ function fmt(ms: number | null): string {
  */
 export function SkewPanel({ incidentId, files }: { incidentId: string; files: TimelineFileDto[] }) {
   const router = useRouter();
+  // Viewers see the corrections but get no set/clear controls (the API refuses them too).
+  const canEdit = useCanEdit();
   const [editing, setEditing] = useState<string | null>(null);
   const [value, setValue] = useState("");
   const [status, setStatus] = useState<{ tone: "info" | "error"; text: string } | null>(null);
@@ -89,7 +92,7 @@ export function SkewPanel({ incidentId, files }: { incidentId: string; files: Ti
                   {f.samples ? ` (${f.samples})` : ""}
                 </td>
                 <td className="py-1">
-                  {editing === f.id ? (
+                  {editing === f.id && canEdit ? (
                     <form
                       className="flex items-center gap-1"
                       onSubmit={(e) => {
@@ -119,6 +122,7 @@ export function SkewPanel({ incidentId, files }: { incidentId: string; files: Ti
                   ) : (
                     <span className="flex items-center gap-2">
                       <span className="num font-mono">{f.clockSkewMs === null ? "auto" : fmt(f.clockSkewMs)}</span>
+                      {canEdit ? (
                       <button
                         type="button"
                         className="text-accent hover:underline"
@@ -130,7 +134,8 @@ export function SkewPanel({ incidentId, files }: { incidentId: string; files: Ti
                       >
                         set
                       </button>
-                      {f.clockSkewMs !== null ? (
+                      ) : null}
+                      {canEdit && f.clockSkewMs !== null ? (
                         <button type="button" className="text-muted hover:text-fg hover:underline" onClick={() => void save(f, true)} aria-label={`Clear clock skew override for ${f.path}`}>
                           clear
                         </button>

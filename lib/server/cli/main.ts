@@ -8,9 +8,10 @@ Usage:
   hindsight analyze <file|dir|archive>… [--json] [--manifest FILE] [--title T]
       Runs the full pipeline in-process against a temporary database and prints a summary
       (or, with --json, only JSON on stdout).
-  hindsight upload <file|dir|archive>… --server URL [--title T] [--incident ID]
+  hindsight upload <file|dir|archive>… --server URL [--title T] [--incident ID] [--token TOKEN]
       Sends a bundle to a running Hindsight server, with a progress bar; --incident adds the
-      files to an existing incident as new evidence (it is analysed again).
+      files to an existing incident as new evidence (it is analysed again). --token (or the
+      HINDSIGHT_TOKEN variable) is an API token from the server's Account page (editor or admin).
 
 Exit codes: 0 analysis completed (or partial), 1 failed/rejected, 2 usage error.`;
 

@@ -10,10 +10,12 @@ import { parseArgs, UsageError } from "./args";
  * known Content-Length, drawing a progress bar on stderr, then prints the incident URL.
  */
 export async function uploadCommand(argv: string[]): Promise<number> {
-  const { positionals, flags } = parseArgs(argv, { strings: ["server", "title", "incident"], booleans: ["json"] });
+  const { positionals, flags } = parseArgs(argv, { strings: ["server", "title", "incident", "token"], booleans: ["json"] });
   if (typeof flags.server !== "string") throw new UsageError("upload needs --server URL");
   if (positionals.length === 0) throw new UsageError("upload needs at least one file, folder or archive");
   const inputs = collectInputs(positionals);
+  // An API token (Account page) when the server has accounts; none needed with HINDSIGHT_AUTH=off.
+  const token = typeof flags.token === "string" ? flags.token : process.env.HINDSIGHT_TOKEN?.trim() || undefined;
   // --incident ID adds the files to an existing incident (new evidence → re-analysis).
   const url = new URL(typeof flags.incident === "string" ? `/api/incidents/${encodeURIComponent(flags.incident)}/bundles` : "/api/incidents", flags.server);
   const boundary = `----hindsight${randomBytes(12).toString("hex")}`;
@@ -22,7 +24,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
 
   const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const lib = url.protocol === "https:" ? https : http;
-    const req = lib.request(url, { method: "POST", headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": total } }, (r) => {
+    const req = lib.request(url, { method: "POST", headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": total, ...(token ? { Authorization: `Bearer ${token}` } : {}) } }, (r) => {
       let body = "";
       r.setEncoding("utf8");
       r.on("data", (c: string) => (body += c.length < 1_000_000 ? c : ""));
@@ -62,6 +64,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     /* not our JSON */
   }
   console.error(`Upload refused (HTTP ${res.status}): ${message}`);
+  if (res.status === 401) console.error("The server has accounts: create an API token on its Account page and pass --token TOKEN (or set HINDSIGHT_TOKEN).");
   return 1;
 }
 

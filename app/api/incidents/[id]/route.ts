@@ -1,11 +1,13 @@
+import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse, NotFoundError } from "@/lib/server/http/errors";
 import { getIncident } from "@/lib/server/services/incidents";
 
 export const dynamic = "force-dynamic";
 
 /** GET /api/incidents/:id → status, progress, files, hypotheses */
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
+    await requireUser(request);
     const { id } = await params;
     const incident = await getIncident(id);
     if (!incident) throw new NotFoundError("incident");

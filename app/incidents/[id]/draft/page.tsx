@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { HttpError, NotFoundError } from "@/lib/server/http/errors";
 import { getDraft } from "@/lib/server/draft/service";
 import { DraftEditor } from "@/components/draft/DraftEditor";
+import { pageAccess } from "@/lib/server/auth/page";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Postmortem draft" };
@@ -10,6 +11,7 @@ export const metadata: Metadata = { title: "Postmortem draft" };
 /** The postmortem draft editor (issue 6), inside the incident layout's "Draft" tab. */
 export default async function DraftPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
+  await pageAccess("viewer", `/incidents/${encodeURIComponent(id)}/draft`);
   let draft: Awaited<ReturnType<typeof getDraft>> | null = null;
   try {
     draft = await getDraft(id);

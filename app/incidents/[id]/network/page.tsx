@@ -3,6 +3,7 @@ import { NetworkQuery } from "@/lib/schemas/views-network";
 import { getNetworkView } from "@/lib/server/views/network";
 import { NetworkView } from "@/components/views/network/NetworkView";
 import { ViewError } from "@/components/views/rules/ViewError";
+import { pageAccess } from "@/lib/server/auth/page";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Network state" };
@@ -11,6 +12,7 @@ type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<str
 
 export default async function NetworkPage({ params, searchParams }: Props) {
   const { id } = await params;
+  await pageAccess("viewer", `/incidents/${encodeURIComponent(id)}/network`);
   const sp = await searchParams;
   const parsed = NetworkQuery.safeParse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
   if (!parsed.success) return <ViewError message={`Bad view parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`} />;

@@ -4,6 +4,7 @@ import { HttpError, NotFoundError } from "@/lib/server/http/errors";
 import { getDraft } from "@/lib/server/draft/service";
 import { Markdown } from "@/components/draft/markdown";
 import { PrintButton } from "@/components/draft/PrintButton";
+import { pageAccess } from "@/lib/server/auth/page";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Postmortem (print)" };
@@ -14,6 +15,7 @@ export const metadata: Metadata = { title: "Postmortem (print)" };
  */
 export default async function PrintPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
+  await pageAccess("viewer", `/incidents/${encodeURIComponent(id)}/print`);
   let markdown: string;
   try {
     markdown = (await getDraft(id)).markdown;

@@ -3,6 +3,7 @@ import { RulesQuery } from "@/lib/schemas/views-rules";
 import { getRulesView } from "@/lib/server/views/rule-diff";
 import { RulesView } from "@/components/views/rules/RulesView";
 import { ViewError } from "@/components/views/rules/ViewError";
+import { pageAccess } from "@/lib/server/auth/page";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Rule-order diff" };
@@ -11,6 +12,7 @@ type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<str
 
 export default async function RulesPage({ params, searchParams }: Props) {
   const { id } = await params;
+  await pageAccess("viewer", `/incidents/${encodeURIComponent(id)}/rules`);
   const sp = await searchParams;
   const parsed = RulesQuery.safeParse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
   if (!parsed.success) return <ViewError message={`Bad view parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`} />;

@@ -4,6 +4,7 @@ import { notFound, redirect } from "next/navigation";
 import { getIncidentHeader } from "@/lib/server/views/overview";
 import { fileIdForPath, getTimelineMeta, resolveEvidenceLink } from "@/lib/server/views/timeline";
 import { TimelineView } from "@/components/views/timeline/TimelineView";
+import { pageAccess } from "@/lib/server/auth/page";
 
 type Params = Promise<{ id: string }>;
 type Search = Promise<Record<string, string | string[] | undefined>>;
@@ -17,6 +18,7 @@ export const dynamic = "force-dynamic";
  */
 export default async function TimelinePage({ params, searchParams }: { params: Params; searchParams: Search }) {
   const { id } = await params;
+  await pageAccess("viewer", `/incidents/${encodeURIComponent(id)}/timeline`);
   const sp = await searchParams;
   const one = (k: string) => (typeof sp[k] === "string" ? (sp[k] as string) : undefined);
   if (!(await getIncidentHeader(id))) notFound();

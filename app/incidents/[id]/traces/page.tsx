@@ -3,6 +3,7 @@ import { TracesQuery } from "@/lib/schemas/views-traces";
 import { getTracesView } from "@/lib/server/views/traces";
 import { TracesView } from "@/components/views/traces/TracesView";
 import { ViewError } from "@/components/views/rules/ViewError";
+import { pageAccess } from "@/lib/server/auth/page";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Traces" };
@@ -11,6 +12,7 @@ type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<str
 
 export default async function TracesPage({ params, searchParams }: Props) {
   const { id } = await params;
+  await pageAccess("viewer", `/incidents/${encodeURIComponent(id)}/traces`);
   const sp = await searchParams;
   const parsed = TracesQuery.safeParse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
   if (!parsed.success) return <ViewError message={`Bad view parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`} />;

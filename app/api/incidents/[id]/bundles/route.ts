@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import { limitsFromEnv } from "@/lib/schemas/limits";
+import { requireUser } from "@/lib/server/auth/guard";
 import { dataDir } from "@/lib/server/config";
 import { toErrorResponse } from "@/lib/server/http/errors";
 import { receiveMultipart } from "@/lib/server/http/multipart";
@@ -12,6 +13,7 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   let temps: string[] = [];
   try {
+    await requireUser(request, "editor");
     assertSameOrigin(request);
     const { id } = await params;
     const form = await receiveMultipart(request, { limits: limitsFromEnv(process.env), dataDir: dataDir() });

@@ -1,4 +1,5 @@
 import { ExportQuery } from "@/lib/schemas/draft";
+import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
 import { exportDraft, exportFileName } from "@/lib/server/draft/service";
 
@@ -7,6 +8,7 @@ export const dynamic = "force-dynamic";
 /** GET /api/incidents/:id/draft.md[?redact=1] → the Markdown draft as a download (redacted: IPs, hosts, pods, nodes aliased). */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
+    await requireUser(request);
     const { id } = await params;
     const { redact } = ExportQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
     const { markdown, analysis } = await exportDraft(id, { redact });

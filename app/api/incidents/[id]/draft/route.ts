@@ -1,4 +1,5 @@
 import { DraftUpdate } from "@/lib/schemas/draft";
+import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
 import { getDraft, updateDraft } from "@/lib/server/draft/service";
 
@@ -6,8 +7,9 @@ export const dynamic = "force-dynamic";
 const NO_STORE = { "Cache-Control": "no-store" };
 
 /** GET /api/incidents/:id/draft → sections with citations (provenance), brought up to date with the latest run. */
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
+    await requireUser(request);
     const { id } = await params;
     return Response.json(await getDraft(id), { headers: NO_STORE });
   } catch (err) {
@@ -18,6 +20,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
 /** PUT /api/incidents/:id/draft {sections: {id: markdown}, accept?, dismiss?, reset?} → the saved draft (autosave). */
 export async function PUT(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
+    await requireUser(request, "editor");
     const { id } = await params;
     const body = DraftUpdate.parse(await request.json().catch(() => ({ sections: "invalid JSON" })));
     return Response.json(await updateDraft(id, body), { headers: NO_STORE });

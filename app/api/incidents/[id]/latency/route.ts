@@ -1,4 +1,5 @@
 import { LatencyQuery } from "@/lib/schemas/views-latency";
+import { requireUser } from "@/lib/server/auth/guard";
 import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
 import { getPrisma } from "@/lib/server/db/client";
 import { getLatency } from "@/lib/server/views/latency";
@@ -8,6 +9,7 @@ export const dynamic = "force-dynamic";
 /** GET /api/incidents/:id/latency?service → histograms per phase and hop, slow-vs-fast comparison */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
+    await requireUser(request);
     const { id } = await params;
     const query = LatencyQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
     if (!(await getPrisma().incident.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError("incident");

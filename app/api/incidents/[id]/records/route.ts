@@ -1,4 +1,5 @@
 import { RecordQuery } from "@/lib/schemas/records-api";
+import { requireUser } from "@/lib/server/auth/guard";
 import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
 import { getPrisma } from "@/lib/server/db/client";
 import { queryRecords } from "@/lib/server/services/records";
@@ -8,6 +9,7 @@ export const dynamic = "force-dynamic";
 /** GET /api/incidents/:id/records?kind&from&to&service&node&source&severity&fileId&traceId&q&cursor&limit&order */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
+    await requireUser(request);
     const { id } = await params;
     const query = RecordQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
     if (!(await getPrisma().incident.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError("incident");

@@ -1,4 +1,5 @@
 import { TimelineRatesQuery } from "@/lib/schemas/views-timeline";
+import { requireUser } from "@/lib/server/auth/guard";
 import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
 import { getPrisma } from "@/lib/server/db/client";
 import { getTimelineRates } from "@/lib/server/views/timeline";
@@ -8,6 +9,7 @@ export const dynamic = "force-dynamic";
 /** GET /api/incidents/:id/timeline?from&to&buckets&kind&source&severity&service&node&fileId&q → events/errors per interval by source */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
+    await requireUser(request);
     const { id } = await params;
     const query = TimelineRatesQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
     if (!(await getPrisma().incident.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError("incident");

@@ -1,4 +1,5 @@
 import { TimelinePageQuery } from "@/lib/schemas/views-timeline";
+import { requireUser } from "@/lib/server/auth/guard";
 import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
 import { getPrisma } from "@/lib/server/db/client";
 import { getTimelinePage } from "@/lib/server/views/timeline";
@@ -8,6 +9,7 @@ export const dynamic = "force-dynamic";
 /** GET /api/incidents/:id/timeline/records?around|cursor&dir&limit&<filters> → a page of the merged timeline */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
+    await requireUser(request);
     const { id } = await params;
     const query = TimelinePageQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
     if (!(await getPrisma().incident.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError("incident");

@@ -1,0 +1,141 @@
+import type { SharedIncidentDto } from "@/lib/schemas/shares";
+import { IncidentStatus } from "@/lib/schemas/api";
+import { absoluteTime, humanBytes, integer, percent } from "@/components/format";
+import { StatusBadge } from "@/components/ui/StatusBadge";
+import { HypothesisList } from "@/components/incidents/HypothesisList";
+import { Markdown } from "@/components/draft/markdown";
+import { RoleProvider } from "@/components/auth/RoleContext";
+
+function ms(v: number | null): string {
+  return v === null ? "—" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
+}
+
+/**
+ * The page behind a share link: the analysis (window, impact, ranked hypotheses with their cited
+ * evidence, files) and the postmortem draft, rendered without a single edit control or link into
+ * the signed-in views. The RoleProvider with no role keeps any reused component read-only even when
+ * the visitor happens to be signed in.
+ */
+export function SharedIncidentView({ data }: { data: SharedIncidentDto }) {
+  const { incident, run, overview, hypotheses, files, draft } = data;
+  const finished = run !== null && run.status !== "queued" && run.status !== "running";
+  const outcome = run?.status === "failed" ? "failed" : run?.status === "partial" ? "partial" : "completed";
+  const impact = overview?.analysed ? overview.impact : null;
+  return (
+    <RoleProvider role={null}>
+      <article className="space-y-5" data-testid="shared-incident">
+        <header className="space-y-2">
+          <p className="text-xs text-muted">
+            Shared read-only view{data.share.expiresAt ? ` · link expires ${absoluteTime(data.share.expiresAt)}` : ""}
+          </p>
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+            <h1 className="min-w-0 text-xl font-semibold tracking-tight break-words">{incident.title || "(untitled)"}</h1>
+            <StatusBadge status={IncidentStatus.catch("new").parse(incident.status)} />
+          </div>
+          <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm text-muted">
+            <div className="flex gap-1.5">
+              <dt>Created</dt>
+              <dd className="num text-fg">{absoluteTime(incident.createdAt)}</dd>
+            </div>
+            <div className="flex gap-1.5">
+              <dt>Files</dt>
+              <dd className="num font-mono text-fg">{integer(incident.fileCount)}</dd>
+            </div>
+            <div className="flex gap-1.5">
+              <dt>Size</dt>
+              <dd className="num font-mono text-fg">{humanBytes(incident.totalBytes)}</dd>
+            </div>
+            {overview?.window.onset ? (
+              <div className="flex gap-1.5">
+                <dt>Window</dt>
+                <dd className="num font-mono text-xs leading-5 text-fg">
+                  {absoluteTime(overview.window.onset)} → {absoluteTime(overview.window.recovery)}
+                </dd>
+              </div>
+            ) : null}
+            <div className="flex gap-1.5">
+              <dt>Time zone</dt>
+              <dd className="font-mono text-xs leading-5 text-fg">{incident.timezone}</dd>
+            </div>
+          </dl>
+          {incident.summary ? <p className="max-w-4xl whitespace-pre-line text-sm">{incident.summary}</p> : null}
+        </header>
+
+        {impact ? (
+          <section aria-labelledby="shared-impact" className="rounded-lg border border-line bg-surface p-4">
+            <h2 id="shared-impact" className="text-sm font-semibold">
+              Impact
+            </h2>
+            <dl className="mt-2 grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
+              <div>
+                <dt className="text-xs text-muted">Peak error rate</dt>
+                <dd className="num font-mono text-lg font-semibold">{percent(impact.peakErrorRate)}</dd>
+              </div>
+              <div>
+                <dt className="text-xs text-muted">Requests failed</dt>
+                <dd className="num font-mono text-lg font-semibold">
+                  {integer(impact.failed)} <span className="text-xs font-normal text-muted">of {integer(impact.requests)}</span>
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs text-muted">p99 before</dt>
+                <dd className="num font-mono text-lg font-semibold">{ms(impact.p99BeforeMs)}</dd>
+              </div>
+              <div>
+                <dt className="text-xs text-muted">p99 during</dt>
+                <dd className="num font-mono text-lg font-semibold">{ms(impact.p99DuringMs)}</dd>
+              </div>
+            </dl>
+          </section>
+        ) : null}
+
+        <HypothesisList incidentId={null} hypotheses={hypotheses} finished={finished} outcome={outcome} />
+
+        <section aria-labelledby="shared-files" className="rounded-lg border border-line bg-surface">
+          <h2 id="shared-files" className="border-b border-line px-4 py-2.5 text-sm font-semibold">
+            Evidence files
+          </h2>
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <thead className="text-xs text-muted">
+                <tr>
+                  <th scope="col" className="px-4 py-1.5 font-medium">File</th>
+                  <th scope="col" className="px-2 py-1.5 font-medium">Format</th>
+                  <th scope="col" className="px-2 py-1.5 font-medium">Status</th>
+                  <th scope="col" className="px-2 py-1.5 text-right font-medium">Records</th>
+                  <th scope="col" className="px-4 py-1.5 text-right font-medium">Skipped</th>
+                </tr>
+              </thead>
+              <tbody>
+                {files.map((f) => (
+                  <tr key={f.path} className="border-t border-line">
+                    <td className="px-4 py-1.5 font-mono text-xs break-all">{f.path}</td>
+                    <td className="px-2 py-1.5 font-mono text-xs">{f.format ?? "—"}</td>
+                    <td className="px-2 py-1.5">
+                      <StatusBadge status={f.status} />
+                    </td>
+                    <td className="num px-2 py-1.5 text-right font-mono">{integer(f.records)}</td>
+                    <td className="num px-4 py-1.5 text-right font-mono">{integer(f.skipped)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+
+        <section aria-labelledby="shared-draft" className="rounded-lg border border-line bg-surface p-4">
+          <h2 id="shared-draft" className="mb-3 text-sm font-semibold">
+            Postmortem draft
+          </h2>
+          {draft ? (
+            <div data-testid="shared-draft">
+              <Markdown source={draft.markdown} />
+            </div>
+          ) : (
+            <p className="text-sm text-muted">The draft is written when the analysis finishes.</p>
+          )}
+        </section>
+      </article>
+    </RoleProvider>
+  );
+}

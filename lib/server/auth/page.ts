@@ -1,0 +1,34 @@
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { type Role, roleAtLeast } from "@/lib/schemas/auth";
+import { HttpError } from "@/lib/server/http/errors";
+import { getPrincipal, needsSetup, type Principal } from "./guard";
+
+/**
+ * The page-side guard: server components that load data call this first (the layout's call does
+ * not protect a page — they render independently). Nobody signed in → /setup on a fresh install,
+ * else /login (back to `next` afterwards). A role below `min` gets `allowed: false`; the page then
+ * renders <Forbidden/> instead of loading anything.
+ */
+export async function pageAccess(min: Role = "viewer", next?: string): Promise<{ principal: Principal; allowed: boolean }> {
+  let principal: Principal | null = null;
+  try {
+    principal = await getPrincipal(await headers());
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+  }
+  if (!principal) {
+    if (await needsSetup()) redirect("/setup");
+    redirect(next && next.startsWith("/") && !next.startsWith("//") ? `/login?next=${encodeURIComponent(next)}` : "/login");
+  }
+  return { principal, allowed: roleAtLeast(principal.role, min) };
+}
+
+/** Who is signed in, for chrome (top bar) — never redirects. */
+export async function currentPrincipal(): Promise<Principal | null> {
+  try {
+    return await getPrincipal(await headers());
+  } catch {
+    return null;
+  }
+}

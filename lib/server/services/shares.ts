@@ -1,0 +1,111 @@
+import { type ShareCreate, type ShareCreated, ShareLinkDto, SharedIncidentDto } from "@/lib/schemas/shares";
+import type { Principal } from "@/lib/server/auth/guard";
+import { hashToken, newToken, plausibleToken, PREFIX_LENGTH, shouldTouch } from "@/lib/server/auth/tokens";
+import { getPrisma, type Db } from "@/lib/server/db/client";
+import { getDraft } from "@/lib/server/draft/service";
+import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { getIncident } from "@/lib/server/services/incidents";
+import { getOverview } from "@/lib/server/views/overview";
+
+/**
+ * Read-only share links (docs/SECURITY.md). The token (256 random bits) lives only in the URL
+ * `/s/<token>`; the database keeps its SHA-256. A link is scoped to one incident by its row, never
+ * by anything in the request, and reaches no write path: `/s/*` and `/api/s/*` only read.
+ */
+export async function createShare(incidentId: string, principal: Principal, input: ShareCreate, origin: string, db: Db = getPrisma()): Promise<ShareCreated> {
+  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  const token = newToken();
+  const row = await db.shareLink.create({
+    data: { incidentId, tokenHash: hashToken(token), prefix: token.slice(0, PREFIX_LENGTH), createdById: principal.id, expiresAt: input.expiresAt ?? null },
+    include: { createdBy: { select: { name: true } } },
+  });
+  return { ...toDto(row), token, url: new URL(`/s/${token}`, origin).toString() };
+}
+
+/** Active links of an incident (not revoked, not expired), newest first. */
+export async function listShares(incidentId: string, db: Db = getPrisma()): Promise<ShareLinkDto[]> {
+  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  const rows = await db.shareLink.findMany({
+    where: { incidentId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+    include: { createdBy: { select: { name: true } } },
+    orderBy: { createdAt: "desc" },
+  });
+  return rows.map(toDto);
+}
+
+/**
+ * Revokes a link of this incident, named by its id (from the list) or by the token itself.
+ * Effective at once: every read checks `revokedAt` (nothing is cached).
+ */
+export async function revokeShare(incidentId: string, idOrToken: string, db: Db = getPrisma()): Promise<void> {
+  const where = plausibleToken(idOrToken) ? { tokenHash: hashToken(idOrToken) } : { id: idOrToken };
+  const { count } = await db.shareLink.updateMany({ where: { ...where, incidentId, revokedAt: null }, data: { revokedAt: new Date() } });
+  if (count === 0) throw new NotFoundError("share link");
+}
+
+export interface ResolvedShare {
+  shareId: string;
+  incidentId: string;
+  expiresAt: Date | null;
+}
+
+/**
+ * The incident a token opens, or null — the same null for a malformed, unknown, revoked or
+ * expired token, so callers answer all of them with one identical 404.
+ */
+export async function resolveShare(token: string, db: Db = getPrisma(), now = new Date()): Promise<ResolvedShare | null> {
+  if (!plausibleToken(token)) return null;
+  const row = await db.shareLink.findUnique({ where: { tokenHash: hashToken(token) } });
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now.getTime())) return null;
+  if (shouldTouch(row.lastUsedAt, now.getTime())) {
+    await db.shareLink.update({ where: { id: row.id }, data: { lastUsedAt: now } }).catch(() => undefined);
+  }
+  return { shareId: row.id, incidentId: row.incidentId, expiresAt: row.expiresAt };
+}
+
+/** Everything the shared page shows, or null (uniform 404). See SharedIncidentDto for what is left out. */
+export async function getSharedIncident(token: string, db: Db = getPrisma()): Promise<SharedIncidentDto | null> {
+  const share = await resolveShare(token, db);
+  if (!share) return null;
+  const incident = await getIncident(share.incidentId, db);
+  if (!incident) return null;
+  const overview = await getOverview(share.incidentId, db).catch(() => null);
+  let draft: { markdown: string } | null = null;
+  try {
+    draft = { markdown: (await getDraft(share.incidentId, db)).markdown };
+  } catch (err) {
+    // Not ready (run still going) or no run: the page says so; anything else is a real failure.
+    if (!(err instanceof HttpError && err.code === "not_ready") && !(err instanceof NotFoundError)) throw err;
+  }
+  return SharedIncidentDto.parse({
+    incident: {
+      title: incident.title,
+      summary: incident.summary,
+      status: incident.status,
+      createdAt: incident.createdAt,
+      windowStart: incident.windowStart,
+      windowEnd: incident.windowEnd,
+      timezone: incident.timezone,
+      fileCount: incident.fileCount,
+      totalBytes: incident.totalBytes,
+    },
+    run: incident.run ? { status: incident.run.status, startedAt: incident.run.startedAt, finishedAt: incident.run.finishedAt } : null,
+    overview,
+    hypotheses: incident.hypotheses,
+    files: incident.files.map((f) => ({ path: f.path, size: f.size, format: f.format, status: f.status, records: f.records, skipped: f.skipped })),
+    draft,
+    share: { expiresAt: share.expiresAt?.toISOString() ?? null },
+  });
+}
+
+function toDto(row: { id: string; prefix: string; createdAt: Date; expiresAt: Date | null; lastUsedAt: Date | null; createdById: string | null; createdBy: { name: string } | null }): ShareLinkDto {
+  return ShareLinkDto.parse({
+    id: row.id,
+    prefix: row.prefix,
+    // null: created in single-user mode, or by an account deleted since.
+    createdBy: row.createdBy?.name ?? null,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  });
+}
