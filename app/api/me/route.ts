@@ -6,7 +6,8 @@ export const dynamic = "force-dynamic";
 /** GET /api/me → who the request acts as {id, name, email, role, via}; 401 when nobody. */
 export async function GET(request: Request): Promise<Response> {
   try {
-    return Response.json(await requireUser(request), { headers: { "Cache-Control": "no-store" } });
+    const me = await requireUser(request);
+    return Response.json(me, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     return toErrorResponse(err);
   }
