@@ -7,6 +7,8 @@ import { UserMenu, type TopBarUser } from "@/components/auth/UserMenu";
 const LINKS = [
   { href: "/", label: "Incidents", match: (p: string) => p === "/" || (p.startsWith("/incidents") && p !== "/incidents/new") },
   { href: "/incidents/new", label: "New incident", match: (p: string) => p === "/incidents/new" },
+  { href: "/search", label: "Search", match: (p: string) => p === "/search" },
+  { href: "/compare", label: "Compare", match: (p: string) => p === "/compare" },
 ] as const;
 
 export function TopBar({ user = null }: { user?: TopBarUser | null }) {

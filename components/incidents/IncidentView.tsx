@@ -11,6 +11,7 @@ import { RunPanel, isRunActive } from "./RunPanel";
 import { HypothesisList } from "./HypothesisList";
 import { FilesTable } from "./FilesTable";
 import { BundleList } from "./BundleList";
+import { SimilarIncidents } from "./SimilarIncidents";
 
 const POLL_MS = 1000;
 const MAX_BACKOFF_MS = 15_000;
@@ -132,6 +133,7 @@ export function IncidentView({ initial, overview }: { initial: IncidentDetailDto
       <RunPanel run={incident.run} incidentStatus={incident.status} pollError={pollError} />
       {overview && !active ? <ImpactPanel incidentId={incident.id} overview={overview} /> : null}
       <HypothesisList incidentId={incident.id} hypotheses={incident.hypotheses} finished={finished} outcome={outcome} />
+      <SimilarIncidents incidentId={incident.id} ready={finished} runKey={`${incident.run?.id ?? ""}:${runStatus ?? ""}`} />
       <FilesTable files={incident.files} />
       <BundleList bundles={incident.bundles} />
     </div>

@@ -8,9 +8,11 @@ import {
   flexRender,
   getCoreRowModel,
   useReactTable,
+  type RowSelectionState,
   type SortingState,
 } from "@tanstack/react-table";
 import { IncidentStatus, type IncidentListDto, type IncidentListQuery, type IncidentSummaryDto } from "@/lib/schemas/api";
+import { MAX_COMPARE } from "@/lib/schemas/compare";
 import { humanBytes, integer, percent } from "@/components/format";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { RelativeTime } from "@/components/ui/RelativeTime";
@@ -24,6 +26,23 @@ const DEFAULTS = { page: 1, pageSize: 25, sort: "createdAt", dir: "desc" } as co
 const col = createColumnHelper<IncidentSummaryDto>();
 
 const columns = [
+  // Row checkboxes pick incidents for /compare (selection survives paging: rows are keyed by id).
+  col.display({
+    id: "select",
+    header: () => <span className="sr-only">Select for comparison</span>,
+    meta: { width: "2.5rem" },
+    cell: ({ row }) => (
+      <input
+        type="checkbox"
+        checked={row.getIsSelected()}
+        disabled={!row.getCanSelect()}
+        onChange={row.getToggleSelectedHandler()}
+        aria-label={`Select ${row.original.title || row.original.id} for comparison`}
+        title={row.getCanSelect() ? "Select for comparison" : `At most ${MAX_COMPARE} incidents can be compared`}
+        className="size-4 accent-[var(--hs-accent)] disabled:opacity-40"
+      />
+    ),
+  }),
   col.accessor("title", {
     header: "Title",
     meta: { width: "auto" },
@@ -158,6 +177,8 @@ export function IncidentsTable({ data, query }: { data: IncidentListDto; query: 
   }, [anyActive, router]);
 
   const sorting: SortingState = useMemo(() => [{ id: query.sort, desc: query.dir === "desc" }], [query.sort, query.dir]);
+  const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
+  const selectedIds = Object.keys(rowSelection).filter((k) => rowSelection[k]);
 
   const table = useReactTable({
     data: data.items,
@@ -170,7 +191,9 @@ export function IncidentsTable({ data, query }: { data: IncidentListDto; query: 
     enableMultiSort: false,
     sortDescFirst: false,
     rowCount: data.total,
-    state: { sorting, pagination: { pageIndex: data.page - 1, pageSize: data.pageSize } },
+    state: { sorting, pagination: { pageIndex: data.page - 1, pageSize: data.pageSize }, rowSelection },
+    enableRowSelection: (row) => selectedIds.length < MAX_COMPARE || !!rowSelection[row.id],
+    onRowSelectionChange: setRowSelection,
     onSortingChange: (updater) => {
       const next = typeof updater === "function" ? updater(sorting) : updater;
       const first = next[0];
@@ -246,9 +269,27 @@ export function IncidentsTable({ data, query }: { data: IncidentListDto; query: 
             Clear filters
           </button>
         ) : null}
-        <p className="num ml-auto self-center text-xs text-muted" aria-live="polite">
-          {pending ? "Loading…" : `${integer(data.total)} incident${data.total === 1 ? "" : "s"}`}
-        </p>
+        <div className="ml-auto flex items-center gap-2 self-center" aria-live="polite">
+          {selectedIds.length > 0 ? (
+            <>
+              <span className="num text-xs text-muted">{selectedIds.length} selected</span>
+              {selectedIds.length >= 2 ? (
+                <Link
+                  href={`/compare?ids=${selectedIds.map(encodeURIComponent).join(",")}`}
+                  className="rounded-md bg-accent px-2.5 py-1 text-sm font-medium text-accent-fg hover:bg-accent-hover"
+                >
+                  Compare {selectedIds.length}
+                </Link>
+              ) : (
+                <span className="text-xs text-muted">select one more to compare</span>
+              )}
+              <button type="button" onClick={() => setRowSelection({})} className="rounded-md px-2 py-1 text-xs text-muted hover:bg-subtle hover:text-fg">
+                Clear selection
+              </button>
+            </>
+          ) : null}
+          <p className="num text-xs text-muted">{pending ? "Loading…" : `${integer(data.total)} incident${data.total === 1 ? "" : "s"}`}</p>
+        </div>
       </div>
 
       <div
@@ -268,6 +309,13 @@ export function IncidentsTable({ data, query }: { data: IncidentListDto; query: 
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id}>
                 {hg.headers.map((header) => {
+                  if (header.column.id === "select") {
+                    return (
+                      <th key={header.id} scope="col" className="px-3 py-2">
+                        {flexRender(header.column.columnDef.header, header.getContext())}
+                      </th>
+                    );
+                  }
                   const active = query.sort === header.column.id;
                   const numeric = header.column.columnDef.meta?.numeric;
                   return (
