@@ -19,6 +19,11 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
   } else if (res.status() !== 201) {
     throw new Error(`setup failed: ${res.status()} ${await res.text()}`);
   }
+  // Specs that run the CLI (`hindsight upload`) authenticate with an API token; workers and the
+  // processes they spawn inherit HINDSIGHT_TOKEN from here.
+  const token = await ctx.post("/api/tokens", { data: { name: "e2e CLI" } });
+  if (token.status() !== 201) throw new Error(`API token failed: ${token.status()} ${await token.text()}`);
+  process.env.HINDSIGHT_TOKEN = ((await token.json()) as { token: string }).token;
   fs.mkdirSync(path.dirname(storageState), { recursive: true });
   await ctx.storageState({ path: storageState });
   await ctx.dispose();
