@@ -11,20 +11,24 @@ import { NextResponse, type NextRequest } from "next/server";
  * Styles allow 'unsafe-inline' because server-rendered style attributes (Recharts, virtualised
  * lists) cannot carry a nonce; scripts never do.
  *
- * A header a route sets itself wins (Next applies the handler's headers after these): share links
- * keep `Referrer-Policy: no-referrer`, raw downloads keep their sandboxing CSP. Share paths get
- * no-referrer here too, so it holds even where a handler forgets it.
+ * These headers win over the same headers set by a route handler, so they are never weaker than
+ * any route's: share paths (`/s/…`, `/api/s/…`) get `Referrer-Policy: no-referrer`, API answers
+ * (JSON, raw evidence downloads) get `default-src 'none'; sandbox`.
  */
 export function proxy(request: NextRequest): NextResponse {
+  const path = request.nextUrl.pathname;
   const nonce = newNonce();
-  const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
+  // API answers (JSON, downloads) are never documents that run anything: the strictest policy.
+  const csp = path.startsWith("/api/") ? API_CSP : contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("Content-Security-Policy", csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
-  for (const [name, value] of Object.entries(securityHeaders(request.nextUrl.pathname, csp))) response.headers.set(name, value);
+  for (const [name, value] of Object.entries(securityHeaders(path, csp))) response.headers.set(name, value);
   return response;
 }
+
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 export function newNonce(): string {
   const bytes = new Uint8Array(16);

@@ -26,7 +26,7 @@ function sourceHash() {
       for (const e of fs.readdirSync(p).sort()) visit(path.join(p, e));
     } else h.update(`${path.relative(root, p)}:${st.size}:${st.mtimeMs}\n`);
   };
-  for (const p of ["app", "components", "lib", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "package.json", "postcss.config.mjs", "tsconfig.json"]) visit(path.join(root, p));
+  for (const p of ["app", "components", "lib", "public", "instrumentation.ts", "instrumentation-client.ts", "proxy.ts", "next.config.js", "package.json", "postcss.config.mjs", "tsconfig.json"]) visit(path.join(root, p));
   return h.digest("hex");
 }
 
