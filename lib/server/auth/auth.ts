@@ -21,6 +21,13 @@ function createAuth(db: Db, provider: "sqlite" | "postgresql", secret: string) {
       additionalFields: { role: { type: "string", required: false, defaultValue: "viewer", input: false } },
     },
     session: { expiresIn: 7 * 86_400, updateAge: 86_400 },
+    // The server answers on whatever host the operator gave it (localhost, an IP, a name behind a
+    // proxy) and Next.js may report another one in request.url: trust the origin the request was
+    // addressed to. Cross-site requests were already refused by assertSameOrigin in the route.
+    trustedOrigins: (request) => {
+      const host = request?.headers.get("host");
+      return host ? [`http://${host}`, `https://${host}`] : [];
+    },
     rateLimit: {
       enabled: true,
       window: 60,

@@ -72,7 +72,7 @@ export async function getSharedIncident(token: string, db: Db = getPrisma()): Pr
   const overview = await getOverview(share.incidentId, db).catch(() => null);
   let draft: { markdown: string } | null = null;
   try {
-    draft = { markdown: (await getDraft(share.incidentId, db)).markdown };
+    draft = { markdown: withoutAppLinks((await getDraft(share.incidentId, db)).markdown) };
   } catch (err) {
     // Not ready (run still going) or no run: the page says so; anything else is a real failure.
     if (!(err instanceof HttpError && err.code === "not_ready") && !(err instanceof NotFoundError)) throw err;
@@ -96,6 +96,14 @@ export async function getSharedIncident(token: string, db: Db = getPrisma()): Pr
     draft,
     share: { expiresAt: share.expiresAt?.toISOString() ?? null },
   });
+}
+
+/**
+ * The draft cites evidence with links into the signed-in views (`/incidents/<id>/timeline?…`): on a
+ * share page they would lead to the login and name the incident's internal id, so only their text stays.
+ */
+export function withoutAppLinks(markdown: string): string {
+  return markdown.replace(/\[([^\]\n]*)\]\(\s*\/incidents\/[^)\s]*\s*\)/g, "$1");
 }
 
 function toDto(row: { id: string; prefix: string; createdAt: Date; expiresAt: Date | null; lastUsedAt: Date | null; createdById: string | null; createdBy: { name: string } | null }): ShareLinkDto {
