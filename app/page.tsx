@@ -36,12 +36,9 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Se
           <p className="text-sm text-muted">Uploaded bundles, their analysis status and the most likely root cause.</p>
         </div>
         {principal.role === "viewer" ? null : (
-        <Link
-          href="/incidents/new"
-          className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg hover:bg-accent-hover"
-        >
-          New incident
-        </Link>
+          <Link href="/incidents/new" className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg hover:bg-accent-hover">
+            New incident
+          </Link>
         )}
       </div>
       <IncidentsTable data={data} query={query} />

@@ -36,6 +36,14 @@ function createAuth(db: Db, provider: "sqlite" | "postgresql", secret: string) {
       customRules: { "/sign-in/email": { window: 60, max: 10 }, "/change-password": { window: 60, max: 10 } },
     },
     telemetry: { enabled: false },
+    logger: {
+      level: "warn",
+      log: (level, message, ...args) => {
+        // Deriving the base URL from each request is the intent (see trustedOrigins): not a warning.
+        if (message.includes("Base URL is not set")) return;
+        (level === "error" ? console.error : console.warn)(`[auth] ${message}`, ...args);
+      },
+    },
   });
 }
 
