@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { bindHost } from "./bind-host.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -43,18 +44,10 @@ if (!dev) {
 }
 
 const args = dev ? ["dev", "-p", port] : ["start", "-p", port];
-// HINDSIGHT_AUTH=off: no accounts, everyone who reaches the server is admin — so only this machine
-// may reach it. A HOSTNAME that would expose it (0.0.0.0, a LAN address) is overridden, loudly.
-const authOff = (process.env.HINDSIGHT_AUTH ?? "").trim().toLowerCase() === "off";
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
-let host = process.env.HOSTNAME && process.env.HOSTNAME !== "0.0.0.0" ? process.env.HOSTNAME : null;
-if (authOff) {
-  if (process.env.HOSTNAME && !LOOPBACK.has(process.env.HOSTNAME)) {
-    console.warn(`[hindsight] HINDSIGHT_AUTH=off: refusing HOSTNAME=${process.env.HOSTNAME} (single-user mode has no accounts); binding to 127.0.0.1 only`);
-  }
-  host = host && LOOPBACK.has(host) ? host : "127.0.0.1";
-  console.log("[hindsight] single-user mode (HINDSIGHT_AUTH=off): no accounts, listening on this machine only");
-}
+// HINDSIGHT_AUTH=off (no accounts) listens on 127.0.0.1 only: scripts/bind-host.mjs.
+const { host, authOff, warning } = bindHost(process.env);
+if (warning) console.warn(warning);
+if (authOff) console.log("[hindsight] single-user mode (HINDSIGHT_AUTH=off): no accounts, listening on this machine only");
 if (host) args.push("-H", host);
 console.log(`[hindsight] starting on http://${host && host !== "::1" ? host : "localhost"}:${port}`);
 // A small young generation keeps the web process's RSS low while uploads stream through it
