@@ -3,6 +3,7 @@ import { resolveDatabase, redact } from "@/lib/server/db/provider";
 import { migrate } from "@/lib/server/db/migrate";
 import { consumeAnalysis, getQueue } from "@/lib/server/jobs";
 import { importSampleIfEmpty } from "@/lib/server/sample/sample-incident";
+import { authEnabled } from "@/lib/server/auth/mode";
 
 /**
  * Web-process start-up: migrate, start the embedded worker when this process should run jobs
@@ -22,6 +23,8 @@ export async function bootServer(env: NodeJS.ProcessEnv = process.env): Promise<
     process.once("SIGINT", stop);
   }
   console.log(`[hindsight] database ${dbConfig.provider} (${redact(dbConfig.url)}), jobs: ${queue.kind}${embedded ? " (embedded worker)" : " (run `npm run worker`)"}`);
+  if (!authEnabled(env)) console.log("[hindsight] accounts: off (HINDSIGHT_AUTH=off, single-user mode — everyone who reaches this server is admin)");
+  else if (!(await db.user.findFirst({ select: { id: true } }))) console.log("[hindsight] accounts: on — no account yet: open the app and create the admin at /setup");
   if (env.HINDSIGHT_SAMPLE !== "off") {
     try {
       const ids = await importSampleIfEmpty(db);
