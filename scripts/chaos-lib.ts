@@ -239,12 +239,16 @@ export interface KillLoopOptions {
   ensureWork: () => Promise<void>;
   /** Called after each kill (progress output). */
   onKill?: (i: number, info: { delayMs: number; midJob: boolean }) => void;
+  /** Checked before each kill: true ends the loop early (time budget). */
+  shouldStop?: () => boolean;
 }
 
 /** SIGKILLs a freshly started worker `kills` times at random points of its life. */
 export async function killLoop(o: KillLoopOptions): Promise<{ kills: number; midJob: number }> {
   let midJob = 0;
+  let kills = 0;
   for (let i = 0; i < o.kills; i++) {
+    if (o.shouldStop?.()) break;
     await o.ensureWork();
     const w = startWorker(o.env);
     const delayMs = Math.round(o.minDelayMs + o.rand() * (o.maxDelayMs - o.minDelayMs));
@@ -253,9 +257,10 @@ export async function killLoop(o: KillLoopOptions): Promise<{ kills: number; mid
     const mid = await holdsRun(o.db, w.pid);
     if (mid) midJob++;
     await sigkill(w);
+    kills++;
     o.onKill?.(i, { delayMs, midJob: mid });
   }
-  return { kills: o.kills, midJob };
+  return { kills, midJob };
 }
 
 /** The installed PostgreSQL cluster version (`ls /etc/postgresql`), or null when there is none. */

@@ -85,7 +85,7 @@ async function assertInert(page: Page, where: string): Promise<void> {
 test("row 12: hostile title, file names, log lines and timeline Markdown render inert in Chromium", async ({ page, request }) => {
   test.setTimeout(240_000);
   const form = new FormData();
-  for (const f of bundle()) form.append("files", new Blob([f.buffer], { type: f.mimeType }), f.name);
+  for (const f of bundle()) form.append("files", new Blob([new Uint8Array(f.buffer)], { type: f.mimeType }), f.name);
   const res = await request.post("/api/incidents", { multipart: form });
   expect(res.status(), await res.text()).toBe(201);
   const { id } = (await res.json()) as { id: string };

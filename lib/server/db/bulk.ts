@@ -453,6 +453,9 @@ function pgText<T>(v: T): T {
 
 async function openPgSink(url: string, target: SinkTarget, pipelined: boolean): Promise<RecordSink> {
   const client = new pg.Client({ connectionString: url });
+  // A connection the server drops (PostgreSQL restart) is reported through the failing query;
+  // without a listener the 'error' event would crash the worker thread and fail the file.
+  client.on("error", () => undefined);
   await client.connect();
   const evidenceSql = unnestInsert("Evidence", EVIDENCE_COLUMNS, PG_EVIDENCE_TYPES, null);
   const bucketSql = unnestInsert("RequestBucket", BUCKET_COLUMNS, PG_BUCKET_TYPES, BUCKET_KEY);

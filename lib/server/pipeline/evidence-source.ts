@@ -27,6 +27,9 @@ export async function* iterateEvidence(db: DatabaseConfig, incidentId: string): 
     return;
   }
   const client = new pg.Client({ connectionString: db.url });
+  // A connection the server drops (PostgreSQL restart) is reported through the failing query;
+  // without a listener the 'error' event would crash the worker thread and fail the file.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     let after = "0";

@@ -6,6 +6,14 @@ export const RUN_LEASE_MS = 30_000;
 const HEARTBEAT_MS = RUN_LEASE_MS / 3;
 
 /**
+ * Owners of the leases this process holds right now. A lease row naming this process but not in
+ * here belongs to a handler that already ended without clearing the row (its release failed, e.g.
+ * while PostgreSQL restarted): the retry in this same process may take it over at once instead
+ * of failing "held by another worker" until the lease expires.
+ */
+const heldHere = new Set<string>();
+
+/**
  * At most one worker processes a run at a time, whatever the queue does (at-least-once delivery,
  * pg-boss expiry of a slow-but-alive job). The worker takes a lease on the AnalysisRun row and
  * renews it; a lease that stopped being renewed means its worker died (SIGKILL, OOM, lost host).
@@ -31,11 +39,12 @@ export class RunLease {
     if (res.count !== 1) {
       // A lease held by a process of this host that no longer exists is free now, not in 30 s.
       const current = await this.db.analysisRun.findUnique({ where: { id: this.runId }, select: { leaseOwner: true } });
-      if (current?.leaseOwner && ownerIsDeadLocally(current.leaseOwner)) {
+      if (current?.leaseOwner && ownerIsGone(current.leaseOwner)) {
         res = await this.db.analysisRun.updateMany({ where: { id: this.runId, leaseOwner: current.leaseOwner }, data });
       }
     }
     if (res.count !== 1) return false;
+    heldHere.add(this.owner);
     this.timer = setInterval(() => {
       void this.db.analysisRun
         .updateMany({ where: { id: this.runId, leaseOwner: this.owner }, data: { leaseUntil: new Date(Date.now() + RUN_LEASE_MS) } })
@@ -48,6 +57,7 @@ export class RunLease {
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    heldHere.delete(this.owner);
     await this.db.analysisRun
       .updateMany({ where: { id: this.runId, leaseOwner: this.owner }, data: { leaseOwner: null, leaseUntil: null } })
       .catch(() => undefined);
@@ -65,8 +75,15 @@ export async function findLostRuns(db: Db, graceMs = 5_000): Promise<{ id: strin
   });
   const staleBefore = Date.now() - graceMs;
   return running
-    .filter((r) => (r.leaseUntil && r.leaseUntil.getTime() < staleBefore) || ownerIsDeadLocally(r.leaseOwner!))
+    .filter((r) => (r.leaseUntil && r.leaseUntil.getTime() < staleBefore) || ownerIsGone(r.leaseOwner!))
     .map((r) => ({ id: r.id, jobId: r.jobId }));
+}
+
+/** A run lease owner that is dead (process gone) or is this process but no longer holds the lease. */
+function ownerIsGone(owner: string): boolean {
+  const [host, pidText] = owner.split(":");
+  if (host === os.hostname() && Number(pidText) === process.pid) return !heldHere.has(owner);
+  return ownerIsDeadLocally(owner);
 }
 
 /** Owners are host:pid:nonce; a pid of this host that does not exist means the worker died. */
