@@ -148,6 +148,22 @@ describe("accounts and roles", () => {
     expect((await call(me.GET, "GET", "/api/me", { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
   });
 
+  it("session cookies are HttpOnly and SameSite; Secure only when the request came over HTTPS (plain-HTTP LAN installs can sign in)", async () => {
+    const { authFor } = await import("@/lib/server/auth/auth");
+    const { getPrincipal } = await import("@/lib/server/auth/guard");
+    const body = { email: "vi@example.test", password: "viewer-password" };
+    const http = new Headers({ "x-forwarded-proto": "http" });
+    const plain = (await (await authFor(http)).api.signInEmail({ body, headers: http, returnHeaders: true })).headers.getSetCookie();
+    expect(plain.join("\n")).toMatch(/HttpOnly/i);
+    expect(plain.join("\n")).toMatch(/SameSite=Lax/i);
+    expect(plain.join("\n")).not.toMatch(/Secure/i);
+    const https = new Headers({ "x-forwarded-proto": "https" });
+    const secure = (await (await authFor(https)).api.signInEmail({ body, headers: https, returnHeaders: true })).headers.getSetCookie();
+    expect(secure.join("\n")).toMatch(/__Secure-better-auth\.session_token=.*;.*Secure/i);
+    https.set("cookie", cookieHeader(secure));
+    expect(await getPrincipal(https)).toMatchObject({ email: "vi@example.test", role: "viewer" });
+  });
+
   it("HINDSIGHT_AUTH=off: single-user mode acts as admin without any credential", async () => {
     process.env.HINDSIGHT_AUTH = "off";
     try {

@@ -10,7 +10,7 @@ export async function POST(request: Request): Promise<Response> {
   try {
     assertSameOrigin(request);
     const input = SetupInput.parse(await request.json().catch(() => null));
-    const { user, setCookie } = await setupAdmin(input);
+    const { user, setCookie } = await setupAdmin(input, undefined, request.headers);
     const headers = new Headers({ "Cache-Control": "no-store" });
     for (const c of setCookie) headers.append("Set-Cookie", c);
     return Response.json({ user }, { status: 201, headers });

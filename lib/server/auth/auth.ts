@@ -10,7 +10,7 @@ import { resolveDatabase } from "@/lib/server/db/provider";
  * Sign-up over HTTP is closed: accounts are created by /setup (first admin) and by admins
  * (lib/server/auth/users.ts), which call better-auth on the server.
  */
-function createAuth(db: Db, provider: "sqlite" | "postgresql", secret: string) {
+function createAuth(db: Db, provider: "sqlite" | "postgresql", secret: string, secure: boolean) {
   return betterAuth({
     appName: "Hindsight",
     secret,
@@ -35,6 +35,9 @@ function createAuth(db: Db, provider: "sqlite" | "postgresql", secret: string) {
       // Password guessing: 10 sign-in attempts a minute per client address.
       customRules: { "/sign-in/email": { window: 60, max: 10 }, "/change-password": { window: 60, max: 10 } },
     },
+    // `Secure` (and the __Secure- name) only for requests that arrived over HTTPS: on plain HTTP to a
+    // LAN address a browser would drop such a cookie and nobody could sign in.
+    advanced: { useSecureCookies: secure },
     telemetry: { enabled: false },
     logger: {
       level: "warn",
@@ -49,21 +52,39 @@ function createAuth(db: Db, provider: "sqlite" | "postgresql", secret: string) {
 
 export type Auth = ReturnType<typeof createAuth>;
 
-type Cached = { key: string; auth: Promise<Auth> };
-const cache = globalThis as typeof globalThis & { __hindsightAuth?: Cached };
+const cache = globalThis as typeof globalThis & { __hindsightAuth?: Map<string, Promise<Auth>> };
 
-/** The process-wide instance for the configured database (created on first use). */
-export function getAuth(env: NodeJS.ProcessEnv = process.env): Promise<Auth> {
+/**
+ * Whether the browser talks HTTPS to us (directly or through a proxy): Next.js fills
+ * x-forwarded-proto when no proxy did.
+ */
+export function isHttps(headers: Headers): boolean {
+  return (headers.get("x-forwarded-proto") ?? "").split(",")[0]!.trim().toLowerCase() === "https";
+}
+
+/**
+ * The process-wide instance for the configured database and the request's scheme (created on first
+ * use): two instances share the database and the secret and differ only in the cookie's Secure flag.
+ */
+export function getAuth(options: { secure?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<Auth> {
   const config = resolveDatabase(env);
-  const current = cache.__hindsightAuth;
-  if (current && current.key === config.url) return current.auth;
+  const secure = options.secure ?? false;
+  const key = `${config.url}|${secure}`;
+  const instances = (cache.__hindsightAuth ??= new Map());
+  const current = instances.get(key);
+  if (current) return current;
   const db = getPrisma(env);
-  const auth = authSecret(db, env).then((secret) => createAuth(db, config.provider, secret));
+  const auth = authSecret(db, env).then((secret) => createAuth(db, config.provider, secret, secure));
   auth.catch(() => {
-    if (cache.__hindsightAuth?.auth === auth) cache.__hindsightAuth = undefined;
+    if (instances.get(key) === auth) instances.delete(key);
   });
-  cache.__hindsightAuth = { key: config.url, auth };
+  instances.set(key, auth);
   return auth;
+}
+
+/** The instance for a request's headers (its scheme decides the cookie flavour). */
+export function authFor(headers: Headers): Promise<Auth> {
+  return getAuth({ secure: isHttps(headers) });
 }
 
 const SECRET_KEY = "auth.secret";

@@ -2,7 +2,7 @@ import { type PrincipalDto, Role, roleAtLeast } from "@/lib/schemas/auth";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { HttpError } from "@/lib/server/http/errors";
 import { assertSameOrigin } from "@/lib/server/http/origin";
-import { getAuth } from "./auth";
+import { authFor } from "./auth";
 import { authEnabled } from "./mode";
 import { hashToken, shouldTouch } from "./tokens";
 
@@ -45,7 +45,7 @@ export async function getPrincipal(headers: Headers, db: Db = getPrisma()): Prom
     if (!m) throw new HttpError(401, "unauthenticated", "Authorization must be `Bearer <token>`.");
     return principalFromApiToken(m[1]!, db);
   }
-  const auth = await getAuth();
+  const auth = await authFor(headers);
   const session = await auth.api.getSession({ headers });
   if (!session) return null;
   const user = session.user as typeof session.user & { role?: unknown };

@@ -1,5 +1,6 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { cache } from "react";
 import { type Role, roleAtLeast } from "@/lib/schemas/auth";
 import { HttpError } from "@/lib/server/http/errors";
 import { getPrincipal, needsSetup, type Principal } from "./guard";
@@ -11,12 +12,7 @@ import { getPrincipal, needsSetup, type Principal } from "./guard";
  * renders <Forbidden/> instead of loading anything.
  */
 export async function pageAccess(min: Role = "viewer", next?: string): Promise<{ principal: Principal; allowed: boolean }> {
-  let principal: Principal | null = null;
-  try {
-    principal = await getPrincipal(await headers());
-  } catch (err) {
-    if (!(err instanceof HttpError)) throw err;
-  }
+  const principal = await requestPrincipal();
   if (!principal) {
     if (await needsSetup()) redirect("/setup");
     redirect(next && next.startsWith("/") && !next.startsWith("//") ? `/login?next=${encodeURIComponent(next)}` : "/login");
@@ -26,9 +22,18 @@ export async function pageAccess(min: Role = "viewer", next?: string): Promise<{
 
 /** Who is signed in, for chrome (top bar) — never redirects. */
 export async function currentPrincipal(): Promise<Principal | null> {
+  return requestPrincipal();
+}
+
+/**
+ * One session lookup per request, however many layouts, pages and generateMetadata ask (React's
+ * request-scoped cache). A bad credential counts as nobody.
+ */
+const requestPrincipal = cache(async (): Promise<Principal | null> => {
   try {
     return await getPrincipal(await headers());
-  } catch {
-    return null;
+  } catch (err) {
+    if (err instanceof HttpError) return null;
+    throw err;
   }
-}
+});

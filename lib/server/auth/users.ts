@@ -1,7 +1,7 @@
 import { type CreateUserInput, Role, type SetupInput, type UpdateUserInput, UserDto } from "@/lib/schemas/auth";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { HttpError, NotFoundError } from "@/lib/server/http/errors";
-import { getAuth } from "./auth";
+import { authFor, getAuth } from "./auth";
 import { authEnabled } from "./mode";
 
 const SETUP_KEY = "setup.admin";
@@ -11,7 +11,7 @@ const SETUP_KEY = "setup.admin";
  * first makes two racing /setup requests produce one admin (the loser gets 409). Returns the
  * session cookie(s) better-auth issued.
  */
-export async function setupAdmin(input: SetupInput, db: Db = getPrisma()): Promise<{ user: UserDto; setCookie: string[] }> {
+export async function setupAdmin(input: SetupInput, db: Db = getPrisma(), headers: Headers = new Headers()): Promise<{ user: UserDto; setCookie: string[] }> {
   if (!authEnabled()) throw new HttpError(409, "auth_off", "HINDSIGHT_AUTH=off: there are no accounts to set up.");
   if (await db.user.findFirst({ select: { id: true } })) throw new HttpError(409, "already_setup", "An account already exists: sign in instead.");
   try {
@@ -26,8 +26,8 @@ export async function setupAdmin(input: SetupInput, db: Db = getPrisma()): Promi
     await db.setting.delete({ where: { key: SETUP_KEY } }).catch(() => undefined);
     throw err;
   }
-  const auth = await getAuth();
-  const signedIn = await auth.api.signInEmail({ body: { email: input.email, password: input.password }, returnHeaders: true });
+  const auth = await authFor(headers);
+  const signedIn = await auth.api.signInEmail({ body: { email: input.email, password: input.password }, headers, returnHeaders: true });
   return { user, setCookie: signedIn.headers.getSetCookie() };
 }
 

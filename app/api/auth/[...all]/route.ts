@@ -1,4 +1,4 @@
-import { getAuth } from "@/lib/server/auth/auth";
+import { authFor } from "@/lib/server/auth/auth";
 import { authEnabled } from "@/lib/server/auth/mode";
 import { toErrorResponse } from "@/lib/server/http/errors";
 import { assertSameOrigin } from "@/lib/server/http/origin";
@@ -20,7 +20,7 @@ async function handle(request: Request): Promise<Response> {
     if (!authEnabled() || !ALLOWED.has(`${request.method.toUpperCase()} ${path}`)) {
       return Response.json({ error: { code: "not_found", message: "Not found" } }, { status: 404, headers: { "Cache-Control": "no-store" } });
     }
-    const response = await (await getAuth()).handler(request);
+    const response = await (await authFor(request.headers)).handler(request);
     response.headers.set("Cache-Control", "no-store");
     return response;
   } catch (err) {
