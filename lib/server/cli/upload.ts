@@ -24,22 +24,32 @@ export async function uploadCommand(argv: string[]): Promise<number> {
 
   const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const lib = url.protocol === "https:" ? https : http;
+    // The server may answer before the body is sent (401/403/413 come first): stop sending then, and
+    // report its answer rather than the broken pipe that follows.
+    let answered = false;
     const req = lib.request(url, { method: "POST", headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": total, ...(token ? { Authorization: `Bearer ${token}` } : {}) } }, (r) => {
+      answered = true;
       let body = "";
       r.setEncoding("utf8");
       r.on("data", (c: string) => (body += c.length < 1_000_000 ? c : ""));
       r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
+      // The connection may close without a clean end after an early answer: keep what came.
+      r.on("close", () => resolve({ status: r.statusCode ?? 0, body }));
     });
-    req.on("error", reject);
+    req.on("error", (err) => {
+      if (!answered) reject(err);
+    });
     let sent = 0;
     const bar = progressBar(total);
     (async () => {
       for (const p of parts) {
+        if (answered) return;
         if (typeof p === "string") {
           sent += Buffer.byteLength(p);
           if (!req.write(p)) await new Promise((r) => req.once("drain", r));
         } else {
           for await (const chunk of fs.createReadStream(p.absPath, { highWaterMark: 1024 * 1024 })) {
+            if (answered) return;
             sent += (chunk as Buffer).length;
             bar(sent);
             if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
