@@ -143,9 +143,10 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
         status: result.status,
         records: result.records,
         skipped: result.skipped,
-        warnings: result.warnings,
-        skippedSamples: result.skippedSamples,
-        error: result.error,
+        // Excerpts of hostile lines may hold NUL, which PostgreSQL's jsonb/text refuse (22P05).
+        warnings: withoutNul(result.warnings),
+        skippedSamples: withoutNul(result.skippedSamples),
+        error: withoutNul(result.error),
         node: input.ctx.node ?? null,
         parseMs: result.parseMs,
       },
@@ -237,4 +238,12 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
   // The views' first visit reads precomputed aggregates instead of scanning every record.
   const warm = await warmViewCache(db, payload.incidentId);
   if (warm.failed.length) console.warn(`[analysis] view cache for ${payload.incidentId} incomplete: ${warm.failed.join("; ")}`);
+}
+
+/** Deep copy with every NUL character in strings replaced by U+FFFD (stored text must not hold NUL). */
+function withoutNul<T>(v: T): T {
+  if (typeof v === "string") return (v.includes("\u0000") ? v.replace(/\u0000/g, "\uFFFD") : v) as T;
+  if (Array.isArray(v)) return v.map(withoutNul) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutNul(x)])) as T;
+  return v;
 }
