@@ -29,9 +29,9 @@ const hostileToken = fc.constantFrom(
 );
 const hostileLine = fc.array(hostileToken, { minLength: 0, maxLength: 60 }).map((t) => t.join(""));
 
-describe("every parser survives hostile input (rows 13, 14)", () => {
+describe("every parser survives hostile input (hostile-inputs rows 13 and 14)", () => {
   for (const parser of PARSERS) {
-    it(`${parser.id}: random and token-soup lines never throw and stay under ${PER_LINE_BUDGET_MS} ms/line`, async () => {
+    it(`row 14: ${parser.id}: random and regex-hostile token-soup lines never throw and stay under ${PER_LINE_BUDGET_MS} ms/line`, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(fc.oneof(hostileLine, fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 120 })), { minLength: 1, maxLength: 30 }), async (lines) => {
           const text = lines.join("\n");
@@ -45,7 +45,7 @@ describe("every parser survives hostile input (rows 13, 14)", () => {
       );
     });
 
-    it(`${parser.id}: its own samples truncated at every 97th byte never throw`, async () => {
+    it(`row 14: ${parser.id}: its own samples truncated at every 97th byte never throw`, async () => {
       for (const sample of parser.samples) {
         const bytes = Buffer.from(sample.content);
         for (let cut = 0; cut < bytes.length; cut += 97) {
@@ -54,7 +54,7 @@ describe("every parser survives hostile input (rows 13, 14)", () => {
       }
     });
 
-    it(`${parser.id}: a 4 MiB line without newline and 100k ANSI escapes stay bounded`, async () => {
+    it(`row 13: ${parser.id}: a 4 MiB line without newline and 100k ANSI escapes stay bounded`, async () => {
       const long = Buffer.alloc(4 * 1024 * 1024, 0x41);
       const ansi = Buffer.from("\x1b[0m".repeat(100_000));
       const t0 = performance.now();
