@@ -145,7 +145,8 @@ export async function benchUi(): Promise<{ views: ViewMeasure[]; timelineScrolle
 
     if (!external) server = spawn(process.execPath, ["scripts/start.mjs"], {
       cwd: projectRoot(),
-      env: { ...process.env, PORT: String(PORT), HINDSIGHT_DATA_DIR: dataDir, HINDSIGHT_SAMPLE: "off", DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1" },
+      // Single-user mode: the bench measures the views, not the login page.
+      env: { ...process.env, PORT: String(PORT), HINDSIGHT_DATA_DIR: dataDir, HINDSIGHT_SAMPLE: "off", HINDSIGHT_AUTH: "off", DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1" },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });

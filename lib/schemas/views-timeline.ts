@@ -92,3 +92,13 @@ export const TimelineRecordDto = z.object({
   citedBy: z.array(z.string()),
 });
 export type TimelineRecordDto = z.infer<typeof TimelineRecordDto>;
+
+/** The timeline's first page and chart, rendered with the HTML for the URL's state. */
+export const TimelineFirstViewDto = z.object({
+  /** the API query strings these answer (the client uses them only while its own queries match) */
+  pageQuery: z.string(),
+  page: TimelinePageDto.nullable(),
+  ratesQuery: z.string(),
+  rates: TimelineRatesDto.nullable(),
+});
+export type TimelineFirstViewDto = z.infer<typeof TimelineFirstViewDto>;

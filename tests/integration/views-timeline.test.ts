@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
-import { getTimelineMeta, getTimelinePage, getTimelineRates, getTimelineRecord, resolveEvidenceLink } from "@/lib/server/views/timeline";
+import { getTimelineFirstView, getTimelineMeta, getTimelinePage, getTimelineRates, getTimelineRecord, resolveEvidenceLink } from "@/lib/server/views/timeline";
 import { TimelinePageQuery, TimelineRatesQuery } from "@/lib/schemas/views-timeline";
 
 describe("timeline view service (seed-001)", () => {
@@ -61,6 +61,29 @@ describe("timeline view service (seed-001)", () => {
     expect(older.rows.map((r) => r.id)).toEqual(ordered.slice(index - 15, index - 10).map((r) => r.id));
     const newer = await getTimelinePage(id, TimelinePageQuery.parse({ cursor: around.after!, dir: "after", limit: "5" }), db);
     expect(newer.rows.map((r) => r.id)).toEqual(ordered.slice(index + 11, index + 16).map((r) => r.id));
+  });
+
+  it("first view: the server-rendered page and chart equal what the client would fetch for the URL, and are stored per run", async () => {
+    const db = temp.client();
+    const meta = await getTimelineMeta(id, db);
+    const some = (await getTimelinePage(id, TimelinePageQuery.parse({ limit: "5" }), db)).rows[3]!;
+    for (const url of ["", `severity=error`, `record=${some.id}`, `kind=request&q=503`]) {
+      const first = await getTimelineFirstView(id, meta, new URLSearchParams(url), db);
+      const page = await getTimelinePage(id, TimelinePageQuery.parse(Object.fromEntries(new URLSearchParams(first.pageQuery))), db);
+      const rates = await getTimelineRates(id, TimelineRatesQuery.parse(Object.fromEntries(new URLSearchParams(first.ratesQuery))), db);
+      expect(first.page).toEqual(page);
+      expect(first.rates).toEqual(rates);
+      if (url.startsWith("record=")) expect(first.page!.focus).toBe(some.id);
+    }
+    // The unfiltered chart is in the ViewCache table for the finished run (other processes read it).
+    const run = await db.analysisRun.findFirst({ where: { incidentId: id }, orderBy: { createdAt: "desc" } });
+    const keys = (await db.viewCache.findMany({ where: { runId: run!.id }, select: { key: true } })).map((k) => k.key);
+    expect(keys).toEqual(expect.arrayContaining(["overview", "timeline-counts", "cited"]));
+    expect(keys.some((k) => k.startsWith("rates:") && !k.includes('"q"'))).toBe(true);
+    expect(keys.some((k) => k.includes('"severity"'))).toBe(false);
+    // Bad parameters leave the first view to the client (which shows the API's error).
+    const bad = await getTimelineFirstView(id, meta, new URLSearchParams("from=yesterday"), db);
+    expect(bad.page).toBeNull();
   });
 
   it("meta: cited evidence resolves to records, files carry skew, sources counted", async () => {

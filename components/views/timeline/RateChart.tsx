@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { Bar, CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { TimelineRatesDto } from "@/lib/schemas/views-timeline";
-import { clockTime, shortTime } from "./url";
+import { clockTime, shortTime } from "@/lib/timeline-url";
 
 export const SOURCE_COLOURS = ["#6366f1", "#14b8a6", "#f59e0b", "#ec4899", "#0ea5e9", "#84cc16"];
 export const OTHER_COLOUR = "#9ca3af";

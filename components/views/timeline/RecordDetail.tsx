@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { TimelineRecordDto } from "@/lib/schemas/views-timeline";
-import { shortTime } from "./url";
+import { shortTime } from "@/lib/timeline-url";
 
 /** The selected record in full: provenance, indexed fields, the normalised JSON, hypotheses citing it. */
 export function RecordDetail({ incidentId, id }: { incidentId: string; id: number | null }) {

@@ -3,7 +3,7 @@
 import { useEffect, useLayoutEffect, useRef, type KeyboardEvent } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { TimelineRowDto } from "@/lib/schemas/views-timeline";
-import { shortTime } from "./url";
+import { shortTime } from "@/lib/timeline-url";
 
 export const ROW_HEIGHT = 28;
 const LOAD_MARGIN = 30;

@@ -2,20 +2,18 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { TimelinePageDto, TimelineRatesDto, type TimelineMetaDto, type TimelineRowDto } from "@/lib/schemas/views-timeline";
+import { TimelinePageDto, TimelineRatesDto, type TimelineFirstViewDto, type TimelineMetaDto, type TimelineRowDto } from "@/lib/schemas/views-timeline";
 import { integer } from "@/components/format";
 import { RateChart, sourceColour } from "./RateChart";
 import { RecordList } from "./RecordList";
 import { RecordDetail } from "./RecordDetail";
 import { SkewPanel } from "./SkewPanel";
-import { defaultChartRange, filterQuery, isoInput, parseTimeInput, readState, withPatch, type FilterKey } from "./url";
-
-const PAGE = 200;
+import { chartQueryFor, filterQuery, firstPageQueryFor, isoInput, parseTimeInput, readState, TIMELINE_PAGE as PAGE, withPatch, type FilterKey } from "@/lib/timeline-url";
 const SEVERITIES = ["critical", "error", "warning", "notice", "info", "debug"];
 
 type Patch = Partial<Record<FilterKey | "record", string | null>>;
 
-export function TimelineView({ incidentId, meta, notice }: { incidentId: string; meta: TimelineMetaDto; notice: string | null }) {
+export function TimelineView({ incidentId, meta, notice, initial = null }: { incidentId: string; meta: TimelineMetaDto; notice: string | null; initial?: TimelineFirstViewDto | null }) {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -25,11 +23,16 @@ export function TimelineView({ incidentId, meta, notice }: { incidentId: string;
 
   // ── rate chart ──
   const filters = filterQuery(state);
-  const autoRange = useMemo(() => (state.from || state.to ? null : defaultChartRange(meta.range, meta.window)), [state.from, state.to, meta.range, meta.window]);
-  const chartQuery = autoRange ? filterQuery(state, { from: String(Math.floor(autoRange.from)), to: String(Math.ceil(autoRange.to)) }) : filters;
-  const [rates, setRates] = useState<TimelineRatesDto | null>(null);
+  const chartQuery = chartQueryFor(state, meta);
+  /** The chart shows the incident window of a much longer range (no zoom in the URL). */
+  const autoRange = chartQuery !== filters;
+  // Server-rendered first chart and page (initial), used while the URL still asks for the same.
+  const [rates, setRates] = useState<TimelineRatesDto | null>(() => (initial?.rates && initial.ratesQuery === chartQuery ? initial.rates : null));
   const [ratesError, setRatesError] = useState<string | null>(null);
+  const ratesFrom = useRef<string | null>(initial?.rates ? initial.ratesQuery : null);
   useEffect(() => {
+    if (ratesFrom.current === chartQuery) return;
+    ratesFrom.current = null;
     const c = new AbortController();
     fetch(`${api}/timeline?${chartQuery}`, { signal: c.signal, cache: "no-store" })
       .then(async (r) => {
@@ -42,12 +45,14 @@ export function TimelineView({ incidentId, meta, notice }: { incidentId: string;
   }, [api, chartQuery]);
 
   // ── rows, paged both ways ──
-  const [rows, setRows] = useState<TimelineRowDto[]>([]);
-  const [cursors, setCursors] = useState<{ before: string | null; after: string | null }>({ before: null, after: null });
-  const [loading, setLoading] = useState(true);
+  const first = initial?.page && initial.pageQuery === firstPageQueryFor(state) ? initial.page : null;
+  const [rows, setRows] = useState<TimelineRowDto[]>(() => first?.rows ?? []);
+  const [cursors, setCursors] = useState<{ before: string | null; after: string | null }>(() => ({ before: first?.before ?? null, after: first?.after ?? null }));
+  const [loading, setLoading] = useState(first === null);
   const [listError, setListError] = useState<string | null>(null);
-  const [focusId, setFocusId] = useState<number | null>(null);
-  const [focusMissing, setFocusMissing] = useState(false);
+  const [focusId, setFocusId] = useState<number | null>(() => first?.focus ?? null);
+  const [focusMissing, setFocusMissing] = useState(() => first !== null && state.record !== undefined && first.focus === null);
+  const listFrom = useRef<string | null>(first ? filters : null);
   const [prepended, setPrepended] = useState({ count: 0, seq: 0 });
   const record = state.record ? Number(state.record) : null;
   // The selected record anchors reloads only when it arrives by link (not on every click).
@@ -55,6 +60,9 @@ export function TimelineView({ incidentId, meta, notice }: { incidentId: string;
   const generation = useRef(0);
 
   useEffect(() => {
+    // The server-rendered page answers these filters: nothing to fetch until they change.
+    if (listFrom.current === filters) return;
+    listFrom.current = null;
     const gen = ++generation.current;
     setLoading(true);
     setListError(null);

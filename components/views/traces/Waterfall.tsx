@@ -76,7 +76,10 @@ export function Waterfall({ incidentId, detail }: { incidentId: string; detail: 
     } else if (e.key === "ArrowRight" && cur.childCount) toggle(cur.id, true);
     else return;
     e.preventDefault();
-    if (next !== null) setSelectIndex(next);
+    if (next === null) return;
+    const loaded = rows.rowAt(next);
+    if (loaded) select(loaded.id);
+    else setSelectIndex(next);
   };
   const sel = rows.rowAt(activeIndex)?.id === active ? rows.rowAt(activeIndex)! : null;
   const ticks = [0, 0.25, 0.5, 0.75, 1];

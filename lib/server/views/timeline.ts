@@ -11,6 +11,8 @@ import type {
 } from "@/lib/schemas/views-timeline";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { findRecordByLine, getRecord, queryRecords } from "@/lib/server/services/records";
+import { TimelinePageQuery as PageQuery, TimelineRatesQuery as RatesQuery, type TimelineFirstViewDto } from "@/lib/schemas/views-timeline";
+import { chartQueryFor, firstPageQueryFor, readState } from "@/lib/timeline-url";
 import { isoMs, latestCorrelation, memoPerRun } from "./overview-correlation";
 
 /** Sources drawn as their own series; the rest are summed into "other". */
@@ -70,6 +72,25 @@ export async function getTimelineMeta(incidentId: string, db: Db = getPrisma()):
   };
 }
 
+/**
+ * What the timeline shows first for a URL (its filters, zoom and selected record): the first page of
+ * rows and the rate chart, built from the same query strings the client view would fetch, so the
+ * server-rendered HTML already has them and the client skips those two requests.
+ */
+export async function getTimelineFirstView(incidentId: string, meta: TimelineMetaDto, url: URLSearchParams, db: Db = getPrisma()): Promise<TimelineFirstViewDto> {
+  const state = readState(url);
+  const pageQuery = firstPageQueryFor(state);
+  const ratesQuery = chartQueryFor(state, meta);
+  const page = PageQuery.safeParse(Object.fromEntries(new URLSearchParams(pageQuery)));
+  const rates = RatesQuery.safeParse(Object.fromEntries(new URLSearchParams(ratesQuery)));
+  // Bad parameters: leave it to the client's request, which shows the error message.
+  const [p, r] = await Promise.all([
+    page.success ? getTimelinePage(incidentId, page.data, db).catch(() => null) : null,
+    rates.success ? getTimelineRates(incidentId, rates.data, db).catch(() => null) : null,
+  ]);
+  return { pageQuery, page: p, ratesQuery, rates: r };
+}
+
 /** Record ids cited by the latest run's hypotheses (file + line citations), with the hypothesis title. */
 export function citedRecords(db: Db, incidentId: string): Promise<Array<{ id: number; hypothesis: string }>> {
   // Every timeline page marks cited rows: resolve the citations once per run, not per page.
@@ -111,10 +132,10 @@ async function resolveCitedRecords(db: Db, incidentId: string): Promise<Array<{ 
  *   |--b0--|--b1--|--b2--| ... |--b(n-1)--|   bucketMs = ceil((to − from) / n), rounded to a nice step
  */
 export function getTimelineRates(incidentId: string, q: TimelineRatesQuery, db: Db = getPrisma()): Promise<TimelineRatesDto> {
-  // A GROUP BY over every row in range: the same query is answered once per run. Only the unfiltered
-  // chart (what every first visit shows) goes to the ViewCache table; filtered ones stay in memory,
-  // so user searches cannot grow the table.
-  const unfiltered = Object.entries(q).every(([k, v]) => k === "buckets" || v === undefined);
+  // A GROUP BY over every row in range: the same query is answered once per run. Only unfiltered
+  // charts (the first visit's, zooms) go to the ViewCache table; filtered ones stay in memory, so
+  // user searches cannot grow the table.
+  const unfiltered = Object.entries(q).every(([k, v]) => k === "buckets" || k === "from" || k === "to" || v === undefined);
   return memoPerRun(db, incidentId, `rates:${JSON.stringify(q)}`, () => computeTimelineRates(incidentId, q, db), { persist: unfiltered });
 }
 

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { notFound, redirect } from "next/navigation";
 import { getIncidentHeader } from "@/lib/server/views/overview";
-import { fileIdForPath, getTimelineMeta, resolveEvidenceLink } from "@/lib/server/views/timeline";
+import { fileIdForPath, getTimelineFirstView, getTimelineMeta, resolveEvidenceLink } from "@/lib/server/views/timeline";
 import { TimelineView } from "@/components/views/timeline/TimelineView";
 import { pageAccess } from "@/lib/server/auth/page";
 
@@ -45,9 +45,13 @@ export default async function TimelinePage({ params, searchParams }: { params: P
     }
   }
   const meta = await getTimelineMeta(id);
+  // The first page of rows and the chart come with the HTML: no round trip before anything shows.
+  const urlParams = new URLSearchParams();
+  for (const [k, v] of Object.entries(sp)) if (typeof v === "string") urlParams.set(k, v);
+  const initial = await getTimelineFirstView(id, meta, urlParams);
   return (
     <Suspense fallback={<p className="text-sm text-muted">Loading timeline…</p>}>
-      <TimelineView incidentId={id} meta={meta} notice={notice} />
+      <TimelineView incidentId={id} meta={meta} notice={notice} initial={initial} />
     </Suspense>
   );
 }

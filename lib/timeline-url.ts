@@ -1,3 +1,5 @@
+// Shared by the timeline page (server: the first page and chart are rendered with the HTML) and
+// the client view, so both build the same queries.
 // URL state of the timeline view: every filter, the zoom and the selected record live in the query
 // string so a link shows a colleague exactly the same view.
 
@@ -71,4 +73,18 @@ export function defaultChartRange(range: { start: number | null; end: number | n
   if (!(to > from)) return null;
   // Only when it makes a difference: the padded window is under half of the whole range.
   return (to - from) * 2 < range.end - range.start ? { from, to } : null;
+}
+
+/** Rows per timeline page (the view's first page and every page loaded while scrolling). */
+export const TIMELINE_PAGE = 200;
+
+/** The API query of the first page of rows for a URL state (around the selected record, if any). */
+export function firstPageQueryFor(state: TimelineUrlState): string {
+  return filterQuery(state, { limit: String(TIMELINE_PAGE), ...(state.record ? { around: state.record } : {}) });
+}
+
+/** The API query of the rate chart: the URL's filters, zoomed to the incident window unless the URL sets a range. */
+export function chartQueryFor(state: TimelineUrlState, meta: { range: { start: number | null; end: number | null }; window: { onset: number | null; recovery: number | null } }): string {
+  const auto = state.from || state.to ? null : defaultChartRange(meta.range, meta.window);
+  return auto ? filterQuery(state, { from: String(Math.floor(auto.from)), to: String(Math.ceil(auto.to)) }) : filterQuery(state);
 }
