@@ -36,6 +36,8 @@ export function safeEntryPath(raw: string, where: string, limits: BundleLimits):
   if (segments.includes("..")) reject("unsafe_path", raw, where, "'..' segments are not allowed");
   const kept = segments.filter((s) => s !== "" && s !== ".").map((s) => s.normalize("NFC"));
   const normalised = kept.join("/");
+  // Dropping `.` segments can surface a drive letter (`./C:../x` → `C:../x`): check the result too.
+  if (DRIVE.test(normalised)) reject("unsafe_path", raw, where, "drive-letter paths are not allowed");
   // Depth before length: a 10,000-folder path is reported as what it is (too deep).
   if (kept.length > limits.maxDepth) {
     throw new BundleError(

@@ -42,7 +42,8 @@ const unpack = (inputs: Parameters<typeof unpackUploads>[0], l = DEFAULT_LIMITS)
 const CORRUPT = { bytes: Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]), uncompressedSize: 10, crc: 0 };
 
 describe("row 1: path traversal", () => {
-  const hostile = ["../../x", "/etc/x", "C:\\..\\x", "C:../x", "logs/../../x", "C:/x", "a\\..\\..\\x"];
+  // `./C:../x` only becomes a drive path once `.` is dropped (found by the row 26 property test).
+  const hostile = ["../../x", "/etc/x", "C:\\..\\x", "C:../x", "logs/../../x", "C:/x", "a\\..\\..\\x", "./C:../x", ".//C:/x"];
 
   it.each(hostile)("row 1: rejects zip entry %j before extracting anything", async (name) => {
     const zip = makeZip([{ name: "ok.log", data: Buffer.from("fine\n") }, { name, data: Buffer.from("pwned") }]);
