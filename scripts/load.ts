@@ -1,0 +1,197 @@
+/**
+ * `npm run load`: read latency of the production server while a big bundle is being processed.
+ *
+ *   1. starts the production server (scripts/start.mjs, builds if needed) on a spare port with a
+ *      temp data dir, single-user mode (HINDSIGHT_AUTH=off) and the sample incidents
+ *   2. uploads a generated ~1 GB access-log bundle (scripts/bench-data.ts, LOAD_BUNDLE_MB) with the CLI
+ *   3. while it is being parsed, drives at a fixed rate (autocannon overallRate, LOAD_RATE req/s,
+ *      default 200) for LOAD_DURATION_S seconds each (default 30): an analysed incident's page and
+ *      that incident's share page (`POST /api/incidents/:id/shares` → /s/:token)
+ *   4. prints p50/p97.5/p99/max latency, errors and non-2xx per target, whether the bundle was still
+ *      processing throughout, and a final results line (goal: p99 < 200 ms)
+ *
+ * Builds and starts Next from this checkout, so it runs under `flock /tmp/e2e.lock` (taken here).
+ * Runtime: the build (if sources changed) + ~1 min to write and upload 1 GB + 2 × LOAD_DURATION_S.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { genAccessLog } from "./bench-data";
+
+const ROOT = path.resolve(__dirname, "..");
+const RATE = Number(process.env.LOAD_RATE) || 200;
+const DURATION_S = Number(process.env.LOAD_DURATION_S) || 30;
+const BUNDLE_MB = Number(process.env.LOAD_BUNDLE_MB) || 1024;
+const GOAL_P99_MS = 200;
+
+// Next's build directory is shared by everyone working in this checkout: one server at a time.
+if (!process.env.HINDSIGHT_LOAD_LOCKED && spawnSync("flock", ["--version"]).status === 0) {
+  console.log("load: waiting for /tmp/e2e.lock (one Next build/server per checkout at a time)…");
+  const r = spawnSync("flock", ["/tmp/e2e.lock", process.execPath, "--import", "tsx", __filename], { stdio: "inherit", env: { ...process.env, HINDSIGHT_LOAD_LOCKED: "1" } });
+  process.exit(r.status ?? 1);
+}
+
+const started = Date.now();
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const log = (m: string) => console.log(`[load ${secs(Date.now() - started).padStart(7)}] ${m}`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+interface Figures {
+  target: string;
+  url: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p975: number;
+  p99: number;
+  max: number;
+  errors: number;
+  non2xx: number;
+  processingThroughout: boolean;
+}
+
+async function drive(target: string, url: string, runStatus: () => Promise<string>): Promise<Figures> {
+  const before = await runStatus();
+  const result = await autocannon({ url, connections: 50, overallRate: RATE, duration: DURATION_S, timeout: 10 });
+  const after = await runStatus();
+  const f: Figures = {
+    target,
+    url,
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p975: result.latency.p97_5,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    processingThroughout: before === "running" && after === "running",
+  };
+  log(
+    `${target}: ${f.requests} requests in ${DURATION_S} s (${f.rps.toFixed(0)} req/s): p50 ${f.p50} ms, p97.5 ${f.p975} ms, p99 ${f.p99} ms, max ${f.max} ms; ` +
+      `errors ${f.errors}, non-2xx ${f.non2xx}; bundle run ${before} → ${after}`,
+  );
+  return f;
+}
+
+async function main(): Promise<void> {
+  const port = Number(process.env.LOAD_PORT) || (await freePort());
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-load-"));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-load-src-"));
+  log(`budget: build (if needed) + ~1 min for ${BUNDLE_MB} MB + 2 × ${DURATION_S} s at ${RATE} req/s; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  let server: ChildProcess | null = null;
+  const cleanup = () => {
+    server?.kill("SIGTERM");
+    fs.rmSync(scratch, { recursive: true, force: true });
+  };
+  process.on("SIGINT", () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    server = spawn(process.execPath, ["scripts/start.mjs"], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), HOSTNAME: "127.0.0.1", HINDSIGHT_DATA_DIR: dataDir, HINDSIGHT_AUTH: "off", DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let serverLog = "";
+    const keep = (d: Buffer) => {
+      serverLog = (serverLog + d.toString()).slice(-8000);
+    };
+    server.stdout?.on("data", keep);
+    server.stderr?.on("data", keep);
+    server.on("exit", (code) => {
+      if (code) console.error(`load: server exited ${code}:\n${serverLog}`);
+    });
+    await waitFor("server health", async () => (await fetch(`${base}/api/health`)).ok, 900_000);
+    log(`server up on ${base} (data ${dataDir})`);
+
+    // An analysed incident to read (the imported sample) and its share link.
+    const sample = await waitFor(
+      "an analysed sample incident",
+      async () => {
+        const list = (await (await fetch(`${base}/api/incidents?pageSize=50`)).json()) as { items: { id: string; status: string }[] };
+        return list.items.find((i) => i.status === "analysed");
+      },
+      300_000,
+    );
+    const incidentUrl = `${base}/incidents/${sample.id}`;
+    let shareUrl: string | null = null;
+    const share = await fetch(`${base}/api/incidents/${sample.id}/shares`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    if (share.status === 201 || share.status === 200) {
+      const { token } = (await share.json()) as { token: string };
+      const page = await fetch(`${base}/s/${token}`);
+      if (page.ok) shareUrl = `${base}/s/${token}`;
+      else log(`share page unavailable: GET /s/:token → ${page.status}`);
+    } else log(`share links unavailable: POST /api/incidents/:id/shares → ${share.status}`);
+
+    // The big bundle, uploaded with the CLI (streams the file).
+    const file = path.join(scratch, "mesh-access.log");
+    const t0 = Date.now();
+    genAccessLog(file, BUNDLE_MB * 1024 * 1024);
+    const size = fs.statSync(file).size;
+    log(`generated ${(size / 1048576).toFixed(0)} MiB in ${secs(Date.now() - t0)}`);
+    const t1 = Date.now();
+    const up = spawnSync(process.execPath, ["bin/hindsight.mjs", "upload", file, "--server", base, "--title", "load: 1 GB bundle", "--json"], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 20 });
+    if (up.status !== 0) throw new Error(`upload failed: ${up.stderr}`);
+    const { id } = JSON.parse(up.stdout.trim().split("\n").pop()!) as { id: string };
+    fs.rmSync(file, { force: true });
+    log(`uploaded in ${secs(Date.now() - t1)}; incident ${id}`);
+    const runStatus = async () => ((await (await fetch(`${base}/api/incidents/${id}`)).json()) as { run?: { status: string } }).run?.status ?? "?";
+    await waitFor("the bundle's run to start", async () => (await runStatus()) === "running", 300_000, 200);
+    log("the bundle is being processed: driving the pages");
+
+    // Warm both pages once (first render compiles nothing in production, but fills caches).
+    for (const u of [incidentUrl, shareUrl]) if (u) await fetch(u).then((r) => r.text());
+    const figures: Figures[] = [await drive("incident page", incidentUrl, runStatus)];
+    if (shareUrl) figures.push(await drive("share page", shareUrl, runStatus));
+    const health = (await (await fetch(`${base}/api/health`)).json()) as { rssBytes: number };
+    const finalStatus = await runStatus();
+    log(`web process RSS ${(health.rssBytes / 1048576).toFixed(0)} MiB; bundle run now ${finalStatus}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+
+    console.log("");
+    const ok = figures.every((f) => f.p99 < GOAL_P99_MS && f.errors === 0 && f.non2xx === 0) && shareUrl !== null;
+    const part = (f: Figures) => `${f.target} p50 ${f.p50} ms / p99 ${f.p99} ms (${f.rps.toFixed(0)} req/s, errors ${f.errors + f.non2xx})`;
+    console.log(
+      `load: ${figures.map(part).join(", ")}${shareUrl ? "" : ", share page: unavailable"} at ${RATE} req/s for ${DURATION_S} s each, ` +
+        `while a ${(size / 1048576).toFixed(0)} MiB bundle was processing${figures.every((f) => f.processingThroughout) ? "" : " (it finished during a measurement)"} ` +
+        `(goal p99 < ${GOAL_P99_MS} ms) — ${ok ? "PASS" : "FAIL"}`,
+    );
+    cleanup();
+    await new Promise((r) => setTimeout(r, 1000));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    process.exit(ok ? 0 : 1);
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+}
+
+main().catch((err) => {
+  console.error(`load: failed: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
