@@ -366,7 +366,7 @@ const strip = (tables: RulesetRecord["tables"]) =>
   tables.map((t) => ({ name: t.name, chains: t.chains.map(({ line: _l, ...c }) => c), rules: t.rules.map(({ line: _l, raw: _r, ...r }) => r) }));
 
 describe("iptables-save round trip (property)", () => {
-  it("parse(render(rules)) == rules for 10k generated rulesets", () => {
+  it("row 26: parse(render(rules)) == rules for 10k generated rulesets", () => {
     const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
     console.log(`iptables round-trip property seed=${seed} (replay with FC_SEED=${seed})`);
     fc.assert(
