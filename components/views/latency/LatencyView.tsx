@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
+import { LazyMount } from "@/components/ui/LazyMount";
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { LatencyDto, LatencyHistogramDto, Percentiles } from "@/lib/schemas/views-latency";
 import { integer } from "@/components/format";
@@ -167,14 +168,17 @@ export function LatencyView({ incidentId, data }: { incidentId: string; data: La
       </div>
 
       <div className="grid gap-4 xl:grid-cols-2">
-        {duration.map((h) => {
+        {duration.map((h, i) => {
           const connect = connectByHop.get(h.hop);
           return (
             <section key={h.hop} aria-label={`Latency ${h.hop}`} className="rounded-lg border border-line bg-surface p-3">
               <h2 className="mb-1 font-mono text-sm font-semibold break-all">
                 {h.hop === "all" ? `${h.service} — all hops` : h.hop}
               </h2>
-              <HistogramChart h={h} />
+              {/* The first row draws at once; the others as they scroll into view. */}
+              <LazyMount height={220} eager={i < 2}>
+                <HistogramChart h={h} />
+              </LazyMount>
               <div className="mt-2 overflow-x-auto">
                 <PercentileTable h={h} />
               </div>
