@@ -7,6 +7,8 @@ import { ADMIN, createAccount, NO_STATE, signedInContext } from "./auth-helpers"
  * hostile-input rows 15–20 and 28 over real HTTP. The default context is the admin (global setup).
  */
 const dataDir = process.env.E2E_DATA_DIR!;
+// Screenshots for a human look (light and dark); E2E_SHOTS_DIR keeps them out of Playwright's cleaned output dir.
+const SHOTS = process.env.E2E_SHOTS_DIR || "test-results/screens";
 let incidentId = "";
 
 test.beforeAll(async ({ request }) => {
@@ -64,6 +66,53 @@ test("a viewer cannot edit: no upload, draft, clock-skew or share controls, and 
   await context.close();
 });
 
+test("admin: add an account on /admin/users with the keyboard, change its role, remove it; login page and account page render in light and dark", async ({ page, browser }) => {
+  await page.goto("/admin/users");
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  const email = `kb-${Date.now()}@e2e.test`;
+  await page.getByLabel("Name").fill("Keyboard User");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Initial password").fill("keyboard-password");
+  await page.getByLabel("Role", { exact: true }).selectOption("editor");
+  await page.getByLabel("Role", { exact: true }).press("Tab");
+  await page.keyboard.press("Enter");
+  const row = page.getByTestId(`user-${email}`);
+  await expect(row).toContainText("Keyboard User");
+  await expect(row.getByLabel(`Role of ${email}`)).toHaveValue("editor");
+  await row.getByLabel(`Role of ${email}`).selectOption("viewer");
+  await expect(page.getByRole("status")).toContainText(`${email} is now viewer`);
+  await page.screenshot({ path: `${SHOTS}/admin-users.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: `${SHOTS}/admin-users-dark.png`, fullPage: true });
+  page.once("dialog", (d) => void d.accept());
+  await row.getByRole("button", { name: `Remove ${email}` }).click();
+  await expect(page.getByTestId(`user-${email}`)).toHaveCount(0);
+
+  await page.goto("/account");
+  await expect(page.getByRole("heading", { name: "API tokens" })).toBeVisible();
+  await page.getByLabel("Token name").fill("laptop");
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByTestId("api-token")).toHaveValue(/^hst_[A-Za-z0-9_-]{43}$/);
+  await page.screenshot({ path: `${SHOTS}/account-dark.png`, fullPage: true });
+
+  const anon = await browser.newContext({ storageState: NO_STATE, colorScheme: "light" });
+  const login = await anon.newPage();
+  await login.goto("/incidents/new");
+  await expect(login).toHaveURL(/\/login\?next=%2Fincidents%2Fnew$/);
+  await expect(login.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+  await login.getByLabel("Email").fill(ADMIN.email);
+  await login.getByLabel("Password").fill("wrong password");
+  await login.getByRole("button", { name: "Sign in" }).click();
+  await expect(login.getByRole("alert").filter({ hasText: "Wrong email or password" })).toBeVisible();
+  await login.screenshot({ path: `${SHOTS}/login.png` });
+  await login.getByLabel("Password").fill(ADMIN.password);
+  await login.getByLabel("Password").press("Enter");
+  await expect(login).toHaveURL(/\/incidents\/new$/);
+  await login.getByRole("button", { name: "Sign out" }).click();
+  await expect(login).toHaveURL(/\/login$/);
+  await anon.close();
+});
+
 test("row 28: upload → progress → hypothesis → share link opened in a fresh browser context → read-only view, no edit controls; 404 after revocation", async ({ browser, page }) => {
   await page.goto("/incidents/new");
   await page.getByLabel("Choose folder").setInputFiles("tests/fixtures/scenarios/seed-002-ipvs-stale-backends");
@@ -81,6 +130,7 @@ test("row 28: upload → progress → hypothesis → share link opened in a fres
   await panel.getByLabel("Expiry").selectOption({ label: "7 days" });
   await panel.getByRole("button", { name: "Create share link" }).click();
   const url = await panel.getByTestId("share-url").inputValue();
+  await panel.screenshot({ path: `${SHOTS}/share-panel.png` });
   expect(url).toMatch(/\/s\/[A-Za-z0-9_-]{43}$/);
   await expect(panel.getByTestId("share-list").locator("tbody tr")).toHaveCount(1);
   await expect(panel.getByTestId("share-list")).toContainText(ADMIN.name);
@@ -97,7 +147,7 @@ test("row 28: upload → progress → hypothesis → share link opened in a fres
   expect(await editControls(visitor)).toBe(0);
   for (const name of [/Regenerate/, /Upload/, /Create share/, /Revoke/, /Sign out/, /set/i]) await expect(visitor.getByRole("button", { name })).toHaveCount(0);
   await expect(visitor.locator('a[href^="/incidents"]')).toHaveCount(0);
-  await visitor.screenshot({ path: "test-results/screens/shared-incident.png", fullPage: true });
+  await visitor.screenshot({ path: `${SHOTS}/shared-incident.png`, fullPage: true });
   // The visitor's cookie jar holds no session: the app itself stays closed to them.
   const app = await visitor.goto("/");
   expect(new URL(visitor.url()).pathname).toBe("/login");
