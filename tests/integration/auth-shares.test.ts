@@ -164,11 +164,18 @@ describe("accounts and roles", () => {
     expect(await getPrincipal(https)).toMatchObject({ email: "vi@example.test", role: "viewer" });
   });
 
-  it("HINDSIGHT_AUTH=off: single-user mode acts as admin without any credential", async () => {
+  it("HINDSIGHT_AUTH=off: single-user mode acts as admin without any credential, for loopback Host names only", async () => {
     process.env.HINDSIGHT_AUTH = "off";
     try {
-      const res = await call((await route("app/api/me/route.ts")).GET, "GET", "/api/me");
-      expect(await res.json()).toMatchObject({ role: "admin", via: "local" });
+      const me = (await route("app/api/me/route.ts")).GET;
+      for (const host of ["127.0.0.1:3000", "localhost:3000", "[::1]:3000", "localhost"]) {
+        const res = await call(me, "GET", "/api/me", { headers: { host } });
+        expect(await res.json(), host).toMatchObject({ role: "admin", via: "local" });
+      }
+      // DNS rebinding: a page at evil.example re-resolved to 127.0.0.1 sends its own name as Host.
+      for (const host of ["evil.example:3000", "127.0.0.1.evil.example", "10.0.0.5:3000"]) {
+        expect((await call(me, "GET", "/api/me", { headers: { host } })).status, host).toBe(401);
+      }
     } finally {
       delete process.env.HINDSIGHT_AUTH;
     }

@@ -36,9 +36,18 @@ export async function requireUser(source: Request | Headers, min: Role = "viewer
   return principal;
 }
 
+/**
+ * Single-user mode trusts "whoever reaches 127.0.0.1" — but a web page can reach it too, through
+ * DNS rebinding (evil.example re-resolved to 127.0.0.1; Origin and Host then agree). Such requests
+ * carry the attacker's name in Host, so only loopback names count as the local user.
+ */
+export function isLoopbackHost(host: string | null): boolean {
+  return host !== null && /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i.test(host.trim());
+}
+
 /** Who is asking, or null. A bad bearer token is an error, not a fallback to the cookie. */
 export async function getPrincipal(headers: Headers, db: Db = getPrisma()): Promise<Principal | null> {
-  if (!authEnabled()) return LOCAL_PRINCIPAL;
+  if (!authEnabled()) return isLoopbackHost(headers.get("host")) ? LOCAL_PRINCIPAL : null;
   const authorization = headers.get("authorization");
   if (authorization) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
