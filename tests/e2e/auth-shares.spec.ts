@@ -131,6 +131,8 @@ test("row 28: upload → progress → hypothesis → share link opened in a fres
   await panel.getByRole("button", { name: "Create share link" }).click();
   const url = await panel.getByTestId("share-url").inputValue();
   await panel.screenshot({ path: `${SHOTS}/share-panel.png` });
+  // The link names the host the user reached the app by (not the address the server bound to).
+  expect(url.startsWith(`${new URL(page.url()).origin}/s/`)).toBe(true);
   expect(url).toMatch(/\/s\/[A-Za-z0-9_-]{43}$/);
   await expect(panel.getByTestId("share-list").locator("tbody tr")).toHaveCount(1);
   await expect(panel.getByTestId("share-list")).toContainText(ADMIN.name);

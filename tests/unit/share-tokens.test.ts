@@ -41,3 +41,13 @@ describe("shared draft", () => {
     expect(withoutAppLinks(md)).toBe("- nodes/a.txt:12 at 10:00\n- [docs](https://example.org/x)");
   });
 });
+
+describe("share URL origin", () => {
+  it("is the host the browser used, behind a proxy too, never a malformed Host", async () => {
+    const { requestOrigin } = await import("@/lib/server/http/origin");
+    const req = (headers: Record<string, string>) => new Request("http://localhost:3000/api/incidents/x/shares", { method: "POST", headers });
+    expect(requestOrigin(req({ host: "10.0.0.5:3000", "x-forwarded-proto": "http" }))).toBe("http://10.0.0.5:3000");
+    expect(requestOrigin(req({ host: "internal:3000", "x-forwarded-host": "hindsight.example.org", "x-forwarded-proto": "https" }))).toBe("https://hindsight.example.org");
+    expect(requestOrigin(req({ host: "evil.example/x?y" }))).toBe("http://localhost:3000");
+  });
+});

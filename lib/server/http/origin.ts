@@ -17,3 +17,15 @@ export function assertSameOrigin(request: Request): void {
   }
   if (!originHost || !host || originHost !== host) throw new HttpError(403, "cross_origin", "Cross-site request refused.");
 }
+
+/**
+ * The origin the browser used (what a link for it must start with). Next.js's request.url names
+ * the address the server bound to (often localhost), not the host in the user's address bar.
+ */
+export function requestOrigin(request: Request): string {
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  const proto = (request.headers.get("x-forwarded-proto") ?? "").split(",")[0]!.trim().toLowerCase();
+  const url = new URL(request.url);
+  if (!host || !/^[A-Za-z0-9.\-[\]:]+$/.test(host)) return url.origin;
+  return `${proto === "https" || proto === "http" ? proto : url.protocol.replace(":", "")}://${host}`;
+}

@@ -1,6 +1,7 @@
 import { ShareCreate } from "@/lib/schemas/shares";
 import { requireUser } from "@/lib/server/auth/guard";
 import { HttpError, toErrorResponse } from "@/lib/server/http/errors";
+import { requestOrigin } from "@/lib/server/http/origin";
 import { createShare, listShares } from "@/lib/server/services/shares";
 
 export const dynamic = "force-dynamic";
@@ -30,7 +31,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ id:
       throw new HttpError(400, "invalid_json", "The body must be JSON: {\"expiresAt\"?: ISO time}.");
     }
     const input = ShareCreate.parse(body);
-    return Response.json(await createShare(id, me, input, new URL(request.url).origin), { status: 201, headers: NO_STORE });
+    return Response.json(await createShare(id, me, input, requestOrigin(request)), { status: 201, headers: NO_STORE });
   } catch (err) {
     return toErrorResponse(err);
   }
