@@ -62,7 +62,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
         </p>
       </div>
       <Suspense fallback={null}>
-        <ComparePicker selected={selected} options={options.map((o) => ({ id: o.id, title: o.title, createdAt: o.createdAt, status: o.status }))} service={query.service ?? null} />
+        <ComparePicker selected={selected} options={options.map((o) => ({ id: o.id, title: o.title, createdAt: o.createdAt, status: o.status }))} service={query.service ?? null} span={query.span ?? null} />
       </Suspense>
       {loaded.kind === "error" ? (
         <Alert tone={loaded.status >= 500 ? "error" : "warning"} role="alert" title={loaded.status === 404 ? "Unknown incident" : loaded.status === 422 ? "Cannot compare these" : "Comparison failed"}>

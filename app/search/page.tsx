@@ -5,7 +5,8 @@ import { HttpError } from "@/lib/server/http/errors";
 import { searchIncidents, searchOptions } from "@/lib/server/services/search";
 import { Alert } from "@/components/ui/Alert";
 import { EmptyState } from "@/components/ui/EmptyState";
-import { SearchForm, SEARCH_KEYS, type SearchFormValues } from "@/components/search/SearchForm";
+import { SearchForm } from "@/components/search/SearchForm";
+import { SEARCH_KEYS, type SearchFormValues } from "@/components/search/url";
 import { SearchResults } from "@/components/search/SearchResults";
 
 export const metadata: Metadata = { title: "Search" };

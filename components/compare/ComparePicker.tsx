@@ -13,11 +13,12 @@ export interface PickerOption {
   status: string;
 }
 
-/** /compare URL for these ids, keeping the latency service (dump choices belong to the old set). */
-export function compareHref(ids: string[], service?: string | null): string {
+/** /compare URL for these ids, keeping the latency service and time span (dump choices belong to the old set). */
+export function compareHref(ids: string[], keep: { service?: string | null; span?: number | null } = {}): string {
   const p = new URLSearchParams();
   if (ids.length) p.set("ids", ids.join(","));
-  if (service) p.set("service", service);
+  if (keep.service) p.set("service", keep.service);
+  if (keep.span) p.set("span", String(keep.span));
   const qs = p.toString().replace(/%2C/g, ",");
   return qs ? `/compare?${qs}` : "/compare";
 }
@@ -30,10 +31,12 @@ export function ComparePicker({
   selected,
   options,
   service,
+  span,
 }: {
   selected: Array<{ id: string; title: string | null }>;
   options: PickerOption[];
   service: string | null;
+  span: number | null;
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -42,7 +45,7 @@ export function ComparePicker({
   const ids = selected.map((s) => s.id);
   const available = options.filter((o) => !ids.includes(o.id));
   const full = ids.length >= MAX_COMPARE;
-  const go = (next: string[]) => startTransition(() => router.push(compareHref(next, service), { scroll: false }));
+  const go = (next: string[]) => startTransition(() => router.push(compareHref(next, { service, span }), { scroll: false }));
 
   return (
     <section aria-labelledby="picker-heading" className="rounded-lg border border-line bg-surface p-3" aria-busy={pending}>

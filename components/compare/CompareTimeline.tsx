@@ -4,6 +4,7 @@ import Link from "next/link";
 import { Bar, CartesianGrid, ComposedChart, Line, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { CompareDto, CompareEvent } from "@/lib/schemas/compare";
 import { integer } from "@/components/format";
+import { useSearchParamState } from "@/components/ui/useSearchParamState";
 import { incidentColour, incidentLetter, relTick, relTime } from "./shared";
 
 const ERROR_COLOUR = "#ef4444";
@@ -72,19 +73,38 @@ function AlignedChart({ data, index, title }: { data: CompareDto; index: number;
  * interval, errors as a red line, the window shaded, human timeline entries as dotted lines), and
  * every key event of every incident in one table ordered by time from onset.
  */
+const SPANS = [2, 10, 30, 120, 720] as const;
+const spanLabel = (m: number) => (m < 60 ? `${m} min` : `${m / 60} h`);
+
 export function CompareTimeline({ data }: { data: CompareDto }) {
+  const { params, set, pending } = useSearchParamState();
+  const span = params.get("span") ?? "";
   const indexOf = new Map(data.incidents.map((inc, i) => [inc.id, i]));
   const bucket = data.timeline.bucketMs >= 60_000 ? `${data.timeline.bucketMs / 60_000} min` : `${data.timeline.bucketMs / 1000} s`;
   return (
-    <section aria-labelledby="aligned-heading" className="space-y-3 rounded-lg border border-line bg-surface p-3">
-      <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
-        <h2 id="aligned-heading" className="text-sm font-semibold">
-          Timelines aligned at onset
-        </h2>
-        <p className="text-xs text-muted">
-          t = 0 is each incident&apos;s detected onset ({relTime(data.timeline.fromRel)} to {relTime(data.timeline.toRel)}, {bucket} per bar). Shaded: the
-          incident window. Red line: errors. Dotted lines: human timeline entries.
-        </p>
+    <section aria-labelledby="aligned-heading" className="space-y-3 rounded-lg border border-line bg-surface p-3" aria-busy={pending}>
+      <div className="flex flex-wrap items-end gap-x-3 gap-y-2">
+        <div className="min-w-0 flex-1">
+          <h2 id="aligned-heading" className="text-sm font-semibold">
+            Timelines aligned at onset
+          </h2>
+          <p className="text-xs text-muted">
+            t = 0 is each incident&apos;s detected onset ({relTime(data.timeline.fromRel)} to {relTime(data.timeline.toRel)}, {bucket} per bar). Shaded: the
+            incident window. Red line: errors. Dotted lines: human timeline entries.
+          </p>
+        </div>
+        <label className="flex flex-col gap-0.5 text-xs">
+          <span className="font-medium text-muted">Time after onset</span>
+          <select value={span} onChange={(e) => set({ span: e.target.value || null })} className="h-8 rounded-md border border-line-strong bg-surface px-2 text-sm">
+            <option value="">Fit the longest window</option>
+            {SPANS.map((m) => (
+              <option key={m} value={m}>
+                {spanLabel(m)}
+              </option>
+            ))}
+            {span && !SPANS.includes(Number(span) as (typeof SPANS)[number]) ? <option value={span}>{span} min</option> : null}
+          </select>
+        </label>
       </div>
       <div className="space-y-2">
         {data.incidents.map((inc, i) => (

@@ -39,7 +39,7 @@ const columns = [
         onChange={row.getToggleSelectedHandler()}
         aria-label={`Select ${row.original.title || row.original.id} for comparison`}
         title={row.getCanSelect() ? "Select for comparison" : `At most ${MAX_COMPARE} incidents can be compared`}
-        className="size-4 accent-[var(--hs-accent)] disabled:opacity-40"
+        className="block size-4 accent-[var(--hs-accent)] disabled:opacity-40"
       />
     ),
   }),

@@ -2,29 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-
-export interface SearchFormValues {
-  q: string;
-  detector: string;
-  service: string;
-  node: string;
-  from: string;
-  to: string;
-}
-
-export const SEARCH_KEYS = ["q", "detector", "service", "node", "from", "to"] as const;
-
-export function searchHref(values: Partial<SearchFormValues> & { page?: number; pageSize?: number }): string {
-  const p = new URLSearchParams();
-  for (const k of SEARCH_KEYS) {
-    const v = values[k]?.trim();
-    if (v) p.set(k, v);
-  }
-  if (values.page && values.page > 1) p.set("page", String(values.page));
-  if (values.pageSize && values.pageSize !== 25) p.set("pageSize", String(values.pageSize));
-  const qs = p.toString();
-  return qs ? `/search?${qs}` : "/search";
-}
+import { SEARCH_KEYS, searchHref, type SearchFormValues } from "./url";
 
 const input =
   "h-8 rounded-md border border-line-strong bg-surface px-2.5 text-sm placeholder:text-faint focus:border-accent focus:outline-none focus:ring-2 focus:ring-ring/30";

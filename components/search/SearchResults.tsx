@@ -7,7 +7,7 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "
 import { SEARCH_PAGE_SIZES, type SearchHit, type SearchPlace, type SearchResultDto } from "@/lib/schemas/search";
 import { absoluteTime, integer } from "@/components/format";
 import { ConfidencePill } from "@/components/incidents/IncidentsTable";
-import { searchHref, type SearchFormValues } from "./SearchForm";
+import { searchHref, type SearchFormValues } from "./url";
 
 const PLACE_LABEL: Record<SearchPlace, string> = {
   title: "title",

@@ -32,6 +32,8 @@ export const CompareQuery = z.object({
     .max(300)
     .optional()
     .transform((s) => s?.trim() || undefined),
+  /** Minutes shown after t = 0 on the aligned timelines (default: the longest window plus a margin) */
+  span: z.coerce.number().int().min(1).max(1440).optional(),
   /** Evidence ids of the two iptables dumps compared across incidents (default: the first two incidents' dumps) */
   ra: z.coerce.number().int().positive().optional(),
   rb: z.coerce.number().int().positive().optional(),

@@ -81,7 +81,7 @@ export async function getComparison(q: CompareQuery, db: Db = getPrisma()): Prom
   }
 
   const incidents = await Promise.all(loaded.map((l) => incidentSummary(db, l)));
-  const timeline = await alignedTimeline(db, loaded);
+  const timeline = await alignedTimeline(db, loaded, q.span);
   const { rows: hypotheses, common } = await hypothesesInCommon(db, loaded);
   const affected = incidents.map((i) => new Set(i.figures.affectedServices.map(shortServiceName).filter((s): s is string => s !== null)));
   const commonServices = [...affected[0]!].filter((s) => affected.every((set) => set.has(s))).sort();
@@ -125,15 +125,25 @@ async function incidentSummary(db: Db, l: Loaded): Promise<CompareIncident> {
   };
 }
 
-/** The shared relative axis: some lead-in before t = 0 and room for the longest window after it. */
-export function relativeSpan(windowLengths: number[]): { fromRel: number; toRel: number } {
+/**
+ * The shared relative axis: some lead-in before t = 0 and room for the longest window after it, or
+ * `spanMinutes` after t = 0 (a quarter of that before it, at least 30 s) when the user zooms.
+ */
+export function relativeSpan(windowLengths: number[], spanMinutes?: number): { fromRel: number; toRel: number } {
+  if (spanMinutes !== undefined) {
+    const toRel = spanMinutes * 60_000;
+    return { fromRel: -Math.max(30_000, Math.round(toRel / 4)), toRel };
+  }
   const longest = Math.max(0, ...windowLengths);
   const pre = Math.max(MIN_PRE_MS, Math.round(longest / 2));
   return { fromRel: -pre, toRel: Math.max(MIN_SPAN_MS - pre, longest + pre) };
 }
 
-async function alignedTimeline(db: Db, loaded: Loaded[]): Promise<CompareTimeline> {
-  const { fromRel, toRel } = relativeSpan(loaded.map((l) => (l.onset !== null && l.recovery !== null ? l.recovery - l.onset : 0)));
+async function alignedTimeline(db: Db, loaded: Loaded[], spanMinutes: number | undefined): Promise<CompareTimeline> {
+  const { fromRel, toRel } = relativeSpan(
+    loaded.map((l) => (l.onset !== null && l.recovery !== null ? l.recovery - l.onset : 0)),
+    spanMinutes,
+  );
   const series: CompareTimeline["series"] = [];
   const events: CompareEvent[] = [];
   let bucketMs = 0;

@@ -54,8 +54,17 @@ export function makeSnippet(text: string, term: string, radius = SNIPPET_RADIUS)
   if (!m) return null;
   const start = m.index;
   const end = start + m[0].length;
-  const from = Math.max(0, start - radius);
-  const to = Math.min(text.length, end + radius);
+  let from = Math.max(0, start - radius);
+  let to = Math.min(text.length, end + radius);
+  // Cut at word boundaries (when there is one within the context), not mid-word.
+  if (from > 0 && /\S/.test(text[from - 1]!)) {
+    const space = text.slice(from, start).search(/\s/);
+    if (space >= 0) from += space + 1;
+  }
+  if (to < text.length && /\S/.test(text[to]!)) {
+    const space = text.slice(end, to).search(/\s\S*$/);
+    if (space > 0) to = end + space;
+  }
   const squash = (s: string) => s.replace(/\s+/g, " ");
   return {
     before: `${from > 0 ? "…" : ""}${squash(text.slice(from, start)).trimStart()}`,

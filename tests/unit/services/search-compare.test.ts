@@ -39,6 +39,10 @@ describe("search text helpers", () => {
     expect(s.after.endsWith("…")).toBe(true);
     expect(makeSnippet("short text", "text")).toEqual({ before: "short ", match: "text", after: "" });
     expect(makeSnippet("nothing here", "absent")).toBeNull();
+    // never cut mid-word when a space is near
+    const words = makeSnippet("alpha bravo charlie delta MATCH echo foxtrot golf hotel", "match", 14)!;
+    expect(words.before).toBe("…charlie delta ");
+    expect(words.after).toBe(" echo foxtrot…");
   });
   it("regex characters in the term are literal", () => {
     expect(makeSnippet("cost (p99) rose", "(p99)")?.match).toBe("(p99)");
@@ -63,6 +67,9 @@ describe("compare query and alignment", () => {
     const short = relativeSpan([0]);
     expect(short.fromRel).toBe(-300_000);
     expect(short.toRel - short.fromRel).toBe(900_000);
+    // a chosen span: that many minutes after onset, a quarter of it (≥ 30 s) before
+    expect(relativeSpan([2_660_000], 2)).toEqual({ fromRel: -30_000, toRel: 120_000 });
+    expect(relativeSpan([0], 60)).toEqual({ fromRel: -900_000, toRel: 3_600_000 });
   });
   it("an incident's iptables state is its after dump, else an unlabelled one, else the first", () => {
     const d = (id: number, role: RuleDumpDto["role"], node = "n1"): RuleDumpDto => ({ id, node, role, capturedAt: id, family: "ipv4", path: `p${id}`, line: 1, rules: 3 });
