@@ -143,6 +143,25 @@ export async function getIncidentProfiles(db: Db, ids: string[], concurrency = 4
   return out.filter((p): p is IncidentProfile => p !== null);
 }
 
+/**
+ * Up to ERROR_SAMPLE failed requests, read through the (incidentId, kind, ts) index inside the
+ * incident window when there is one — failures cluster there, and a million healthy requests
+ * outside it are never visited. Nothing is read when the request aggregates show no failure.
+ */
+async function failedRequestSample(db: Db, incidentId: string, correlation: CorrelationSummary | null): Promise<Array<{ data: string }>> {
+  const anyFailed = await db.requestBucket.findFirst({ where: { incidentId, OR: [{ status: { gte: 500 } }, { status: { lt: 0 } }, { status: 0, NOT: { flag: "-" } }] }, select: { second: true } });
+  if (!anyFailed) return [];
+  const onset = correlation?.window.onset ? Date.parse(correlation.window.onset) : NaN;
+  const recovery = correlation?.window.recovery ? Date.parse(correlation.window.recovery) : NaN;
+  const windowed = Number.isFinite(onset) && Number.isFinite(recovery) && recovery >= onset;
+  return db.evidence.findMany({
+    where: { incidentId, kind: "request", severity: "error", ...(windowed ? { ts: { gte: onset, lte: recovery } } : {}) },
+    orderBy: [{ ts: "asc" }, { id: "asc" }],
+    take: ERROR_SAMPLE,
+    select: { data: true },
+  });
+}
+
 async function computeProfile(db: Db, incidentId: string): Promise<IncidentProfile | null> {
   const incident = await db.incident.findUnique({
     where: { id: incidentId },
@@ -162,7 +181,7 @@ async function computeProfile(db: Db, incidentId: string): Promise<IncidentProfi
     // Nodes of events, dumps and counters through the (incidentId, kind, ts) index; request and span
     // rows (the bulk) are covered by the correlation's node cohorts instead of a full scan.
     db.evidence.groupBy({ by: ["node"], where: { incidentId, kind: { in: ["event", "ruleset", "ipvs", "counter", "series", "object"] }, node: { not: null } }, take: MAX_NODES, orderBy: { node: "asc" } }),
-    db.evidence.findMany({ where: { incidentId, kind: "request", severity: "error" }, orderBy: [{ ts: "asc" }, { id: "asc" }], take: ERROR_SAMPLE, select: { data: true } }),
+    failedRequestSample(db, incidentId, correlation),
     db.evidence.findMany({
       where: { incidentId, kind: "event", severity: { in: ["warning", "error", "critical"] }, NOT: { source: "timeline" } },
       orderBy: [{ ts: "asc" }, { id: "asc" }],
