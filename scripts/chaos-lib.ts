@@ -244,9 +244,10 @@ export interface KillLoopOptions {
 }
 
 /** SIGKILLs a freshly started worker `kills` times at random points of its life. */
-export async function killLoop(o: KillLoopOptions): Promise<{ kills: number; midJob: number }> {
+export async function killLoop(o: KillLoopOptions): Promise<{ kills: number; midJob: number; jobErrors: string[] }> {
   let midJob = 0;
   let kills = 0;
+  const jobErrors: string[] = [];
   for (let i = 0; i < o.kills; i++) {
     if (o.shouldStop?.()) break;
     await o.ensureWork();
@@ -257,10 +258,12 @@ export async function killLoop(o: KillLoopOptions): Promise<{ kills: number; mid
     const mid = await holdsRun(o.db, w.pid);
     if (mid) midJob++;
     await sigkill(w);
+    // Failed attempts the workers logged (a kill is a loss, not a failure: these should be rare).
+    for (const line of w.output().split("\n")) if (/\[jobs\].*failed|unhandled|fatal/i.test(line)) jobErrors.push(line.slice(0, 300));
     kills++;
     o.onKill?.(i, { delayMs, midJob: mid });
   }
-  return { kills, midJob };
+  return { kills, midJob, jobErrors };
 }
 
 /** The installed PostgreSQL cluster version (`ls /etc/postgresql`), or null when there is none. */
@@ -297,4 +300,26 @@ export async function restartLocalPostgres(url: string): Promise<number | null> 
     }
   }, 60_000, 100);
   return Date.now() - t0;
+}
+
+/** The state of every unfinished run and unsettled job, for a report when something hangs. */
+export async function describeQueue(db: Db, config: DatabaseConfig, url: string): Promise<string[]> {
+  const out = (await unfinishedRuns(db)).map((r) => `run ${r.id} ${r.status} stage="${r.stage}" lease=${r.leaseOwner ?? "-"}`);
+  if (config.provider === "sqlite") {
+    const jobs = await db.job.findMany({ where: { queue: "analyze", status: { not: "completed" } } });
+    for (const j of jobs) out.push(`job ${j.id} ${j.status} attempts=${j.attempts}/${j.maxAttempts} runAfter=${j.runAfter.toISOString()} lockedBy=${j.lockedBy ?? "-"} lastError=${j.lastError ?? "-"}`);
+    return out;
+  }
+  const pg = (await import("pg")).default;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query(
+      `SELECT id::text, state::text, retry_count, retry_limit, round(extract(epoch FROM start_after - now())) AS starts_in_s, data::text, output::text FROM pgboss.job WHERE name = 'analyze' AND state <> 'completed'`,
+    );
+    for (const j of r.rows) out.push(`job ${j.id} ${j.state} retry ${j.retry_count}/${j.retry_limit} starts in ${j.starts_in_s} s data=${j.data} output=${String(j.output).slice(0, 200)}`);
+  } finally {
+    await c.end();
+  }
+  return out;
 }

@@ -29,7 +29,7 @@ import path from "node:path";
 import { mulberry32 } from "@/lib/prng";
 import { withTempPostgres, withTempSqlite, type TempDatabase } from "@/tests/helpers/db";
 import {
-  diffSnapshots, holdsRun, killLoop, restartLocalPostgres, scenarioParts, sigkill, sleep, snapshot, startProducer,
+  describeQueue, diffSnapshots, holdsRun, killLoop, restartLocalPostgres, scenarioParts, sigkill, sleep, snapshot, startProducer,
   startWorker, unfinishedRuns, unsettledJobs, waitAllFinal, waitFor, workerEnv, writePart, ztunnelLog, type Snapshot,
 } from "./chaos-lib";
 
@@ -115,7 +115,8 @@ async function runMode(mode: "embedded" | "pg-boss"): Promise<ModeResult> {
       },
       shouldStop: () => Date.now() > killDeadline,
     });
-    log(`${mode}: ${stats.kills} SIGKILLs, ${stats.midJob} while the worker held a run`);
+    log(`${mode}: ${stats.kills} SIGKILLs, ${stats.midJob} while the worker held a run; failed attempts logged by killed workers: ${stats.jobErrors.length}`);
+    for (const e of stats.jobErrors.slice(0, 5)) log(`  ${e}`);
 
     // 3. SIGTERM during long jobs: short grace → released; then a long grace → finishes
     let maxExitMs = 0;
@@ -124,7 +125,9 @@ async function runMode(mode: "embedded" | "pg-boss"): Promise<ModeResult> {
       if ((await unfinishedRuns(db)).length === 0) await upload(`sigterm ${i + 1}`);
       const w = startWorker({ ...env, HINDSIGHT_STOP_GRACE_MS: String(SHORT_GRACE_MS) });
       workers.push(w);
-      await waitFor("worker holding a run", () => holdsRun(db, w.pid), 120_000, 20);
+      await waitFor("worker holding a run", () => holdsRun(db, w.pid), 120_000, 20).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${(await describeQueue(db, temp.config, temp.url)).join("\n")}\nworker output:\n${w.output()}`);
+      });
       await sleep(300 + rand() * 1500);
       const t = Date.now();
       w.child.kill("SIGTERM");
@@ -187,7 +190,10 @@ async function runMode(mode: "embedded" | "pg-boss"): Promise<ModeResult> {
     const unfinished = await unfinishedRuns(db);
     const unsettled = await unsettledJobs(db, temp.config, temp.url);
     const lostDetail = [...unfinished.map((r) => `run ${r.id} ${r.status} (${r.stage})`), ...unsettled.map((j) => `job ${j.id} ${j.state}`)];
-    if (!allFinal) log(`${mode}: not every run final after recovery`);
+    if (!allFinal || lostDetail.length) {
+      log(`${mode}: not everything settled after recovery:`);
+      for (const l of await describeQueue(db, temp.config, temp.url)) log(`  ${l}`);
+    }
 
     const differences: string[] = [];
     for (const id of incidents) {

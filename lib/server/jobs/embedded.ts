@@ -35,6 +35,11 @@ export class EmbeddedQueue implements JobQueue {
     this.defaults = { maxAttempts: defaults.maxAttempts ?? 5, maxLosses: defaults.maxLosses ?? DEFAULT_MAX_LOSSES };
   }
 
+  /** Failed deliveries so far, this one included: deliveries minus losses (losses raised maxAttempts). */
+  private failures(job: { attempts: number; maxAttempts: number }): number {
+    return Math.max(1, job.attempts - Math.max(0, job.maxAttempts - this.defaults.maxAttempts));
+  }
+
   /** maxAttempts of a job after one more lost delivery (unchanged once the loss budget is spent). */
   private afterLoss(maxAttempts: number): number {
     return maxAttempts < this.defaults.maxAttempts + this.defaults.maxLosses ? maxAttempts + 1 : maxAttempts;
@@ -168,7 +173,7 @@ export class EmbeddedQueue implements JobQueue {
           where: { id: job.id, lockedBy: this.owner },
           data: exhausted
             ? { status: "failed", lockedBy: null, lockedUntil: null, lastError: message, finishedAt: new Date() }
-            : { status: "queued", lockedBy: null, lockedUntil: null, lastError: message, runAfter: new Date(Date.now() + backoffMs(job.attempts)) },
+            : { status: "queued", lockedBy: null, lockedUntil: null, lastError: message, runAfter: new Date(Date.now() + backoffMs(this.failures(job))) },
         });
         console.error(`[jobs] ${queue} job ${job.id} attempt ${job.attempts} failed${exhausted ? " (giving up)" : ""}: ${message}`);
       } finally {

@@ -20,8 +20,9 @@ const SCHEMA = "pgboss";
  * lost-run sweeper (jobs/index.ts) notices much sooner and calls releaseLost().
  *
  * A lost delivery (worker killed, job released at shutdown) goes back to `retry` at once with its
- * retry_limit raised by one (pg-boss counts every redelivery in retry_count), so worker deaths do not
- * use up the retries meant for errors — up to maxLosses extra deliveries; past that they do.
+ * retry_count lowered by one (pg-boss adds one at every redelivery), so worker deaths neither use up
+ * the retries meant for errors nor lengthen their backoff (pg-boss backs off 2^retry_count) — up to
+ * maxLosses losses, counted in the job's data (`losses`); past that they count as failures.
  */
 export class PgBossQueue implements JobQueue {
   readonly kind = "pg-boss" as const;
@@ -110,15 +111,16 @@ export class PgBossQueue implements JobQueue {
    * Returns whether the job was active (false: someone else settled it first).
    */
   async releaseLost(queue: string, jobId: string, reason: string): Promise<boolean> {
-    const baseLimit = Math.max(0, this.opts.maxAttempts - 1);
-    const cap = baseLimit + (this.opts.maxLosses ?? DEFAULT_MAX_LOSSES);
+    const maxLosses = this.opts.maxLosses ?? DEFAULT_MAX_LOSSES;
     const db = this.boss.getDb();
+    // retry_count may be -1 until the next fetch adds the one back.
     const res = (await db.executeSql(
-      `UPDATE ${SCHEMA}.job SET state = 'retry', start_after = now(), retry_limit = retry_limit + 1,
+      `UPDATE ${SCHEMA}.job SET state = 'retry', start_after = now(), retry_count = retry_count - 1,
+              data = jsonb_set(coalesce(data, '{}'::jsonb), '{losses}', to_jsonb(coalesce((data->>'losses')::int, 0) + 1)),
               output = jsonb_build_object('message', $4::text)
-        WHERE name = $1 AND id = $2::uuid AND state = 'active' AND retry_limit < $3
+        WHERE name = $1 AND id = $2::uuid AND state = 'active' AND coalesce((data->>'losses')::int, 0) < $3
         RETURNING id`,
-      [queue, jobId, cap, reason],
+      [queue, jobId, maxLosses, reason],
     )) as { rows: unknown[] };
     if (res.rows.length === 1) return true;
     const state = await this.jobState(queue, jobId);
