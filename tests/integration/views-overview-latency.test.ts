@@ -2,7 +2,7 @@ import * as hdr from "hdr-histogram-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
-import { getOverview, isFailedStatus } from "@/lib/server/views/overview";
+import { getOverview, isFailedBucket } from "@/lib/server/views/overview";
 import { getLatency } from "@/lib/server/views/latency";
 import { OverviewDto } from "@/lib/schemas/views-overview";
 import { LatencyDto } from "@/lib/schemas/views-latency";
@@ -33,11 +33,11 @@ describe("overview and latency view services (seed-001)", () => {
     expect(o.window.durationMs).toBe(recovery - onset);
     const buckets = await db.requestBucket.findMany({ where: { incidentId: id, second: { gte: Math.floor(onset / 1000), lte: Math.floor(recovery / 1000) } } });
     expect(o.impact.requests).toBe(buckets.reduce((s, b) => s + b.count, 0));
-    expect(o.impact.failed).toBe(buckets.filter((b) => isFailedStatus(b.status)).reduce((s, b) => s + b.count, 0));
+    expect(o.impact.failed).toBe(buckets.filter((b) => isFailedBucket(b.status, b.flag)).reduce((s, b) => s + b.count, 0));
     expect(o.impact.failed).toBeGreaterThan(0);
     expect(o.impact.affectedServices.length).toBeGreaterThan(0);
     const top = o.impact.affectedServices[0]!;
-    expect(top.failed).toBe(buckets.filter((b) => b.dest === top.service && isFailedStatus(b.status)).reduce((s, b) => s + b.count, 0));
+    expect(top.failed).toBe(buckets.filter((b) => b.dest === top.service && isFailedBucket(b.status, b.flag)).reduce((s, b) => s + b.count, 0));
     // p99 during equals the merged histogram's, recomputed independently.
     const rows = await db.latencyHistogram.findMany({ where: { incidentId: id, metric: "duration", minute: { gte: Math.floor(onset / 60_000), lte: Math.floor(recovery / 60_000) } } });
     const merged = hdr.build({ bitBucketSize: "packed", numberOfSignificantValueDigits: 3, highestTrackableValue: 3_600_000_000 });
@@ -71,5 +71,45 @@ describe("overview and latency view services (seed-001)", () => {
   it("latency: an unknown service falls back to the busiest", async () => {
     const l = await getLatency(id, { service: "no-such-service" }, temp.client());
     expect(l.service).toBe(l.services[0]?.service ?? null);
+  });
+});
+
+describe("overview on a clean ambient rollout (near miss): completed ztunnel connections are not failures", () => {
+  let temp: TempDatabase;
+  let h: PipelineHarness;
+  let id: string;
+  beforeAll(async () => {
+    temp = await withTempSqlite();
+    h = await startPipeline(temp.client(), temp.config);
+    ({ id } = await h.create(fixtureUploads(scenarioFiles("near-miss-clean-rollout"))));
+    await h.waitDone(id);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await temp?.cleanup();
+  });
+
+  it("counts as failed only what the records call errors", async () => {
+    const db = temp.client();
+    const o = OverviewDto.parse(await getOverview(id, db));
+    // Independent of the bucket rule: the stored request records' own severity.
+    const requests = await db.evidence.count({ where: { incidentId: id, kind: "request" } });
+    const errors = await db.evidence.count({ where: { incidentId: id, kind: "request", severity: "error" } });
+    expect(requests).toBeGreaterThan(0);
+    expect(errors).toBeLessThan(requests / 10);
+    expect(o.impact.failed).toBeLessThanOrEqual(errors);
+    expect(o.impact.requests).toBeGreaterThan(o.impact.failed * 2);
+  });
+});
+
+describe("isFailedBucket", () => {
+  it("5xx, connection errors and Envoy's no-response (0 with a flag) fail; a status-less completed connection does not", () => {
+    expect(isFailedBucket(503, "UF")).toBe(true);
+    expect(isFailedBucket(500, "-")).toBe(true);
+    expect(isFailedBucket(-1, "error")).toBe(true);
+    expect(isFailedBucket(0, "UC")).toBe(true);
+    expect(isFailedBucket(0, "-")).toBe(false);
+    expect(isFailedBucket(200, "-")).toBe(false);
+    expect(isFailedBucket(404, "NR")).toBe(false);
   });
 });

@@ -3,9 +3,13 @@ import { getPrisma, type Db } from "@/lib/server/db/client";
 import { MergedLatency } from "./latency-hdr";
 import { isoMs, latestCorrelation, memoPerRun } from "./overview-correlation";
 
-/** RequestBucket statuses that count as failed: 5xx, 0 (no response sent), -1 (connection error). */
-export function isFailedStatus(status: number): boolean {
-  return status >= 500 || status <= 0;
+/**
+ * RequestBucket rows that count as failed: 5xx, -1 (connection error), and 0 when it carries a
+ * response flag (Envoy's "no response sent": UF, UC, DC…). Status 0 with flag "-" is a request
+ * without an HTTP status that completed without error — a ztunnel TCP connection — and is fine.
+ */
+export function isFailedBucket(status: number, flag: string): boolean {
+  return status >= 500 || status < 0 || (status === 0 && flag !== "-");
 }
 
 const MAX_AFFECTED = 8;
@@ -38,7 +42,7 @@ async function computeOverview(incidentId: string, db: Db): Promise<OverviewDto>
   const secondRange =
     start !== null && end !== null ? { gte: Math.floor(start / 1000), lte: Math.floor(end / 1000) } : undefined;
   const grouped = await db.requestBucket.groupBy({
-    by: ["dest", "status"],
+    by: ["dest", "status", "flag"],
     where: { incidentId, ...(secondRange ? { second: secondRange } : {}) },
     _sum: { count: true },
   });
@@ -50,7 +54,7 @@ async function computeOverview(incidentId: string, db: Db): Promise<OverviewDto>
     const s = perService.get(g.dest) ?? { requests: 0, failed: 0 };
     s.requests += n;
     requests += n;
-    if (isFailedStatus(g.status)) {
+    if (isFailedBucket(g.status, g.flag)) {
       s.failed += n;
       failed += n;
     }
