@@ -66,6 +66,14 @@ export function securityHeaders(pathname: string, csp: string): Record<string, s
 }
 
 export const config = {
-  // Everything but the immutable build assets (hashed files under /_next/static, served by Next).
-  matcher: ["/((?!_next/static|_next/image).*)"],
+  // Everything but the immutable build assets (hashed files under /_next/static, served by Next) and
+  // multipart uploads: when a proxy runs, Next buffers the request body to clone it (at most 10 MB,
+  // silently truncating the rest), which would cut every bundle upload and hold it in memory. Upload
+  // answers are small JSON documents from the route handler.
+  matcher: [
+    {
+      source: "/((?!_next/static|_next/image).*)",
+      missing: [{ type: "header", key: "content-type", value: "multipart/form-data.*" }],
+    },
+  ],
 };
