@@ -129,15 +129,18 @@ async function runMode(mode: "embedded" | "pg-boss"): Promise<ModeResult> {
         throw new Error(`${err.message}\n${(await describeQueue(db, temp.config, temp.url)).join("\n")}\nworker output:\n${w.output()}`);
       });
       await sleep(300 + rand() * 1500);
+      const held = await db.analysisRun.findFirst({ where: { leaseOwner: { contains: `:${w.pid}:` } }, select: { id: true, jobId: true } });
       const t = Date.now();
       w.child.kill("SIGTERM");
       await w.exited;
       const exitMs = Date.now() - t;
       maxExitMs = Math.max(maxExitMs, exitMs);
-      const running = await db.analysisRun.count({ where: { status: "running" } });
-      const active = (await unsettledJobs(db, temp.config, temp.url)).filter((j) => j.state === "active").length;
-      if (running > 0 || active > 0) released = false;
-      log(`${mode}: SIGTERM ${i + 1}: exited after ${secs(exitMs)} (grace ${secs(SHORT_GRACE_MS)}); runs left running: ${running}, jobs left active: ${active}`);
+      // The run this worker held (if it had not finished already) and its job were handed back.
+      const run = held ? await db.analysisRun.findUnique({ where: { id: held.id }, select: { status: true, leaseOwner: true } }) : null;
+      const jobActive = held?.jobId ? (await unsettledJobs(db, temp.config, temp.url)).some((j) => j.id === held.jobId && j.state === "active") : false;
+      const ok = !run || (run.status !== "running" && !jobActive);
+      if (!ok) released = false;
+      log(`${mode}: SIGTERM ${i + 1}: exited after ${secs(exitMs)} (grace ${secs(SHORT_GRACE_MS)}); its run ${run ? run.status : "?"}, lease ${run?.leaseOwner ? "held" : "free"}, its job ${jobActive ? "still active" : "released or done"}`);
     }
     // A long grace: the job in hand finishes before the worker exits.
     let finishedWithinGrace: boolean | null = null;

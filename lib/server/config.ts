@@ -12,7 +12,7 @@ export const ENV_DOCS = [
   { name: "HINDSIGHT_EMBEDDED_WORKER", default: "on (SQLite), off (PostgreSQL)", doc: "Run the job worker inside the web process; with PostgreSQL run `npm run worker` processes instead" },
   { name: "HINDSIGHT_WORKER_CONCURRENCY", default: "1", doc: "Jobs processed at once per worker process" },
   { name: "HINDSIGHT_JOB_MAX_ATTEMPTS", default: "5", doc: "Failed attempts (the handler threw) before a job is marked failed (retries back off exponentially)" },
-  { name: "HINDSIGHT_JOB_MAX_LOSSES", default: "50", doc: "Deliveries lost to a dying or stopping worker (SIGKILL, crash, SIGTERM) that do not count as attempts; past them they do" },
+  { name: "HINDSIGHT_JOB_MAX_LOSSES", default: "200", doc: "Deliveries lost to a dying or stopping worker (SIGKILL, crash, SIGTERM) that do not count as attempts; past them they do" },
   { name: "HINDSIGHT_JOB_EXPIRE_SECONDS", default: "1800", doc: "pg-boss: an active job older than this is considered dead (worker killed) and retried" },
   { name: "HINDSIGHT_JOB_MAINTENANCE_SECONDS", default: "30", doc: "pg-boss: how often expired jobs are detected" },
   { name: "HINDSIGHT_STOP_GRACE_MS", default: "20000 (worker), 10000 (web)", doc: "On SIGTERM: how long running jobs may finish before they are released" },

@@ -2,7 +2,7 @@ import { QUEUE_ANALYZE } from "@/lib/schemas/jobs";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { resolveDatabase, type DatabaseConfig } from "@/lib/server/db/provider";
 import { runAnalysisJob } from "@/lib/server/pipeline/run-analysis";
-import { findLostRuns } from "@/lib/server/pipeline/run-lease";
+import { findLostRuns, runIsHeld } from "@/lib/server/pipeline/run-lease";
 import { EmbeddedQueue } from "./embedded";
 import type { PgBossQueue } from "./pgboss";
 import { DEFAULT_MAX_LOSSES, type JobQueue } from "./types";
@@ -48,8 +48,9 @@ const UNCLAIMED_ACTIVE_SECONDS = 20;
  * pg-boss only learns that a worker died when the job expires (HINDSIGHT_JOB_EXPIRE_SECONDS,
  * long by design so slow jobs are not cut off). The run lease tells sooner:
  *  - a running run whose lease is stale (or whose owner pid is gone) lost its worker;
- *  - an active job whose run has no lease holder 20 s after it started lost its worker
- *    between pg-boss handing it out and the run being claimed (or after the run ended).
+ *  - an active job whose run no live worker holds 20 s after it started lost its worker
+ *    between pg-boss handing it out and the run being claimed, or after the run ended (a
+ *    completed run may keep the dead worker's stale lease row).
  * Either way the job is released for immediate redelivery (a loss, not a failed attempt). If its
  * loss budget is spent and pg-boss fails it for good, the run is marked failed (visible).
  * (The embedded queue needs no sweeper: its own job lease expires with the same heartbeat.)
@@ -80,8 +81,8 @@ function startLostRunSweeper(queue: PgBossQueue, db: Db): void {
       }
       for (const job of await queue.activeOlderThan(QUEUE_ANALYZE, UNCLAIMED_ACTIVE_SECONDS)) {
         const runId = (job.data as { runId?: unknown } | null)?.runId;
-        const run = typeof runId === "string" ? await db.analysisRun.findUnique({ where: { id: runId }, select: { leaseOwner: true } }) : null;
-        if (!run || run.leaseOwner === null) await release(typeof runId === "string" ? runId : null, job.id, "worker lost (job active, run not held)");
+        const run = typeof runId === "string" ? await db.analysisRun.findUnique({ where: { id: runId }, select: { leaseOwner: true, leaseUntil: true } }) : null;
+        if (!run || !runIsHeld(run)) await release(typeof runId === "string" ? runId : null, job.id, "worker lost (job active, run not held)");
       }
     })()
       .catch((err) => console.error("[jobs] lost-run sweep failed:", (err as Error).message))

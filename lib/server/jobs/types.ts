@@ -27,7 +27,7 @@ export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<void>;
  * attempts before losses count as failed attempts too: a job that kills its worker every time
  * still ends in a visible failed state instead of looping for ever.
  */
-export const DEFAULT_MAX_LOSSES = 50;
+export const DEFAULT_MAX_LOSSES = 200;
 
 export interface EnqueueOptions {
   /** At most one queued/active job per key. */

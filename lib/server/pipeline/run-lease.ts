@@ -79,6 +79,16 @@ export async function findLostRuns(db: Db, graceMs = 5_000): Promise<{ id: strin
     .map((r) => ({ id: r.id, jobId: r.jobId }));
 }
 
+/**
+ * Whether a live worker holds the run right now: a lease that is being renewed (with a grace
+ * period) by a process that still exists and still holds it. A completed run can keep a stale
+ * lease row when its worker died between finishing and releasing.
+ */
+export function runIsHeld(run: { leaseOwner: string | null; leaseUntil: Date | null }, graceMs = 5_000): boolean {
+  if (!run.leaseOwner || !run.leaseUntil) return false;
+  return run.leaseUntil.getTime() >= Date.now() - graceMs && !ownerIsGone(run.leaseOwner);
+}
+
 /** A run lease owner that is dead (process gone) or is this process but no longer holds the lease. */
 function ownerIsGone(owner: string): boolean {
   const [host, pidText] = owner.split(":");
