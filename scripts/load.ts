@@ -24,6 +24,7 @@ import { genAccessLog } from "./bench-data";
 const ROOT = path.resolve(__dirname, "..");
 const RATE = Number(process.env.LOAD_RATE) || 200;
 const DURATION_S = Number(process.env.LOAD_DURATION_S) || 30;
+const BASELINE_S = process.env.LOAD_BASELINE_S === undefined ? 10 : Number(process.env.LOAD_BASELINE_S);
 const BUNDLE_MB = Number(process.env.LOAD_BUNDLE_MB) || 1024;
 const GOAL_P99_MS = 200;
 
@@ -73,9 +74,9 @@ interface Figures {
   processingThroughout: boolean;
 }
 
-async function drive(target: string, url: string, runStatus: () => Promise<string>): Promise<Figures> {
+async function drive(target: string, url: string, runStatus: () => Promise<string>, durationS = DURATION_S): Promise<Figures> {
   const before = await runStatus();
-  const result = await autocannon({ url, connections: 50, overallRate: RATE, duration: DURATION_S, timeout: 10 });
+  const result = await autocannon({ url, connections: 50, overallRate: RATE, duration: durationS, timeout: 10 });
   const after = await runStatus();
   const f: Figures = {
     target,
@@ -91,7 +92,7 @@ async function drive(target: string, url: string, runStatus: () => Promise<strin
     processingThroughout: before === "running" && after === "running",
   };
   log(
-    `${target}: ${f.requests} requests in ${DURATION_S} s (${f.rps.toFixed(0)} req/s): p50 ${f.p50} ms, p97.5 ${f.p975} ms, p99 ${f.p99} ms, max ${f.max} ms; ` +
+    `${target}: ${f.requests} requests in ${durationS} s (${f.rps.toFixed(0)} req/s): p50 ${f.p50} ms, p97.5 ${f.p975} ms, p99 ${f.p99} ms, max ${f.max} ms; ` +
       `errors ${f.errors}, non-2xx ${f.non2xx}; bundle run ${before} → ${after}`,
   );
   return f;
@@ -139,6 +140,15 @@ async function main(): Promise<void> {
       },
       300_000,
     );
+    // The first start imports example incidents and analyses them: wait until that work is done.
+    await waitFor(
+      "the example incidents to be analysed",
+      async () => {
+        const list = (await (await fetch(`${base}/api/incidents?pageSize=50`)).json()) as { items: { status: string }[] };
+        return list.items.every((i) => ["analysed", "partial", "failed"].includes(i.status));
+      },
+      600_000,
+    );
     const incidentUrl = `${base}/incidents/${sample.id}`;
     let shareUrl: string | null = null;
     const share = await fetch(`${base}/api/incidents/${sample.id}/shares`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
@@ -148,6 +158,15 @@ async function main(): Promise<void> {
       if (page.ok) shareUrl = `${base}/s/${token}`;
       else log(`share page unavailable: GET /s/:token → ${page.status}`);
     } else log(`share links unavailable: POST /api/incidents/:id/shares → ${share.status}`);
+
+    // Baseline: the same pages with nothing processing (LOAD_BASELINE_S, 0 to skip).
+    const baseline: Figures[] = [];
+    if (BASELINE_S > 0) {
+      for (const u of [incidentUrl, shareUrl]) if (u) await fetch(u).then((r) => r.text());
+      const idle = async () => "idle";
+      baseline.push(await drive("incident page, idle", incidentUrl, idle, BASELINE_S));
+      if (shareUrl) baseline.push(await drive("share page, idle", shareUrl, idle, BASELINE_S));
+    }
 
     // The big bundle, uploaded with the CLI (streams the file).
     const file = path.join(scratch, "mesh-access.log");
@@ -176,6 +195,7 @@ async function main(): Promise<void> {
     console.log("");
     const ok = figures.every((f) => f.p99 < GOAL_P99_MS && f.errors === 0 && f.non2xx === 0) && shareUrl !== null;
     const part = (f: Figures) => `${f.target} p50 ${f.p50} ms / p99 ${f.p99} ms (${f.rps.toFixed(0)} req/s, errors ${f.errors + f.non2xx})`;
+    if (baseline.length) console.log(`load baseline (nothing processing): ${baseline.map(part).join(", ")}`);
     console.log(
       `load: ${figures.map(part).join(", ")}${shareUrl ? "" : ", share page: unavailable"} at ${RATE} req/s for ${DURATION_S} s each, ` +
         `while a ${(size / 1048576).toFixed(0)} MiB bundle was processing${figures.every((f) => f.processingThroughout) ? "" : " (it finished during a measurement)"} ` +
