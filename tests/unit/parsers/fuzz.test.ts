@@ -36,9 +36,14 @@ describe("every parser survives hostile input (hostile-inputs rows 13 and 14)", 
         fc.asyncProperty(fc.array(fc.oneof(hostileLine, fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 120 })), { minLength: 1, maxLength: 30 }), async (lines) => {
           const text = lines.join("\n");
           expect(() => parser.sniff(text, "x.log")).not.toThrow();
-          const t0 = performance.now();
-          await drain(parser.parse(Readable.from([Buffer.from(text)]), { path: "fuzz.log" }));
-          const perLine = (performance.now() - t0) / lines.length;
+          // Best of up to three timings: a catastrophic regex is slow every time, a GC pause or a
+          // busy CI machine once (a single 54 ms reading of a one-line input failed CI).
+          let perLine = Number.POSITIVE_INFINITY;
+          for (let attempt = 0; attempt < 3 && perLine >= PER_LINE_BUDGET_MS; attempt++) {
+            const t0 = performance.now();
+            await drain(parser.parse(Readable.from([Buffer.from(text)]), { path: "fuzz.log" }));
+            perLine = Math.min(perLine, (performance.now() - t0) / lines.length);
+          }
           expect(perLine).toBeLessThan(PER_LINE_BUDGET_MS);
         }),
         { numRuns: 60, seed },
