@@ -39,13 +39,16 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       expect(exitMs).toBeLessThan(GRACE_MS + 7000);
 
       const run1 = await db.analysisRun.findUniqueOrThrow({ where: { id: first.runId } });
-      expect(run1).toMatchObject({ status: "queued", leaseOwner: null });
+      // Within the grace the job in hand is either released back to the queue or, when it was
+      // nearly done (a fast moment in CI), finished: both meet row 22; neither may stay running.
+      expect(["queued", "completed"]).toContain(run1.status);
+      expect(run1.leaseOwner).toBeNull();
       expect(await db.analysisRun.count({ where: { status: "running" } })).toBe(0);
       const run2 = await db.analysisRun.findUniqueOrThrow({ where: { id: second.runId } });
       expect(run2).toMatchObject({ status: "queued", attempts: 0 });
       const jobs = await unsettledJobs(db, temp.config, temp.url);
       expect(jobs.filter((j) => j.state === "active")).toEqual([]);
-      expect(jobs).toHaveLength(2);
+      expect(jobs).toHaveLength(run1.status === "completed" ? 1 : 2);
 
       // After a restart everything completes; the interrupted file was re-parsed without duplicates.
       const w2 = startWorker(env);
