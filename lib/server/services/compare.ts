@@ -12,7 +12,6 @@ import {
   type CompareTimeline,
 } from "@/lib/schemas/compare";
 import { Hypothesis } from "@/lib/schemas/hypothesis";
-import { decodeRecordJson, type RulesetRecord } from "@/lib/schemas/records";
 import type { ChainDiffDto, RuleDiffRowDto, RuleDumpDto } from "@/lib/schemas/views-rules";
 import { TimelineRatesQuery } from "@/lib/schemas/views-timeline";
 import type { CorrelationSummary } from "@/lib/server/correlate/schema";
@@ -22,7 +21,7 @@ import { HttpError } from "@/lib/server/http/errors";
 import { LOG_BUCKETS, MergedLatency, logBucketBounds } from "@/lib/server/views/latency-hdr";
 import { getOverview } from "@/lib/server/views/overview";
 import { isoMs, latestCorrelation } from "@/lib/server/views/overview-correlation";
-import { diffRulesets, orderDumps } from "@/lib/server/views/rule-diff";
+import { diffRulesets, loadDumps, orderDumps, type LoadedDump } from "@/lib/server/views/rule-diff";
 import { getTimelineRates } from "@/lib/server/views/timeline";
 import { latestFinishedRun, shortServiceName } from "./incident-profile";
 
@@ -222,39 +221,8 @@ async function hypothesesInCommon(db: Db, loaded: Loaded[]): Promise<{ rows: Com
 
 // ── iptables across incidents ────────────────────────────────────────────────────────────────────
 
-interface Dump {
+interface Dump extends LoadedDump {
   incidentId: string;
-  dto: RuleDumpDto;
-  rec: RulesetRecord;
-}
-
-async function loadDumps(db: Db, incidentId: string): Promise<Dump[]> {
-  const rows = await db.evidence.findMany({ where: { incidentId, kind: "ruleset" }, orderBy: { id: "asc" }, take: MAX_DUMPS_PER_INCIDENT, select: { id: true, fileId: true, line: true, data: true } });
-  if (rows.length === 0) return [];
-  const files = await db.evidenceFile.findMany({ where: { incidentId, id: { in: [...new Set(rows.map((r) => r.fileId))] } }, select: { id: true, path: true, node: true } });
-  const fileOf = new Map(files.map((f) => [f.id, f]));
-  const out: Dump[] = [];
-  for (const r of rows) {
-    const rec = decodeRecordJson(r.data);
-    if (rec.kind !== "ruleset") continue;
-    const f = fileOf.get(r.fileId);
-    const path = f?.path ?? r.fileId;
-    out.push({
-      incidentId,
-      rec,
-      dto: {
-        id: r.id,
-        node: rec.node ?? f?.node ?? path,
-        role: rec.role ?? null,
-        capturedAt: rec.capturedAt,
-        family: rec.family,
-        path,
-        line: r.line,
-        rules: rec.tables.reduce((n, t) => n + t.rules.length, 0),
-      },
-    });
-  }
-  return out;
 }
 
 /** The dump that stands for an incident's state: its "after" dump, else an unlabelled one, else the first. */
@@ -283,7 +251,7 @@ async function rulesAcross(db: Db, loaded: Loaded[], ra: number | undefined, rb:
   const all: Dump[] = [];
   const available: CompareRules["available"] = [];
   for (const l of loaded) {
-    const dumps = await loadDumps(db, l.row.id);
+    const dumps: Dump[] = (await loadDumps(db, l.row.id, MAX_DUMPS_PER_INCIDENT)).map((d) => ({ ...d, incidentId: l.row.id }));
     if (dumps.length) available.push({ incidentId: l.row.id, dumps: orderDumps(dumps.map((d) => d.dto)) });
     all.push(...dumps);
   }

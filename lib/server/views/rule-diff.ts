@@ -23,7 +23,7 @@ export const FULL_CHAIN_ROWS = 300;
 const CONTEXT = 1;
 const MAX_DUMPS = 200;
 
-interface LoadedDump {
+export interface LoadedDump {
   dto: RuleDumpDto;
   rec: RulesetRecord;
 }
@@ -35,15 +35,19 @@ export function orderDumps<T extends RuleDumpDto>(list: T[]): T[] {
   return [...list].sort((x, y) => roleOrder(x) - roleOrder(y) || (x.capturedAt ?? 0) - (y.capturedAt ?? 0) || (x.path < y.path ? -1 : x.path > y.path ? 1 : x.id - y.id));
 }
 
-async function loadDumps(db: Db, incidentId: string): Promise<LoadedDump[]> {
-  const rows = await db.evidence.findMany({ where: { incidentId, kind: "ruleset" }, orderBy: { id: "asc" }, take: MAX_DUMPS, select: { id: true, fileId: true, line: true, data: true } });
+/** An incident's iptables dumps (first `limit` by id) with the list entry the views show for each. */
+export async function loadDumps(db: Db, incidentId: string, limit = MAX_DUMPS): Promise<LoadedDump[]> {
+  const rows = await db.evidence.findMany({ where: { incidentId, kind: "ruleset" }, orderBy: { id: "asc" }, take: limit, select: { id: true, fileId: true, line: true, data: true } });
+  if (rows.length === 0) return [];
   const files = await db.evidenceFile.findMany({ where: { incidentId, id: { in: [...new Set(rows.map((r) => r.fileId))] } }, select: { id: true, path: true, node: true } });
   const fileOf = new Map(files.map((f) => [f.id, f]));
-  return rows.map((r) => {
-    const rec = decodeRecordJson(r.data) as RulesetRecord;
+  const out: LoadedDump[] = [];
+  for (const r of rows) {
+    const rec = decodeRecordJson(r.data);
+    if (rec.kind !== "ruleset") continue;
     const f = fileOf.get(r.fileId);
     const path = f?.path ?? r.fileId;
-    return {
+    out.push({
       rec,
       dto: {
         id: r.id,
@@ -55,8 +59,9 @@ async function loadDumps(db: Db, incidentId: string): Promise<LoadedDump[]> {
         line: r.line,
         rules: rec.tables.reduce((n, t) => n + t.rules.length, 0),
       },
-    };
-  });
+    });
+  }
+  return out;
 }
 
 function relevanceOfChain(table: string, chain: string, rules: Rule[]): "mesh" | "service" | "other" {
