@@ -65,7 +65,12 @@ describe("timeline view service (seed-001)", () => {
 
   it("first view: the server-rendered page and chart equal what the client would fetch for the URL, and are stored per run", async () => {
     const db = temp.client();
+    // Warmed by the run itself, before any view asked: the chart exactly as a first visit requests it.
+    const run0 = await db.analysisRun.findFirst({ where: { incidentId: id }, orderBy: { createdAt: "desc" } });
+    const warmed = (await db.viewCache.findMany({ where: { runId: run0!.id }, select: { key: true } })).map((k) => k.key);
     const meta = await getTimelineMeta(id, db);
+    const firstVisit = await getTimelineFirstView(id, meta, new URLSearchParams(), db);
+    expect(warmed).toContain(`rates:${JSON.stringify(TimelineRatesQuery.parse(Object.fromEntries(new URLSearchParams(firstVisit.ratesQuery))))}`);
     const some = (await getTimelinePage(id, TimelinePageQuery.parse({ limit: "5" }), db)).rows[3]!;
     for (const url of ["", `severity=error`, `record=${some.id}`, `kind=request&q=503`]) {
       const first = await getTimelineFirstView(id, meta, new URLSearchParams(url), db);

@@ -1,10 +1,9 @@
 import { LatencyQuery } from "@/lib/schemas/views-latency";
-import { TimelineRatesQuery } from "@/lib/schemas/views-timeline";
 import { TracesQuery } from "@/lib/schemas/views-traces";
 import type { Db } from "@/lib/server/db/client";
 import { getLatency } from "./latency";
 import { getOverview } from "./overview";
-import { getTimelineMeta, getTimelineRates } from "./timeline";
+import { getTimelineFirstView, getTimelineMeta } from "./timeline";
 import { listTraces } from "./traces";
 
 /**
@@ -19,8 +18,8 @@ export async function warmViewCache(db: Db, incidentId: string): Promise<{ ms: n
   const failed: string[] = [];
   const steps: [string, () => Promise<unknown>][] = [
     ["overview", () => getOverview(incidentId, db)],
-    ["timeline", () => getTimelineMeta(incidentId, db)],
-    ["timeline-rates", () => getTimelineRates(incidentId, TimelineRatesQuery.parse({}), db)],
+    // The chart exactly as a first visit asks for it (zoomed to the window when the range is long).
+    ["timeline", async () => getTimelineFirstView(incidentId, await getTimelineMeta(incidentId, db), new URLSearchParams(), db)],
     ["latency", () => getLatency(incidentId, LatencyQuery.parse({}), db)],
     ["traces", () => listTraces(incidentId, TracesQuery.parse({}).limit, db)],
   ];
