@@ -1,5 +1,6 @@
 import { Hypothesis, type EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { BundleManifest } from "@/lib/schemas/manifest";
+import type { FileDigestData } from "@/lib/schemas/digest";
 import type { EvidenceRecord } from "@/lib/schemas/records";
 import { correlate, EvidenceStore, type FileInfo, type Located } from "@/lib/server/correlate";
 import type { CorrelationSummary } from "@/lib/server/correlate/schema";
@@ -11,6 +12,8 @@ export interface AnalyzeInput {
   files: FileInfo[];
   /** Consumed exactly once; may be huge (see BOUNDS in lib/server/correlate/store.ts). */
   records: AsyncIterable<{ fileId: string; record: EvidenceRecord }> | Iterable<{ fileId: string; record: EvidenceRecord }>;
+  /** Summarised files' digests (their rows are only notable + sampled requests/spans). */
+  digests?: readonly { fileId: string; digest: FileDigestData }[];
   manifest?: BundleManifest;
   /** fileId → clock skew in ms (how far the file's clock runs ahead); wins over estimates and the manifest. */
   skewOverrides?: Record<string, number>;
@@ -30,6 +33,7 @@ export interface AnalyzeResult {
  */
 export async function analyzeRecords(input: AnalyzeInput): Promise<AnalyzeResult> {
   const store = new EvidenceStore();
+  for (const { fileId, digest } of input.digests ?? []) store.addDigest(fileId, digest);
   for await (const { fileId, record } of input.records as AsyncIterable<{ fileId: string; record: EvidenceRecord }>) store.add(fileId, record);
 
   // Manifest clockSkewMs is keyed by path; explicit overrides are keyed by fileId and win.

@@ -10,6 +10,8 @@ import type {
   SpanRecord,
 } from "@/lib/schemas/records";
 import { mulberry32 } from "@/lib/prng";
+import type { FileDigestData } from "@/lib/schemas/digest";
+import { isSampled } from "./sampling";
 
 /** What the analysis knows about one input file. */
 export interface FileInfo {
@@ -100,7 +102,8 @@ export function isErrorRequest(r: RequestRecord): boolean {
   if (r.error && r.error.trim() !== "" && r.error !== "-") return true;
   return (r.flags ?? []).some((f) => FAILURE_FLAGS.has(f));
 }
-function isNotable(r: RequestRecord): boolean {
+/** Errors, response flags, retries, slow requests or connects, 4xx: kept even when requests are sampled. */
+export function isNotableRequest(r: RequestRecord): boolean {
   return (
     isErrorRequest(r) ||
     (r.flags?.length ?? 0) > 0 ||
@@ -111,6 +114,18 @@ function isNotable(r: RequestRecord): boolean {
   );
 }
 
+
+/** Adds one request to its second's aggregate (shared with the ingest digest of summarised files). */
+export function addToSecond(m: Map<number, SecondAgg>, r: RequestRecord): void {
+  const sec = Math.floor(r.ts! / 1000);
+  let agg = m.get(sec);
+  if (!agg) m.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
+  agg.count++;
+  if (isErrorRequest(r)) agg.errors++;
+  // Latency = HTTP request durations only: TCP records (status null: ztunnel, tcp_proxy) measure
+  // connection lifetimes (seconds to hours) and would swamp the percentiles.
+  if (r.status !== null && r.durationMs !== null && Number.isFinite(r.durationMs)) agg.hist.add(r.durationMs);
+}
 
 export interface KeySighting {
   fileId: string;
@@ -136,11 +151,41 @@ export class EvidenceStore {
   readonly dropped: Record<string, number> = {};
   requestsSeen = 0;
   requestsSampled = false;
+  /** Summarised files (their digest was added): fileId → sample rate of their stored rows. */
+  private readonly summarised = new Map<string, number>();
+  /** Requests offered to the reservoir (every request, but only the uniform sample of summarised files). */
+  private reservoirSeen = 0;
   private notableKept = 0;
   private readonly rand = mulberry32(0x5eed);
 
+  /**
+   * A summarised file (lib/server/pipeline/tiering.ts): its rows are only the notable and sampled
+   * requests/spans, so its per-second aggregates and counts come from the digest. Call before add()
+   * gives any of the file's rows.
+   */
+  addDigest(fileId: string, d: FileDigestData): void {
+    this.summarised.set(fileId, d.sampleRate);
+    this.requestsSampled ||= d.sampleRate < 1;
+    this.requestsSeen += d.requests;
+    if (d.requests) this.counts.request = (this.counts.request ?? 0) + d.requests;
+    if (d.spans) this.counts.span = (this.counts.span ?? 0) + d.spans;
+    let m = this.perSecond.get(fileId);
+    if (!m) this.perSecond.set(fileId, (m = new Map()));
+    for (const [sec, count, errors, buckets] of d.seconds) {
+      let agg = m.get(sec);
+      if (!agg) m.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
+      agg.count += count;
+      agg.errors += errors;
+      for (const [b, n] of buckets) {
+        agg.hist.buckets.set(b, (agg.hist.buckets.get(b) ?? 0) + n);
+        agg.hist.count += n;
+      }
+    }
+  }
+
   add(fileId: string, rec: EvidenceRecord): void {
-    this.counts[rec.kind] = (this.counts[rec.kind] ?? 0) + 1;
+    const summarised = (rec.kind === "request" || rec.kind === "span") && this.summarised.has(fileId);
+    if (!summarised) this.counts[rec.kind] = (this.counts[rec.kind] ?? 0) + 1;
     switch (rec.kind) {
       case "request":
         this.addRequest(fileId, rec);
@@ -181,33 +226,31 @@ export class EvidenceStore {
   }
 
   private addRequest(fileId: string, r: RequestRecord): void {
-    this.requestsSeen++;
+    const rate = this.summarised.get(fileId);
+    if (rate === undefined) this.requestsSeen++;
     const loc = { fileId, rec: r };
-    // Uniform reservoir (algorithm R) over every request: unbiased latency distribution.
-    if (this.reservoir.length < BOUNDS.RESERVOIR_SIZE) this.reservoir.push(loc);
-    else {
-      const j = Math.floor(this.rand() * this.requestsSeen);
-      if (j < BOUNDS.RESERVOIR_SIZE) this.reservoir[j] = loc;
+    // Uniform reservoir (algorithm R) over every request: unbiased latency distribution. A summarised
+    // file's rows are biased towards notable requests, so only its uniform sample is offered.
+    if (rate === undefined || isSampled(r, rate)) {
+      this.reservoirSeen++;
+      if (this.reservoir.length < BOUNDS.RESERVOIR_SIZE) this.reservoir.push(loc);
+      else {
+        const j = Math.floor(this.rand() * this.reservoirSeen);
+        if (j < BOUNDS.RESERVOIR_SIZE) this.reservoir[j] = loc;
+      }
     }
     if (this.requests.length < BOUNDS.REQUEST_CAP) this.requests.push(loc);
     else {
       this.requestsSampled = true;
-      if (isNotable(r) && this.notableKept < BOUNDS.NOTABLE_CAP) {
+      if (isNotableRequest(r) && this.notableKept < BOUNDS.NOTABLE_CAP) {
         this.requests.push(loc);
         this.notableKept++;
       } else this.dropped.request = (this.dropped.request ?? 0) + 1;
     }
-    if (r.ts !== null && Number.isFinite(r.ts)) {
-      const sec = Math.floor(r.ts / 1000);
+    if (rate === undefined && r.ts !== null && Number.isFinite(r.ts)) {
       let m = this.perSecond.get(fileId);
       if (!m) this.perSecond.set(fileId, (m = new Map()));
-      let agg = m.get(sec);
-      if (!agg) m.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
-      agg.count++;
-      if (isErrorRequest(r)) agg.errors++;
-      // Latency = HTTP request durations only: TCP records (status null: ztunnel, tcp_proxy) measure
-      // connection lifetimes (seconds to hours) and would swamp the percentiles.
-      if (r.status !== null && r.durationMs !== null && Number.isFinite(r.durationMs)) agg.hist.add(r.durationMs);
+      addToSecond(m, r);
     }
     if (r.requestId && r.requestId !== "-") this.noteKey(`rid:${r.requestId}`, fileId, r.ts);
     if (r.traceId && r.traceId !== "-") this.noteKey(`trace:${r.traceId}`, fileId, r.ts);

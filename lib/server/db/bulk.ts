@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
-import { encodeRecordJson, type EvidenceRecord, type Endpoint, type RequestRecord } from "@/lib/schemas/records";
+import { encodeRecordJson, type EvidenceRecord, type Endpoint, type RequestRecord, type SpanRecord } from "@/lib/schemas/records";
 import { projectRoot } from "@/lib/server/paths";
 import { ensureSqliteDir, SQLITE_PRAGMAS } from "./adapters";
 import type { DatabaseConfig } from "./provider";
@@ -48,6 +48,8 @@ export interface EvidenceRowInput {
   line: number | null;
   /** The full record as JSON (lib/schemas/records.ts). */
   data: string;
+  /** A request/span of a summarised file (lib/server/pipeline/tiering.ts); false when omitted. */
+  bulk?: boolean;
 }
 
 export interface RequestBucketInput {
@@ -80,6 +82,11 @@ export interface SinkOptions {
    * thread, PostgreSQL keeps a batch in flight. Errors surface on a later add(), flush() or close().
    */
   pipelined?: boolean;
+  /**
+   * Rows whose (fileId, seq) is already stored are skipped instead of failing the batch: blocks of a
+   * summarised file materialised on demand hold records ingest already stored as rows.
+   */
+  ignoreDuplicates?: boolean;
 }
 
 export interface RecordSink {
@@ -87,7 +94,7 @@ export interface RecordSink {
   add(rows: EvidenceRowInput | readonly EvidenceRowInput[]): Promise<void>;
   /** Writes everything buffered and waits until it is stored. */
   flush(): Promise<void>;
-  /** Deletes the file's Evidence, RequestBucket and LatencyHistogram rows and drops the buffer. */
+  /** Deletes the file's rows in every FILE_TABLES table (records, aggregates, blocks, digest) and drops the buffer. */
   clearFile(): Promise<void>;
   upsertRequestBuckets(rows: readonly RequestBucketInput[]): Promise<void>;
   upsertLatencyHistograms(rows: readonly LatencyHistogramInput[]): Promise<void>;
@@ -113,6 +120,7 @@ const EVIDENCE_COLUMNS = [
   "text",
   "line",
   "data",
+  "bulk",
 ] as const;
 /** Values per row in a flattened batch: the Evidence columns after incidentId and fileId. */
 const ROW_WIDTH = EVIDENCE_COLUMNS.length - 2;
@@ -132,7 +140,9 @@ const upsertTail = (cols: readonly string[], key: readonly string[]) =>
 const placeholders = (n: number) => `(${Array.from({ length: n }, () => "?").join(", ")})`;
 
 export async function openRecordSink(db: DatabaseConfig, target: SinkTarget, opts: SinkOptions = {}): Promise<RecordSink> {
-  return db.provider === "sqlite" ? openSqliteSink(db.sqlitePath, target, opts.pipelined === true) : openPgSink(db.url, target, opts.pipelined === true);
+  return db.provider === "sqlite"
+    ? openSqliteSink(db.sqlitePath, target, opts.pipelined === true, opts.ignoreDuplicates === true)
+    : openPgSink(db.url, target, opts.pipelined === true, opts.ignoreDuplicates === true);
 }
 
 /** Upserts a file's aggregates in one transaction (convenience for callers without a sink). */
@@ -167,6 +177,7 @@ function flattenInto(out: (string | number | null)[], r: EvidenceRowInput): void
     r.text,
     intOrNull(r.line),
     r.data,
+    r.bulk ? 1 : 0,
   );
 }
 
@@ -183,12 +194,15 @@ interface SqliteStatements {
   deletes: string[];
 }
 
-function sqliteStatements(): SqliteStatements {
+/** Tables holding a file's ingest output, cleared before it is (re)parsed. */
+export const FILE_TABLES = ["Evidence", "RequestBucket", "LatencyHistogram", "EvidenceBlock", "RecordSecond", "FileDigest"] as const;
+
+function sqliteStatements(ignoreDuplicates: boolean): SqliteStatements {
   return {
-    insertEvidence: `INSERT INTO "Evidence" (${list(EVIDENCE_COLUMNS)}) VALUES ${placeholders(EVIDENCE_COLUMNS.length)}`,
+    insertEvidence: `INSERT${ignoreDuplicates ? " OR IGNORE" : ""} INTO "Evidence" (${list(EVIDENCE_COLUMNS)}) VALUES ${placeholders(EVIDENCE_COLUMNS.length)}`,
     insertBucket: `INSERT INTO "RequestBucket" (${list(BUCKET_COLUMNS)}) VALUES ${placeholders(BUCKET_COLUMNS.length)} ${upsertTail(BUCKET_COLUMNS, BUCKET_KEY)}`,
     insertHistogram: `INSERT INTO "LatencyHistogram" (${list(HISTOGRAM_COLUMNS)}) VALUES ${placeholders(HISTOGRAM_COLUMNS.length)} ${upsertTail(HISTOGRAM_COLUMNS, HISTOGRAM_KEY)}`,
-    deletes: ["Evidence", "RequestBucket", "LatencyHistogram"].map((t) => `DELETE FROM "${t}" WHERE "fileId" = ?`),
+    deletes: FILE_TABLES.map((t) => `DELETE FROM "${t}" WHERE "fileId" = ?`),
   };
 }
 
@@ -210,7 +224,7 @@ const inc = w.incidentId;
 const file = w.fileId;
 const writeRows = conn.transaction((v) => {
   for (let i = 0; i < v.length; i += ${ROW_WIDTH}) {
-    insertEvidence.run(inc, file, v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8], v[i + 9], v[i + 10], v[i + 11], v[i + 12]);
+    insertEvidence.run(inc, file, v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8], v[i + 9], v[i + 10], v[i + 11], v[i + 12], v[i + 13]);
   }
 });
 const clear = conn.transaction(() => { for (const d of deletes) d.run(file); });
@@ -247,10 +261,10 @@ interface WriterConfig {
   fileId: string;
 }
 
-function writerConfig(sqlitePath: string, target: SinkTarget): WriterConfig {
+function writerConfig(sqlitePath: string, target: SinkTarget, ignoreDuplicates: boolean): WriterConfig {
   // Absolute path: the writer thread resolves modules from the process's cwd, which the CLI does not fix.
   const driver = createRequire(path.join(projectRoot(), "package.json")).resolve("better-sqlite3");
-  return { driver, sqlitePath, pragmas: SQLITE_SINK_PRAGMAS, sql: sqliteStatements(), incidentId: target.incidentId, fileId: target.fileId };
+  return { driver, sqlitePath, pragmas: SQLITE_SINK_PRAGMAS, sql: sqliteStatements(ignoreDuplicates), incidentId: target.incidentId, fileId: target.fileId };
 }
 
 /** A writer executing in this thread. */
@@ -309,9 +323,9 @@ parentPort.on("message", (m) => {
   }
 }
 
-function openSqliteSink(sqlitePath: string, target: SinkTarget, pipelined: boolean): RecordSink {
+function openSqliteSink(sqlitePath: string, target: SinkTarget, pipelined: boolean, ignoreDuplicates: boolean): RecordSink {
   ensureSqliteDir(sqlitePath);
-  const config = writerConfig(sqlitePath, target);
+  const config = writerConfig(sqlitePath, target, ignoreDuplicates);
   const thread = pipelined ? new WriterThread(config) : null;
   const inline = thread ? null : inlineWriter(config);
 
@@ -416,7 +430,7 @@ function openSqliteSink(sqlitePath: string, target: SinkTarget, pipelined: boole
 // PostgreSQL: one statement per batch, each column sent as one array parameter and expanded by
 // unnest(). 15 parameters whatever the batch size, so no 65535-parameter limit and one parse.
 
-const PG_EVIDENCE_TYPES = ["text", "text", "int4", "text", "float8", "float8", "text", "text", "text", "int4", "text", "text", "text", "int4", "text"];
+const PG_EVIDENCE_TYPES = ["text", "text", "int4", "text", "float8", "float8", "text", "text", "text", "int4", "text", "text", "text", "int4", "text", "bool"];
 const PG_BUCKET_TYPES = ["text", "text", "int4", "text", "text", "int4", "text", "int4", "float8"];
 const PG_HISTOGRAM_TYPES = ["text", "text", "text", "text", "int4", "text", "int4", "text"];
 
@@ -451,13 +465,13 @@ function pgText<T>(v: T): T {
   return (typeof v === "string" && v.includes("\u0000") ? v.replace(/\u0000/g, "\uFFFD") : v) as T;
 }
 
-async function openPgSink(url: string, target: SinkTarget, pipelined: boolean): Promise<RecordSink> {
+async function openPgSink(url: string, target: SinkTarget, pipelined: boolean, ignoreDuplicates: boolean): Promise<RecordSink> {
   const client = new pg.Client({ connectionString: url });
   // A connection the server drops (PostgreSQL restart) is reported through the failing query;
   // without a listener the 'error' event would crash the worker thread and fail the file.
   client.on("error", () => undefined);
   await client.connect();
-  const evidenceSql = unnestInsert("Evidence", EVIDENCE_COLUMNS, PG_EVIDENCE_TYPES, null);
+  const evidenceSql = `${unnestInsert("Evidence", EVIDENCE_COLUMNS, PG_EVIDENCE_TYPES, null)}${ignoreDuplicates ? ` ON CONFLICT ("fileId", "seq") DO NOTHING` : ""}`;
   const bucketSql = unnestInsert("RequestBucket", BUCKET_COLUMNS, PG_BUCKET_TYPES, BUCKET_KEY);
   const histogramSql = unnestInsert("LatencyHistogram", HISTOGRAM_COLUMNS, PG_HISTOGRAM_TYPES, HISTOGRAM_KEY);
 
@@ -535,7 +549,7 @@ async function openPgSink(url: string, target: SinkTarget, pipelined: boolean): 
       await drain().catch(() => undefined); // rows being cleared anyway
       await serial(() =>
         inTransaction(async () => {
-          for (const t of ["Evidence", "RequestBucket", "LatencyHistogram"]) {
+          for (const t of FILE_TABLES) {
             await client.query(`DELETE FROM "${t}" WHERE "fileId" = $1`, [target.fileId]);
           }
         }),
@@ -614,6 +628,20 @@ function labelsText(labels: Record<string, string>): string {
 }
 const join = (parts: (string | null | undefined | false)[]) => parts.filter((p): p is string => typeof p === "string" && p !== "").join(" ");
 
+/** Source, service and severity columns of a request or span row (RecordSecond counts by the same). */
+export function bulkFacets(record: RequestRecord | SpanRecord): { source: string; service: string | null; severity: string } {
+  if (record.kind === "span") return { source: "trace", service: record.service, severity: spanSeverity(record) };
+  return { source: record.source, service: requestService(record), severity: requestSeverity(record) };
+}
+
+function requestService(r: RequestRecord): string | null {
+  return r.dest?.service ?? r.dest?.workload ?? r.dest?.cluster ?? r.authority ?? null;
+}
+
+function spanSeverity(s: SpanRecord): string {
+  return s.status === "error" || s.fault ? "error" : s.throttle ? "warning" : "info";
+}
+
 function requestSeverity(r: RequestRecord): string {
   if (r.status === 0 || (r.status !== null && r.status >= 500) || (r.error && r.status === null)) return "error";
   if (r.status !== null && r.status >= 400) return "warning";
@@ -661,7 +689,7 @@ export function toEvidenceRow(record: EvidenceRecord, seq: number): EvidenceRowI
         ts: finiteOrNull(record.ts),
         durationMs: finiteOrNull(record.durationMs),
         source: record.source,
-        service: record.dest?.service ?? record.dest?.workload ?? record.dest?.cluster ?? record.authority ?? null,
+        service: requestService(record),
         node: record.dest?.node ?? record.client?.node ?? null,
         status: intOrNull(record.status),
         severity: requestSeverity(record),
@@ -691,7 +719,7 @@ export function toEvidenceRow(record: EvidenceRecord, seq: number): EvidenceRowI
         service: record.service,
         node: null,
         status: intOrNull(record.httpStatus),
-        severity: record.status === "error" || record.fault ? "error" : record.throttle ? "warning" : "info",
+        severity: spanSeverity(record),
         traceId: record.traceId,
         text: truncate(
           join([

@@ -526,6 +526,15 @@ export class EnvoyLineParser {
     this.unwrapped(no, offset, u, endNo);
   }
 
+  /** SegmentableMachine: no CRI partial pending, and the ztunnel lines met so far leave nothing open. */
+  canCutBefore(raw: string): boolean {
+    if (this.cri.hasPending) return false;
+    const zt = this.ztunnel;
+    if (zt === null || (!zt.hasPending && zt.quiescentBefore(""))) return true;
+    const u = unwrapLogLine(raw);
+    return !u.partial && zt.quiescentBefore(u.text);
+  }
+
   /** A line already unwrapped and CRI-joined (ztunnel-access forwards Envoy lines here). */
   unwrapped(no: number, offset: number, u: UnwrappedLine, endNo: number): void {
     const mark = this.out.length;
@@ -711,6 +720,7 @@ export const envoyAccessParser: Parser = {
   },
   parse: parseEnvoy,
   parseBatches: parseEnvoyBatches,
+  segments: (ctx) => new EnvoyLineParser(ctx),
   samples: [
     {
       name: "istio-proxy.log",

@@ -393,6 +393,11 @@ class NginxState {
     }
   }
 
+  /** SegmentableMachine: lines are independent but for CRI partial lines. */
+  canCutBefore(): boolean {
+    return !this.cri.hasPending;
+  }
+
   private dispatch(no: number, offset: number, u: UnwrappedLine): void {
     const s = u.text.trim();
     if (s === "") return;
@@ -453,6 +458,8 @@ export const nginxAccessParser: Parser = {
     }
   },
   parse: (input, ctx) => flattenBatches(driveLines(input, new NginxState(ctx))),
+  parseBatches: (input, ctx) => driveLines(input, new NginxState(ctx)),
+  segments: (ctx) => new NginxState(ctx),
   samples: [
     {
       name: "nginx/access.log",

@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { BundleManifest } from "@/lib/schemas/manifest";
 import type { EvidenceRecord } from "@/lib/schemas/records";
 import type { EpochMs } from "@/lib/schemas/time";
+import type { LineMachine } from "./line-machine";
 
 export const PARSER_IDS = [
   "iptables-save",
@@ -81,7 +82,21 @@ export interface Parser {
    * avoid an async step per record. Line parsers get it from readLineBatches for free.
    */
   parseBatches?(input: Readable, ctx: ParseContext): AsyncIterable<ParseItem[]>;
+  /**
+   * Line formats only: a fresh line machine (what parse drives). Parsers that have it can be cut into
+   * blocks that re-parse on their own, so big files of theirs are summarised (lib/server/pipeline/tiering.ts).
+   */
+  segments?(ctx: ParseContext): SegmentableMachine;
   samples: readonly ParserSample[];
+}
+
+/**
+ * A LineMachine that a fresh one can replace between two lines without changing a single item:
+ * nothing it holds (a CRI partial line, a wrapped line waiting for continuations, open multi-line
+ * records) could be continued or completed by the coming line. Fed `raw` before `line(raw)`.
+ */
+export interface SegmentableMachine extends LineMachine {
+  canCutBefore(raw: string): boolean;
 }
 
 /** Confidence at or above which a sniff claims a file. */

@@ -268,6 +268,11 @@ export class CriJoiner {
   truncated = false;
   constructor(private readonly maxChars = 1024 * 1024) {}
 
+  /** True while a partial line waits for its end. */
+  get hasPending(): boolean {
+    return this.pending !== null;
+  }
+
   /** `line`/`offset` of the physical line, so a joined line can cite where it started (`joinedFrom`). */
   push(u: UnwrappedLine, line?: number, offset?: number): UnwrappedLine | null {
     if (u.partial) {

@@ -302,6 +302,26 @@ export class ZtunnelLineParser {
     return this.pending !== null;
   }
 
+  /**
+   * Whether a fresh parser could take over before an (unwrapped, CRI-joined) line `text`: no legacy
+   * span is open, and a pending wrapped line is surely ended by it — `text` starts a new record
+   * (digit, `[`, `{`). Empty lines and anything that might be a continuation say no.
+   */
+  quiescentBefore(text: string): boolean {
+    if (this.spans.size > 0) return false;
+    if (this.pending === null) return true;
+    const c = text.charCodeAt(0);
+    return isDigit(c) || c === 91 || c === 123;
+  }
+
+  /** SegmentableMachine: see quiescentBefore; a CRI partial line must not be split either. */
+  canCutBefore(raw: string): boolean {
+    if (this.cri.hasPending) return false;
+    if (this.pending === null && this.spans.size === 0) return true;
+    const u = unwrapLogLine(raw);
+    return !u.partial && this.quiescentBefore(u.text);
+  }
+
   line(no: number, offset: number, raw: string, truncated: boolean): void {
     if (truncated) {
       this.flushPending();
@@ -671,6 +691,7 @@ export const ztunnelAccessParser: Parser = {
   },
   parse: parseZtunnel,
   parseBatches: parseZtunnelBatches,
+  segments: (ctx) => new ZtunnelLineParser(ctx),
   samples: [
     {
       name: "bundle/nodes/worker-1/ztunnel.log",

@@ -2,7 +2,7 @@ import type { BundleManifest } from "@/lib/schemas/manifest";
 import type { Hypothesis } from "@/lib/schemas/hypothesis";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
 import { analyzeRecords } from "@/lib/server/analysis/analyze";
-import { iterateEvidence } from "./evidence-source";
+import { iterateEvidence, readDigests } from "./evidence-source";
 
 export interface AnalysisStageInput {
   db: DatabaseConfig;
@@ -31,6 +31,7 @@ export async function runAnalysisStage(input: AnalysisStageInput, onProgress?: (
   }
   const out = await analyzeRecords({
     files: input.files,
+    digests: await readDigests(input.db, input.incidentId),
     records: records(),
     manifest: input.manifest,
     skewOverrides: input.skewOverrides,

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
 import { decodeRecordJson, type EvidenceRecord } from "@/lib/schemas/records";
+import { FileDigestData } from "@/lib/schemas/digest";
 
 const PAGE = 5000;
 
@@ -45,4 +46,33 @@ export async function* iterateEvidence(db: DatabaseConfig, incidentId: string): 
   } finally {
     await client.end();
   }
+}
+
+/** The digests of an incident's summarised files (lib/server/pipeline/tiering.ts); invalid ones are left out. */
+export async function readDigests(db: DatabaseConfig, incidentId: string): Promise<{ fileId: string; digest: FileDigestData }[]> {
+  let rows: { fileId: string; data: string }[];
+  if (db.provider === "sqlite") {
+    const conn = new Database(db.sqlitePath, { readonly: true, fileMustExist: true });
+    try {
+      conn.pragma("busy_timeout = 5000");
+      rows = conn.prepare(`SELECT "fileId" AS fileId, "data" AS data FROM "FileDigest" WHERE "incidentId" = ? ORDER BY "fileId"`).all(incidentId) as typeof rows;
+    } finally {
+      conn.close();
+    }
+  } else {
+    const client = new pg.Client({ connectionString: db.url });
+    client.on("error", () => undefined);
+    await client.connect();
+    try {
+      rows = (await client.query<{ fileId: string; data: string }>(`SELECT "fileId", "data" FROM "FileDigest" WHERE "incidentId" = $1 ORDER BY "fileId"`, [incidentId])).rows;
+    } finally {
+      await client.end();
+    }
+  }
+  const out: { fileId: string; digest: FileDigestData }[] = [];
+  for (const r of rows) {
+    const parsed = FileDigestData.safeParse(JSON.parse(r.data));
+    if (parsed.success) out.push({ fileId: r.fileId, digest: parsed.data });
+  }
+  return out;
 }

@@ -3,8 +3,12 @@ import type { DatabaseConfig } from "@/lib/server/db/provider";
 import { type EvidenceRowInput, openRecordSink, toEvidenceRow } from "@/lib/server/db/bulk";
 import { getParser, sniff } from "@/lib/server/parsers/registry";
 import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
+import type { EvidenceRecord } from "@/lib/schemas/records";
 import type { FileStatus } from "@/lib/schemas/api";
+import { writeFileSummary } from "@/lib/server/db/summary-writes";
 import { IngestAggregates } from "./aggregates";
+import { parseSummarised } from "./summarised-ingest";
+import { RowPolicy, sampleRateFor, summariseMinBytes } from "./tiering";
 
 export const SNIFF_HEAD_BYTES = 64 * 1024;
 const MAX_SKIPPED_SAMPLES = 50;
@@ -36,6 +40,11 @@ export interface FileIngestResult {
   skippedSamples: { line?: number; pointer?: string; reason: string; excerpt?: string }[];
   error: string | null;
   parseMs: number;
+  /**
+   * Set when the file was summarised (tiering.ts): how many records became rows (notable, sampled,
+   * other kinds) and how many blocks index the rest.
+   */
+  summary?: { rows: number; notable: number; sampled: number; blocks: number };
 }
 
 /**
@@ -81,34 +90,50 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
     const seenWarnings = new Set<string>();
     let seq = 0;
     let rows: EvidenceRowInput[] = [];
-    const handle = (item: ParseItem) => {
+    const note = (item: Exclude<ParseItem, EvidenceRecord>) => {
       if (item.kind === "skipped") {
         result.skipped++;
         if (result.skippedSamples.length < MAX_SKIPPED_SAMPLES) {
           result.skippedSamples.push({ line: item.line, pointer: item.pointer, reason: item.reason, excerpt: item.excerpt });
         }
-      } else if (item.kind === "warning") {
-        if (!seenWarnings.has(item.message) && result.warnings.length < MAX_WARNINGS) {
-          seenWarnings.add(item.message);
-          result.warnings.push({ message: item.message, line: item.line });
-        }
-      } else {
+      } else if (!seenWarnings.has(item.message) && result.warnings.length < MAX_WARNINGS) {
+        seenWarnings.add(item.message);
+        result.warnings.push({ message: item.message, line: item.line });
+      }
+    };
+    const handle = (item: ParseItem) => {
+      if (item.kind === "skipped" || item.kind === "warning") note(item);
+      else {
         seq++;
         rows.push(toEvidenceRow(item, seq));
         aggregates.add(item);
       }
     };
     let sinkError: unknown = null;
-    const pushRows = async () => {
-      const batch = rows;
-      rows = [];
+    const store = async (batch: EvidenceRowInput[]) => {
       await sink.add(batch).catch((err: unknown) => {
         sinkError = err;
         throw err;
       });
     };
+    const pushRows = async () => {
+      const batch = rows;
+      rows = [];
+      await store(batch);
+    };
+    // Big access logs: bulk records are aggregated and indexed by block, not stored one row each.
+    const summarise = parser.segments !== undefined && size >= summariseMinBytes();
+    let summary: Awaited<ReturnType<typeof parseSummarised>> | null = null;
     try {
-      if (parser.parseBatches) {
+      if (summarise) {
+        const policy = new RowPolicy(sampleRateFor(size, head));
+        summary = await parseSummarised(stream, parser.segments!, input.ctx, policy, size, {
+          rows: store,
+          record: (r) => aggregates.add(r),
+          item: note,
+        });
+        seq = summary.records;
+      } else if (parser.parseBatches) {
         // Batches: one async step per input chunk instead of one per record.
         for await (const batch of parser.parseBatches(stream, input.ctx)) {
           for (const item of batch) handle(item);
@@ -133,6 +158,18 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
     await sink.flush();
     await sink.upsertRequestBuckets(aggregates.bucketRows());
     await sink.upsertLatencyHistograms(aggregates.histogramRows());
+    if (summary) {
+      const digest = summary.digest.digest(summary.policy, summary.records, summary.otherRows);
+      await writeFileSummary(input.db, { incidentId: input.incidentId, fileId: input.fileId }, { blocks: summary.blocks, seconds: summary.digest.secondRows(), digest: JSON.stringify(digest) });
+      result.summary = {
+        rows: digest.rows.notable + digest.rows.sampled + digest.rows.other,
+        notable: digest.rows.notable,
+        sampled: digest.rows.sampled,
+        blocks: summary.blocks.length,
+      };
+      if (summary.digest.recordSecondsDropped > 0) result.warnings.push({ message: `per-second count caps reached: ${summary.digest.recordSecondsDropped} records not in the timeline chart counts` });
+      if (digest.secondsDropped > 0) result.warnings.push({ message: `the analysis' per-second aggregates cover the first ${digest.seconds.length} seconds; ${digest.secondsDropped} later requests are not in them` });
+    }
     if (aggregates.dropped > 0) result.warnings.push({ message: `aggregate caps reached: ${aggregates.dropped} observations not aggregated (raw records are kept)` });
     result.records = seq;
     result.status = fileStatus(result);

@@ -149,6 +149,8 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
         error: withoutNul(result.error),
         node: input.ctx.node ?? null,
         parseMs: result.parseMs,
+        // Files are parsed once (pending → final), so a summary never needs clearing.
+        ...(result.summary ? { summary: result.summary } : {}),
       },
     });
     doneBytes += Number(file.size);

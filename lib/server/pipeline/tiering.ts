@@ -1,0 +1,91 @@
+import type { EvidenceRecord, RequestRecord, SpanRecord } from "@/lib/schemas/records";
+import { isNotableRequest, BOUNDS } from "@/lib/server/correlate/store";
+import { isSampled } from "@/lib/server/correlate/sampling";
+
+/**
+ * Which records of a *summarised* file become Evidence rows at ingest (docs/DATABASE.md,
+ * "Summarised files"). A big access log or trace file holds millions of healthy requests/spans
+ * that every view already sees through aggregates; storing each as an indexed row capped ingest
+ * near 50k records/s. So, for the bulk kinds (request, span) of a file of at least
+ * SUMMARISE_MIN_BYTES whose parser can be cut into blocks:
+ *
+ *   every record ──► aggregates (RequestBucket, LatencyHistogram, RecordSecond, FileDigest)
+ *        │
+ *        ├─ notable (error, response flag, retry, slow, 4xx, failed span) ──► row   (≤ NOTABLE_ROW_CAP)
+ *        ├─ sampled: hash(join key) < sampleRate                        ──► row   (≈ SAMPLE_TARGET)
+ *        └─ the rest: counted in its EvidenceBlock, re-parsed from the blob when a query needs it
+ *
+ * Other kinds (events, …) are always rows. Sampling hashes the record's join key (request id,
+ * trace id, connection 4-tuple), not its position, so two files sample the *same* requests and
+ * clock-skew estimation still finds pairs; and it is deterministic, so a retried ingest stores the
+ * same rows and the analysis can tell sampled rows (a uniform sample) from notable ones.
+ */
+
+/** Files at least this big are summarised (when their parser supports blocks). */
+export const SUMMARISE_MIN_BYTES = 64 * 1024 * 1024;
+/** Lines per block (a block is cut at the first safe line after this many). */
+export const BLOCK_LINES = 2048;
+/** Rows wanted from the uniform sample of a summarised file. */
+export const SAMPLE_TARGET = 50_000;
+/** Notable records stored as rows per file; beyond, they stay in blocks (still aggregated). */
+export const NOTABLE_ROW_CAP = 250_000;
+
+export type BulkKind = "request" | "span";
+export function isBulkKind(kind: string): kind is BulkKind {
+  return kind === "request" || kind === "span";
+}
+
+/** Summarising threshold; HINDSIGHT_SUMMARISE_MIN_BYTES lets tests exercise it on small files. */
+export function summariseMinBytes(env: Record<string, string | undefined> = process.env): number {
+  const v = Number(env.HINDSIGHT_SUMMARISE_MIN_BYTES);
+  return Number.isFinite(v) && v > 0 ? v : SUMMARISE_MIN_BYTES;
+}
+
+function isNotableSpan(s: SpanRecord): boolean {
+  return s.status === "error" || s.fault === true || s.throttle === true || (s.httpStatus ?? 0) >= 400 || (s.durationMs ?? 0) >= BOUNDS.SLOW_MS;
+}
+
+export function isNotableRecord(r: EvidenceRecord): boolean {
+  if (r.kind === "request") return isNotableRequest(r);
+  if (r.kind === "span") return isNotableSpan(r);
+  return true;
+}
+
+/**
+ * Sample rate aiming at SAMPLE_TARGET rows: records are estimated from the file size and the mean
+ * line length of its head (deterministic for a given file, so a retry samples the same records).
+ */
+export function sampleRateFor(fileBytes: number, head: Buffer): number {
+  let lines = 0;
+  for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) lines++;
+  const meanLine = lines > 0 ? head.length / lines : 512;
+  const estimated = fileBytes / Math.max(16, meanLine);
+  return Math.min(1, SAMPLE_TARGET / Math.max(1, estimated));
+}
+
+export type RowDecision = "notable" | "sampled" | "bulk";
+
+/** Per-file row decisions with the notable cap; counts what it decided. */
+export class RowPolicy {
+  notable = 0;
+  sampled = 0;
+  /** Notable records past NOTABLE_ROW_CAP (kept in blocks). */
+  notableOverCap = 0;
+
+  constructor(readonly sampleRate: number) {}
+
+  decide(r: RequestRecord | SpanRecord): RowDecision {
+    if (isNotableRecord(r)) {
+      if (this.notable < NOTABLE_ROW_CAP) {
+        this.notable++;
+        return "notable";
+      }
+      this.notableOverCap++;
+    }
+    if (isSampled(r, this.sampleRate)) {
+      this.sampled++;
+      return "sampled";
+    }
+    return "bulk";
+  }
+}
