@@ -1,4 +1,16 @@
 import { z } from "zod";
+import { BundleManifest } from "./manifest";
+
+/** The parse context a summarised file was ingested with: its blocks are re-parsed with the same one. */
+export const StoredParseContext = z.object({
+  path: z.string(),
+  manifest: BundleManifest.optional(),
+  node: z.string().optional(),
+  timezone: z.string().optional(),
+  referenceDate: z.string().optional(),
+  captureTime: z.number().optional(),
+  role: z.enum(["before", "after"]).optional(),
+});
 
 /**
  * What the analysis needs of a summarised file beyond its stored rows (FileDigest.data): the file's
@@ -7,6 +19,7 @@ import { z } from "zod";
  */
 export const FileDigestData = z.object({
   version: z.literal(1),
+  context: StoredParseContext,
   /** Requests/spans whose join-key hash is below this are stored as the uniform sample. */
   sampleRate: z.number().min(0).max(1),
   records: z.number().int().nonnegative(),
@@ -14,6 +27,9 @@ export const FileDigestData = z.object({
   requests: z.number().int().nonnegative(),
   spans: z.number().int().nonnegative(),
   rows: z.object({ notable: z.number().int().nonnegative(), sampled: z.number().int().nonnegative(), other: z.number().int().nonnegative() }),
+  /** Earliest and latest record time of the file's requests/spans (raw, UTC epoch ms). */
+  tsMin: z.number().nullable(),
+  tsMax: z.number().nullable(),
   /** Notable records past the row cap: aggregated and in blocks, not rows. */
   notableOverCap: z.number().int().nonnegative(),
   /** [epoch second, requests, failed, [[latency bucket, count], …]] (SparseHistogram buckets, HTTP durations). */

@@ -18,6 +18,11 @@ export const TimelineRatesDto = z.object({
   bucketMs: z.number(),
   /** Sources in the series, largest first; the rest are folded into "other". */
   sources: z.array(z.string()),
+  /**
+   * Set when a text or node filter met a summarised file: its healthy requests/spans are counted
+   * only as far as they are rows (notable, sampled, materialised), not all of them.
+   */
+  partial: z.boolean().optional(),
   points: z.array(
     z.object({
       t: z.number(),

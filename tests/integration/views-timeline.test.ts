@@ -83,7 +83,7 @@ describe("timeline view service (seed-001)", () => {
     // The unfiltered chart is in the ViewCache table for the finished run (other processes read it).
     const run = await db.analysisRun.findFirst({ where: { incidentId: id }, orderBy: { createdAt: "desc" } });
     const keys = (await db.viewCache.findMany({ where: { runId: run!.id }, select: { key: true } })).map((k) => k.key);
-    expect(keys).toEqual(expect.arrayContaining(["overview", "timeline-counts", "cited"]));
+    expect(keys).toEqual(expect.arrayContaining(["overview", "timeline-counts:v2", "cited"]));
     expect(keys.some((k) => k.startsWith("rates:") && !k.includes('"q"'))).toBe(true);
     expect(keys.some((k) => k.includes('"severity"'))).toBe(false);
     // Bad parameters leave the first view to the client (which shows the API's error).

@@ -142,6 +142,11 @@ export function TimelineView({ incidentId, meta, notice, initial = null }: { inc
           <span className="text-xs text-muted">
             {rates ? `${integer(rates.total)} records · ${rates.bucketMs >= 1000 ? `${rates.bucketMs / 1000} s` : `${rates.bucketMs} ms`} buckets · drag across the chart to zoom` : "loading…"}
           </span>
+          {rates?.partial ? (
+            <span className="text-xs text-amber-700 dark:text-amber-300" title="Summarised files keep their healthy requests as per-second counts; a text or node filter can only count the ones stored as rows (notable, sampled, or shown before).">
+              text/node filter: large files&apos; healthy requests only partly counted
+            </span>
+          ) : null}
           <div className="ml-auto flex flex-wrap items-center gap-2 text-xs">
             {meta.window.onset !== null ? (
               <button type="button" className="rounded border border-line-strong px-2 py-0.5 hover:bg-subtle" onClick={() => zoom(meta.window.onset! - 60_000, (meta.window.recovery ?? meta.window.onset!) + 60_000)}>

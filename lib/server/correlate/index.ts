@@ -101,6 +101,12 @@ export function correlate(store: EvidenceStore, fileList: FileInfo[], overrides:
     if (t < lo) lo = t;
     if (t > hi) hi = t;
   }
+  // Summarised files: their first and last records are most likely not rows.
+  for (const [fileId, [min, max]] of store.summarisedRange) {
+    const d = skew.get(fileId) ?? 0;
+    if (min - d < lo) lo = min - d;
+    if (max - d > hi) hi = max - d;
+  }
   const { onsetMs: _o, peakMs: _p, recoveryMs: _r, ...windowSummary } = win;
   const summary: CorrelationSummary = {
     timeRange: { start: Number.isFinite(lo) ? new Date(lo).toISOString() : null, end: Number.isFinite(hi) ? new Date(hi).toISOString() : null },

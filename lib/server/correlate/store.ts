@@ -153,6 +153,8 @@ export class EvidenceStore {
   requestsSampled = false;
   /** Summarised files (their digest was added): fileId → sample rate of their stored rows. */
   private readonly summarised = new Map<string, number>();
+  /** Time range of each summarised file's requests/spans (most of them are not rows). */
+  readonly summarisedRange = new Map<string, [number, number]>();
   /** Requests offered to the reservoir (every request, but only the uniform sample of summarised files). */
   private reservoirSeen = 0;
   private notableKept = 0;
@@ -165,6 +167,7 @@ export class EvidenceStore {
    */
   addDigest(fileId: string, d: FileDigestData): void {
     this.summarised.set(fileId, d.sampleRate);
+    if (d.tsMin !== null && d.tsMax !== null) this.summarisedRange.set(fileId, [d.tsMin, d.tsMax]);
     this.requestsSampled ||= d.sampleRate < 1;
     this.requestsSeen += d.requests;
     if (d.requests) this.counts.request = (this.counts.request ?? 0) + d.requests;

@@ -1,5 +1,5 @@
 import { PrismaClient as PostgresqlPrismaClient } from "./generated/postgresql/client";
-import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client";
+import { Prisma as SqliteNamespace, PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client";
 import { adapterFactory } from "./adapters";
 import { type DatabaseConfig, databaseFromUrl, resolveDatabase } from "./provider";
 
@@ -10,6 +10,13 @@ import { type DatabaseConfig, databaseFromUrl, resolveDatabase } from "./provide
  */
 export type Db = SqlitePrismaClient;
 export type { Prisma } from "./generated/sqlite/client";
+
+/**
+ * Tagged-template SQL for raw queries built at run time (multi-row VALUES lists): Prisma renders the
+ * placeholders for the provider in use ($1 on PostgreSQL, ? on SQLite), so the same Sql value works
+ * with either client.
+ */
+export const rawSql = { sql: SqliteNamespace.sql, join: SqliteNamespace.join, raw: SqliteNamespace.raw };
 
 /** A new client for a database (tests, CLI with a temporary SQLite file). The caller disconnects it. */
 export function createPrisma(urlOrConfig: string | DatabaseConfig): Db {

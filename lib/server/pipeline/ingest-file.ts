@@ -8,7 +8,7 @@ import type { FileStatus } from "@/lib/schemas/api";
 import { writeFileSummary } from "@/lib/server/db/summary-writes";
 import { IngestAggregates } from "./aggregates";
 import { parseSummarised } from "./summarised-ingest";
-import { RowPolicy, sampleRateFor, summariseMinBytes } from "./tiering";
+import { RowPolicy, sampleRateFor, summariseSettings } from "./tiering";
 
 export const SNIFF_HEAD_BYTES = 64 * 1024;
 const MAX_SKIPPED_SAMPLES = 50;
@@ -122,11 +122,12 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
       await store(batch);
     };
     // Big access logs: bulk records are aggregated and indexed by block, not stored one row each.
-    const summarise = parser.segments !== undefined && size >= summariseMinBytes();
+    const settings = summariseSettings();
+    const summarise = parser.segments !== undefined && size >= settings.minBytes;
     let summary: Awaited<ReturnType<typeof parseSummarised>> | null = null;
     try {
       if (summarise) {
-        const policy = new RowPolicy(sampleRateFor(size, head));
+        const policy = new RowPolicy(sampleRateFor(size, head, settings.sampleTarget));
         summary = await parseSummarised(stream, parser.segments!, input.ctx, policy, size, {
           rows: store,
           record: (r) => aggregates.add(r),
@@ -159,7 +160,7 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
     await sink.upsertRequestBuckets(aggregates.bucketRows());
     await sink.upsertLatencyHistograms(aggregates.histogramRows());
     if (summary) {
-      const digest = summary.digest.digest(summary.policy, summary.records, summary.otherRows);
+      const digest = summary.digest.digest(summary.policy, summary.records, summary.otherRows, input.ctx);
       await writeFileSummary(input.db, { incidentId: input.incidentId, fileId: input.fileId }, { blocks: summary.blocks, seconds: summary.digest.secondRows(), digest: JSON.stringify(digest) });
       result.summary = {
         rows: digest.rows.notable + digest.rows.sampled + digest.rows.other,

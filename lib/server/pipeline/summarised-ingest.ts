@@ -69,9 +69,15 @@ export class DigestBuilder {
   recordSecondsDropped = 0;
   requests = 0;
   spans = 0;
+  private tsMin: number | null = null;
+  private tsMax: number | null = null;
 
   add(rec: RequestRecord | SpanRecord): void {
     const timed = rec.ts !== null && Number.isFinite(rec.ts);
+    if (timed) {
+      if (this.tsMin === null || rec.ts! < this.tsMin) this.tsMin = rec.ts;
+      if (this.tsMax === null || rec.ts! > this.tsMax) this.tsMax = rec.ts;
+    }
     if (rec.kind === "request") {
       this.requests++;
       if (timed) {
@@ -102,13 +108,14 @@ export class DigestBuilder {
     return [...this.recordSeconds.values()];
   }
 
-  digest(policy: RowPolicy, records: number, otherRows: number): FileDigestData {
+  digest(policy: RowPolicy, records: number, otherRows: number, context: ParseContext): FileDigestData {
     const seconds: FileDigestData["seconds"] = [];
     for (const [sec, a] of [...this.seconds.entries()].sort((x, y) => x[0] - y[0])) {
       seconds.push([sec, a.count, a.errors, [...a.hist.buckets.entries()].sort((x, y) => x[0] - y[0])]);
     }
     return {
       version: 1,
+      context: { ...context },
       sampleRate: policy.sampleRate,
       records,
       requests: this.requests,
@@ -117,6 +124,8 @@ export class DigestBuilder {
       notableOverCap: policy.notableOverCap,
       seconds,
       secondsDropped: this.secondsDropped,
+      tsMin: this.tsMin,
+      tsMax: this.tsMax,
     };
   }
 }
@@ -148,6 +157,7 @@ export async function parseSummarised(
   policy: RowPolicy,
   fileBytes: number,
   output: SummarisedOutput,
+  blockLines = BLOCK_LINES,
 ): Promise<SummarisedResult> {
   const digest = new DigestBuilder();
   const blocks: EvidenceBlockInput[] = [];
@@ -199,7 +209,7 @@ export async function parseSummarised(
   try {
     for await (const batch of readLineBatches(input)) {
       for (const l of batch) {
-        if (lines - block.lineStart + 1 >= BLOCK_LINES && machine.canCutBefore(l.text)) {
+        if (lines - block.lineStart + 1 >= blockLines && machine.canCutBefore(l.text)) {
           machine.end();
           take();
           block.byteEnd = l.offset;

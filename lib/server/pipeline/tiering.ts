@@ -35,10 +35,16 @@ export function isBulkKind(kind: string): kind is BulkKind {
   return kind === "request" || kind === "span";
 }
 
-/** Summarising threshold; HINDSIGHT_SUMMARISE_MIN_BYTES lets tests exercise it on small files. */
-export function summariseMinBytes(env: Record<string, string | undefined> = process.env): number {
-  const v = Number(env.HINDSIGHT_SUMMARISE_MIN_BYTES);
-  return Number.isFinite(v) && v > 0 ? v : SUMMARISE_MIN_BYTES;
+/**
+ * Summarising settings: HINDSIGHT_SUMMARISE_MIN_BYTES (threshold) and HINDSIGHT_SAMPLE_TARGET (rows
+ * of the uniform sample) — tuning knobs, and what lets tests summarise a small file.
+ */
+export function summariseSettings(env: Record<string, string | undefined> = process.env): { minBytes: number; sampleTarget: number } {
+  const num = (v: string | undefined, d: number) => {
+    const n = Number(v);
+    return v !== undefined && v.trim() !== "" && Number.isFinite(n) && n > 0 ? n : d;
+  };
+  return { minBytes: num(env.HINDSIGHT_SUMMARISE_MIN_BYTES, SUMMARISE_MIN_BYTES), sampleTarget: num(env.HINDSIGHT_SAMPLE_TARGET, SAMPLE_TARGET) };
 }
 
 function isNotableSpan(s: SpanRecord): boolean {
@@ -55,12 +61,12 @@ export function isNotableRecord(r: EvidenceRecord): boolean {
  * Sample rate aiming at SAMPLE_TARGET rows: records are estimated from the file size and the mean
  * line length of its head (deterministic for a given file, so a retry samples the same records).
  */
-export function sampleRateFor(fileBytes: number, head: Buffer): number {
+export function sampleRateFor(fileBytes: number, head: Buffer, target = SAMPLE_TARGET): number {
   let lines = 0;
   for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) lines++;
   const meanLine = lines > 0 ? head.length / lines : 512;
   const estimated = fileBytes / Math.max(16, meanLine);
-  return Math.min(1, SAMPLE_TARGET / Math.max(1, estimated));
+  return Math.min(1, target / Math.max(1, estimated));
 }
 
 export type RowDecision = "notable" | "sampled" | "bulk";

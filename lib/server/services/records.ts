@@ -1,6 +1,7 @@
 import { decodeRecordJson, type EvidenceRecord } from "@/lib/schemas/records";
 import type { RecordPageDto, RecordQuery, RecordRowDto } from "@/lib/schemas/records-api";
 import { getPrisma, type Db, type Prisma } from "@/lib/server/db/client";
+import { materializeForPage, materializeLine } from "./materialize";
 
 /**
  * Queries an incident's stored records: time range, kind, service/workload, node, source,
@@ -32,18 +33,39 @@ export async function queryRecords(incidentId: string, q: RecordQuery, db: Db = 
         : { OR: [{ ts: { [cmp]: cursor.ts } }, { ts: cursor.ts, id: { [cmp]: cursor.id } }, ...(q.order === "desc" ? [{ ts: null }] : [])] },
     );
   }
-  const rows = await db.evidence.findMany({
-    where: and.length ? { AND: [where, ...and] } : where,
-    orderBy: [{ ts: { sort: q.order, nulls: q.order === "asc" ? "first" : "last" } }, { id: q.order }],
-    take: q.limit + 1,
-    select: { id: true, fileId: true, kind: true, ts: true, durationMs: true, source: true, service: true, node: true, status: true, severity: true, traceId: true, text: true, line: true },
-  });
-  const page = rows.slice(0, q.limit);
+  const read = () =>
+    db.evidence.findMany({
+      where: and.length ? { AND: [where, ...and] } : where,
+      orderBy: [{ ts: { sort: q.order, nulls: q.order === "asc" ? "first" : "last" } }, { id: q.order }],
+      take: q.limit + 1,
+      select: { id: true, fileId: true, kind: true, ts: true, durationMs: true, source: true, service: true, node: true, status: true, severity: true, traceId: true, text: true, line: true },
+    });
+  // Summarised files: bring in the blocks whose healthy records belong on this page first.
+  let rows: Awaited<ReturnType<typeof read>> | null = null;
+  const { boundary } = await materializeForPage(
+    db,
+    incidentId,
+    { order: q.order, from: q.from, to: q.to, cursorTs: cursor?.ts, fileId: q.fileId, kinds: q.kind },
+    async () => {
+      rows = await read();
+      return rows.length > q.limit ? (rows[q.limit]!.ts ?? null) : null;
+    },
+  );
+  // The last horizon() read came after the last materialisation; read only if it never ran.
+  rows ??= await read();
+  let page = rows.slice(0, q.limit);
+  let more = rows.length > q.limit;
+  if (boundary !== null) {
+    // Past the blocks this request could materialise: serve the complete part, continue from there.
+    page = page.filter((r) => r.ts !== null && (q.order === "asc" ? r.ts < boundary : r.ts > boundary));
+    more = true;
+  }
   const paths = await filePaths(db, incidentId, page.map((r) => r.fileId));
   const last = page[page.length - 1];
+  const resume = boundary !== null && !last ? encodeCursor(boundary, q.order === "asc" ? -1 : Number.MAX_SAFE_INTEGER) : null;
   return {
     rows: page.map((r) => ({ ...r, path: paths.get(r.fileId) ?? "" })),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last.ts, last.id) : null,
+    nextCursor: more && last ? encodeCursor(last.ts, last.id) : resume,
   };
 }
 
@@ -60,7 +82,10 @@ export async function getRecord(incidentId: string, id: number, db: Db = getPris
 export async function findRecordByLine(incidentId: string, path: string, line: number, db: Db = getPrisma()): Promise<number | null> {
   const file = await db.evidenceFile.findFirst({ where: { incidentId, path }, select: { id: true } });
   if (!file) return null;
-  const r = await db.evidence.findFirst({ where: { incidentId, fileId: file.id, line: { lte: line } }, orderBy: { line: "desc" }, select: { id: true } });
+  const find = () => db.evidence.findFirst({ where: { incidentId, fileId: file.id, line: { lte: line } }, orderBy: { line: "desc" }, select: { id: true, line: true } });
+  let r = await find();
+  // A healthy record of a summarised file is a row once its block is materialised.
+  if (r?.line !== line && (await materializeLine(db, incidentId, file.id, line))) r = await find();
   return r?.id ?? null;
 }
 

@@ -31,21 +31,39 @@ export async function getTimelineMeta(incidentId: string, db: Db = getPrisma()):
   const [corr, files, { bySource, byKind, bounds }, cited] = await Promise.all([
     latestCorrelation(db, incidentId),
     db.evidenceFile.findMany({ where: { incidentId }, orderBy: { path: "asc" }, select: { id: true, path: true, format: true, records: true, clockSkewMs: true } }),
-    memoPerRun(db, incidentId, "timeline-counts", async () => {
-      const [bySource, byKind, bounds] = await Promise.all([
-        db.evidence.groupBy({ by: ["source"], where: { incidentId }, _count: { _all: true } }),
-        db.evidence.groupBy({ by: ["kind"], where: { incidentId }, _count: { _all: true } }),
+    // v2: counts include summarised files' bulk records (RecordSecond); plain {key, count} lists.
+    memoPerRun(db, incidentId, "timeline-counts:v2", async () => {
+      // Rows of summarised files' bulk records are a subset: their counts come from RecordSecond.
+      const [rowSources, rowKinds, rowBounds, secSources, secKinds, secBounds] = await Promise.all([
+        db.evidence.groupBy({ by: ["source"], where: { incidentId, bulk: false }, _count: { _all: true } }),
+        db.evidence.groupBy({ by: ["kind"], where: { incidentId, bulk: false }, _count: { _all: true } }),
         db.evidence.aggregate({ where: { incidentId, ts: { not: null } }, _min: { ts: true }, _max: { ts: true } }),
+        db.recordSecond.groupBy({ by: ["source"], where: { incidentId }, _sum: { count: true } }),
+        db.recordSecond.groupBy({ by: ["kind"], where: { incidentId }, _sum: { count: true } }),
+        db.recordSecond.aggregate({ where: { incidentId, second: { gte: 0 } }, _min: { second: true }, _max: { second: true } }),
       ]);
-      return { bySource, byKind, bounds };
+      const sum = (pairs: Array<[string | null, number]>) => {
+        const m = new Map<string | null, number>();
+        for (const [k, n] of pairs) m.set(k, (m.get(k) ?? 0) + n);
+        return [...m.entries()];
+      };
+      const bySource = sum([...rowSources.map((r): [string | null, number] => [r.source, r._count._all]), ...secSources.map((r): [string, number] => [r.source, r._sum.count ?? 0])]);
+      const byKind = sum([...rowKinds.map((r): [string, number] => [r.kind, r._count._all]), ...secKinds.map((r): [string, number] => [r.kind, r._sum.count ?? 0])]);
+      const lo = [rowBounds._min.ts, secBounds._min.second == null ? null : secBounds._min.second * 1000].filter((x): x is number => x != null);
+      const hi = [rowBounds._max.ts, secBounds._max.second == null ? null : secBounds._max.second * 1000 + 999].filter((x): x is number => x != null);
+      return {
+        bySource: bySource.map(([source, count]) => ({ source, count })),
+        byKind: byKind.map(([kind, count]) => ({ kind: kind!, count })),
+        bounds: { min: lo.length ? Math.min(...lo) : null, max: hi.length ? Math.max(...hi) : null },
+      };
     }, { persist: true }),
     citedRecords(db, incidentId),
   ]);
   const skew = new Map((corr?.skew ?? []).map((s) => [s.fileId, s]));
   return {
     range: {
-      start: isoMs(corr?.timeRange.start) ?? bounds._min.ts ?? null,
-      end: isoMs(corr?.timeRange.end) ?? bounds._max.ts ?? null,
+      start: isoMs(corr?.timeRange.start) ?? bounds.min,
+      end: isoMs(corr?.timeRange.end) ?? bounds.max,
     },
     window: { onset: isoMs(corr?.window.onset), recovery: isoMs(corr?.window.recovery) },
     files: files.map((f) => {
@@ -64,10 +82,9 @@ export async function getTimelineMeta(incidentId: string, db: Db = getPrisma()):
       };
     }),
     sources: bySource
-      .filter((s) => s.source !== null)
-      .map((s) => ({ source: s.source!, count: s._count._all }))
+      .filter((s): s is { source: string; count: number } => s.source !== null)
       .sort((a, b) => b.count - a.count),
-    kinds: byKind.map((k) => ({ kind: k.kind, count: k._count._all })).sort((a, b) => b.count - a.count),
+    kinds: [...byKind].sort((a, b) => b.count - a.count),
     cited,
   };
 }
@@ -160,6 +177,9 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
   const fileId = q.fileId ?? null;
   // Provider-neutral SQL (SQLite and PostgreSQL): FLOOR, CAST, ||, LOWER, LIKE; optional filters
   // are "param IS NULL OR …" so one statement serves every combination.
+  // Summarised files' bulk records are counted from RecordSecond (every record, per second), unless
+  // a text or node filter asks what RecordSecond does not keep: then their rows count, marked partial.
+  const bySecond = text === null && node === null;
   const rows = await db.$queryRaw<Array<{ b: number | bigint; src: string | null; n: number | bigint; errors: number | bigint | null }>>`
     SELECT CAST(FLOOR((ts - ${start}) / ${bucketMs}) AS INTEGER) AS b,
            source AS src,
@@ -167,6 +187,7 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
            SUM(CASE WHEN severity IN ('error', 'critical') THEN 1 ELSE 0 END) AS errors
     FROM "Evidence"
     WHERE "incidentId" = ${incidentId} AND ts >= ${from} AND ts < ${to}
+      AND (${bySecond} = FALSE OR bulk = FALSE)
       AND (CAST(${kinds} AS TEXT) IS NULL OR CAST(${kinds} AS TEXT) LIKE ('%,' || kind || ',%'))
       AND (CAST(${sources} AS TEXT) IS NULL OR CAST(${sources} AS TEXT) LIKE ('%,' || source || ',%'))
       AND (CAST(${severities} AS TEXT) IS NULL OR CAST(${severities} AS TEXT) LIKE ('%,' || severity || ',%'))
@@ -175,6 +196,24 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
       AND (CAST(${fileId} AS TEXT) IS NULL OR "fileId" = CAST(${fileId} AS TEXT))
       AND (CAST(${text} AS TEXT) IS NULL OR LOWER(text) LIKE CAST(${text} AS TEXT))
     GROUP BY 1, 2`;
+  if (bySecond) {
+    // A second's records fall in the bucket of the second's start (sub-second buckets: to the second).
+    const perSecond = await db.$queryRaw<Array<{ b: number | bigint; src: string | null; n: number | bigint; errors: number | bigint | null }>>`
+      SELECT CAST(FLOOR((second * 1000 - ${start}) / ${bucketMs}) AS INTEGER) AS b,
+             source AS src,
+             SUM(count) AS n,
+             SUM(CASE WHEN severity IN ('error', 'critical') THEN count ELSE 0 END) AS errors
+      FROM "RecordSecond"
+      WHERE "incidentId" = ${incidentId} AND second >= ${Math.floor(from / 1000)} AND second * 1000 < ${to}
+        AND (CAST(${kinds} AS TEXT) IS NULL OR CAST(${kinds} AS TEXT) LIKE ('%,' || kind || ',%'))
+        AND (CAST(${sources} AS TEXT) IS NULL OR CAST(${sources} AS TEXT) LIKE ('%,' || source || ',%'))
+        AND (CAST(${severities} AS TEXT) IS NULL OR CAST(${severities} AS TEXT) LIKE ('%,' || severity || ',%'))
+        AND (CAST(${service} AS TEXT) IS NULL OR LOWER(service) LIKE CAST(${service} AS TEXT))
+        AND (CAST(${fileId} AS TEXT) IS NULL OR "fileId" = CAST(${fileId} AS TEXT))
+      GROUP BY 1, 2`;
+    rows.push(...perSecond);
+  }
+  const partial = !bySecond && (await db.fileDigest.count({ where: { incidentId, ...(fileId ? { fileId } : {}) } })) > 0;
   const totals = new Map<string, number>();
   for (const r of rows) totals.set(r.src ?? "(none)", (totals.get(r.src ?? "(none)") ?? 0) + Number(r.n));
   const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([s]) => s);
@@ -193,7 +232,7 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
     p.bySource[key] = (p.bySource[key] ?? 0) + count;
     total += count;
   }
-  return { from: start, to, bucketMs, sources: shown, points, total };
+  return { from: start, to, bucketMs, sources: shown, points, total, ...(partial ? { partial } : {}) };
 }
 
 const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);

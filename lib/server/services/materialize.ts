@@ -1,0 +1,201 @@
+import fs from "node:fs";
+import { FileDigestData } from "@/lib/schemas/digest";
+import { epochMs } from "@/lib/schemas/time";
+import { dataDir } from "@/lib/server/config";
+import { rawSql, type Db } from "@/lib/server/db/client";
+import { toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
+import { getParser } from "@/lib/server/parsers/registry";
+import type { ParseContext, SegmentableMachine } from "@/lib/server/parsers/types";
+import { parseBlock } from "@/lib/server/pipeline/summarised-ingest";
+import { isBulkKind } from "@/lib/server/pipeline/tiering";
+import { Cas } from "@/lib/server/storage/cas";
+
+/**
+ * Summarised files (lib/server/pipeline/tiering.ts) keep their healthy bulk records in blocks of
+ * the stored blob. A query that needs them materialises the blocks it touches: each block is
+ * re-parsed with a fresh machine and the context the file was ingested with, its records get the
+ * seq they had at ingest, and they are inserted with ON CONFLICT DO NOTHING — the notable and
+ * sampled ones are rows already. Idempotent and safe to run concurrently; a block is flagged once
+ * done so the next query skips it.
+ */
+
+/** Rows per INSERT statement (17 parameters each, well below SQLite's and PostgreSQL's limits). */
+const INSERT_ROWS = 400;
+const COLUMNS = ["incidentId", "fileId", "seq", "kind", "ts", "durationMs", "source", "service", "node", "status", "severity", "traceId", "text", "line", "data", "bulk"] as const;
+
+export interface BlockRef {
+  id: number;
+  fileId: string;
+  byteStart: number;
+  byteEnd: number;
+  lineStart: number;
+  seqStart: number;
+  records: number;
+}
+
+export interface MaterializeOutcome {
+  blocks: number;
+  records: number;
+  /** Blocks whose re-parse did not give the records ingest counted (the file changed or a parser did). */
+  mismatched: number;
+}
+
+interface FileSource {
+  blobPath: string;
+  machine: () => SegmentableMachine;
+}
+
+async function fileSources(db: Db, fileIds: string[]): Promise<Map<string, FileSource>> {
+  const [files, digests] = await Promise.all([
+    db.evidenceFile.findMany({ where: { id: { in: fileIds } }, select: { id: true, format: true, storageKey: true } }),
+    db.fileDigest.findMany({ where: { fileId: { in: fileIds } }, select: { fileId: true, data: true } }),
+  ]);
+  const cas = new Cas(dataDir());
+  const ctxOf = new Map<string, ParseContext>();
+  for (const d of digests) {
+    const parsed = FileDigestData.safeParse(JSON.parse(d.data));
+    if (!parsed.success) continue;
+    const { captureTime, ...rest } = parsed.data.context;
+    ctxOf.set(d.fileId, { ...rest, ...(captureTime !== undefined ? { captureTime: epochMs(captureTime) } : {}) });
+  }
+  const out = new Map<string, FileSource>();
+  for (const f of files) {
+    const parser = f.format ? getParser(f.format) : undefined;
+    const ctx = ctxOf.get(f.id);
+    if (!parser?.segments || !ctx) continue;
+    const segments = parser.segments.bind(parser);
+    out.set(f.id, { blobPath: cas.blobPath(f.storageKey), machine: () => segments(ctx) });
+  }
+  return out;
+}
+
+/** Materialises the given (not yet materialised) blocks of one incident. */
+export async function materializeBlocks(db: Db, incidentId: string, blocks: readonly BlockRef[]): Promise<MaterializeOutcome> {
+  const outcome: MaterializeOutcome = { blocks: 0, records: 0, mismatched: 0 };
+  if (blocks.length === 0) return outcome;
+  const sources = await fileSources(db, [...new Set(blocks.map((b) => b.fileId))]);
+  for (const b of blocks) {
+    const src = sources.get(b.fileId);
+    let records: Awaited<ReturnType<typeof parseBlock>> = [];
+    if (src && b.byteEnd > b.byteStart && fs.existsSync(src.blobPath)) {
+      const input = fs.createReadStream(src.blobPath, { start: b.byteStart, end: b.byteEnd - 1, highWaterMark: 1024 * 1024 });
+      records = await parseBlock(input, src.machine(), b);
+    }
+    if (records.length !== b.records) outcome.mismatched++;
+    const rows: EvidenceRowInput[] = records.map((r, k) => {
+      const row = toEvidenceRow(r, b.seqStart + k);
+      row.bulk = isBulkKind(r.kind);
+      return row;
+    });
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) await insertIgnoringDuplicates(db, incidentId, b.fileId, rows.slice(i, i + INSERT_ROWS));
+    await db.evidenceBlock.update({ where: { id: b.id }, data: { materialized: true } });
+    outcome.blocks++;
+    outcome.records += rows.length;
+  }
+  return outcome;
+}
+
+/** One multi-row INSERT … ON CONFLICT ("fileId", "seq") DO NOTHING (same SQL on SQLite ≥ 3.24 and PostgreSQL). */
+async function insertIgnoringDuplicates(db: Db, incidentId: string, fileId: string, rows: readonly EvidenceRowInput[]): Promise<void> {
+  if (rows.length === 0) return;
+  const { sql, join, raw } = rawSql;
+  const tuples = rows.map(
+    (r) =>
+      sql`(${join([incidentId, fileId, r.seq, r.kind, finite(r.ts), finite(r.durationMs), r.source, r.service, r.node, int(r.status), r.severity, r.traceId, noNul(r.text), int(r.line), noNul(r.data), r.bulk === true])})`,
+  );
+  await db.$executeRaw(sql`INSERT INTO "Evidence" (${raw(COLUMNS.map((c) => `"${c}"`).join(", "))}) VALUES ${join(tuples)} ON CONFLICT ("fileId", "seq") DO NOTHING`);
+}
+
+function finite(n: number | null): number | null {
+  return typeof n === "number" && Number.isFinite(n) ? n : null;
+}
+function int(n: number | null): number | null {
+  return typeof n === "number" && Number.isInteger(n) && Math.abs(n) <= 0x7fffffff ? n : null;
+}
+/** PostgreSQL text cannot hold NUL (bulk.ts does the same for ingest rows). */
+function noNul(s: string): string {
+  return s.includes("\u0000") ? s.replace(/\u0000/g, "\uFFFD") : s;
+}
+
+/** Blocks materialised per round while a page is being assembled, and per request at most. */
+const ROUND_BLOCKS = 8;
+const PAGE_BLOCK_BUDGET = 64;
+
+export interface PageWindow {
+  order: "asc" | "desc";
+  /** Range filter of the query ([from, to)). */
+  from?: number;
+  to?: number;
+  /** Keyset cursor's ts (undefined on the first page; null inside the ts-less rows). */
+  cursorTs?: number | null;
+  fileId?: string;
+  kinds?: readonly string[];
+}
+
+/**
+ * Makes sure no unmaterialised block could hold a record that belongs on a page before the page is
+ * read. `horizon()` reads the page as it stands and returns the ts of the first row *past* it (the
+ * (limit+1)-th) or null when the page is not full:
+ *
+ *   asc from cursor C:   C ───────────── H          blocks with tsMax ≥ C and tsMin ≤ H
+ *   desc from cursor C:       H ───────── C        blocks with tsMin ≤ C and tsMax ≥ H
+ *
+ * Materialising can only add rows, which moves H towards C, so the loop ends; for an unfiltered page
+ * it touches the one or two blocks around the page, for a sparse filter the blocks up to its matches.
+ * A request materialises at most PAGE_BLOCK_BUDGET blocks: past that it returns the `boundary` up
+ * to which rows are complete (asc: rows with ts < boundary; desc: ts > boundary) and the caller
+ * serves that much, the next request going on from there.
+ */
+export async function materializeForPage(db: Db, incidentId: string, w: PageWindow, horizon: () => Promise<number | null>): Promise<{ boundary: number | null }> {
+  if (w.kinds?.length && !w.kinds.some((k) => isBulkKind(k))) return { boundary: null };
+  const fileFilter = w.fileId ? { fileId: w.fileId } : {};
+  const anyPending = await db.evidenceBlock.findFirst({ where: { incidentId, materialized: false, ...fileFilter }, select: { id: true } });
+  if (!anyPending) return { boundary: null };
+  let budget = PAGE_BLOCK_BUDGET;
+  for (;;) {
+    const h = await horizon();
+    const cursor = w.cursorTs ?? undefined;
+    let lower: number | undefined;
+    let upper: number | undefined;
+    if (w.order === "asc") {
+      lower = cursor ?? w.from;
+      upper = h ?? undefined;
+      if (w.to !== undefined) upper = upper === undefined ? w.to : Math.min(upper, w.to);
+    } else {
+      upper = cursor ?? w.to;
+      lower = h ?? undefined;
+      if (w.from !== undefined) lower = lower === undefined ? w.from : Math.max(lower, w.from);
+    }
+    const blocks = await db.evidenceBlock.findMany({
+      where: {
+        incidentId,
+        materialized: false,
+        ...fileFilter,
+        ...(lower !== undefined ? { tsMax: { gte: lower } } : {}),
+        ...(upper !== undefined ? { tsMin: { lte: upper } } : {}),
+      },
+      orderBy: w.order === "asc" ? { tsMin: "asc" } : { tsMax: "desc" },
+      take: ROUND_BLOCKS,
+      select: { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, seqStart: true, records: true, tsMin: true, tsMax: true },
+    });
+    if (blocks.length === 0) return { boundary: null };
+    if (budget <= 0) {
+      // Rows are complete up to the nearest block still pending.
+      const edge = w.order === "asc" ? Math.min(...blocks.map((b) => b.tsMin ?? Infinity)) : Math.max(...blocks.map((b) => b.tsMax ?? -Infinity));
+      return { boundary: Number.isFinite(edge) ? edge : null };
+    }
+    budget -= blocks.length;
+    await materializeBlocks(db, incidentId, blocks);
+  }
+}
+
+/** The block of a summarised file holding `line`, materialised (evidence links to a bulk record). */
+export async function materializeLine(db: Db, incidentId: string, fileId: string, line: number): Promise<boolean> {
+  const block = await db.evidenceBlock.findFirst({
+    where: { incidentId, fileId, lineStart: { lte: line }, lineEnd: { gte: line }, materialized: false },
+    select: { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, seqStart: true, records: true },
+  });
+  if (!block) return false;
+  await materializeBlocks(db, incidentId, [block]);
+  return true;
+}
