@@ -16,7 +16,6 @@ export interface EvidenceBlockInput {
   byteEnd: number;
   lineStart: number;
   lineEnd: number;
-  seqStart: number;
   records: number;
   bulk: number;
   tsMin: number | null;
@@ -39,13 +38,13 @@ export interface FileSummary {
   digest: string;
 }
 
-const BLOCK_COLUMNS = ["incidentId", "fileId", "byteStart", "byteEnd", "lineStart", "lineEnd", "seqStart", "records", "bulk", "tsMin", "tsMax"] as const;
+const BLOCK_COLUMNS = ["incidentId", "fileId", "byteStart", "byteEnd", "lineStart", "lineEnd", "records", "bulk", "tsMin", "tsMax"] as const;
 const SECOND_COLUMNS = ["incidentId", "fileId", "second", "kind", "source", "severity", "service", "count"] as const;
-const PG_BLOCK_TYPES = ["text", "text", "float8", "float8", "int4", "int4", "int4", "int4", "int4", "float8", "float8"];
+const PG_BLOCK_TYPES = ["text", "text", "float8", "float8", "int4", "int4", "int4", "int4", "float8", "float8"];
 const PG_SECOND_TYPES = ["text", "text", "int4", "text", "text", "text", "text", "int4"];
 const cols = (c: readonly string[]) => c.map((x) => `"${x}"`).join(", ");
 
-const blockValues = (t: SinkTarget, b: EvidenceBlockInput) => [t.incidentId, t.fileId, b.byteStart, b.byteEnd, b.lineStart, b.lineEnd, b.seqStart, b.records, b.bulk, finite(b.tsMin), finite(b.tsMax)];
+const blockValues = (t: SinkTarget, b: EvidenceBlockInput) => [t.incidentId, t.fileId, b.byteStart, b.byteEnd, b.lineStart, b.lineEnd, b.records, b.bulk, finite(b.tsMin), finite(b.tsMax)];
 // PostgreSQL text cannot hold NUL (hostile input); SQLite keeps it, the same replacement keeps both equal.
 const noNul = (v: string) => (v.includes("\u0000") ? v.replace(/\u0000/g, "\uFFFD") : v);
 const secondValues = (t: SinkTarget, s: RecordSecondInput) => [t.incidentId, t.fileId, s.second, s.kind, noNul(s.source), s.severity, noNul(s.service), s.count];

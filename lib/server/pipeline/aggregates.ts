@@ -42,6 +42,28 @@ class PendingHistogram {
     if (this.pending.size >= MAX_PENDING_VALUES) this.fold();
   }
 
+  /** Adds counts of HdrHistogram-equivalent values (another instance's state). */
+  recordCounts(values: readonly (readonly [number, number])[]): void {
+    for (const [v, n] of values) {
+      this.pending.set(v, (this.pending.get(v) ?? 0) + n);
+      this.count += n;
+    }
+    if (this.pending.size >= MAX_PENDING_VALUES) this.fold();
+  }
+
+  /** Adds an encoded histogram (another instance's folded state). */
+  addEncoded(b64: string, count: number): void {
+    this.fold().add(hdr.decodeFromCompressedBase64(b64, 32, false));
+    this.count += count;
+  }
+
+  /** A plain form for another thread: the value counts, or the encoding once folded. */
+  exportState(): HistogramState {
+    if (this.h === null) return { key: this.key, count: this.count, values: [...this.pending.entries()], encoded: null };
+    const count = this.count;
+    return { key: this.key, count, values: null, encoded: this.encode() };
+  }
+
   private fold(): hdr.Histogram {
     this.h ??= hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, bitBucketSize: "packed" });
     for (const [v, n] of this.pending) this.h.recordValueWithCount(v, n);
@@ -68,6 +90,21 @@ class PendingHistogram {
 }
 let scratch: hdr.Histogram | null = null;
 
+/** A histogram's state passed between threads (PendingHistogram.exportState). */
+export interface HistogramState {
+  key: Omit<LatencyHistogramRow, "count" | "histogram">;
+  count: number;
+  values: [number, number][] | null;
+  encoded: string | null;
+}
+
+/** What an IngestAggregates holds, as plain data (structured-clone safe) for merging. */
+export interface AggregatesState {
+  buckets: RequestBucketRow[];
+  histograms: HistogramState[];
+  dropped: number;
+}
+
 export interface RequestBucketRow {
   second: number;
   source: string;
@@ -86,15 +123,40 @@ export interface LatencyHistogramRow {
   histogram: string;
 }
 
+/** Distinct client names per destination with a hop of their own; later ones share OTHER_CLIENTS. */
+const MAX_CLIENTS_PER_DEST = 32;
+export const OTHER_CLIENTS = "(other clients)";
+
+/** One request bucket under construction (per second and destination; source/status/flag scanned). */
+interface BucketEntry {
+  row: RequestBucketRow;
+}
+/** Histograms of one hop, by minute. */
+type HopMinutes = Map<number, { duration?: PendingHistogram; connect?: PendingHistogram }>;
+interface DestHops {
+  /** client name → its hop's minutes (OTHER_CLIENTS once the cap is reached) */
+  clients: Map<string, HopMinutes>;
+  hopNames: Map<HopMinutes, string>;
+}
+
 /**
  * Maintains, while a file is ingested, the aggregates views need without scanning raw records:
  *  - per-second request counts by source / destination / status / first response flag;
  *  - HdrHistograms of latency (and connect time) per destination service, hop and minute.
  * Spans contribute client/server latency per service too.
+ *
+ * Hot path (every record of a GB file): nested maps keyed by the strings the record already holds,
+ * so no key string is built per record — only when a bucket or histogram is created. A hop's
+ * client is the caller's workload, service or IP; past MAX_CLIENTS_PER_DEST distinct callers of one
+ * destination (Envoy logs name callers by IP), the rest share one "(other clients)" hop.
  */
 export class IngestAggregates {
-  private readonly buckets = new Map<string, RequestBucketRow>();
-  private readonly histograms = new Map<string, PendingHistogram>();
+  /** second → destination → buckets (few per destination: source × status × flag) */
+  private readonly buckets = new Map<number, Map<string, BucketEntry[]>>();
+  private bucketCount = 0;
+  /** service → hops; spans use their own hop strings (service or "service -> peer") as the client key */
+  private readonly hops = new Map<string, DestHops>();
+  private histogramCount = 0;
   dropped = 0;
 
   add(record: EvidenceRecord): void {
@@ -108,20 +170,32 @@ export class IngestAggregates {
     const dest = destName(r);
     const status = r.status ?? (r.error ? -1 : 0);
     const flag = r.flags?.[0] ?? (r.error ? "error" : "-");
-    const key = `${second}|${r.source}|${dest}|${status}|${flag}`;
-    let b = this.buckets.get(key);
+    let perDest = this.buckets.get(second);
+    if (!perDest) this.buckets.set(second, (perDest = new Map()));
+    let list = perDest.get(dest);
+    if (!list) perDest.set(dest, (list = []));
+    let b: RequestBucketRow | undefined;
+    for (const e of list) {
+      const row = e.row;
+      if (row.status === status && row.flag === flag && row.source === r.source) {
+        b = row;
+        break;
+      }
+    }
     if (!b) {
-      if (this.buckets.size >= MAX_BUCKET_KEYS) {
+      if (this.bucketCount >= MAX_BUCKET_KEYS) {
         this.dropped++;
         return;
       }
+      this.bucketCount++;
       b = { second, source: r.source, dest, status, flag, count: 0, durationSumMs: 0 };
-      this.buckets.set(key, b);
+      list.push({ row: b });
     }
     b.count++;
     if (r.durationMs != null) b.durationSumMs += r.durationMs;
+    if (r.durationMs == null && r.connectMs == null) return;
     const minute = Math.floor(second / 60);
-    const hop = `${clientName(r)} -> ${dest}`;
+    const hop = this.hopMinutes(dest, clientName(r), true);
     if (r.durationMs != null) this.record(dest, hop, minute, "duration", r.durationMs);
     if (r.connectMs != null) this.record(dest, hop, minute, "connect", r.connectMs);
   }
@@ -130,22 +204,105 @@ export class IngestAggregates {
     if (s.durationMs == null) return;
     const minute = Math.floor(s.ts / 60_000);
     const hop = s.spanKind === "client" && s.peer ? `${s.service} -> ${s.peer}` : s.service;
-    this.record(s.service, hop, minute, "duration", s.durationMs);
+    this.record(s.service, this.hopMinutes(s.service, hop, false), minute, "duration", s.durationMs);
   }
 
-  private record(service: string, hop: string, minute: number, metric: "duration" | "connect", ms: number): void {
+  /** The minutes map of a hop; `client` is a caller name (requests) or the whole hop string (spans). */
+  private hopMinutes(service: string, client: string, isCaller: boolean): HopMinutes {
+    let d = this.hops.get(service);
+    if (!d) this.hops.set(service, (d = { clients: new Map(), hopNames: new Map() }));
+    let m = d.clients.get(client);
+    if (m) return m;
+    if (isCaller && d.clients.size >= MAX_CLIENTS_PER_DEST) client = OTHER_CLIENTS;
+    m = d.clients.get(client);
+    if (!m) {
+      m = new Map();
+      d.clients.set(client, m);
+      d.hopNames.set(m, isCaller ? `${client} -> ${service}` : client);
+    }
+    return m;
+  }
+
+  private record(service: string, hop: HopMinutes, minute: number, metric: "duration" | "connect", ms: number): void {
     if (!(ms >= 0)) return;
-    const key = `${service}|${hop}|${minute}|${metric}`;
-    let entry = this.histograms.get(key);
+    let slot = hop.get(minute);
+    if (!slot) hop.set(minute, (slot = {}));
+    let entry = slot[metric];
     if (!entry) {
-      if (this.histograms.size >= MAX_HISTOGRAMS) {
+      if (this.histogramCount >= MAX_HISTOGRAMS) {
         this.dropped++;
         return;
       }
-      entry = new PendingHistogram({ service, hop, minute, metric });
-      this.histograms.set(key, entry);
+      this.histogramCount++;
+      entry = new PendingHistogram({ service, hop: this.hops.get(service)!.hopNames.get(hop)!, minute, metric });
+      slot[metric] = entry;
     }
     entry.record(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
+  }
+
+  bucketRows(): RequestBucketRow[] {
+    const out: RequestBucketRow[] = [];
+    for (const perDest of this.buckets.values()) for (const list of perDest.values()) for (const e of list) out.push(e.row);
+    return out;
+  }
+
+  /** Everything as plain data (for AggregatesMerger in another thread); frees the histograms. */
+  exportState(): AggregatesState {
+    const histograms: HistogramState[] = [];
+    for (const d of this.hops.values())
+      for (const minutes of d.clients.values())
+        for (const slot of minutes.values())
+          for (const p of [slot.duration, slot.connect]) if (p) histograms.push(p.exportState());
+    this.hops.clear();
+    this.histogramCount = 0;
+    return { buckets: this.bucketRows(), histograms, dropped: this.dropped };
+  }
+
+  histogramRows(): LatencyHistogramRow[] {
+    const out: LatencyHistogramRow[] = [];
+    for (const d of this.hops.values())
+      for (const minutes of d.clients.values())
+        for (const slot of minutes.values())
+          for (const p of [slot.duration, slot.connect]) if (p) out.push({ ...p.key, count: p.count, histogram: p.encode() });
+    this.hops.clear();
+    this.histogramCount = 0;
+    return out;
+  }
+}
+
+/**
+ * Sums the aggregates of several IngestAggregates (the chunks of a summarised file, parsed in
+ * parallel) by their final keys; caps apply to the sum like to a single instance.
+ */
+export class AggregatesMerger {
+  private readonly buckets = new Map<string, RequestBucketRow>();
+  private readonly histograms = new Map<string, PendingHistogram>();
+  dropped = 0;
+
+  merge(state: AggregatesState): void {
+    this.dropped += state.dropped;
+    for (const b of state.buckets) {
+      const key = `${b.second}\u0001${b.source}\u0001${b.dest}\u0001${b.status}\u0001${b.flag}`;
+      const have = this.buckets.get(key);
+      if (have) {
+        have.count += b.count;
+        have.durationSumMs += b.durationSumMs;
+      } else if (this.buckets.size < MAX_BUCKET_KEYS) this.buckets.set(key, { ...b });
+      else this.dropped += b.count;
+    }
+    for (const h of state.histograms) {
+      const key = `${h.key.service}\u0001${h.key.hop}\u0001${h.key.minute}\u0001${h.key.metric}`;
+      let p = this.histograms.get(key);
+      if (!p) {
+        if (this.histograms.size >= MAX_HISTOGRAMS) {
+          this.dropped += h.count;
+          continue;
+        }
+        this.histograms.set(key, (p = new PendingHistogram(h.key)));
+      }
+      if (h.values) p.recordCounts(h.values);
+      else if (h.encoded) p.addEncoded(h.encoded, h.count);
+    }
   }
 
   bucketRows(): RequestBucketRow[] {

@@ -1,14 +1,15 @@
 import fs from "node:fs";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
-import { type EvidenceRowInput, openRecordSink, toEvidenceRow } from "@/lib/server/db/bulk";
+import { type EvidenceRowInput, openRecordSink, type RecordSink, toEvidenceRow } from "@/lib/server/db/bulk";
 import { getParser, sniff } from "@/lib/server/parsers/registry";
 import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
 import type { EvidenceRecord } from "@/lib/schemas/records";
 import type { FileStatus } from "@/lib/schemas/api";
-import { writeFileSummary } from "@/lib/server/db/summary-writes";
-import { IngestAggregates } from "./aggregates";
-import { parseSummarised } from "./summarised-ingest";
-import { RowPolicy, sampleRateFor, summariseSettings } from "./tiering";
+import { type EvidenceBlockInput, writeFileSummary } from "@/lib/server/db/summary-writes";
+import { AggregatesMerger, IngestAggregates } from "./aggregates";
+import { ingestInChunks, parseThreads } from "./summarised-chunks";
+import { DigestBuilder } from "./summarised-ingest";
+import { sampleRateFor, summariseSettings } from "./tiering";
 
 export const SNIFF_HEAD_BYTES = 64 * 1024;
 const MAX_SKIPPED_SAMPLES = 50;
@@ -44,7 +45,7 @@ export interface FileIngestResult {
    * Set when the file was summarised (tiering.ts): how many records became rows (notable, sampled,
    * other kinds) and how many blocks index the rest.
    */
-  summary?: { rows: number; notable: number; sampled: number; blocks: number };
+  summary?: { rows: number; notable: number; sampled: number; blocks: number; chunks: number };
 }
 
 /**
@@ -75,12 +76,20 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
   if (input.forcedFormat && !forced) result.warnings.push({ message: `manifest names unknown format "${input.forcedFormat}"; sniffed instead` });
 
   const size = fs.statSync(input.blobPath).size;
-  const sink = await openRecordSink(input.db, { incidentId: input.incidentId, fileId: input.fileId }, { pipelined: size >= PIPELINE_MIN_BYTES });
+  // Big access logs: bulk records are aggregated and indexed by block, not stored one row each.
+  const settings = summariseSettings();
+  const summarise = parser?.segments !== undefined && size >= settings.minBytes;
+  const sink = await openRecordSink(input.db, { incidentId: input.incidentId, fileId: input.fileId }, { pipelined: !summarise && size >= PIPELINE_MIN_BYTES });
   try {
     // Always clear: a previous attempt may have written part of this file.
     await sink.clearFile();
     if (!parser) {
       if (looksBinary(head)) result.warnings.push({ message: "binary content: no parser applies" });
+      result.parseMs = Math.round(performance.now() - started);
+      return result;
+    }
+    if (summarise) {
+      await ingestSummarised(input, parser.id, size, head, settings, result, sink, onProgress);
       result.parseMs = Math.round(performance.now() - started);
       return result;
     }
@@ -121,20 +130,8 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
       rows = [];
       await store(batch);
     };
-    // Big access logs: bulk records are aggregated and indexed by block, not stored one row each.
-    const settings = summariseSettings();
-    const summarise = parser.segments !== undefined && size >= settings.minBytes;
-    let summary: Awaited<ReturnType<typeof parseSummarised>> | null = null;
     try {
-      if (summarise) {
-        const policy = new RowPolicy(sampleRateFor(size, head, settings.sampleTarget));
-        summary = await parseSummarised(stream, parser.segments!, input.ctx, policy, size, {
-          rows: store,
-          record: (r) => aggregates.add(r),
-          item: note,
-        });
-        seq = summary.records;
-      } else if (parser.parseBatches) {
+      if (parser.parseBatches) {
         // Batches: one async step per input chunk instead of one per record.
         for await (const batch of parser.parseBatches(stream, input.ctx)) {
           for (const item of batch) handle(item);
@@ -159,18 +156,6 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
     await sink.flush();
     await sink.upsertRequestBuckets(aggregates.bucketRows());
     await sink.upsertLatencyHistograms(aggregates.histogramRows());
-    if (summary) {
-      const digest = summary.digest.digest(summary.policy, summary.records, summary.otherRows, input.ctx);
-      await writeFileSummary(input.db, { incidentId: input.incidentId, fileId: input.fileId }, { blocks: summary.blocks, seconds: summary.digest.secondRows(), digest: JSON.stringify(digest) });
-      result.summary = {
-        rows: digest.rows.notable + digest.rows.sampled + digest.rows.other,
-        notable: digest.rows.notable,
-        sampled: digest.rows.sampled,
-        blocks: summary.blocks.length,
-      };
-      if (summary.digest.recordSecondsDropped > 0) result.warnings.push({ message: `per-second count caps reached: ${summary.digest.recordSecondsDropped} records not in the timeline chart counts` });
-      if (digest.secondsDropped > 0) result.warnings.push({ message: `the analysis' per-second aggregates cover the first ${digest.seconds.length} seconds; ${digest.secondsDropped} later requests are not in them` });
-    }
     if (aggregates.dropped > 0) result.warnings.push({ message: `aggregate caps reached: ${aggregates.dropped} observations not aggregated (raw records are kept)` });
     result.records = seq;
     result.status = fileStatus(result);
@@ -181,6 +166,64 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
   }
   result.parseMs = Math.round(performance.now() - started);
   return result;
+}
+
+/**
+ * A summarised file (tiering.ts): parsed in chunks by parse threads (summarised-chunks.ts), which
+ * write the rows; here the chunks' aggregates, digests and blocks are merged and written.
+ */
+async function ingestSummarised(
+  input: IngestFileInput,
+  parserId: string,
+  size: number,
+  head: Buffer,
+  settings: ReturnType<typeof summariseSettings>,
+  result: FileIngestResult,
+  sink: RecordSink,
+  onProgress?: (bytesRead: number) => void,
+): Promise<void> {
+  const sampleRate = sampleRateFor(size, head, settings.sampleTarget);
+  const { outcomes, chunks } = await ingestInChunks(
+    { db: input.db, incidentId: input.incidentId, fileId: input.fileId, blobPath: input.blobPath, parserId, ctx: input.ctx, sampleRate },
+    size,
+    { chunkBytes: settings.chunkBytes, threads: parseThreads(), clear: () => sink.clearFile(), onBytes: onProgress },
+  );
+  const aggregates = new AggregatesMerger();
+  const digest = new DigestBuilder();
+  const totals = { sampleRate, notable: 0, sampled: 0, notableOverCap: 0 };
+  const blocks: EvidenceBlockInput[] = [];
+  const seen = new Set(result.warnings.map((w) => w.message));
+  let records = 0;
+  let otherRows = 0;
+  for (const o of outcomes) {
+    records += o.records;
+    otherRows += o.otherRows;
+    totals.notable += o.notable;
+    totals.sampled += o.sampled;
+    totals.notableOverCap += o.notableOverCap;
+    result.skipped += o.skipped;
+    for (const sk of o.skippedSamples) if (result.skippedSamples.length < MAX_SKIPPED_SAMPLES) result.skippedSamples.push(sk);
+    for (const w of o.warnings) {
+      if (seen.has(w.message) || result.warnings.length >= MAX_WARNINGS) continue;
+      seen.add(w.message);
+      result.warnings.push(w);
+    }
+    blocks.push(...o.blocks);
+    aggregates.merge(o.aggregates);
+    digest.merge(o.digest);
+  }
+  await sink.upsertRequestBuckets(aggregates.bucketRows());
+  await sink.upsertLatencyHistograms(aggregates.histogramRows());
+  const data = digest.digest(totals, records, otherRows, input.ctx);
+  await writeFileSummary(input.db, { incidentId: input.incidentId, fileId: input.fileId }, { blocks, seconds: digest.secondRows(), digest: JSON.stringify(data) });
+  result.summary = { rows: totals.notable + totals.sampled + otherRows, notable: totals.notable, sampled: totals.sampled, blocks: blocks.length, chunks };
+  if (digest.recordSecondsDropped > 0) result.warnings.push({ message: `per-second count caps reached: ${digest.recordSecondsDropped} records not in the timeline chart counts` });
+  if (data.secondsDropped > 0) result.warnings.push({ message: `the analysis' per-second aggregates cover the first ${data.seconds.length} seconds; ${data.secondsDropped} later requests are not in them` });
+  if (aggregates.dropped > 0) result.warnings.push({ message: `aggregate caps reached: ${aggregates.dropped} observations not aggregated (raw records are kept)` });
+  result.records = records;
+  result.status = fileStatus(result);
+  if (result.status === "failed" && !result.error) result.error = result.skippedSamples[0]?.reason ?? "nothing could be parsed";
+  onProgress?.(size);
 }
 
 function fileStatus(r: FileIngestResult): FileStatus {

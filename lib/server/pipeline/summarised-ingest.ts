@@ -3,7 +3,7 @@ import type { FileDigestData } from "@/lib/schemas/digest";
 import type { EvidenceRecord, RequestRecord, SpanRecord } from "@/lib/schemas/records";
 import { bulkFacets, toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
 import type { EvidenceBlockInput, RecordSecondInput } from "@/lib/server/db/summary-writes";
-import { addToSecond, type SecondAgg } from "@/lib/server/correlate/store";
+import { addToSecond, SparseHistogram, type SecondAgg } from "@/lib/server/correlate/store";
 import { excerpt, readLineBatches, type Line } from "@/lib/server/parsers/lines";
 import type { ParseContext, ParseItem, SegmentableMachine } from "@/lib/server/parsers/types";
 import { BLOCK_LINES, isBulkKind, RowPolicy } from "./tiering";
@@ -11,7 +11,7 @@ import { BLOCK_LINES, isBulkKind, RowPolicy } from "./tiering";
 /**
  * Parsing a summarised file (see tiering.ts): the line machine is replaced by a fresh one at the
  * first safe line after every BLOCK_LINES lines, so each block re-parses on its own and gives the
- * very same records (same order, same seq) when a query later needs its bulk records.
+ * very same records (same order, same seq = line) when a query later needs its bulk records.
  *
  *   lines   1 ……… 2048 2049 ……… 4096 4097 …
  *   machine └──── m1 ───┘└──── m2 ───┘└── m3 …     cut where m.canCutBefore(next line)
@@ -43,7 +43,7 @@ export function feedLine(machine: SegmentableMachine, l: Line): void {
  * numbered from lineStart and offsets from byteStart, so records equal what ingest saw.
  */
 export async function parseBlock(
-  input: Readable,
+  input: Readable | AsyncIterable<Buffer>,
   machine: SegmentableMachine,
   at: { byteStart: number; lineStart: number },
 ): Promise<EvidenceRecord[]> {
@@ -61,11 +61,24 @@ export async function parseBlock(
   return out;
 }
 
+/** A DigestBuilder's content as plain data (structured-clone safe). */
+export interface DigestState {
+  seconds: FileDigestData["seconds"];
+  secondsDropped: number;
+  recordSeconds: RecordSecondInput[];
+  recordSecondsDropped: number;
+  requests: number;
+  spans: number;
+  tsMin: number | null;
+  tsMax: number | null;
+}
+
 /** Exact per-second aggregates of every bulk record, for the analysis (FileDigest) and the timeline (RecordSecond). */
 export class DigestBuilder {
   private readonly seconds = new Map<number, SecondAgg>();
   private secondsDropped = 0;
-  private readonly recordSeconds = new Map<string, RecordSecondInput>();
+  private readonly recordSeconds = new Map<number, Map<string, RecordSecondInput[]>>();
+  private recordSecondCount = 0;
   recordSecondsDropped = 0;
   requests = 0;
   spans = 0;
@@ -87,32 +100,99 @@ export class DigestBuilder {
     } else this.spans++;
     const f = bulkFacets(rec);
     const second = timed ? Math.floor(rec.ts! / 1000) : UNTIMED_SECOND;
+    // second → service → rows (a few per service: kind × source × severity), no key strings per record.
+    let perService = this.recordSeconds.get(second);
+    if (!perService) this.recordSeconds.set(second, (perService = new Map()));
     let service = f.service ?? "";
-    let key = `${second}\u0001${rec.kind}\u0001${f.source}\u0001${f.severity}\u0001${service}`;
-    let row = this.recordSeconds.get(key);
-    if (!row && this.recordSeconds.size >= MAX_SECOND_KEYS) {
+    let list = perService.get(service);
+    if (!list && this.recordSecondCount >= MAX_SECOND_KEYS) {
       // Too many services × seconds: keep the counts exact, lose the service breakdown.
       service = "(other)";
-      key = `${second}\u0001${rec.kind}\u0001${f.source}\u0001${f.severity}\u0001${service}`;
-      row = this.recordSeconds.get(key);
-      if (!row && this.recordSeconds.size >= HARD_MAX_SECOND_KEYS) {
-        this.recordSecondsDropped++;
+      list = perService.get(service);
+    }
+    if (!list) perService.set(service, (list = []));
+    for (const row of list) {
+      if (row.kind === rec.kind && row.source === f.source && row.severity === f.severity) {
+        row.count++;
         return;
       }
     }
-    if (row) row.count++;
-    else this.recordSeconds.set(key, { second, kind: rec.kind, source: f.source, severity: f.severity, service, count: 1 });
+    if (this.recordSecondCount >= HARD_MAX_SECOND_KEYS) {
+      this.recordSecondsDropped++;
+      return;
+    }
+    this.recordSecondCount++;
+    list.push({ second, kind: rec.kind, source: f.source, severity: f.severity, service, count: 1 });
   }
 
-  secondRows(): RecordSecondInput[] {
-    return [...this.recordSeconds.values()];
+  /** Plain data for another thread (DigestBuilder.merge). */
+  exportState(): DigestState {
+    return {
+      seconds: this.secondTuples(),
+      secondsDropped: this.secondsDropped,
+      recordSeconds: this.secondRows(),
+      recordSecondsDropped: this.recordSecondsDropped,
+      requests: this.requests,
+      spans: this.spans,
+      tsMin: this.tsMin,
+      tsMax: this.tsMax,
+    };
   }
 
-  digest(policy: RowPolicy, records: number, otherRows: number, context: ParseContext): FileDigestData {
+  /** Adds another builder's state (chunks parsed in other threads). */
+  merge(d: DigestState): void {
+    this.requests += d.requests;
+    this.spans += d.spans;
+    this.secondsDropped += d.secondsDropped;
+    this.recordSecondsDropped += d.recordSecondsDropped;
+    if (d.tsMin !== null && (this.tsMin === null || d.tsMin < this.tsMin)) this.tsMin = d.tsMin;
+    if (d.tsMax !== null && (this.tsMax === null || d.tsMax > this.tsMax)) this.tsMax = d.tsMax;
+    for (const [sec, count, errors, buckets] of d.seconds) {
+      let agg = this.seconds.get(sec);
+      if (!agg) {
+        if (this.seconds.size >= MAX_DIGEST_SECONDS) {
+          this.secondsDropped += count;
+          continue;
+        }
+        this.seconds.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
+      }
+      agg.count += count;
+      agg.errors += errors;
+      for (const [b, n] of buckets) {
+        agg.hist.buckets.set(b, (agg.hist.buckets.get(b) ?? 0) + n);
+        agg.hist.count += n;
+      }
+    }
+    for (const r of d.recordSeconds) {
+      let perService = this.recordSeconds.get(r.second);
+      if (!perService) this.recordSeconds.set(r.second, (perService = new Map()));
+      let list = perService.get(r.service);
+      if (!list) perService.set(r.service, (list = []));
+      const have = list.find((x) => x.kind === r.kind && x.source === r.source && x.severity === r.severity);
+      if (have) have.count += r.count;
+      else {
+        this.recordSecondCount++;
+        list.push({ ...r });
+      }
+    }
+  }
+
+  private secondTuples(): FileDigestData["seconds"] {
     const seconds: FileDigestData["seconds"] = [];
     for (const [sec, a] of [...this.seconds.entries()].sort((x, y) => x[0] - y[0])) {
       seconds.push([sec, a.count, a.errors, [...a.hist.buckets.entries()].sort((x, y) => x[0] - y[0])]);
     }
+    return seconds;
+  }
+
+  secondRows(): RecordSecondInput[] {
+    const out: RecordSecondInput[] = [];
+    for (const perService of this.recordSeconds.values()) for (const list of perService.values()) out.push(...list);
+    return out;
+  }
+
+  digest(policy: { sampleRate: number; notable: number; sampled: number; notableOverCap: number }, records: number, otherRows: number, context: ParseContext): FileDigestData {
+    const seconds = this.secondTuples();
     return {
       version: 1,
       context: { ...context },
@@ -139,35 +219,51 @@ export interface SummarisedOutput {
   item(it: ParseItem): void;
 }
 
+/** A stretch of the file parsed on its own (by one thread): bytes [byteStart, byteEnd), after `lineBase` lines. */
+export interface ChunkSpec {
+  byteStart: number;
+  byteEnd: number;
+  lineBase: number;
+}
+
 export interface SummarisedResult {
   records: number;
   blocks: EvidenceBlockInput[];
   digest: DigestBuilder;
-  policy: RowPolicy;
   otherRows: number;
+  /**
+   * Whether the machine could have been cut before `nextLine` (the first line after the chunk): when
+   * not, a record may straddle the chunk boundary and the file must be parsed as one chunk.
+   */
+  safeEnd: boolean;
 }
 
 const ROW_BATCH = 2000;
 
-/** Parses `input` (a whole stored file) block by block; see the module doc. */
+/**
+ * Parses one chunk of a summarised file (`input` holds its bytes) block by block; see the module doc.
+ * Rows get seq = the record's first line number, which is unique per file for line formats and
+ * needs no count of the records before the chunk — chunks are parsed in parallel.
+ */
 export async function parseSummarised(
-  input: Readable,
+  input: Readable | AsyncIterable<Buffer>,
   newMachine: (ctx: ParseContext) => SegmentableMachine,
   ctx: ParseContext,
   policy: RowPolicy,
-  fileBytes: number,
+  chunk: ChunkSpec,
   output: SummarisedOutput,
-  blockLines = BLOCK_LINES,
+  opts: { blockLines?: number; nextLine?: string | null } = {},
 ): Promise<SummarisedResult> {
+  const blockLines = opts.blockLines ?? BLOCK_LINES;
   const digest = new DigestBuilder();
   const blocks: EvidenceBlockInput[] = [];
   let machine = newMachine(ctx);
-  let seq = 0;
+  let records = 0;
   let otherRows = 0;
-  let lines = 0;
-  let lastLine = 0;
-  let block: EvidenceBlockInput = { byteStart: 0, byteEnd: 0, lineStart: 1, lineEnd: 0, seqStart: 1, records: 0, bulk: 0, tsMin: null, tsMax: null };
+  let lastLine = chunk.lineBase;
+  let block: EvidenceBlockInput = { byteStart: chunk.byteStart, byteEnd: 0, lineStart: chunk.lineBase + 1, lineEnd: 0, records: 0, bulk: 0, tsMin: null, tsMax: null };
   let rows: EvidenceRowInput[] = [];
+  let unnumbered = 0;
 
   const take = () => {
     for (const it of machine.out) {
@@ -175,7 +271,7 @@ export async function parseSummarised(
         output.item(it);
         continue;
       }
-      seq++;
+      records++;
       block.records++;
       const ts = "ts" in it ? it.ts : null;
       if (typeof ts === "number" && Number.isFinite(ts)) {
@@ -183,19 +279,23 @@ export async function parseSummarised(
         if (block.tsMax === null || ts > block.tsMax) block.tsMax = ts;
       }
       output.record(it);
+      let bulk = false;
       if (it.kind === "request" || it.kind === "span") {
         digest.add(it);
         if (policy.decide(it) === "bulk") {
           block.bulk++;
           continue;
         }
-        const row = toEvidenceRow(it, seq);
-        row.bulk = true;
-        rows.push(row);
-      } else {
-        otherRows++;
-        rows.push(toEvidenceRow(it, seq));
+        bulk = true;
+      } else otherRows++;
+      const line = it.prov.line;
+      if (line === undefined) {
+        unnumbered++;
+        continue;
       }
+      const row = toEvidenceRow(it, line);
+      row.bulk = bulk;
+      rows.push(row);
     }
     machine.out.length = 0;
   };
@@ -206,25 +306,27 @@ export async function parseSummarised(
     await output.rows(batch);
   };
 
+  let safeEnd = true;
   try {
     for await (const batch of readLineBatches(input)) {
-      for (const l of batch) {
-        if (lines - block.lineStart + 1 >= blockLines && machine.canCutBefore(l.text)) {
+      for (const raw of batch) {
+        const l: Line = { no: raw.no + chunk.lineBase, offset: raw.offset + chunk.byteStart, text: raw.text, truncated: raw.truncated };
+        if (l.no - block.lineStart >= blockLines && machine.canCutBefore(l.text)) {
           machine.end();
           take();
           block.byteEnd = l.offset;
           block.lineEnd = l.no - 1;
           blocks.push(block);
           machine = newMachine(ctx);
-          block = { byteStart: l.offset, byteEnd: 0, lineStart: l.no, lineEnd: 0, seqStart: seq + 1, records: 0, bulk: 0, tsMin: null, tsMax: null };
+          block = { byteStart: l.offset, byteEnd: 0, lineStart: l.no, lineEnd: 0, records: 0, bulk: 0, tsMin: null, tsMax: null };
         }
         feedLine(machine, l);
-        lines = l.no;
         lastLine = l.no;
       }
       take();
       if (rows.length >= ROW_BATCH) await flushRows();
     }
+    safeEnd = opts.nextLine === undefined || opts.nextLine === null || machine.canCutBefore(opts.nextLine);
   } catch (e) {
     output.item({ kind: "warning", message: `input stream failed: ${(e as Error).message}` });
   }
@@ -232,9 +334,10 @@ export async function parseSummarised(
   take();
   await flushRows();
   if (lastLine >= block.lineStart) {
-    block.byteEnd = fileBytes;
+    block.byteEnd = chunk.byteEnd;
     block.lineEnd = lastLine;
     blocks.push(block);
   }
-  return { records: seq, blocks, digest, policy, otherRows };
+  if (unnumbered > 0) output.item({ kind: "warning", message: `${unnumbered} records without a line number were aggregated but not stored` });
+  return { records, blocks, digest, otherRows, safeEnd };
 }

@@ -2,7 +2,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { projectRoot } from "@/lib/server/paths";
 
-export type ThreadTask = "ingest-file" | "analyze";
+export type ThreadTask = "ingest-file" | "analyze" | "parse-chunk";
 
 /**
  * The thread itself died (out of memory, native crash, exit) — as opposed to its task throwing
@@ -36,7 +36,7 @@ export class PipelineThread {
       execArgv: [],
       // A bounded heap keeps the web process lean while it parses (GC runs sooner; records are streamed,
       // so a parse never needs much live memory). Big-document parsers cap their own buffers.
-      resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 16 },
+      resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 64 },
     });
     worker.on("message", (msg: { id: number; type: string; value?: number; result?: unknown; message?: string; stack?: string }) => {
       const p = this.pending.get(msg.id);

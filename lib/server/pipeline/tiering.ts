@@ -35,16 +35,24 @@ export function isBulkKind(kind: string): kind is BulkKind {
   return kind === "request" || kind === "span";
 }
 
+/** Bytes per chunk a thread parses at once (summarised-chunks.ts). */
+export const CHUNK_BYTES = 32 * 1024 * 1024;
+
 /**
- * Summarising settings: HINDSIGHT_SUMMARISE_MIN_BYTES (threshold) and HINDSIGHT_SAMPLE_TARGET (rows
- * of the uniform sample) — tuning knobs, and what lets tests summarise a small file.
+ * Summarising settings: HINDSIGHT_SUMMARISE_MIN_BYTES (threshold), HINDSIGHT_SAMPLE_TARGET (rows of
+ * the uniform sample), HINDSIGHT_SUMMARISE_CHUNK_BYTES (parallel chunk size) — tuning knobs, and what
+ * lets tests summarise a small file in several chunks.
  */
-export function summariseSettings(env: Record<string, string | undefined> = process.env): { minBytes: number; sampleTarget: number } {
+export function summariseSettings(env: Record<string, string | undefined> = process.env): { minBytes: number; sampleTarget: number; chunkBytes: number } {
   const num = (v: string | undefined, d: number) => {
     const n = Number(v);
     return v !== undefined && v.trim() !== "" && Number.isFinite(n) && n > 0 ? n : d;
   };
-  return { minBytes: num(env.HINDSIGHT_SUMMARISE_MIN_BYTES, SUMMARISE_MIN_BYTES), sampleTarget: num(env.HINDSIGHT_SAMPLE_TARGET, SAMPLE_TARGET) };
+  return {
+    minBytes: num(env.HINDSIGHT_SUMMARISE_MIN_BYTES, SUMMARISE_MIN_BYTES),
+    sampleTarget: num(env.HINDSIGHT_SAMPLE_TARGET, SAMPLE_TARGET),
+    chunkBytes: num(env.HINDSIGHT_SUMMARISE_CHUNK_BYTES, CHUNK_BYTES),
+  };
 }
 
 function isNotableSpan(s: SpanRecord): boolean {
@@ -78,11 +86,14 @@ export class RowPolicy {
   /** Notable records past NOTABLE_ROW_CAP (kept in blocks). */
   notableOverCap = 0;
 
-  constructor(readonly sampleRate: number) {}
+  constructor(
+    readonly sampleRate: number,
+    private readonly notableCap = NOTABLE_ROW_CAP,
+  ) {}
 
   decide(r: RequestRecord | SpanRecord): RowDecision {
     if (isNotableRecord(r)) {
-      if (this.notable < NOTABLE_ROW_CAP) {
+      if (this.notable < this.notableCap) {
         this.notable++;
         return "notable";
       }

@@ -14,7 +14,7 @@ import { Cas } from "@/lib/server/storage/cas";
  * Summarised files (lib/server/pipeline/tiering.ts) keep their healthy bulk records in blocks of
  * the stored blob. A query that needs them materialises the blocks it touches: each block is
  * re-parsed with a fresh machine and the context the file was ingested with, its records get the
- * seq they had at ingest, and they are inserted with ON CONFLICT DO NOTHING — the notable and
+ * seq they had at ingest (their line number), and they are inserted with ON CONFLICT DO NOTHING — the notable and
  * sampled ones are rows already. Idempotent and safe to run concurrently; a block is flagged once
  * done so the next query skips it.
  */
@@ -29,7 +29,6 @@ export interface BlockRef {
   byteStart: number;
   byteEnd: number;
   lineStart: number;
-  seqStart: number;
   records: number;
 }
 
@@ -82,11 +81,14 @@ export async function materializeBlocks(db: Db, incidentId: string, blocks: read
       records = await parseBlock(input, src.machine(), b);
     }
     if (records.length !== b.records) outcome.mismatched++;
-    const rows: EvidenceRowInput[] = records.map((r, k) => {
-      const row = toEvidenceRow(r, b.seqStart + k);
+    const rows: EvidenceRowInput[] = [];
+    for (const r of records) {
+      // A summarised file's records are numbered by their line (summarised-ingest.ts).
+      if (r.prov.line === undefined) continue;
+      const row = toEvidenceRow(r, r.prov.line);
       row.bulk = isBulkKind(r.kind);
-      return row;
-    });
+      rows.push(row);
+    }
     for (let i = 0; i < rows.length; i += INSERT_ROWS) await insertIgnoringDuplicates(db, incidentId, b.fileId, rows.slice(i, i + INSERT_ROWS));
     await db.evidenceBlock.update({ where: { id: b.id }, data: { materialized: true } });
     outcome.blocks++;
@@ -176,7 +178,7 @@ export async function materializeForPage(db: Db, incidentId: string, w: PageWind
       },
       orderBy: w.order === "asc" ? { tsMin: "asc" } : { tsMax: "desc" },
       take: ROUND_BLOCKS,
-      select: { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, seqStart: true, records: true, tsMin: true, tsMax: true },
+      select: { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, records: true, tsMin: true, tsMax: true },
     });
     if (blocks.length === 0) return { boundary: null };
     if (budget <= 0) {
@@ -193,7 +195,7 @@ export async function materializeForPage(db: Db, incidentId: string, w: PageWind
 export async function materializeLine(db: Db, incidentId: string, fileId: string, line: number): Promise<boolean> {
   const block = await db.evidenceBlock.findFirst({
     where: { incidentId, fileId, lineStart: { lte: line }, lineEnd: { gte: line }, materialized: false },
-    select: { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, seqStart: true, records: true },
+    select: { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, records: true },
   });
   if (!block) return false;
   await materializeBlocks(db, incidentId, [block]);

@@ -1,26 +1,20 @@
 -- AlterTable
-ALTER TABLE "Evidence" ADD COLUMN     "bulk" BOOLEAN NOT NULL DEFAULT false;
-
--- AlterTable
-ALTER TABLE "EvidenceFile" ADD COLUMN     "summary" JSONB;
+ALTER TABLE "EvidenceFile" ADD COLUMN "summary" JSONB;
 
 -- CreateTable
 CREATE TABLE "EvidenceBlock" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "incidentId" TEXT NOT NULL,
     "fileId" TEXT NOT NULL,
-    "byteStart" DOUBLE PRECISION NOT NULL,
-    "byteEnd" DOUBLE PRECISION NOT NULL,
+    "byteStart" REAL NOT NULL,
+    "byteEnd" REAL NOT NULL,
     "lineStart" INTEGER NOT NULL,
     "lineEnd" INTEGER NOT NULL,
-    "seqStart" INTEGER NOT NULL,
     "records" INTEGER NOT NULL,
     "bulk" INTEGER NOT NULL,
-    "tsMin" DOUBLE PRECISION,
-    "tsMax" DOUBLE PRECISION,
-    "materialized" BOOLEAN NOT NULL DEFAULT false,
-
-    CONSTRAINT "EvidenceBlock_pkey" PRIMARY KEY ("id")
+    "tsMin" REAL,
+    "tsMax" REAL,
+    "materialized" BOOLEAN NOT NULL DEFAULT false
 );
 
 -- CreateTable
@@ -34,17 +28,18 @@ CREATE TABLE "RecordSecond" (
     "service" TEXT NOT NULL,
     "count" INTEGER NOT NULL,
 
-    CONSTRAINT "RecordSecond_pkey" PRIMARY KEY ("fileId","second","kind","source","severity","service")
+    PRIMARY KEY ("fileId", "second", "kind", "source", "severity", "service")
 );
 
 -- CreateTable
 CREATE TABLE "FileDigest" (
-    "fileId" TEXT NOT NULL,
+    "fileId" TEXT NOT NULL PRIMARY KEY,
     "incidentId" TEXT NOT NULL,
-    "data" TEXT NOT NULL,
-
-    CONSTRAINT "FileDigest_pkey" PRIMARY KEY ("fileId")
+    "data" TEXT NOT NULL
 );
+
+-- AlterTable (a plain ADD COLUMN: the engine would copy the whole Evidence table to add one)
+ALTER TABLE "Evidence" ADD COLUMN "bulk" BOOLEAN NOT NULL DEFAULT false;
 
 -- CreateIndex
 CREATE INDEX "EvidenceBlock_incidentId_tsMin_idx" ON "EvidenceBlock"("incidentId", "tsMin");

@@ -1,21 +1,25 @@
 -- AlterTable
-ALTER TABLE "EvidenceFile" ADD COLUMN "summary" JSONB;
+ALTER TABLE "Evidence" ADD COLUMN     "bulk" BOOLEAN NOT NULL DEFAULT false;
+
+-- AlterTable
+ALTER TABLE "EvidenceFile" ADD COLUMN     "summary" JSONB;
 
 -- CreateTable
 CREATE TABLE "EvidenceBlock" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "incidentId" TEXT NOT NULL,
     "fileId" TEXT NOT NULL,
-    "byteStart" REAL NOT NULL,
-    "byteEnd" REAL NOT NULL,
+    "byteStart" DOUBLE PRECISION NOT NULL,
+    "byteEnd" DOUBLE PRECISION NOT NULL,
     "lineStart" INTEGER NOT NULL,
     "lineEnd" INTEGER NOT NULL,
-    "seqStart" INTEGER NOT NULL,
     "records" INTEGER NOT NULL,
     "bulk" INTEGER NOT NULL,
-    "tsMin" REAL,
-    "tsMax" REAL,
-    "materialized" BOOLEAN NOT NULL DEFAULT false
+    "tsMin" DOUBLE PRECISION,
+    "tsMax" DOUBLE PRECISION,
+    "materialized" BOOLEAN NOT NULL DEFAULT false,
+
+    CONSTRAINT "EvidenceBlock_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -29,18 +33,17 @@ CREATE TABLE "RecordSecond" (
     "service" TEXT NOT NULL,
     "count" INTEGER NOT NULL,
 
-    PRIMARY KEY ("fileId", "second", "kind", "source", "severity", "service")
+    CONSTRAINT "RecordSecond_pkey" PRIMARY KEY ("fileId","second","kind","source","severity","service")
 );
 
 -- CreateTable
 CREATE TABLE "FileDigest" (
-    "fileId" TEXT NOT NULL PRIMARY KEY,
+    "fileId" TEXT NOT NULL,
     "incidentId" TEXT NOT NULL,
-    "data" TEXT NOT NULL
-);
+    "data" TEXT NOT NULL,
 
--- AlterTable (plain ADD COLUMNs: the engine would copy the whole Evidence table to add one)
-ALTER TABLE "Evidence" ADD COLUMN "bulk" BOOLEAN NOT NULL DEFAULT false;
+    CONSTRAINT "FileDigest_pkey" PRIMARY KEY ("fileId")
+);
 
 -- CreateIndex
 CREATE INDEX "EvidenceBlock_incidentId_tsMin_idx" ON "EvidenceBlock"("incidentId", "tsMin");
