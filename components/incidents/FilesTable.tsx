@@ -93,7 +93,22 @@ const columns = [
   col.accessor("records", {
     header: "Records",
     meta: { width: "6rem", numeric: true },
-    cell: (info) => <span className="num font-mono text-xs">{integer(info.getValue())}</span>,
+    cell: (info) => {
+      const s = info.row.original.summary;
+      return (
+        <span className="num font-mono text-xs">
+          {integer(info.getValue())}
+          {s ? (
+            <span
+              className="block font-sans text-[11px] text-muted"
+              title={`Summarised: every record is counted and aggregated; ${integer(s.notable)} notable (errors, flags, slow, retries) and ${integer(s.sampled)} sampled requests are stored as rows at ingest, the others are read back from the file (${integer(s.blocks)} blocks) when a view needs them.`}
+            >
+              summarised
+            </span>
+          ) : null}
+        </span>
+      );
+    },
   }),
   col.accessor("skipped", {
     header: "Skipped",

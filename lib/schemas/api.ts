@@ -12,6 +12,20 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const FileWarning = z.object({ message: z.string(), line: z.number().int().optional() });
 export const SkippedSample = z.object({ line: z.number().int().optional(), pointer: z.string().optional(), reason: z.string(), excerpt: z.string().optional() });
 
+/**
+ * A summarised file (docs/DATABASE.md "Summarised files"): its healthy requests/spans are counted and
+ * aggregated but only `rows` records are stored as rows at ingest — the notable ones, a uniform
+ * sample and other kinds; the rest are re-parsed from `blocks` of the stored file when viewed.
+ */
+export const FileSummaryDto = z.object({
+  rows: z.number().int(),
+  notable: z.number().int(),
+  sampled: z.number().int(),
+  blocks: z.number().int(),
+  chunks: z.number().int().optional(),
+});
+export type FileSummaryDto = z.infer<typeof FileSummaryDto>;
+
 export const EvidenceFileDto = z.object({
   id: z.string(),
   path: z.string(),
@@ -27,6 +41,7 @@ export const EvidenceFileDto = z.object({
   error: z.string().nullable(),
   node: z.string().nullable(),
   clockSkewMs: z.number().nullable(),
+  summary: FileSummaryDto.nullable(),
 });
 export type EvidenceFileDto = z.infer<typeof EvidenceFileDto>;
 

@@ -59,7 +59,7 @@ export async function analyzeCommand(rawArgv: string[]): Promise<number> {
       if (detail && run && (run.status === "completed" || run.status === "partial" || run.status === "failed")) {
         const report = CliReport.parse({
           status: run.status,
-          files: detail.files.map((f) => ({ path: f.path, format: f.format, status: f.status, records: f.records, skipped: f.skipped, warnings: f.warnings })),
+          files: detail.files.map((f) => ({ path: f.path, format: f.format, status: f.status, records: f.records, skipped: f.skipped, warnings: f.warnings, ...(f.summary ? { summary: f.summary } : {}) })),
           hypotheses: detail.hypotheses.map((h) => ({
             detector: h.detector,
             title: h.title,

@@ -4,6 +4,7 @@ import path from "node:path";
 import {
   AnalysisRunDto,
   EvidenceFileDto,
+  FileSummaryDto,
   FileWarning,
   IncidentDetailDto,
   IncidentStatus,
@@ -265,6 +266,7 @@ export async function getIncident(id: string, db: Db = getPrisma()): Promise<Inc
         error: f.error,
         node: f.node,
         clockSkewMs: f.clockSkewMs,
+        summary: jsonOr(FileSummaryDto.nullable(), f.summary, null),
       }),
     ),
     hypotheses: hypothesisRows.flatMap((h) => {
