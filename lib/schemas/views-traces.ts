@@ -22,6 +22,11 @@ export const TraceSummaryDto = z.object({
   errors: z.number().int(),
   /** evidence id of the root span */
   rootId: z.number().int().nullable(),
+  /**
+   * The trace may have more spans than `spans`: some sit in blocks of a summarised span file not
+   * read yet (opening the trace reads them). Its errors and longest span are always counted.
+   */
+  partial: z.boolean().optional(),
 });
 export type TraceSummaryDto = z.infer<typeof TraceSummaryDto>;
 

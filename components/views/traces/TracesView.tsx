@@ -52,7 +52,10 @@ function TraceTable({ title, rows, incidentId, selected, compare, empty }: { tit
                   <td className="num px-2 py-1 text-right font-mono">
                     <EvidenceLink incidentId={incidentId} record={r.rootId}>{durationMs(r.durationMs)}</EvidenceLink>
                   </td>
-                  <td className="num px-2 py-1 text-right font-mono">{integer(r.spans)}</td>
+                  <td className="num px-2 py-1 text-right font-mono" title={r.partial ? "More spans of this trace are in the file; opening it reads them" : undefined}>
+                    {integer(r.spans)}
+                    {r.partial ? "+" : ""}
+                  </td>
                   <td className={`num px-2 py-1 text-right font-mono ${r.errors ? "text-red-700 dark:text-red-300" : "text-faint"}`}>{r.errors}</td>
                   <td className="px-2 py-1 text-right">
                     {selected && selected !== r.traceId ? (

@@ -20,6 +20,9 @@ export interface EvidenceBlockInput {
   bulk: number;
   tsMin: number | null;
   tsMax: number | null;
+  /** Span blocks: where the spans sit (JSON text) and a Bloom filter of their trace ids. */
+  context?: string | null;
+  traces?: Uint8Array | null;
 }
 
 export interface RecordSecondInput {
@@ -38,15 +41,15 @@ export interface FileSummary {
   digest: string;
 }
 
-const BLOCK_COLUMNS = ["incidentId", "fileId", "byteStart", "byteEnd", "lineStart", "lineEnd", "records", "bulk", "tsMin", "tsMax"] as const;
+const BLOCK_COLUMNS = ["incidentId", "fileId", "byteStart", "byteEnd", "lineStart", "lineEnd", "records", "bulk", "tsMin", "tsMax", "context", "traces"] as const;
 const SECOND_COLUMNS = ["incidentId", "fileId", "second", "kind", "source", "severity", "service", "count"] as const;
-const PG_BLOCK_TYPES = ["text", "text", "float8", "float8", "int4", "int4", "int4", "int4", "float8", "float8"];
+const PG_BLOCK_TYPES = ["text", "text", "float8", "float8", "int4", "int4", "int4", "int4", "float8", "float8", "text", "bytea"];
 const PG_SECOND_TYPES = ["text", "text", "int4", "text", "text", "text", "text", "int4"];
 const cols = (c: readonly string[]) => c.map((x) => `"${x}"`).join(", ");
 
-const blockValues = (t: SinkTarget, b: EvidenceBlockInput) => [t.incidentId, t.fileId, b.byteStart, b.byteEnd, b.lineStart, b.lineEnd, b.records, b.bulk, finite(b.tsMin), finite(b.tsMax)];
 // PostgreSQL text cannot hold NUL (hostile input); SQLite keeps it, the same replacement keeps both equal.
 const noNul = (v: string) => (v.includes("\u0000") ? v.replace(/\u0000/g, "\uFFFD") : v);
+const blockValues = (t: SinkTarget, b: EvidenceBlockInput) => [t.incidentId, t.fileId, b.byteStart, b.byteEnd, b.lineStart, b.lineEnd, b.records, b.bulk, finite(b.tsMin), finite(b.tsMax), b.context == null ? null : noNul(b.context), b.traces ? Buffer.from(b.traces.buffer, b.traces.byteOffset, b.traces.byteLength) : null];
 const secondValues = (t: SinkTarget, s: RecordSecondInput) => [t.incidentId, t.fileId, s.second, s.kind, noNul(s.source), s.severity, noNul(s.service), s.count];
 
 function finite(n: number | null): number | null {

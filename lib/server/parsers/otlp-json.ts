@@ -1,9 +1,9 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Attrs, SpanRecord } from "@/lib/schemas/records";
 import { durationMs, fromEpochNanos, type DurationMs, type EpochMs } from "@/lib/schemas/time";
 import { attrValue, int, isObject, normaliseId, problemToSkipped, str } from "./json/common";
-import { scanJsonStream, type RecordEvent, type RouteSpec } from "./json/scanner";
-import type { ParseItem, Parser, SkippedItem } from "./types";
+import { describeParseError, scanJsonStream, type RecordEvent, type RouteSpec } from "./json/scanner";
+import type { ParseItem, Parser, SkippedItem, SpanBatch, SpanBatchContext, WarningItem } from "./types";
 
 /**
  * OTLP/JSON traces: ExportTraceServiceRequest documents (`resourceSpans`, legacy
@@ -102,10 +102,6 @@ interface ResourceInfo {
 interface ScopeInfo {
   name?: string;
   version?: string;
-}
-interface Held {
-  ev: RecordEvent;
-  scope: ScopeInfo | null;
 }
 
 function readResource(v: unknown): ResourceInfo {
@@ -210,72 +206,144 @@ function sniffOtlp(head: string): number {
   return 0;
 }
 
-/** Items in batches (one per scanner batch): the ingest path avoids an async step per span. */
-async function* parseOtlpBatches(input: Readable): AsyncGenerator<ParseItem[]> {
-  const out: ParseItem[] = [];
-  let res: ResourceInfo | null = null;
+/**
+ * Span batches (types.ts SpanBatch): the scanner (any thread) only finds span objects; mapping
+ * (JSON.parse + mapOtlpSpan) can run elsewhere — summarised files map batches in parallel threads —
+ * and a batch of a stored file is exactly what a block re-parses. Spans per batch (one block):
+ */
+export const SPAN_BATCH = 2048;
+
+export const OTLP_RAW_ROUTES: RouteSpec[] = OTLP_ROUTES.map((r) => (r.tag === "span" ? { ...r, raw: true } : r));
+
+interface PendingSpan {
+  bytes: Buffer;
+  pointer: string;
+  offset: number;
+  line: number;
+  scope: string | null;
+}
+
+/**
+ * Walks OTLP documents and yields span batches (plus skipped items and warnings), holding spans
+ * back until their resource is known (see the module doc).
+ */
+export async function* scanOtlpSpans(input: AsyncIterable<Buffer>, maxBatchBytes = Infinity): AsyncGenerator<Array<SpanBatch | SkippedItem | WarningItem>> {
+  const out: Array<SpanBatch | SkippedItem | WarningItem> = [];
+  let resource: string | null = null;
   let resourceSeen = false;
-  let scope: ScopeInfo | null = null;
-  let held: Held[] = [];
+  let scope: string | null = null;
+  let held: PendingSpan[] = [];
   let heldBytes = 0;
   let overflowed = false;
   let spans = 0;
   let noService = 0;
+  let serviceKnown = false;
+  // the batch being filled
+  let run: PendingSpan[] = [];
+  let runBytes = 0;
+  let runResource: string | null = null;
+  let runScope: string | null = null;
+  let runPrefix = "";
+  let runIndex = 0;
 
-  function flush(): void {
-    for (const h of held) {
-      const r = mapOtlpSpan(h.ev.value, res, h.scope, h.ev);
-      if (r.kind === "span") {
-        spans++;
-        if (!res?.service) noService++;
-      }
-      out.push(r);
+  const closeRun = () => {
+    if (run.length === 0) return;
+    const bytes = Buffer.allocUnsafe(runBytes);
+    const starts: number[] = [];
+    let at = 0;
+    for (const sp of run) {
+      starts.push(at);
+      sp.bytes.copy(bytes, at);
+      at += sp.bytes.length;
     }
+    starts.push(at);
+    const last = run[run.length - 1]!;
+    out.push({
+      context: { resource: runResource, scope: runScope, pointer: runPrefix, index: runIndex },
+      bytes,
+      starts,
+      offsets: run.map((sp) => sp.offset),
+      lines: run.map((sp) => sp.line),
+      byteStart: run[0]!.offset,
+      byteEnd: last.offset + last.bytes.length,
+    });
+    run = [];
+    runBytes = 0;
+  };
+  const add = (sp: PendingSpan) => {
+    spans++;
+    if (!serviceKnown) noService++;
+    const slash = sp.pointer.lastIndexOf("/");
+    const prefix = sp.pointer.slice(0, slash);
+    const index = Number(sp.pointer.slice(slash + 1));
+    const next =
+      run.length > 0 && prefix === runPrefix && index === runIndex + run.length && runResource === resource && runScope === sp.scope && run.length < SPAN_BATCH && runBytes + sp.bytes.length <= maxBatchBytes;
+    if (!next) {
+      closeRun();
+      runResource = resource;
+      runScope = sp.scope;
+      runPrefix = prefix;
+      runIndex = index;
+    }
+    run.push(sp);
+    runBytes += sp.bytes.length;
+  };
+  const flushHeld = () => {
+    for (const h of held) add(h);
     held = [];
     heldBytes = 0;
-  }
+  };
+  const setResource = (text: string | null) => {
+    resource = text;
+    serviceKnown = false;
+    if (text !== null) {
+      try {
+        serviceKnown = readResource(JSON.parse(text)).service !== null;
+      } catch {
+        serviceKnown = false;
+      }
+    }
+  };
 
-  for await (const batch of scanJsonStream(input as AsyncIterable<Buffer>, OTLP_ROUTES)) {
+  for await (const batch of scanJsonStream(input, OTLP_RAW_ROUTES)) {
     for (const ev of batch) {
       switch (ev.type) {
-        case "record":
-          if (ev.tag === "span") {
-            if (resourceSeen) {
-              const r = mapOtlpSpan(ev.value, res, scope, ev);
-              if (r.kind === "span") {
-                spans++;
-                if (!res?.service) noService++;
-              }
-              out.push(r);
-            } else {
-              held.push({ ev, scope });
-              heldBytes += ev.bytes;
-              if (heldBytes > HOLD_BACK_BYTES) {
-                if (!overflowed) out.push({ kind: "warning", message: `resource not found within the first ${HOLD_BACK_BYTES} bytes of spans at ${ev.pointer}: those spans get service unknown_service` });
-                overflowed = true;
-                flush();
-              }
+        case "raw": {
+          const sp: PendingSpan = { bytes: ev.bytes, pointer: ev.pointer, offset: ev.offset, line: ev.line, scope };
+          if (resourceSeen) add(sp);
+          else {
+            held.push(sp);
+            heldBytes += ev.bytes.length;
+            if (heldBytes > HOLD_BACK_BYTES) {
+              if (!overflowed) out.push({ kind: "warning", message: `resource not found within the first ${HOLD_BACK_BYTES} bytes of spans at ${ev.pointer}: those spans get service unknown_service` });
+              overflowed = true;
+              flushHeld();
             }
-          } else if (ev.tag === "resource") {
-            res = readResource(ev.value);
-            resourceSeen = true;
-            flush();
-          } else if (ev.tag === "scope" && isObject(ev.value)) {
-            scope = { name: str(ev.value.name), version: str(ev.value.version) };
           }
           break;
+        }
+        case "record":
+          if (ev.tag === "resource") {
+            setResource(JSON.stringify(ev.value));
+            resourceSeen = true;
+            flushHeld();
+          } else if (ev.tag === "scope") scope = isObject(ev.value) ? JSON.stringify(ev.value) : null;
+          break;
         case "close":
-          if (ev.tag === "scopeEnd") scope = null;
-          else {
-            flush();
-            res = null;
+          if (ev.tag === "scopeEnd") {
+            scope = null;
+          } else {
+            flushHeld();
+            closeRun();
+            setResource(null);
             resourceSeen = false;
             scope = null;
           }
           break;
         case "docEnd":
-          flush();
-          res = null;
+          flushHeld();
+          closeRun();
+          setResource(null);
           resourceSeen = false;
           scope = null;
           break;
@@ -286,10 +354,77 @@ async function* parseOtlpBatches(input: Readable): AsyncGenerator<ParseItem[]> {
     }
     if (out.length) yield out.splice(0);
   }
-  flush();
+  flushHeld();
+  closeRun();
   if (noService > 0) out.push({ kind: "warning", message: `${noService} spans had no resource service.name (service set to unknown_service)` });
   if (spans === 0) out.push({ kind: "warning", message: "no OTLP spans found (expected resourceSpans[].scopeSpans[].spans[])" });
   if (out.length) yield out;
+}
+
+/** One batch → its span records (or skipped items): JSON.parse + mapOtlpSpan per span. */
+export function mapSpanBatch(b: SpanBatch): Array<SpanRecord | SkippedItem> {
+  const res = b.context.resource === null ? null : readResource(safeParse(b.context.resource));
+  const scopeValue = b.context.scope === null ? null : safeParse(b.context.scope);
+  const scope: ScopeInfo | null = isObject(scopeValue) ? { name: str(scopeValue.name), version: str(scopeValue.version) } : null;
+  const bytes = Buffer.isBuffer(b.bytes) ? b.bytes : Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
+  const out: Array<SpanRecord | SkippedItem> = [];
+  for (let k = 0; k < b.offsets.length; k++) {
+    const pointer = `${b.context.pointer}/${b.context.index + k}`;
+    const text = bytes.toString("utf8", b.starts[k], b.starts[k + 1]);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      const d = describeParseError(e, text, b.offsets[k]!, b.lines[k]!, b.offsets[k]!);
+      out.push({ kind: "skipped", pointer, line: d.line, reason: d.reason, excerpt: text.slice(0, 200) });
+      continue;
+    }
+    out.push(mapOtlpSpan(raw, res, scope, { pointer, line: b.lines[k]!, offset: b.offsets[k]! }));
+  }
+  return out;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Re-reads one stored batch (a summarised file's block): `bytes` is the file's range
+ * [byteStart, byteEnd) — span objects separated by commas and whitespace — scanned as a JSON array
+ * so each span gets the offset, line and pointer it had at ingest.
+ */
+export async function reparseSpanBlock(bytes: Buffer, at: { byteStart: number; lineStart: number; context: SpanBatchContext }): Promise<Array<SpanRecord | SkippedItem>> {
+  const batch: SpanBatch = { context: at.context, bytes: Buffer.alloc(0), starts: [0], offsets: [], lines: [], byteStart: at.byteStart, byteEnd: at.byteStart + bytes.length };
+  const parts: Buffer[] = [];
+  let at0 = 0;
+  for await (const events of scanJsonStream(Readable.from([Buffer.from("["), bytes, Buffer.from("]")]), [{ path: "[*]", kind: "record", tag: "span", raw: true }])) {
+    for (const ev of events) {
+      if (ev.type !== "raw") continue;
+      parts.push(ev.bytes);
+      at0 += ev.bytes.length;
+      batch.starts.push(at0);
+      batch.offsets.push(at.byteStart + ev.offset - 1);
+      batch.lines.push(at.lineStart + ev.line - 1);
+    }
+  }
+  batch.bytes = Buffer.concat(parts);
+  return mapSpanBatch(batch);
+}
+
+/** Items in batches (one per scanner batch): the ingest path avoids an async step per span. */
+async function* parseOtlpBatches(input: Readable): AsyncGenerator<ParseItem[]> {
+  for await (const items of scanOtlpSpans(input as AsyncIterable<Buffer>)) {
+    const out: ParseItem[] = [];
+    for (const it of items) {
+      if ("kind" in it) out.push(it);
+      else for (const r of mapSpanBatch(it)) out.push(r);
+    }
+    if (out.length) yield out;
+  }
 }
 
 async function* parseOtlp(input: Readable): AsyncGenerator<ParseItem> {
@@ -305,6 +440,7 @@ export const otlpJsonParser: Parser = {
   sniff: (head) => sniffOtlp(head),
   parse: (input) => parseOtlp(input),
   parseBatches: (input) => parseOtlpBatches(input),
+  spanBatches: { scan: (input, maxBatchBytes) => scanOtlpSpans(input, maxBatchBytes), map: mapSpanBatch, reparse: reparseSpanBlock },
   samples: [
     // opentelemetry-proto examples/trace.json, compacted
     { name: "traces/trace.json", content: protoExample, expect: { records: 1, skipped: 0, kinds: { span: 1 } } },

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { BundleManifest } from "@/lib/schemas/manifest";
-import type { EvidenceRecord } from "@/lib/schemas/records";
+import type { EvidenceRecord, SpanRecord } from "@/lib/schemas/records";
 import type { EpochMs } from "@/lib/schemas/time";
 import type { LineMachine } from "./line-machine";
 
@@ -87,6 +87,12 @@ export interface Parser {
    * blocks that re-parse on their own, so big files of theirs are summarised (lib/server/pipeline/tiering.ts).
    */
   segments?(ctx: ParseContext): SegmentableMachine;
+  /**
+   * Span documents (OTLP/JSON): scanning finds runs of span objects (SpanBatch, unparsed) in one
+   * thread, mapping turns a batch into records anywhere; a stored batch re-parses on its own. Big
+   * files of such parsers are summarised like line formats (lib/server/pipeline/summarised-spans.ts).
+   */
+  spanBatches?: SpanBatchSupport;
   samples: readonly ParserSample[];
 }
 
@@ -97,6 +103,41 @@ export interface Parser {
  */
 export interface SegmentableMachine extends LineMachine {
   canCutBefore(raw: string): boolean;
+}
+
+/**
+ * Spans travel in batches: a run of span objects that sit next to each other in one array, with the
+ * resource and scope around them, as unparsed bytes. A batch is exactly what a summarised block of
+ * a span file re-parses.
+ */
+export interface SpanBatch {
+  context: SpanBatchContext;
+  /** The spans' bytes back to back; span k is bytes[starts[k] .. starts[k + 1]) */
+  bytes: Uint8Array;
+  starts: number[];
+  /** File offset and line of each span. */
+  offsets: number[];
+  lines: number[];
+  /** File range from the first span's start to the last span's end. */
+  byteStart: number;
+  byteEnd: number;
+}
+export interface SpanBatchContext {
+  /** The enclosing resource and scope as JSON text (null when absent). */
+  resource: string | null;
+  scope: string | null;
+  /** Pointer of the spans array and index of the batch's first span in it. */
+  pointer: string;
+  index: number;
+}
+
+export interface SpanBatchSupport {
+  /** Batches of at most SPAN_BATCH spans and `maxBatchBytes` bytes (when one span is not bigger). */
+  scan(input: AsyncIterable<Buffer>, maxBatchBytes?: number): AsyncIterable<Array<SpanBatch | SkippedItem | WarningItem>>;
+  /** One item per span of the batch, in order. */
+  map(batch: SpanBatch): Array<SpanRecord | SkippedItem>;
+  /** Re-reads a stored batch from the file's bytes [byteStart, byteEnd). */
+  reparse(bytes: Buffer, at: { byteStart: number; lineStart: number; context: SpanBatchContext }): Promise<Array<SpanRecord | SkippedItem>>;
 }
 
 /** Confidence at or above which a sniff claims a file. */

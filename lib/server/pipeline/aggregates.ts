@@ -309,6 +309,13 @@ export class AggregatesMerger {
     return [...this.buckets.values()];
   }
 
+  /** The sum as plain data again (to merge in another thread); frees the histograms. */
+  exportState(): AggregatesState {
+    const histograms = [...this.histograms.values()].map((p) => p.exportState());
+    this.histograms.clear();
+    return { buckets: this.bucketRows(), histograms, dropped: this.dropped };
+  }
+
   histogramRows(): LatencyHistogramRow[] {
     const out: LatencyHistogramRow[] = [];
     for (const p of this.histograms.values()) out.push({ ...p.key, count: p.count, histogram: p.encode() });

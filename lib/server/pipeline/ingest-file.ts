@@ -8,6 +8,7 @@ import type { FileStatus } from "@/lib/schemas/api";
 import { type EvidenceBlockInput, writeFileSummary } from "@/lib/server/db/summary-writes";
 import { AggregatesMerger, IngestAggregates } from "./aggregates";
 import { ingestInChunks, parseThreads } from "./summarised-chunks";
+import { ingestSpanFile } from "./summarised-spans";
 import { DigestBuilder } from "./summarised-ingest";
 import { sampleRateFor, summariseSettings } from "./tiering";
 
@@ -78,7 +79,7 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
   const size = fs.statSync(input.blobPath).size;
   // Big access logs: bulk records are aggregated and indexed by block, not stored one row each.
   const settings = summariseSettings();
-  const summarise = parser?.segments !== undefined && size >= settings.minBytes;
+  const summarise = (parser?.segments !== undefined || parser?.spanBatches !== undefined) && size >= settings.minBytes;
   const sink = await openRecordSink(input.db, { incidentId: input.incidentId, fileId: input.fileId }, { pipelined: !summarise && size >= PIPELINE_MIN_BYTES });
   try {
     // Always clear: a previous attempt may have written part of this file.
@@ -183,11 +184,12 @@ async function ingestSummarised(
   onProgress?: (bytesRead: number) => void,
 ): Promise<void> {
   const sampleRate = sampleRateFor(size, head, settings.sampleTarget);
-  const { outcomes, chunks } = await ingestInChunks(
-    { db: input.db, incidentId: input.incidentId, fileId: input.fileId, blobPath: input.blobPath, parserId, ctx: input.ctx, sampleRate },
-    size,
-    { chunkBytes: settings.chunkBytes, threads: parseThreads(), clear: () => sink.clearFile(), onBytes: onProgress },
-  );
+  const base = { db: input.db, incidentId: input.incidentId, fileId: input.fileId, blobPath: input.blobPath, parserId, sampleRate };
+  // Span documents are scanned here and mapped by parse threads batch by batch; line files are cut
+  // into chunks that parse threads take whole.
+  const { outcomes, chunks } = getParser(parserId)?.spanBatches
+    ? { outcomes: [await ingestSpanFile(base, size, { threads: parseThreads(), batchBytes: settings.chunkBytes, onBytes: onProgress })], chunks: 1 }
+    : await ingestInChunks({ ...base, ctx: input.ctx }, size, { chunkBytes: settings.chunkBytes, threads: parseThreads(), clear: () => sink.clearFile(), onBytes: onProgress });
   const aggregates = new AggregatesMerger();
   const digest = new DigestBuilder();
   const totals = { sampleRate, notable: 0, sampled: 0, notableOverCap: 0 };

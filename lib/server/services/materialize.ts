@@ -5,7 +5,10 @@ import { dataDir } from "@/lib/server/config";
 import { rawSql, type Db } from "@/lib/server/db/client";
 import { toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
 import { getParser } from "@/lib/server/parsers/registry";
-import type { ParseContext, SegmentableMachine } from "@/lib/server/parsers/types";
+import type { EvidenceRecord } from "@/lib/schemas/records";
+import type { ParseContext } from "@/lib/server/parsers/types";
+import type { SpanBlockContext } from "@/lib/server/pipeline/summarised-spans";
+import { traceBloomHas } from "@/lib/server/pipeline/trace-bloom";
 import { parseBlock } from "@/lib/server/pipeline/summarised-ingest";
 import { isBulkKind } from "@/lib/server/pipeline/tiering";
 import { Cas } from "@/lib/server/storage/cas";
@@ -14,7 +17,7 @@ import { Cas } from "@/lib/server/storage/cas";
  * Summarised files (lib/server/pipeline/tiering.ts) keep their healthy bulk records in blocks of
  * the stored blob. A query that needs them materialises the blocks it touches: each block is
  * re-parsed with a fresh machine and the context the file was ingested with, its records get the
- * seq they had at ingest (their line number), and they are inserted with ON CONFLICT DO NOTHING — the notable and
+ * seq they had at ingest, and they are inserted with ON CONFLICT DO NOTHING — the notable and
  * sampled ones are rows already. Idempotent and safe to run concurrently; a block is flagged once
  * done so the next query skips it.
  */
@@ -30,7 +33,11 @@ export interface BlockRef {
   byteEnd: number;
   lineStart: number;
   records: number;
+  /** Span blocks: SpanBlockContext as JSON text. */
+  context: string | null;
 }
+
+export const BLOCK_REF_SELECT = { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, records: true, context: true } as const;
 
 export interface MaterializeOutcome {
   blocks: number;
@@ -41,7 +48,8 @@ export interface MaterializeOutcome {
 
 interface FileSource {
   blobPath: string;
-  machine: () => SegmentableMachine;
+  /** The block's records with the seq ingest gave them. */
+  reparse: (b: BlockRef) => Promise<Array<{ record: EvidenceRecord; seq: number }>>;
 }
 
 async function fileSources(db: Db, fileIds: string[]): Promise<Map<string, FileSource>> {
@@ -61,11 +69,50 @@ async function fileSources(db: Db, fileIds: string[]): Promise<Map<string, FileS
   for (const f of files) {
     const parser = f.format ? getParser(f.format) : undefined;
     const ctx = ctxOf.get(f.id);
-    if (!parser?.segments || !ctx) continue;
-    const segments = parser.segments.bind(parser);
-    out.set(f.id, { blobPath: cas.blobPath(f.storageKey), machine: () => segments(ctx) });
+    const blobPath = cas.blobPath(f.storageKey);
+    if (parser?.segments && ctx) {
+      // Line files: records are numbered by their (first) line (summarised-ingest.ts).
+      const segments = parser.segments.bind(parser);
+      out.set(f.id, {
+        blobPath,
+        reparse: async (b) => {
+          const input = fs.createReadStream(blobPath, { start: b.byteStart, end: b.byteEnd - 1, highWaterMark: 1024 * 1024 });
+          const records = await parseBlock(input, segments(ctx), b);
+          return records.flatMap((record) => (record.prov.line === undefined ? [] : [{ record, seq: record.prov.line }]));
+        },
+      });
+    } else if (parser?.spanBatches) {
+      // Span files: the k-th span of a block has seq = the block's first seq + k (summarised-spans.ts).
+      const spans = parser.spanBatches;
+      out.set(f.id, {
+        blobPath,
+        reparse: async (b) => {
+          const ctxJson = b.context ? (JSON.parse(b.context) as SpanBlockContext) : null;
+          if (!ctxJson) return [];
+          const bytes = readRange(blobPath, b.byteStart, b.byteEnd);
+          const items = await spans.reparse(bytes, { byteStart: b.byteStart, lineStart: b.lineStart, context: ctxJson });
+          return items.flatMap((record, k) => (record.kind === "skipped" ? [] : [{ record, seq: ctxJson.seq + k }]));
+        },
+      });
+    }
   }
   return out;
+}
+
+function readRange(file: string, start: number, end: number): Buffer {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(end - start);
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Materialises the given (not yet materialised) blocks of one incident. */
@@ -75,20 +122,13 @@ export async function materializeBlocks(db: Db, incidentId: string, blocks: read
   const sources = await fileSources(db, [...new Set(blocks.map((b) => b.fileId))]);
   for (const b of blocks) {
     const src = sources.get(b.fileId);
-    let records: Awaited<ReturnType<typeof parseBlock>> = [];
-    if (src && b.byteEnd > b.byteStart && fs.existsSync(src.blobPath)) {
-      const input = fs.createReadStream(src.blobPath, { start: b.byteStart, end: b.byteEnd - 1, highWaterMark: 1024 * 1024 });
-      records = await parseBlock(input, src.machine(), b);
-    }
+    const records = src && b.byteEnd > b.byteStart && fs.existsSync(src.blobPath) ? await src.reparse(b) : [];
     if (records.length !== b.records) outcome.mismatched++;
-    const rows: EvidenceRowInput[] = [];
-    for (const r of records) {
-      // A summarised file's records are numbered by their line (summarised-ingest.ts).
-      if (r.prov.line === undefined) continue;
-      const row = toEvidenceRow(r, r.prov.line);
-      row.bulk = isBulkKind(r.kind);
-      rows.push(row);
-    }
+    const rows: EvidenceRowInput[] = records.map(({ record, seq }) => {
+      const row = toEvidenceRow(record, seq);
+      row.bulk = isBulkKind(record.kind);
+      return row;
+    });
     for (let i = 0; i < rows.length; i += INSERT_ROWS) await insertIgnoringDuplicates(db, incidentId, b.fileId, rows.slice(i, i + INSERT_ROWS));
     await db.evidenceBlock.update({ where: { id: b.id }, data: { materialized: true } });
     outcome.blocks++;
@@ -178,7 +218,7 @@ export async function materializeForPage(db: Db, incidentId: string, w: PageWind
       },
       orderBy: w.order === "asc" ? { tsMin: "asc" } : { tsMax: "desc" },
       take: ROUND_BLOCKS,
-      select: { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, records: true, tsMin: true, tsMax: true },
+      select: { ...BLOCK_REF_SELECT, tsMin: true, tsMax: true },
     });
     if (blocks.length === 0) return { boundary: null };
     if (budget <= 0) {
@@ -195,9 +235,30 @@ export async function materializeForPage(db: Db, incidentId: string, w: PageWind
 export async function materializeLine(db: Db, incidentId: string, fileId: string, line: number): Promise<boolean> {
   const block = await db.evidenceBlock.findFirst({
     where: { incidentId, fileId, lineStart: { lte: line }, lineEnd: { gte: line }, materialized: false },
-    select: { id: true, fileId: true, byteStart: true, byteEnd: true, lineStart: true, records: true },
+    select: BLOCK_REF_SELECT,
   });
   if (!block) return false;
   await materializeBlocks(db, incidentId, [block]);
   return true;
+}
+
+/**
+ * The blocks of summarised span files that may hold a trace (their Bloom filter says so),
+ * materialised: a waterfall then finds every span of the trace as a row.
+ */
+export async function materializeTrace(db: Db, incidentId: string, traceId: string): Promise<number> {
+  const hits = (await unreadSpanBlocks(db, incidentId)).filter((b) => traceBloomHas(b.traces, traceId));
+  if (hits.length === 0) return 0;
+  return (await materializeBlocks(db, incidentId, hits)).blocks;
+}
+
+/** Whether a trace may have spans in blocks not materialised yet (a test against their Bloom filters). */
+export async function tracesInBlocks(db: Db, incidentId: string): Promise<(traceId: string) => boolean> {
+  const blocks = await unreadSpanBlocks(db, incidentId);
+  return (traceId) => blocks.some((b) => traceBloomHas(b.traces, traceId));
+}
+
+async function unreadSpanBlocks(db: Db, incidentId: string): Promise<Array<BlockRef & { traces: Uint8Array }>> {
+  const candidates = await db.evidenceBlock.findMany({ where: { incidentId, materialized: false, traces: { not: null } }, select: { ...BLOCK_REF_SELECT, traces: true } });
+  return candidates.filter((b): b is typeof b & { traces: Uint8Array } => b.traces !== null);
 }

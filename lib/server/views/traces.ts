@@ -13,6 +13,7 @@ import type {
 } from "@/lib/schemas/views-traces";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { NotFoundError } from "@/lib/server/http/errors";
+import { materializeTrace, tracesInBlocks } from "@/lib/server/services/materialize";
 import { finishedRun, memoPerRun } from "./overview-correlation";
 
 /**
@@ -61,15 +62,32 @@ export function listTraces(incidentId: string, limit: number, db: Db = getPrisma
 }
 
 async function computeTraceLists(incidentId: string, limit: number, db: Db): Promise<Pick<TracesViewDto, "totalSpans" | "slowest" | "failed">> {
-  const totalSpans = await db.evidence.count({ where: { incidentId, kind: "span" } });
+  // Summarised span files: rows are the notable spans and sampled traces; RecordSecond counts all.
+  const [rowSpans, summarisedSpans] = await Promise.all([
+    db.evidence.count({ where: { incidentId, kind: "span", bulk: false } }),
+    db.recordSecond.aggregate({ where: { incidentId, kind: "span" }, _sum: { count: true } }),
+  ]);
+  const totalSpans = rowSpans + (summarisedSpans._sum.count ?? 0);
   if (!totalSpans) return { totalSpans, slowest: [], failed: [] };
   const agg = { _count: { _all: true }, _min: { ts: true }, _max: { durationMs: true } } as const;
-  const slow = await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", traceId: { not: null } }, ...agg, orderBy: { _max: { durationMs: "desc" } }, take: limit });
-  const failedIds = await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", severity: "error", traceId: { not: null } }, _count: { _all: true }, orderBy: { _count: { traceId: "desc" } }, take: limit });
+  const pick = async () => {
+    // Ties broken by trace id: the same lists whatever order rows were stored in.
+    const slow = await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", traceId: { not: null } }, ...agg, orderBy: [{ _max: { durationMs: "desc" } }, { traceId: "asc" }], take: limit });
+    const failedIds = await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", severity: "error", traceId: { not: null } }, _count: { _all: true }, orderBy: [{ _count: { traceId: "desc" } }, { traceId: "asc" }], take: limit });
+    return { slow, failedIds };
+  };
+  // Summarised span files keep every error span and each block's slowest spans as rows, so these
+  // lists are exact; a listed trace's other spans may still be in blocks (see `partial` below).
+  const { slow, failedIds } = await pick();
   const failed = failedIds.length
-    ? await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", traceId: { in: failedIds.map((f) => f.traceId!).filter(Boolean) } }, ...agg, orderBy: { _max: { durationMs: "desc" } } })
+    ? await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", traceId: { in: failedIds.map((f) => f.traceId!).filter(Boolean) } }, ...agg, orderBy: [{ _max: { durationMs: "desc" } }, { traceId: "asc" }] })
     : [];
-  return { totalSpans, slowest: await summaries(db, incidentId, slow), failed: await summaries(db, incidentId, failed) };
+  const lists = { totalSpans, slowest: await summaries(db, incidentId, slow), failed: await summaries(db, incidentId, failed) };
+  if (summarisedSpans._sum.count) {
+    const more = await tracesInBlocks(db, incidentId);
+    for (const t of [...lists.slowest, ...lists.failed]) if (more(t.traceId)) t.partial = true;
+  }
+  return lists;
 }
 
 interface Loaded {
@@ -80,6 +98,8 @@ interface Loaded {
 }
 
 async function loadTrace(db: Db, incidentId: string, traceId: string): Promise<Loaded[]> {
+  // Spans of summarised span files may still be in blocks (a Bloom filter per block says which).
+  await materializeTrace(db, incidentId, traceId);
   const rows = await db.evidence.findMany({ where: { incidentId, kind: "span", traceId }, orderBy: [{ ts: "asc" }, { id: "asc" }], take: MAX_TRACE_SPANS, select: { id: true, fileId: true, line: true, data: true } });
   const files = await db.evidenceFile.findMany({ where: { incidentId, id: { in: [...new Set(rows.map((r) => r.fileId))] } }, select: { id: true, path: true } });
   const pathOf = new Map(files.map((f) => [f.id, f.path]));

@@ -96,3 +96,50 @@ describe.each(SEGMENTED.map((p) => [p.id, p] as const))("%s: blocks re-parse on 
     expect(new Set(lines).size).toBe(lines.length);
   });
 });
+
+/**
+ * Span documents (OTLP/JSON): scanning into batches and mapping them gives the plain parse's items;
+ * every batch re-read from its byte range alone gives the same records (summarised span blocks).
+ */
+const SPAN_PARSERS = PARSERS.filter((p): p is Parser & { spanBatches: NonNullable<Parser["spanBatches"]> } => p.spanBatches !== undefined);
+const PRETTY_OTLP = JSON.stringify(
+  {
+    resourceSpans: [
+      {
+        scopeSpans: [{ scope: { name: "s" }, spans: Array.from({ length: 7 }, (_, i) => ({ traceId: `${"ab".repeat(15)}${String(i).padStart(2, "0")}`, spanId: `${"cd".repeat(7)}${String(i).padStart(2, "0")}`, name: `op ${i}`, kind: 2, startTimeUnixNano: `17000000000${String(i).padStart(8, "0")}`, endTimeUnixNano: `17000000001${String(i).padStart(8, "0")}` })) }],
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "late" } }] },
+      },
+    ],
+  },
+  null,
+  2,
+);
+
+describe.each(SPAN_PARSERS.map((p) => [p.id, p] as const))("%s: span batches re-parse on their own", (_id, parser) => {
+  const inputs: Array<[string, Buffer]> = [...parser.samples.map((s): [string, Buffer] => [`sample ${s.name}`, Buffer.from(s.content)]), ["pretty-printed, resource last", Buffer.from(PRETTY_OTLP)]];
+  for (const file of walk(FIXTURES)) {
+    const buf = fs.readFileSync(file);
+    if (buf.length <= 4 * 1024 * 1024 && sniff(buf.subarray(0, 65536).toString("utf8"), path.basename(file)).parser?.id === parser.id) inputs.push([path.relative(FIXTURES, file), buf]);
+  }
+  it.each(inputs)("%s", async (_name, buf) => {
+    const plain: ParseItem[] = [];
+    for await (const it of parser.parse(Readable.from([buf]), { path: "t.json" }) as AsyncIterable<ParseItem>) plain.push(it);
+    const batched: ParseItem[] = [];
+    const chunks = Array.from({ length: Math.ceil(buf.length / 4096) }, (_, i) => buf.subarray(i * 4096, (i + 1) * 4096));
+    for await (const items of parser.spanBatches.scan(Readable.from(chunks), 600)) {
+      for (const it of items) {
+        if ("kind" in it) {
+          batched.push(it);
+          continue;
+        }
+        const mapped = parser.spanBatches.map(it);
+        expect(mapped).toHaveLength(it.offsets.length);
+        batched.push(...mapped);
+        const again = await parser.spanBatches.reparse(buf.subarray(it.byteStart, it.byteEnd), { byteStart: it.byteStart, lineStart: it.lines[0]!, context: it.context });
+        expect(again).toEqual(mapped);
+      }
+    }
+    const records = (items: ParseItem[]) => items.filter((i) => i.kind !== "warning");
+    expect(records(batched)).toEqual(records(plain));
+  });
+});

@@ -28,6 +28,8 @@ export interface RouteSpec {
   tag: string;
   /** Capture only when the value is an object (lets a root array be walked instead of captured). */
   objectOnly?: boolean;
+  /** Hand back the value's bytes unparsed (`raw` events): the caller parses them, maybe in another thread. */
+  raw?: boolean;
 }
 
 export interface RecordEvent {
@@ -42,6 +44,16 @@ export interface RecordEvent {
   line: number;
   /** Size of the value's bytes (for callers that bound what they hold back). */
   bytes: number;
+}
+/** A captured value's bytes (routes with `raw`), not validated: a copy the caller may keep. */
+export interface RawEvent {
+  type: "raw";
+  tag: string;
+  bytes: Buffer;
+  pointer: string;
+  doc: number;
+  offset: number;
+  line: number;
 }
 export interface BoundaryEvent {
   type: "close";
@@ -60,7 +72,7 @@ export interface ProblemEvent {
   line: number;
   excerpt?: string;
 }
-export type ScanEvent = RecordEvent | BoundaryEvent | DocEndEvent | ProblemEvent;
+export type ScanEvent = RecordEvent | RawEvent | BoundaryEvent | DocEndEvent | ProblemEvent;
 
 export interface ScannerOptions {
   /** Largest value captured; bigger ones become a problem event (memory bound). Default 16 MiB. */
@@ -74,6 +86,7 @@ interface TrieNode {
   star: TrieNode | null;
   record: string | null;
   recordObjectOnly: boolean;
+  recordRaw: boolean;
   boundary: string | null;
 }
 
@@ -100,7 +113,7 @@ const enum Expect {
   CommaOrClose,
 }
 
-const newNode = (): TrieNode => ({ keys: null, star: null, record: null, recordObjectOnly: false, boundary: null });
+const newNode = (): TrieNode => ({ keys: null, star: null, record: null, recordObjectOnly: false, recordRaw: false, boundary: null });
 
 export function compileRoutes(routes: readonly RouteSpec[]): TrieNode {
   const root = newNode();
@@ -119,6 +132,7 @@ export function compileRoutes(routes: readonly RouteSpec[]): TrieNode {
     if (r.kind === "record") {
       node.record = r.tag;
       node.recordObjectOnly = r.objectOnly === true;
+      node.recordRaw = r.raw === true;
     } else node.boundary = r.tag;
   }
   return root;
@@ -152,6 +166,7 @@ export class JsonRecordScanner {
   private scalar = false;
   private capturing = false;
   private captureTag = "";
+  private captureRaw = false;
   private captureParts: Buffer[] = [];
   private captureLen = 0;
   private captureChunkStart = 0;
@@ -389,6 +404,7 @@ export class JsonRecordScanner {
     if (node && node.record !== null && (!node.recordObjectOnly || c === 0x7b)) {
       this.capturing = true;
       this.captureTag = node.record;
+      this.captureRaw = node.recordRaw;
       this.captureParts = [];
       this.captureLen = 0;
       this.captureOverflow = false;
@@ -546,6 +562,9 @@ export class JsonRecordScanner {
       const total = this.captureLen + tail.length;
       if (this.captureOverflow || total > this.maxRecordBytes) {
         this.problem(`value at ${this.capturePointer || "/"} is ${total} bytes, over the ${this.maxRecordBytes}-byte record limit: skipped`, this.capturePointer, undefined, this.captureLine);
+      } else if (this.captureRaw) {
+        const bytes = this.captureParts.length === 0 ? Buffer.from(tail) : Buffer.concat([...this.captureParts, tail]);
+        this.out.push({ type: "raw", tag: this.captureTag, bytes, pointer: this.capturePointer, doc: this.doc, offset: this.captureOffset, line: this.captureLine });
       } else {
         const text = this.captureParts.length === 0 ? tail.toString("utf8") : Buffer.concat([...this.captureParts, tail]).toString("utf8");
         this.captureParts = [];

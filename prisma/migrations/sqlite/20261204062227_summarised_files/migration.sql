@@ -14,7 +14,9 @@ CREATE TABLE "EvidenceBlock" (
     "bulk" INTEGER NOT NULL,
     "tsMin" REAL,
     "tsMax" REAL,
-    "materialized" BOOLEAN NOT NULL DEFAULT false
+    "materialized" BOOLEAN NOT NULL DEFAULT false,
+    "context" TEXT,
+    "traces" BLOB
 );
 
 -- CreateTable
@@ -45,7 +47,7 @@ ALTER TABLE "Evidence" ADD COLUMN "bulk" BOOLEAN NOT NULL DEFAULT false;
 CREATE INDEX "EvidenceBlock_incidentId_tsMin_idx" ON "EvidenceBlock"("incidentId", "tsMin");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "EvidenceBlock_fileId_lineStart_key" ON "EvidenceBlock"("fileId", "lineStart");
+CREATE UNIQUE INDEX "EvidenceBlock_fileId_byteStart_key" ON "EvidenceBlock"("fileId", "byteStart");
 
 -- CreateIndex
 CREATE INDEX "RecordSecond_incidentId_second_idx" ON "RecordSecond"("incidentId", "second");

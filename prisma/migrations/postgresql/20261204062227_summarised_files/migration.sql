@@ -18,6 +18,8 @@ CREATE TABLE "EvidenceBlock" (
     "tsMin" DOUBLE PRECISION,
     "tsMax" DOUBLE PRECISION,
     "materialized" BOOLEAN NOT NULL DEFAULT false,
+    "context" TEXT,
+    "traces" BYTEA,
 
     CONSTRAINT "EvidenceBlock_pkey" PRIMARY KEY ("id")
 );
@@ -49,7 +51,7 @@ CREATE TABLE "FileDigest" (
 CREATE INDEX "EvidenceBlock_incidentId_tsMin_idx" ON "EvidenceBlock"("incidentId", "tsMin");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "EvidenceBlock_fileId_lineStart_key" ON "EvidenceBlock"("fileId", "lineStart");
+CREATE UNIQUE INDEX "EvidenceBlock_fileId_byteStart_key" ON "EvidenceBlock"("fileId", "byteStart");
 
 -- CreateIndex
 CREATE INDEX "RecordSecond_incidentId_second_idx" ON "RecordSecond"("incidentId", "second");
