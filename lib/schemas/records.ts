@@ -131,6 +131,12 @@ export const SpanRecord = z.object({
 });
 export type SpanRecord = z.infer<typeof SpanRecord>;
 
+/**
+ * The fields of a span that aggregates, digests and row decisions read: what summarised span files
+ * compute for every span without building the whole record (a SpanRecord is one too).
+ */
+export type SpanFacts = Pick<SpanRecord, "kind" | "traceId" | "service" | "spanKind" | "ts" | "durationMs" | "status" | "httpStatus" | "peer" | "fault" | "throttle">;
+
 export const Counters = z.object({ packets: z.number(), bytes: z.number() });
 
 export const RuleMatch = z.object({

@@ -1,4 +1,4 @@
-import type { RequestRecord, SpanRecord } from "@/lib/schemas/records";
+import type { RequestRecord, SpanFacts } from "@/lib/schemas/records";
 
 /**
  * Deterministic sampling of summarised files' requests and spans (lib/server/pipeline/tiering.ts).
@@ -8,7 +8,7 @@ import type { RequestRecord, SpanRecord } from "@/lib/schemas/records";
  */
 
 /** The key sampling hashes: what other files can join this record on. */
-export function sampleKey(r: RequestRecord | SpanRecord): string {
+export function sampleKey(r: RequestRecord | SpanFacts): string {
   if (r.kind === "span") return r.traceId;
   if (r.requestId && r.requestId !== "-") return r.requestId;
   if (r.traceId && r.traceId !== "-") return r.traceId;
@@ -26,6 +26,6 @@ export function sampleHash(key: string): number {
   return (h >>> 0) / 4294967296;
 }
 
-export function isSampled(r: RequestRecord | SpanRecord, sampleRate: number): boolean {
+export function isSampled(r: RequestRecord | SpanFacts, sampleRate: number): boolean {
   return sampleRate >= 1 || sampleHash(sampleKey(r)) < sampleRate;
 }

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
-import { encodeRecordJson, type EvidenceRecord, type Endpoint, type RequestRecord, type SpanRecord } from "@/lib/schemas/records";
+import { encodeRecordJson, type EvidenceRecord, type Endpoint, type RequestRecord, type SpanFacts } from "@/lib/schemas/records";
 import { projectRoot } from "@/lib/server/paths";
 import { ensureSqliteDir, SQLITE_PRAGMAS } from "./adapters";
 import type { DatabaseConfig } from "./provider";
@@ -629,7 +629,7 @@ function labelsText(labels: Record<string, string>): string {
 const join = (parts: (string | null | undefined | false)[]) => parts.filter((p): p is string => typeof p === "string" && p !== "").join(" ");
 
 /** Source, service and severity columns of a request or span row (RecordSecond counts by the same). */
-export function bulkFacets(record: RequestRecord | SpanRecord): { source: string; service: string | null; severity: string } {
+export function bulkFacets(record: RequestRecord | SpanFacts): { source: string; service: string | null; severity: string } {
   if (record.kind === "span") return { source: "trace", service: record.service, severity: spanSeverity(record) };
   return { source: record.source, service: requestService(record), severity: requestSeverity(record) };
 }
@@ -638,7 +638,7 @@ function requestService(r: RequestRecord): string | null {
   return r.dest?.service ?? r.dest?.workload ?? r.dest?.cluster ?? r.authority ?? null;
 }
 
-function spanSeverity(s: SpanRecord): string {
+function spanSeverity(s: SpanFacts): string {
   return s.status === "error" || s.fault ? "error" : s.throttle ? "warning" : "info";
 }
 

@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
-import type { Attrs, SpanRecord } from "@/lib/schemas/records";
+import type { Attrs, SpanFacts, SpanRecord } from "@/lib/schemas/records";
 import { durationMs, fromEpochNanos, type DurationMs, type EpochMs } from "@/lib/schemas/time";
 import { attrValue, int, isObject, normaliseId, problemToSkipped, str } from "./json/common";
 import { describeParseError, scanJsonStream, type RecordEvent, type RouteSpec } from "./json/scanner";
-import type { ParseItem, Parser, SkippedItem, SpanBatch, SpanBatchContext, WarningItem } from "./types";
+import type { ParseItem, Parser, SkippedItem, SpanBatch, SpanBatchContext, SpanBatchReader, WarningItem } from "./types";
 
 /**
  * OTLP/JSON traces: ExportTraceServiceRequest documents (`resourceSpans`, legacy
@@ -248,14 +248,17 @@ export async function* scanOtlpSpans(input: AsyncIterable<Buffer>, maxBatchBytes
 
   const closeRun = () => {
     if (run.length === 0) return;
-    const bytes = Buffer.allocUnsafe(runBytes);
+    // `[` span `,` span … `]`: a JSON array the mapping side parses in one call.
+    const bytes = Buffer.allocUnsafe(runBytes + run.length + 1);
     const starts: number[] = [];
     let at = 0;
     for (const sp of run) {
+      bytes[at++] = starts.length === 0 ? 0x5b : 0x2c;
       starts.push(at);
       sp.bytes.copy(bytes, at);
       at += sp.bytes.length;
     }
+    bytes[at++] = 0x5d;
     starts.push(at);
     const last = run[run.length - 1]!;
     out.push({
@@ -363,25 +366,100 @@ export async function* scanOtlpSpans(input: AsyncIterable<Buffer>, maxBatchBytes
 
 /** One batch → its span records (or skipped items): JSON.parse + mapOtlpSpan per span. */
 export function mapSpanBatch(b: SpanBatch): Array<SpanRecord | SkippedItem> {
+  const reader = readSpanBatch(b);
+  return Array.from({ length: reader.size }, (_, k) => reader.record(k));
+}
+
+/**
+ * A batch, parsed: one JSON.parse for the whole run of spans (one per span only when the run is
+ * not valid JSON), then per span either its `facts` — the few fields aggregates and row decisions
+ * need, without building the record — or the full `record`. Summarised files build records only
+ * for the spans they store.
+ */
+export function readSpanBatch(b: SpanBatch): SpanBatchReader {
   const res = b.context.resource === null ? null : readResource(safeParse(b.context.resource));
   const scopeValue = b.context.scope === null ? null : safeParse(b.context.scope);
   const scope: ScopeInfo | null = isObject(scopeValue) ? { name: str(scopeValue.name), version: str(scopeValue.version) } : null;
   const bytes = Buffer.isBuffer(b.bytes) ? b.bytes : Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
-  const out: Array<SpanRecord | SkippedItem> = [];
-  for (let k = 0; k < b.offsets.length; k++) {
-    const pointer = `${b.context.pointer}/${b.context.index + k}`;
-    const text = bytes.toString("utf8", b.starts[k], b.starts[k + 1]);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      const d = describeParseError(e, text, b.offsets[k]!, b.lines[k]!, b.offsets[k]!);
-      out.push({ kind: "skipped", pointer, line: d.line, reason: d.reason, excerpt: text.slice(0, 200) });
+  const n = b.offsets.length;
+  const pointer = (k: number) => `${b.context.pointer}/${b.context.index + k}`;
+  let raws: unknown[] | null = null;
+  try {
+    // The batch is a JSON array of its spans: JSON.parse once instead of n times.
+    raws = JSON.parse(bytes.toString("utf8")) as unknown[];
+    if (!Array.isArray(raws) || raws.length !== n) raws = null;
+  } catch {
+    raws = null;
+  }
+  const parsed: Array<{ raw: unknown } | SkippedItem> = [];
+  for (let k = 0; k < n; k++) {
+    if (raws) {
+      parsed.push({ raw: raws[k] });
       continue;
     }
-    out.push(mapOtlpSpan(raw, res, scope, { pointer, line: b.lines[k]!, offset: b.offsets[k]! }));
+    // Span k is bytes[starts[k], starts[k + 1] − 1): the byte before the next start is `,` or `]`.
+    const text = bytes.toString("utf8", b.starts[k], b.starts[k + 1]! - 1);
+    try {
+      parsed.push({ raw: JSON.parse(text) });
+    } catch (e) {
+      const d = describeParseError(e, text, b.offsets[k]!, b.lines[k]!, b.offsets[k]!);
+      parsed.push({ kind: "skipped", pointer: pointer(k), line: d.line, reason: d.reason, excerpt: text.slice(0, 200) });
+    }
   }
-  return out;
+  return {
+    size: n,
+    facts(k) {
+      const p = parsed[k]!;
+      return "kind" in p ? null : spanFacts(p.raw, res);
+    },
+    record(k) {
+      const p = parsed[k]!;
+      return "kind" in p ? p : mapOtlpSpan(p.raw, res, scope, { pointer: pointer(k), line: b.lines[k]!, offset: b.offsets[k]! });
+    },
+  };
+}
+
+/** Span attributes spanFacts reads (http status and peer, as mapOtlpSpan does). */
+const FACT_KEYS = ["http.response.status_code", "http.status_code", "peer.service", "server.address", "net.peer.name"] as const;
+
+/**
+ * The fields of mapOtlpSpan's record that aggregates, digests and row decisions read, built without
+ * the record (no attrs object, events or warnings). Null when the span would be skipped. Must agree
+ * with mapOtlpSpan field by field (tests/unit/parsers/otlp-json.test.ts checks every sample).
+ */
+export function spanFacts(raw: unknown, res: ResourceInfo | null): SpanFacts | null {
+  if (!isObject(raw)) return null;
+  const traceId = normaliseId(raw.traceId, 16);
+  const spanId = normaliseId(raw.spanId, 8);
+  if (!traceId || !spanId) return null;
+  const startRaw = raw.startTimeUnixNano;
+  const ts = fromEpochNanos(typeof startRaw === "number" || typeof startRaw === "string" ? startRaw : NaN);
+  if (!Number.isFinite(ts) || ts <= 0) return null;
+  const status = isObject(raw.status) ? raw.status : {};
+  // Only the span's own attributes can hold these keys (resource attributes copied onto spans are
+  // k8s./host./cloud./service./container./deployment.* — see RESOURCE_ATTR).
+  // Last value per key wins, like kvList; then the same `??` chains as mapOtlpSpan.
+  const last: Partial<Record<(typeof FACT_KEYS)[number], string | number | boolean | null>> = {};
+  if (Array.isArray(raw.attributes)) {
+    for (const kv of raw.attributes) {
+      if (isObject(kv) && typeof kv.key === "string" && (FACT_KEYS as readonly string[]).includes(kv.key)) last[kv.key as (typeof FACT_KEYS)[number]] = anyValue(kv.value);
+    }
+  }
+  const http = last["http.response.status_code"] ?? last["http.status_code"];
+  const peer = last["peer.service"] ?? last["server.address"] ?? last["net.peer.name"];
+  const facts: SpanFacts = {
+    kind: "span",
+    traceId,
+    service: res?.service ?? "unknown_service",
+    spanKind: KINDS[String(raw.kind ?? 0)] ?? "unspecified",
+    ts: ts as EpochMs,
+    durationMs: durationFromNanos(startRaw, raw.endTimeUnixNano, ts),
+    status: STATUS[String(status.code ?? 0)] ?? "unset",
+  };
+  const h = int(http);
+  if (h !== undefined) facts.httpStatus = h;
+  if (typeof peer === "string" && peer !== "") facts.peer = peer;
+  return facts;
 }
 
 function safeParse(text: string): unknown {
@@ -398,19 +476,23 @@ function safeParse(text: string): unknown {
  * so each span gets the offset, line and pointer it had at ingest.
  */
 export async function reparseSpanBlock(bytes: Buffer, at: { byteStart: number; lineStart: number; context: SpanBatchContext }): Promise<Array<SpanRecord | SkippedItem>> {
-  const batch: SpanBatch = { context: at.context, bytes: Buffer.alloc(0), starts: [0], offsets: [], lines: [], byteStart: at.byteStart, byteEnd: at.byteStart + bytes.length };
+  const batch: SpanBatch = { context: at.context, bytes: Buffer.alloc(0), starts: [], offsets: [], lines: [], byteStart: at.byteStart, byteEnd: at.byteStart + bytes.length };
   const parts: Buffer[] = [];
   let at0 = 0;
   for await (const events of scanJsonStream(Readable.from([Buffer.from("["), bytes, Buffer.from("]")]), [{ path: "[*]", kind: "record", tag: "span", raw: true }])) {
     for (const ev of events) {
       if (ev.type !== "raw") continue;
-      parts.push(ev.bytes);
-      at0 += ev.bytes.length;
+      // Same layout as scanOtlpSpans: `[` span `,` span … `]`.
+      parts.push(Buffer.from(parts.length === 0 ? "[" : ","), ev.bytes);
+      at0 += 1;
       batch.starts.push(at0);
+      at0 += ev.bytes.length;
       batch.offsets.push(at.byteStart + ev.offset - 1);
       batch.lines.push(at.lineStart + ev.line - 1);
     }
   }
+  parts.push(Buffer.from("]"));
+  batch.starts.push(at0 + 1);
   batch.bytes = Buffer.concat(parts);
   return mapSpanBatch(batch);
 }
@@ -440,7 +522,7 @@ export const otlpJsonParser: Parser = {
   sniff: (head) => sniffOtlp(head),
   parse: (input) => parseOtlp(input),
   parseBatches: (input) => parseOtlpBatches(input),
-  spanBatches: { scan: (input, maxBatchBytes) => scanOtlpSpans(input, maxBatchBytes), map: mapSpanBatch, reparse: reparseSpanBlock },
+  spanBatches: { scan: (input, maxBatchBytes) => scanOtlpSpans(input, maxBatchBytes), map: mapSpanBatch, read: readSpanBatch, reparse: reparseSpanBlock },
   samples: [
     // opentelemetry-proto examples/trace.json, compacted
     { name: "traces/trace.json", content: protoExample, expect: { records: 1, skipped: 0, kinds: { span: 1 } } },

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { BundleManifest } from "@/lib/schemas/manifest";
-import type { EvidenceRecord, SpanRecord } from "@/lib/schemas/records";
+import type { EvidenceRecord, SpanFacts, SpanRecord } from "@/lib/schemas/records";
 import type { EpochMs } from "@/lib/schemas/time";
 import type { LineMachine } from "./line-machine";
 
@@ -112,7 +112,7 @@ export interface SegmentableMachine extends LineMachine {
  */
 export interface SpanBatch {
   context: SpanBatchContext;
-  /** The spans' bytes back to back; span k is bytes[starts[k] .. starts[k + 1]) */
+  /** A JSON array of the spans, `[` s0 `,` s1 … `]`: span k is bytes[starts[k], starts[k + 1] − 1). */
   bytes: Uint8Array;
   starts: number[];
   /** File offset and line of each span. */
@@ -131,11 +131,20 @@ export interface SpanBatchContext {
   index: number;
 }
 
+/** A parsed batch: per span, its facts (null when it would be skipped) or its full record. */
+export interface SpanBatchReader {
+  size: number;
+  facts(k: number): SpanFacts | null;
+  record(k: number): SpanRecord | SkippedItem;
+}
+
 export interface SpanBatchSupport {
   /** Batches of at most SPAN_BATCH spans and `maxBatchBytes` bytes (when one span is not bigger). */
   scan(input: AsyncIterable<Buffer>, maxBatchBytes?: number): AsyncIterable<Array<SpanBatch | SkippedItem | WarningItem>>;
   /** One item per span of the batch, in order. */
   map(batch: SpanBatch): Array<SpanRecord | SkippedItem>;
+  /** The batch parsed once, read span by span (facts for most, records for the stored ones). */
+  read(batch: SpanBatch): SpanBatchReader;
   /** Re-reads a stored batch from the file's bytes [byteStart, byteEnd). */
   reparse(bytes: Buffer, at: { byteStart: number; lineStart: number; context: SpanBatchContext }): Promise<Array<SpanRecord | SkippedItem>>;
 }

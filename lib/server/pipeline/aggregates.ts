@@ -1,5 +1,5 @@
 import * as hdr from "hdr-histogram-js";
-import type { EvidenceRecord, RequestRecord, SpanRecord } from "@/lib/schemas/records";
+import type { EvidenceRecord, RequestRecord, SpanFacts } from "@/lib/schemas/records";
 
 /** Caps keep aggregate memory bounded whatever the file size. */
 const MAX_BUCKET_KEYS = 500_000;
@@ -159,7 +159,7 @@ export class IngestAggregates {
   private histogramCount = 0;
   dropped = 0;
 
-  add(record: EvidenceRecord): void {
+  add(record: EvidenceRecord | SpanFacts): void {
     if (record.kind === "request") this.addRequest(record);
     else if (record.kind === "span") this.addSpan(record);
   }
@@ -200,7 +200,7 @@ export class IngestAggregates {
     if (r.connectMs != null) this.record(dest, hop, minute, "connect", r.connectMs);
   }
 
-  private addSpan(s: SpanRecord): void {
+  private addSpan(s: SpanFacts): void {
     if (s.durationMs == null) return;
     const minute = Math.floor(s.ts / 60_000);
     const hop = s.spanKind === "client" && s.peer ? `${s.service} -> ${s.peer}` : s.service;

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { FileDigestData } from "@/lib/schemas/digest";
-import type { EvidenceRecord, RequestRecord, SpanRecord } from "@/lib/schemas/records";
+import type { EvidenceRecord, RequestRecord, SpanFacts } from "@/lib/schemas/records";
 import { bulkFacets, toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
 import type { EvidenceBlockInput, RecordSecondInput } from "@/lib/server/db/summary-writes";
 import { addToSecond, SparseHistogram, type SecondAgg } from "@/lib/server/correlate/store";
@@ -85,7 +85,7 @@ export class DigestBuilder {
   private tsMin: number | null = null;
   private tsMax: number | null = null;
 
-  add(rec: RequestRecord | SpanRecord): void {
+  add(rec: RequestRecord | SpanFacts): void {
     const timed = rec.ts !== null && Number.isFinite(rec.ts);
     if (timed) {
       if (this.tsMin === null || rec.ts! < this.tsMin) this.tsMin = rec.ts;

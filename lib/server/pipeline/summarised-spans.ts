@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import type { SpanRecord } from "@/lib/schemas/records";
+import type { SpanFacts } from "@/lib/schemas/records";
 import { openRecordSink, toEvidenceRow, type EvidenceRowInput, type RecordSink } from "@/lib/server/db/bulk";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
 import type { EvidenceBlockInput } from "@/lib/server/db/summary-writes";
@@ -51,6 +51,15 @@ export interface SpanBatchOutcome {
   notable: number;
   sampled: number;
   notableOverCap: number;
+  /** The batch's slowest spans that are not rows (yet): candidates for the file's SLOWEST_SPANS. */
+  slowest: SlowSpan[];
+}
+
+/** A span that may be among the file's slowest, with its row ready. */
+export interface SlowSpan {
+  durationMs: number;
+  seq: number;
+  row: EvidenceRowInput;
 }
 
 /** A parse thread's connection for the rows of the file it is working on (reused across batches). */
@@ -76,7 +85,8 @@ export async function closeBatchSink(): Promise<void> {
 export async function parseSpanBatch(task: SpanBatchTask): Promise<SpanBatchOutcome> {
   const parser = getParser(task.parserId);
   if (!parser?.spanBatches) throw new Error(`parser ${task.parserId} has no span batches`);
-  const items = parser.spanBatches.map(task.batch);
+  // Facts for every span; a full record only for the spans stored as rows (or skipped).
+  const reader = parser.spanBatches.read(task.batch);
   const policy = new RowPolicy(task.sampleRate, task.notableCap);
   const aggregates = new IngestAggregates();
   const digest = new DigestBuilder();
@@ -95,26 +105,36 @@ export async function parseSpanBatch(task: SpanBatchTask): Promise<SpanBatchOutc
   const rows: EvidenceRowInput[] = [];
   const skipped: ParseItem[] = [];
   const traces: string[] = [];
-  const slowest = slowestOf(items);
-  items.forEach((it, k) => {
-    if (it.kind === "skipped") {
-      skipped.push(it);
+  const facts = Array.from({ length: reader.size }, (_, k) => reader.facts(k));
+  const slowCandidates = slowestOf(facts);
+  const slowest: SlowSpan[] = [];
+  const stored = (k: number): EvidenceRowInput | null => {
+    const rec = reader.record(k);
+    if (rec.kind === "skipped") return null;
+    const row = toEvidenceRow(rec, task.seq + k);
+    row.bulk = true;
+    return row;
+  };
+  facts.forEach((span, k) => {
+    if (span === null) {
+      const it = reader.record(k);
+      if (it.kind === "skipped") skipped.push(it);
       return;
     }
-    const span: SpanRecord = it;
     block.records++;
     traces.push(span.traceId);
     if (block.tsMin === null || span.ts < block.tsMin) block.tsMin = span.ts;
     if (block.tsMax === null || span.ts > block.tsMax) block.tsMax = span.ts;
     aggregates.add(span);
     digest.add(span);
-    if (policy.decide(span) === "bulk" && !slowest.has(k)) {
+    if (policy.decide(span) === "bulk") {
       block.bulk++;
+      const row = slowCandidates.has(k) ? stored(k) : null;
+      if (row) slowest.push({ durationMs: span.durationMs ?? 0, seq: task.seq + k, row });
       return;
     }
-    const row = toEvidenceRow(span, task.seq + k);
-    row.bulk = true;
-    rows.push(row);
+    const row = stored(k);
+    if (row) rows.push(row);
   });
   block.traces = buildTraceBloom(traces);
   if (rows.length) {
@@ -131,23 +151,37 @@ export async function parseSpanBatch(task: SpanBatchTask): Promise<SpanBatchOutc
     notable: policy.notable,
     sampled: policy.sampled,
     notableOverCap: policy.notableOverCap,
+    slowest,
   };
 }
 
 /**
- * Every block keeps its SLOWEST_PER_BLOCK longest spans as rows: the file's slowest spans (and so
- * the roots of its slowest traces, which the Traces view lists) are then always rows, even below
- * the "slow" threshold. About 25 rows per 1,000 spans.
+ * The file's SLOWEST_SPANS longest spans are stored as rows even below the "slow" threshold, so the
+ * roots of its slowest traces (what the Traces view lists, 50 at most) are rows. Each batch offers
+ * its own slowest as candidates; the ingest thread keeps the file's best and writes them at the end.
  */
-export const SLOWEST_PER_BLOCK = 50;
+export const SLOWEST_SPANS = 50;
 
-function slowestOf(items: ReadonlyArray<SpanRecord | ParseItem>): Set<number> {
+/** Keeps the n slowest (ties: lowest seq), whatever order they arrive in. */
+export class SlowestSpans {
+  private list: SlowSpan[] = [];
+  constructor(private readonly n = SLOWEST_SPANS) {}
+  offer(items: readonly SlowSpan[]): void {
+    if (items.length === 0) return;
+    this.list = [...this.list, ...items].sort((a, b) => b.durationMs - a.durationMs || a.seq - b.seq).slice(0, this.n);
+  }
+  rows(): EvidenceRowInput[] {
+    return this.list.map((s) => s.row);
+  }
+}
+
+function slowestOf(items: ReadonlyArray<SpanFacts | null>): Set<number> {
   const ranked: Array<[number, number]> = [];
   items.forEach((it, k) => {
-    if (it.kind === "span" && it.durationMs !== null) ranked.push([it.durationMs, k]);
+    if (it !== null && it.durationMs !== null) ranked.push([it.durationMs, k]);
   });
   ranked.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  return new Set(ranked.slice(0, SLOWEST_PER_BLOCK).map(([, k]) => k));
+  return new Set(ranked.slice(0, SLOWEST_SPANS).map(([, k]) => k));
 }
 
 /** Batches in flight per parse thread (bounds the memory the scanner can run ahead with). */
@@ -180,6 +214,7 @@ export async function ingestSpanFile(
   };
   const aggregates = new AggregatesMerger();
   const digest = new DigestBuilder();
+  const slowest = new SlowestSpans();
   const note = (it: ParseItem) => {
     if (it.kind === "skipped") {
       out.skipped++;
@@ -201,6 +236,7 @@ export async function ingestSpanFile(
       out.notable += o.notable;
       out.sampled += o.sampled;
       out.notableOverCap += o.notableOverCap;
+      slowest.offer(o.slowest);
     }
   };
 
@@ -260,6 +296,19 @@ export async function ingestSpanFile(
       await Promise.allSettled(pool.map((t) => t.run("close-batch-sink", null)));
       await Promise.all(pool.map((t) => t.close()));
     } else await closeBatchSink();
+  }
+  // The file's slowest spans that are not rows yet (ON CONFLICT: a stored one is simply skipped).
+  const extra = slowest.rows();
+  if (extra.length) {
+    const sink = await openRecordSink(base.db, { incidentId: base.incidentId, fileId: base.fileId }, { ignoreDuplicates: true });
+    try {
+      await sink.add(extra);
+      await sink.flush();
+      // Stored for being slow: counted with the notable rows.
+      out.notable += extra.length;
+    } finally {
+      await sink.close();
+    }
   }
   out.aggregates = aggregates.exportState();
   out.digest = digest.exportState();

@@ -1,4 +1,4 @@
-import type { EvidenceRecord, RequestRecord, SpanRecord } from "@/lib/schemas/records";
+import type { EvidenceRecord, RequestRecord, SpanFacts } from "@/lib/schemas/records";
 import { isNotableRequest, BOUNDS } from "@/lib/server/correlate/store";
 import { isSampled } from "@/lib/server/correlate/sampling";
 
@@ -55,11 +55,11 @@ export function summariseSettings(env: Record<string, string | undefined> = proc
   };
 }
 
-function isNotableSpan(s: SpanRecord): boolean {
+function isNotableSpan(s: SpanFacts): boolean {
   return s.status === "error" || s.fault === true || s.throttle === true || (s.httpStatus ?? 0) >= 400 || (s.durationMs ?? 0) >= BOUNDS.SLOW_MS;
 }
 
-export function isNotableRecord(r: EvidenceRecord): boolean {
+export function isNotableRecord(r: EvidenceRecord | SpanFacts): boolean {
   if (r.kind === "request") return isNotableRequest(r);
   if (r.kind === "span") return isNotableSpan(r);
   return true;
@@ -91,7 +91,7 @@ export class RowPolicy {
     private readonly notableCap = NOTABLE_ROW_CAP,
   ) {}
 
-  decide(r: RequestRecord | SpanRecord): RowDecision {
+  decide(r: RequestRecord | SpanFacts): RowDecision {
     if (isNotableRecord(r)) {
       if (this.notable < this.notableCap) {
         this.notable++;

@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { SpanRecord } from "@/lib/schemas/records";
-import { otlpJsonParser } from "@/lib/server/parsers/otlp-json";
+import { mapOtlpSpan, otlpJsonParser, spanFacts } from "@/lib/server/parsers/otlp-json";
 import { sniff } from "@/lib/server/parsers/registry";
 import type { ParseItem, SkippedItem, WarningItem } from "@/lib/server/parsers/types";
 
@@ -220,5 +220,58 @@ describe("otlp-json parser: streaming", () => {
     expect(monotonic).toBe(true);
     expect(warnings).toBeGreaterThanOrEqual(1); // hold-back overflow + unknown service
     expect(peak - before).toBeLessThan(200 * 1024 * 1024);
+  });
+});
+
+describe("spanFacts: the fields summarised files read without building the record", () => {
+  const FIELDS = ["kind", "traceId", "service", "spanKind", "ts", "durationMs", "status", "httpStatus", "peer", "fault", "throttle"] as const;
+  const project = (r: SpanRecord) => Object.fromEntries(FIELDS.filter((f) => r[f] !== undefined).map((f) => [f, r[f]]));
+  const res = { service: "svc", attrs: {} };
+
+  it("agree with mapOtlpSpan on every span of the real samples and fixtures", async () => {
+    const files = [...readdirSync(PUB).map((f) => path.join(PUB, f)), ...readdirSync(OWN).map((f) => path.join(OWN, f))];
+    let spans = 0;
+    for (const file of files) {
+      for await (const items of otlpJsonParser.spanBatches!.scan(Readable.from([readFileSync(file)]))) {
+        for (const it of items) {
+          if ("kind" in it) continue;
+          const reader = otlpJsonParser.spanBatches!.read(it);
+          for (let k = 0; k < reader.size; k++) {
+            const rec = reader.record(k);
+            const facts = reader.facts(k);
+            if (rec.kind === "skipped") expect(facts).toBeNull();
+            else {
+              spans++;
+              expect(facts, `${file} span ${k}`).toEqual(project(rec));
+            }
+          }
+        }
+      }
+    }
+    expect(spans).toBeGreaterThan(10);
+  });
+
+  it("agree on attribute corner cases (duplicates, nulls, old and new keys, peers)", () => {
+    const base = { traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", startTimeUnixNano: "1544712660000000000", endTimeUnixNano: "1544712661000000000" };
+    const a = (key: string, value: unknown) => ({ key, value });
+    const cases: unknown[] = [
+      { ...base, attributes: [a("http.status_code", { intValue: "404" })] },
+      { ...base, attributes: [a("http.response.status_code", { intValue: "503" }), a("http.status_code", { intValue: "200" })] },
+      { ...base, attributes: [a("http.response.status_code", {}), a("http.status_code", { intValue: "502" })] },
+      { ...base, attributes: [a("http.response.status_code", { stringValue: "200" }), a("http.response.status_code", { intValue: "500" })] },
+      { ...base, attributes: [a("net.peer.name", { stringValue: "db" }), a("server.address", { stringValue: "" }), a("peer.service", { stringValue: "cart" })] },
+      { ...base, attributes: [a("server.address", { stringValue: "api" }), a("net.peer.name", { stringValue: "db" })] },
+      { ...base, attributes: [a("peer.service", { intValue: "7" })], kind: "SPAN_KIND_CLIENT", status: { code: "STATUS_CODE_ERROR" } },
+      { ...base, endTimeUnixNano: undefined, kind: 9, status: { code: 2 } },
+      { ...base, attributes: "not a list" },
+      { ...base, startTimeUnixNano: "x" },
+      { ...base, traceId: "nothex" },
+    ];
+    for (const raw of cases) {
+      const rec = mapOtlpSpan(raw, res, null, { pointer: "/x", line: 1, offset: 0 });
+      const facts = spanFacts(raw, res);
+      if (rec.kind === "skipped") expect(facts).toBeNull();
+      else expect(facts, JSON.stringify(raw)).toEqual(project(rec));
+    }
   });
 });
