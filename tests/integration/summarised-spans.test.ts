@@ -7,7 +7,7 @@ import { RecordQuery } from "@/lib/schemas/records-api";
 import { TracesQuery } from "@/lib/schemas/views-traces";
 import { queryRecords } from "@/lib/server/services/records";
 import { getTracesView } from "@/lib/server/views/traces";
-import { withTempSqlite, type TempDatabase } from "../helpers/db";
+import { withTempPostgres, withTempSqlite, type TempDatabase } from "../helpers/db";
 import { startPipeline, type PipelineHarness } from "../helpers/pipeline";
 
 /**
@@ -54,111 +54,117 @@ function genTraces(file: string, traces: number): void {
   fs.writeFileSync(file, JSON.stringify(doc, null, 1));
 }
 
-describe("summarised span files", () => {
-  let temp: TempDatabase;
-  let h: PipelineHarness;
-  let dir: string;
-  let s: { id: string; fileId: string };
-  let f: { id: string; fileId: string };
+for (const provider of ["sqlite", "postgresql"] as const) {
+  describe(`summarised span files on ${provider}`, () => {
+    let temp: TempDatabase | null = null;
+    let h: PipelineHarness | null = null;
+    let dir: string;
+    let s: { id: string; fileId: string };
+    let f: { id: string; fileId: string };
 
-  beforeAll(async () => {
-    temp = await withTempSqlite();
-    h = await startPipeline(temp.client(), temp.config);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-spans-"));
-    const file = path.join(dir, "traces.json");
-    genTraces(file, 1500);
-    const size = fs.statSync(file).size;
-    const run = async (summarise: boolean) => {
-      if (summarise) Object.assign(process.env, { HINDSIGHT_SUMMARISE_MIN_BYTES: String(64 * 1024), HINDSIGHT_SAMPLE_TARGET: "300", HINDSIGHT_PARSE_THREADS: "2", HINDSIGHT_SUMMARISE_CHUNK_BYTES: String(128 * 1024) });
-      try {
-        const { id } = await h.create([{ name: "otel/traces.json", tempPath: file, size }], summarise ? "summarised" : "full");
-        const d = await h.waitDone(id, 300_000);
-        return { id, fileId: d.files[0]!.id };
-      } finally {
-        for (const k of ["HINDSIGHT_SUMMARISE_MIN_BYTES", "HINDSIGHT_SAMPLE_TARGET", "HINDSIGHT_PARSE_THREADS", "HINDSIGHT_SUMMARISE_CHUNK_BYTES"]) delete process.env[k];
+    beforeAll(async () => {
+      temp = await withTempSqlite();
+      const harness = await startPipeline(temp.client(), temp.config);
+      h = harness;
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-spans-"));
+      const file = path.join(dir, "traces.json");
+      genTraces(file, 1500);
+      const size = fs.statSync(file).size;
+      const run = async (summarise: boolean) => {
+        if (summarise) Object.assign(process.env, { HINDSIGHT_SUMMARISE_MIN_BYTES: String(64 * 1024), HINDSIGHT_SAMPLE_TARGET: "300", HINDSIGHT_PARSE_THREADS: "2", HINDSIGHT_SUMMARISE_CHUNK_BYTES: String(128 * 1024) });
+        try {
+          const { id } = await harness.create([{ name: "otel/traces.json", tempPath: file, size }], summarise ? "summarised" : "full");
+          const d = await harness.waitDone(id, 300_000);
+          return { id, fileId: d.files[0]!.id };
+        } finally {
+          for (const k of ["HINDSIGHT_SUMMARISE_MIN_BYTES", "HINDSIGHT_SAMPLE_TARGET", "HINDSIGHT_PARSE_THREADS", "HINDSIGHT_SUMMARISE_CHUNK_BYTES"]) delete process.env[k];
+        }
+      };
+      s = await run(true);
+      f = await run(false);
+    }, 600_000);
+
+    afterAll(async () => {
+      await h?.stop();
+      await temp?.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("stores notable spans and sampled traces, with span blocks", async (ctx) => {
+      if (!h) return ctx.skip();
+      const db = h.db;
+      const [sf, ff] = await Promise.all([db.evidenceFile.findUniqueOrThrow({ where: { id: s.fileId } }), db.evidenceFile.findUniqueOrThrow({ where: { id: f.fileId } })]);
+      expect(ff.records).toBe(7500);
+      expect(sf.records).toBe(ff.records);
+      expect(sf.format).toBe("otlp-json");
+      const summary = sf.summary as { rows: number; notable: number; sampled: number; blocks: number };
+      expect(summary.rows).toBeLessThan(sf.records / 2);
+      expect(summary.notable).toBeGreaterThan(0);
+      expect(summary.sampled).toBeGreaterThan(0);
+      const blocks = await db.evidenceBlock.findMany({ where: { fileId: s.fileId } });
+      expect(blocks.length).toBe(summary.blocks);
+      expect(blocks.every((b) => b.context !== null && b.traces !== null)).toBe(true);
+      expect(blocks.reduce((n, b) => n + b.records, 0)).toBe(sf.records);
+      // Sampling is by trace: a sampled trace is stored whole.
+      const rows = await db.evidence.findMany({ where: { fileId: s.fileId }, select: { traceId: true, severity: true } });
+      const perTrace = new Map<string, number>();
+      for (const r of rows) perTrace.set(r.traceId!, (perTrace.get(r.traceId!) ?? 0) + 1);
+      expect([...perTrace.values()].filter((n) => n === 5).length).toBeGreaterThan(10);
+    });
+
+    it("lists the same slow and failed traces, and shows each waterfall whole", async (ctx) => {
+      if (!h) return ctx.skip();
+      const db = h.db;
+      const [sv, fv] = await Promise.all([getTracesView(s.id, TracesQuery.parse({ limit: 10 }), db), getTracesView(f.id, TracesQuery.parse({ limit: 10 }), db)]);
+      expect(sv.totalSpans).toBe(fv.totalSpans);
+      // Slowest: same traces, order, longest span and errors (each block keeps its slowest spans).
+      const strip = (l: typeof sv.slowest) => l.map(({ rootId: _r, spans: _s, partial: _p, ...rest }) => rest);
+      expect(strip(sv.slowest)).toEqual(strip(fv.slowest));
+      // Failed: the same traces and errors (every error span is a row); their other spans may still be
+      // in blocks, so span counts and durations are lower bounds, flagged `partial`.
+      const byId = (l: typeof sv.failed) => new Map(l.map((x) => [x.traceId, x]));
+      const [sf, ff] = [byId(sv.failed), byId(fv.failed)];
+      expect([...sf.keys()].sort()).toEqual([...ff.keys()].sort());
+      expect(sf.size).toBeGreaterThan(0);
+      const all = [...sv.slowest.map((x, i) => [x, fv.slowest[i]!] as const), ...[...sf.values()].map((x) => [x, ff.get(x.traceId)!] as const)];
+      for (const [a, b] of all) {
+        expect(a.errors).toBe(b.errors);
+        expect(a.spans <= b.spans && (a.durationMs ?? 0) <= (b.durationMs ?? 0)).toBe(true);
+        if (a.spans < b.spans) expect(a.partial).toBe(true);
       }
-    };
-    s = await run(true);
-    f = await run(false);
-  }, 600_000);
+      expect([...fv.slowest, ...fv.failed].some((x) => x.partial)).toBe(false);
+      // A trace that is neither slow nor failed nor sampled: its spans come back from the blocks.
+      const stored = new Set((await db.evidence.findMany({ where: { fileId: s.fileId }, select: { traceId: true } })).map((r) => r.traceId));
+      const everyTrace = await db.evidence.findMany({ where: { fileId: f.fileId }, select: { traceId: true } });
+      const hidden = everyTrace.map((r) => r.traceId!).find((t) => !stored.has(t))!;
+      expect(hidden).toBeDefined();
+      const [sw, fw] = await Promise.all([getTracesView(s.id, TracesQuery.parse({ trace: hidden }), db), getTracesView(f.id, TracesQuery.parse({ trace: hidden }), db)]);
+      // Row ids differ between the incidents: compare parents by span id instead.
+      const shape = (v: typeof sw) => {
+        const spanOf = new Map(v.detail!.spans.map((x) => [x.id, x.spanId]));
+        return v.detail!.spans.map((x) => ({ ...x, id: 0, parent: x.parent === null ? null : spanOf.get(x.parent) }));
+      };
+      expect(sw.detail!.spans.length).toBe(5);
+      expect(shape(sw)).toEqual(shape(fw));
+    });
 
-  afterAll(async () => {
-    await h.stop();
-    await temp.cleanup();
-    fs.rmSync(dir, { recursive: true, force: true });
+    it("pages through every span, equal to the full ingest", async (ctx) => {
+      if (!h) return ctx.skip();
+      const db = h.db;
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let guard = 0; guard < 1000; guard++) {
+        const page = await queryRecords(s.id, RecordQuery.parse({ limit: 600, ...(cursor ? { cursor } : {}) }), db);
+        seen.push(...page.rows.map((r) => `${r.line}|${r.text}|${r.traceId}`));
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+      const full = await db.evidence.findMany({ where: { incidentId: f.id }, select: { line: true, text: true, traceId: true } });
+      expect(seen.length).toBe(full.length);
+      expect(seen.sort()).toEqual(full.map((r) => `${r.line}|${r.text}|${r.traceId}`).sort());
+      // Same records, same provenance (pointer, line, offset) as the full ingest, seq included.
+      const data = async (fileId: string) => (await db.evidence.findMany({ where: { fileId }, orderBy: { seq: "asc" }, select: { seq: true, data: true } })).map((r) => `${r.seq}|${r.data}`);
+      expect(await data(s.fileId)).toEqual(await data(f.fileId));
+    });
   });
-
-  it("stores notable spans and sampled traces, with span blocks", async () => {
-    const db = h.db;
-    const [sf, ff] = await Promise.all([db.evidenceFile.findUniqueOrThrow({ where: { id: s.fileId } }), db.evidenceFile.findUniqueOrThrow({ where: { id: f.fileId } })]);
-    expect(ff.records).toBe(7500);
-    expect(sf.records).toBe(ff.records);
-    expect(sf.format).toBe("otlp-json");
-    const summary = sf.summary as { rows: number; notable: number; sampled: number; blocks: number };
-    expect(summary.rows).toBeLessThan(sf.records / 2);
-    expect(summary.notable).toBeGreaterThan(0);
-    expect(summary.sampled).toBeGreaterThan(0);
-    const blocks = await db.evidenceBlock.findMany({ where: { fileId: s.fileId } });
-    expect(blocks.length).toBe(summary.blocks);
-    expect(blocks.every((b) => b.context !== null && b.traces !== null)).toBe(true);
-    expect(blocks.reduce((n, b) => n + b.records, 0)).toBe(sf.records);
-    // Sampling is by trace: a sampled trace is stored whole.
-    const rows = await db.evidence.findMany({ where: { fileId: s.fileId }, select: { traceId: true, severity: true } });
-    const perTrace = new Map<string, number>();
-    for (const r of rows) perTrace.set(r.traceId!, (perTrace.get(r.traceId!) ?? 0) + 1);
-    expect([...perTrace.values()].filter((n) => n === 5).length).toBeGreaterThan(10);
-  });
-
-  it("lists the same slow and failed traces, and shows each waterfall whole", async () => {
-    const db = h.db;
-    const [sv, fv] = await Promise.all([getTracesView(s.id, TracesQuery.parse({ limit: 10 }), db), getTracesView(f.id, TracesQuery.parse({ limit: 10 }), db)]);
-    expect(sv.totalSpans).toBe(fv.totalSpans);
-    // Slowest: same traces, order, longest span and errors (each block keeps its slowest spans).
-    const strip = (l: typeof sv.slowest) => l.map(({ rootId: _r, spans: _s, partial: _p, ...rest }) => rest);
-    expect(strip(sv.slowest)).toEqual(strip(fv.slowest));
-    // Failed: the same traces and errors (every error span is a row); their other spans may still be
-    // in blocks, so span counts and durations are lower bounds, flagged `partial`.
-    const byId = (l: typeof sv.failed) => new Map(l.map((x) => [x.traceId, x]));
-    const [sf, ff] = [byId(sv.failed), byId(fv.failed)];
-    expect([...sf.keys()].sort()).toEqual([...ff.keys()].sort());
-    expect(sf.size).toBeGreaterThan(0);
-    const all = [...sv.slowest.map((x, i) => [x, fv.slowest[i]!] as const), ...[...sf.values()].map((x) => [x, ff.get(x.traceId)!] as const)];
-    for (const [a, b] of all) {
-      expect(a.errors).toBe(b.errors);
-      expect(a.spans <= b.spans && (a.durationMs ?? 0) <= (b.durationMs ?? 0)).toBe(true);
-      if (a.spans < b.spans) expect(a.partial).toBe(true);
-    }
-    expect([...fv.slowest, ...fv.failed].some((x) => x.partial)).toBe(false);
-    // A trace that is neither slow nor failed nor sampled: its spans come back from the blocks.
-    const stored = new Set((await db.evidence.findMany({ where: { fileId: s.fileId }, select: { traceId: true } })).map((r) => r.traceId));
-    const everyTrace = await db.evidence.findMany({ where: { fileId: f.fileId }, select: { traceId: true } });
-    const hidden = everyTrace.map((r) => r.traceId!).find((t) => !stored.has(t))!;
-    expect(hidden).toBeDefined();
-    const [sw, fw] = await Promise.all([getTracesView(s.id, TracesQuery.parse({ trace: hidden }), db), getTracesView(f.id, TracesQuery.parse({ trace: hidden }), db)]);
-    // Row ids differ between the incidents: compare parents by span id instead.
-    const shape = (v: typeof sw) => {
-      const spanOf = new Map(v.detail!.spans.map((x) => [x.id, x.spanId]));
-      return v.detail!.spans.map((x) => ({ ...x, id: 0, parent: x.parent === null ? null : spanOf.get(x.parent) }));
-    };
-    expect(sw.detail!.spans.length).toBe(5);
-    expect(shape(sw)).toEqual(shape(fw));
-  });
-
-  it("pages through every span, equal to the full ingest", async () => {
-    const db = h.db;
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    for (let guard = 0; guard < 1000; guard++) {
-      const page = await queryRecords(s.id, RecordQuery.parse({ limit: 600, ...(cursor ? { cursor } : {}) }), db);
-      seen.push(...page.rows.map((r) => `${r.line}|${r.text}|${r.traceId}`));
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
-    const full = await db.evidence.findMany({ where: { incidentId: f.id }, select: { line: true, text: true, traceId: true } });
-    expect(seen.length).toBe(full.length);
-    expect(seen.sort()).toEqual(full.map((r) => `${r.line}|${r.text}|${r.traceId}`).sort());
-    // Same records, same provenance (pointer, line, offset) as the full ingest, seq included.
-    const data = async (fileId: string) => (await db.evidence.findMany({ where: { fileId }, orderBy: { seq: "asc" }, select: { seq: true, data: true } })).map((r) => `${r.seq}|${r.data}`);
-    expect(await data(s.fileId)).toEqual(await data(f.fileId));
-  });
-});
+}

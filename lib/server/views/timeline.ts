@@ -199,12 +199,12 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
   if (bySecond) {
     // A second's records fall in the bucket of the second's start (sub-second buckets: to the second).
     const perSecond = await db.$queryRaw<Array<{ b: number | bigint; src: string | null; n: number | bigint; errors: number | bigint | null }>>`
-      SELECT CAST(FLOOR((second * 1000 - ${start}) / ${bucketMs}) AS INTEGER) AS b,
+      SELECT CAST(FLOOR((CAST(second AS DOUBLE PRECISION) * 1000 - ${start}) / ${bucketMs}) AS INTEGER) AS b,
              source AS src,
              SUM(count) AS n,
              SUM(CASE WHEN severity IN ('error', 'critical') THEN count ELSE 0 END) AS errors
       FROM "RecordSecond"
-      WHERE "incidentId" = ${incidentId} AND second >= ${Math.floor(from / 1000)} AND second * 1000 < ${to}
+      WHERE "incidentId" = ${incidentId} AND second >= ${Math.floor(from / 1000)} AND second < ${Math.ceil(to / 1000)}
         AND (CAST(${kinds} AS TEXT) IS NULL OR CAST(${kinds} AS TEXT) LIKE ('%,' || kind || ',%'))
         AND (CAST(${sources} AS TEXT) IS NULL OR CAST(${sources} AS TEXT) LIKE ('%,' || source || ',%'))
         AND (CAST(${severities} AS TEXT) IS NULL OR CAST(${severities} AS TEXT) LIKE ('%,' || severity || ',%'))
