@@ -183,11 +183,12 @@ async function ingestSummarised(
   sink: RecordSink,
   onProgress?: (bytesRead: number) => void,
 ): Promise<void> {
-  const sampleRate = sampleRateFor(size, head, settings.sampleTarget);
+  const spans = getParser(parserId)?.spanBatches !== undefined;
+  const sampleRate = sampleRateFor(size, head, settings.sampleTarget, spans ? "spanId" : "line");
   const base = { db: input.db, incidentId: input.incidentId, fileId: input.fileId, blobPath: input.blobPath, parserId, sampleRate };
   // Span documents are scanned here and mapped by parse threads batch by batch; line files are cut
   // into chunks that parse threads take whole.
-  const { outcomes, chunks } = getParser(parserId)?.spanBatches
+  const { outcomes, chunks } = spans
     ? { outcomes: [await ingestSpanFile(base, size, { threads: parseThreads(), batchBytes: settings.chunkBytes, onBytes: onProgress })], chunks: 1 }
     : await ingestInChunks({ ...base, ctx: input.ctx }, size, { chunkBytes: settings.chunkBytes, threads: parseThreads(), clear: () => sink.clearFile(), onBytes: onProgress });
   const aggregates = new AggregatesMerger();

@@ -36,7 +36,7 @@ export class PipelineThread {
       execArgv: [],
       // A bounded heap keeps the web process lean while it parses (GC runs sooner; records are streamed,
       // so a parse never needs much live memory). Big-document parsers cap their own buffers.
-      resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 64 },
+      resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 16 },
     });
     worker.on("message", (msg: { id: number; type: string; value?: number; result?: unknown; message?: string; stack?: string }) => {
       const p = this.pending.get(msg.id);

@@ -66,14 +66,16 @@ export function isNotableRecord(r: EvidenceRecord | SpanFacts): boolean {
 }
 
 /**
- * Sample rate aiming at SAMPLE_TARGET rows: records are estimated from the file size and the mean
- * line length of its head (deterministic for a given file, so a retry samples the same records).
+ * Sample rate aiming at SAMPLE_TARGET rows: records are estimated from the file size and how many
+ * records the head holds — lines, or for span documents `"spanId"` keys — (deterministic for a
+ * given file, so a retry samples the same records).
  */
-export function sampleRateFor(fileBytes: number, head: Buffer, target = SAMPLE_TARGET): number {
-  let lines = 0;
-  for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) lines++;
-  const meanLine = lines > 0 ? head.length / lines : 512;
-  const estimated = fileBytes / Math.max(16, meanLine);
+export function sampleRateFor(fileBytes: number, head: Buffer, target = SAMPLE_TARGET, marker: "line" | "spanId" = "line"): number {
+  const needle = marker === "line" ? Buffer.from("\n") : Buffer.from('"spanId"');
+  let records = 0;
+  for (let i = head.indexOf(needle); i !== -1; i = head.indexOf(needle, i + needle.length)) records++;
+  const meanRecord = records > 0 ? head.length / records : 512;
+  const estimated = fileBytes / Math.max(16, meanRecord);
   return Math.min(1, target / Math.max(1, estimated));
 }
 
