@@ -36,7 +36,10 @@ export class PipelineThread {
       execArgv: [],
       // A bounded heap keeps the web process lean while it parses (GC runs sooner; records are streamed,
       // so a parse never needs much live memory). Big-document parsers cap their own buffers.
-      resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 16 },
+      // The young generation matters as much: parsing allocates a few short-lived objects per
+      // line, and at 16 MB (≈ 5 MB semi-spaces) scavenges took half the CPU — 10 µs a record
+      // instead of 5 (measured, 100 MB access log). 48 MB gives the main thread's 16 MB semi-spaces.
+      resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 48 },
     });
     worker.on("message", (msg: { id: number; type: string; value?: number; result?: unknown; message?: string; stack?: string }) => {
       const p = this.pending.get(msg.id);
