@@ -4,7 +4,7 @@ import type { EvidenceRecord, RequestRecord, SpanFacts } from "@/lib/schemas/rec
 import { bulkFacets, toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
 import type { EvidenceBlockInput, RecordSecondInput } from "@/lib/server/db/summary-writes";
 import { addToSecond, SparseHistogram, type SecondAgg } from "@/lib/server/correlate/store";
-import { excerpt, readLineBatches, type Line } from "@/lib/server/parsers/lines";
+import { excerpt, readLineBatches } from "@/lib/server/parsers/lines";
 import type { ParseContext, ParseItem, SegmentableMachine } from "@/lib/server/parsers/types";
 import { BLOCK_LINES, isBulkKind, RowPolicy } from "./tiering";
 
@@ -30,11 +30,11 @@ const HARD_MAX_SECOND_KEYS = 600_000;
 export const UNTIMED_SECOND = -1;
 
 /** Feeds one line; a throwing machine costs that line (a skipped item), like driveLines. */
-export function feedLine(machine: SegmentableMachine, l: Line): void {
+function feed(machine: SegmentableMachine, no: number, offset: number, text: string, truncated: boolean): void {
   try {
-    machine.line(l.no, l.offset, l.text, l.truncated);
+    machine.line(no, offset, text, truncated);
   } catch (e) {
-    machine.out.push({ kind: "skipped", line: l.no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(l.text) });
+    machine.out.push({ kind: "skipped", line: no, reason: `internal parser error: ${(e as Error).message}`, excerpt: excerpt(text) });
   }
 }
 
@@ -53,7 +53,7 @@ export async function parseBlock(
     machine.out.length = 0;
   };
   for await (const batch of readLineBatches(input)) {
-    for (const l of batch) feedLine(machine, { ...l, no: l.no + at.lineStart - 1, offset: l.offset + at.byteStart });
+    for (const l of batch) feed(machine, l.no + at.lineStart - 1, l.offset + at.byteStart, l.text, l.truncated);
     take();
   }
   machine.end();
@@ -310,18 +310,19 @@ export async function parseSummarised(
   try {
     for await (const batch of readLineBatches(input)) {
       for (const raw of batch) {
-        const l: Line = { no: raw.no + chunk.lineBase, offset: raw.offset + chunk.byteStart, text: raw.text, truncated: raw.truncated };
-        if (l.no - block.lineStart >= blockLines && machine.canCutBefore(l.text)) {
+        const no = raw.no + chunk.lineBase;
+        const offset = raw.offset + chunk.byteStart;
+        if (no - block.lineStart >= blockLines && machine.canCutBefore(raw.text)) {
           machine.end();
           take();
-          block.byteEnd = l.offset;
-          block.lineEnd = l.no - 1;
+          block.byteEnd = offset;
+          block.lineEnd = no - 1;
           blocks.push(block);
           machine = newMachine(ctx);
-          block = { byteStart: l.offset, byteEnd: 0, lineStart: l.no, lineEnd: 0, records: 0, bulk: 0, tsMin: null, tsMax: null };
+          block = { byteStart: offset, byteEnd: 0, lineStart: no, lineEnd: 0, records: 0, bulk: 0, tsMin: null, tsMax: null };
         }
-        feedLine(machine, l);
-        lastLine = l.no;
+        feed(machine, no, offset, raw.text, raw.truncated);
+        lastLine = no;
       }
       take();
       if (rows.length >= ROW_BATCH) await flushRows();
