@@ -137,11 +137,9 @@ export async function parseSpanBatch(task: SpanBatchTask): Promise<SpanBatchOutc
     if (row) rows.push(row);
   });
   block.traces = buildTraceBloom(traces);
-  if (rows.length) {
-    const sink = await sinkFor(task);
-    await sink.add(rows);
-    await sink.flush();
-  }
+  // Buffered across batches (one transaction per few thousand rows); "close-batch-sink" flushes,
+  // and a write error fails the file there at the latest.
+  if (rows.length) await (await sinkFor(task)).add(rows);
   return {
     records: block.records,
     skipped,
@@ -288,14 +286,15 @@ export async function ingestSpanFile(
     }
     await Promise.all(busy);
     if (failure) throw failure;
+    // Rows still buffered in the threads' connections: written now, errors fail the file.
+    if (pool.length) await Promise.all(pool.map((t) => t.run("close-batch-sink", null)));
+    else await closeBatchSink();
   } finally {
     if (progress) clearInterval(progress);
     stream.destroy();
     await Promise.allSettled([...busy]);
-    if (pool.length) {
-      await Promise.allSettled(pool.map((t) => t.run("close-batch-sink", null)));
-      await Promise.all(pool.map((t) => t.close()));
-    } else await closeBatchSink();
+    if (pool.length) await Promise.all(pool.map((t) => t.close()));
+    else await closeBatchSink().catch(() => undefined);
   }
   // The file's slowest spans that are not rows yet (ON CONFLICT: a stored one is simply skipped).
   const extra = slowest.rows();
