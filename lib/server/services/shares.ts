@@ -6,6 +6,8 @@ import { getDraft } from "@/lib/server/draft/service";
 import { HttpError, NotFoundError } from "@/lib/server/http/errors";
 import { getIncident } from "@/lib/server/services/incidents";
 import { getOverview } from "@/lib/server/views/overview";
+import { VersionedMemo } from "@/lib/server/page-cache/memo";
+import { contentVersion } from "@/lib/server/page-cache/version";
 
 /**
  * Read-only share links (docs/SECURITY.md). The token (256 random bits) lives only in the URL
@@ -35,7 +37,7 @@ export async function listShares(incidentId: string, db: Db = getPrisma()): Prom
 
 /**
  * Revokes a link of this incident, named by its id (from the list) or by the token itself.
- * Effective at once: every read checks `revokedAt` (nothing is cached).
+ * Effective at once: every read checks `revokedAt` (the token check is never cached).
  */
 export async function revokeShare(incidentId: string, idOrToken: string, db: Db = getPrisma()): Promise<void> {
   const where = plausibleToken(idOrToken) ? { tokenHash: hashToken(idOrToken) } : { id: idOrToken };
@@ -63,10 +65,31 @@ export async function resolveShare(token: string, db: Db = getPrisma(), now = ne
   return { shareId: row.id, incidentId: row.incidentId, expiresAt: row.expiresAt };
 }
 
-/** Everything the shared page shows, or null (uniform 404). See SharedIncidentDto for what is left out. */
+const payloads = globalThis as typeof globalThis & { __hindsightSharePayloads?: VersionedMemo<SharedIncidentDto | null> };
+/** Share payloads in this process's memory (the /s page and /api/s bundles share them). */
+export function sharePayloadMemo(): VersionedMemo<SharedIncidentDto | null> {
+  return (payloads.__hindsightSharePayloads ??= new VersionedMemo(200, 10 * 60_000));
+}
+
+/**
+ * Everything the shared page shows, or null (uniform 404). See SharedIncidentDto for what is left out.
+ *
+ * The token is checked on every call (revoked or expired: null at once). The payload — analysis and
+ * draft, which take a draft rebuild to produce — is kept per share link (its expiry is shown) and
+ * content version (lib/server/page-cache/version.ts: the latest run, files, incident and draft
+ * version, read on every call), so a new run, a draft edit or any change of the incident gives a new
+ * payload. Nothing is kept while a run is in progress.
+ */
 export async function getSharedIncident(token: string, db: Db = getPrisma()): Promise<SharedIncidentDto | null> {
   const share = await resolveShare(token, db);
   if (!share) return null;
+  const version = await contentVersion(db, share.incidentId, { draft: true });
+  if (!version) return null;
+  if (!version.settled) return sharedPayload(share, db);
+  return sharePayloadMemo().get(JSON.stringify([share.shareId, share.expiresAt?.getTime() ?? null]), version, () => sharedPayload(share, db));
+}
+
+async function sharedPayload(share: ResolvedShare, db: Db): Promise<SharedIncidentDto | null> {
   const incident = await getIncident(share.incidentId, db);
   if (!incident) return null;
   const overview = await getOverview(share.incidentId, db).catch(() => null);
