@@ -1,4 +1,4 @@
-import type { Db } from "@/lib/server/db/client";
+import { readRows, type Db } from "@/lib/server/db/client";
 
 /**
  * What an incident's pages show, as one comparable value — read with one indexed query, so that a
@@ -45,20 +45,23 @@ interface Row {
   draftAt: unknown;
 }
 
+const VERSION_SQL = `
+  SELECT i."status" AS "status", i."updatedAt" AS "incidentAt",
+    r."id" AS "runId", r."status" AS "runStatus", r."updatedAt" AS "runAt",
+    (SELECT COUNT(*) FROM "EvidenceFile" f WHERE f."incidentId" = i."id") AS "files",
+    (SELECT MAX(f."updatedAt") FROM "EvidenceFile" f WHERE f."incidentId" = i."id") AS "filesAt",
+    (SELECT COUNT(*) FROM "Bundle" b WHERE b."incidentId" = i."id") AS "bundles",
+    d."version" AS "draftVersion", d."updatedAt" AS "draftAt"
+  FROM "Incident" i
+  LEFT JOIN "AnalysisRun" r ON r."id" = (SELECT r2."id" FROM "AnalysisRun" r2 WHERE r2."incidentId" = i."id" ORDER BY r2."createdAt" DESC LIMIT 1)
+  LEFT JOIN "Draft" d ON d."incidentId" = i."id"
+  WHERE i."id" = ?`;
+
 /** The incident's content version, or null when it does not exist. `draft`: include the draft (share page). */
 export async function contentVersion(db: Db, incidentId: string, options: { draft?: boolean } = {}): Promise<ContentVersion | null> {
-  // Portable SQL (SQLite and PostgreSQL); the latest run is picked as getIncident picks it.
-  const rows = await db.$queryRaw<Row[]>`
-    SELECT i."status" AS "status", i."updatedAt" AS "incidentAt",
-      r."id" AS "runId", r."status" AS "runStatus", r."updatedAt" AS "runAt",
-      (SELECT COUNT(*) FROM "EvidenceFile" f WHERE f."incidentId" = i."id") AS "files",
-      (SELECT MAX(f."updatedAt") FROM "EvidenceFile" f WHERE f."incidentId" = i."id") AS "filesAt",
-      (SELECT COUNT(*) FROM "Bundle" b WHERE b."incidentId" = i."id") AS "bundles",
-      d."version" AS "draftVersion", d."updatedAt" AS "draftAt"
-    FROM "Incident" i
-    LEFT JOIN "AnalysisRun" r ON r."id" = (SELECT r2."id" FROM "AnalysisRun" r2 WHERE r2."incidentId" = i."id" ORDER BY r2."createdAt" DESC LIMIT 1)
-    LEFT JOIN "Draft" d ON d."incidentId" = i."id"
-    WHERE i."id" = ${incidentId}`;
+  // Portable SQL (SQLite and PostgreSQL); the latest run is picked as getIncident picks it. Runs
+  // on every request of a cached page: a prepared statement (readRows), not Prisma's query path.
+  const rows = await readRows<Row>(db, VERSION_SQL, [incidentId]);
   const row = rows[0];
   if (!row) return null;
   const times = [epoch(row.incidentAt), epoch(row.runAt), epoch(row.filesAt), options.draft ? epoch(row.draftAt) : null];
@@ -72,7 +75,7 @@ export async function contentVersion(db: Db, incidentId: string, options: { draf
   };
 }
 
-/** A timestamp as the driver returns it (Date; ISO text from SQLite aggregates) → epoch ms, or null. */
+/** A timestamp as the driver returns it (PostgreSQL: Date; SQLite: ISO text) → epoch ms, or null. */
 function epoch(v: unknown): number | null {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) return v.getTime();

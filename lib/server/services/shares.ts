@@ -1,7 +1,7 @@
 import { type ShareCreate, type ShareCreated, ShareLinkDto, SharedIncidentDto } from "@/lib/schemas/shares";
 import type { Principal } from "@/lib/server/auth/guard";
 import { hashToken, newToken, plausibleToken, PREFIX_LENGTH, shouldTouch } from "@/lib/server/auth/tokens";
-import { getPrisma, type Db } from "@/lib/server/db/client";
+import { getPrisma, readRows, type Db } from "@/lib/server/db/client";
 import { getDraft } from "@/lib/server/draft/service";
 import { HttpError, NotFoundError } from "@/lib/server/http/errors";
 import { getIncident } from "@/lib/server/services/incidents";
@@ -57,12 +57,29 @@ export interface ResolvedShare {
  */
 export async function resolveShare(token: string, db: Db = getPrisma(), now = new Date()): Promise<ResolvedShare | null> {
   if (!plausibleToken(token)) return null;
-  const row = await db.shareLink.findUnique({ where: { tokenHash: hashToken(token) } });
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now.getTime())) return null;
-  if (shouldTouch(row.lastUsedAt, now.getTime())) {
+  // Every request of a share page (cached or not) asks this: one prepared statement (readRows).
+  const rows = await readRows<{ id: string; incidentId: string; expiresAt: unknown; revokedAt: unknown; lastUsedAt: unknown }>(
+    db,
+    `SELECT "id", "incidentId", "expiresAt", "revokedAt", "lastUsedAt" FROM "ShareLink" WHERE "tokenHash" = ?`,
+    [hashToken(token)],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const expiresAt = asDate(row.expiresAt);
+  if (row.revokedAt !== null && row.revokedAt !== undefined) return null;
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) return null;
+  if (shouldTouch(asDate(row.lastUsedAt), now.getTime())) {
     await db.shareLink.update({ where: { id: row.id }, data: { lastUsedAt: now } }).catch(() => undefined);
   }
-  return { shareId: row.id, incidentId: row.incidentId, expiresAt: row.expiresAt };
+  return { shareId: row.id, incidentId: row.incidentId, expiresAt };
+}
+
+/** A timestamp column as the driver returns it (PostgreSQL: Date; SQLite: ISO text) → Date, or null. */
+function asDate(v: unknown): Date | null {
+  if (v === null || v === undefined) return null;
+  const d = v instanceof Date ? v : new Date(typeof v === "number" ? v : String(v));
+  // An unreadable timestamp is treated as already past: such a link does not open.
+  return Number.isNaN(d.getTime()) ? new Date(0) : d;
 }
 
 const payloads = globalThis as typeof globalThis & { __hindsightSharePayloads?: VersionedMemo<SharedIncidentDto | null> };
