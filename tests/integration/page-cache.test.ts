@@ -350,33 +350,77 @@ describe("share page", () => {
   });
 });
 
-describe("proxy.ts with the page cache", () => {
-  it("a cached page's script nonces are the response's CSP nonce, new on every response, with every security header", async () => {
-    const { proxy } = await import("@/proxy");
-    const { NextRequest } = await import("next/server");
+describe("the front door (scripts/server.mjs → front.ts) and proxy.ts", () => {
+  it("a cached page's script nonces are the response's CSP nonce, new on every response, with every security header; the rest goes to Next.js", async () => {
+    const http = await import("node:http");
+    const { serveCachedPage } = await import("@/lib/server/page-cache/front");
     const global = pc.getPageCache();
     global.clear();
     global.renderer = fakePage;
-    const nonces: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const res = await proxy(new NextRequest(`http://hindsight.test/incidents/${incidentA}`, { headers: { cookie: cookies.viewer, "user-agent": "test" } }));
-      expect(res.status).toBe(200);
-      const csp = res.headers.get("content-security-policy")!;
-      const nonce = /'nonce-([0-9a-f]{32})'/.exec(csp)![1]!;
-      const html = await res.text();
-      expect(html).toContain("<h1>Checkout 504s</h1>");
-      for (const tag of html.match(/<script\b[^>]*>/g)!) expect(tag).toContain(`nonce="${nonce}"`);
-      expect(res.headers.get("x-frame-options")).toBe("DENY");
-      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
-      nonces.push(nonce);
+    // Next.js stands behind: whatever the front does not answer gets 599 here.
+    const server = http.createServer((req, res) => {
+      void serveCachedPage(req, res).then((served) => {
+        if (!served) res.writeHead(599).end("next");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+    try {
+      const nonces: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${base}/incidents/${incidentA}`, { headers: { cookie: cookies.viewer, "user-agent": "test" } });
+        expect(res.status).toBe(200);
+        const csp = res.headers.get("content-security-policy")!;
+        expect(csp).toContain("frame-ancestors 'none'");
+        const nonce = /'nonce-([0-9a-f]{32})'/.exec(csp)![1]!;
+        const html = await res.text();
+        expect(html).toContain("<h1>Checkout 504s</h1>");
+        for (const tag of html.match(/<script\b[^>]*>/g)!) expect(tag).toContain(`nonce="${nonce}"`);
+        expect(res.headers.get("x-frame-options")).toBe("DENY");
+        expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+        expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+        expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+        expect(res.headers.get("cache-control")).toContain("no-store");
+        nonces.push(nonce);
+      }
+      expect(new Set(nonces).size).toBe(3);
+      expect(global.snapshot()).toMatchObject({ fills: 1, hits: 2 });
+      const { token } = await shares.createShare(incidentA, (await guard.getPrincipal(new Headers({ cookie: cookies.editor }), db))!, {}, base);
+      const shared = await fetch(`${base}/s/${token}`);
+      expect(shared.status).toBe(200);
+      expect(shared.headers.get("referrer-policy")).toBe("no-referrer");
+      // Signed out, other methods and paths, a fill request: handed to Next.js untouched.
+      expect((await fetch(`${base}/incidents/${incidentA}`)).status).toBe(599);
+      expect((await fetch(`${base}/incidents/${incidentA}`, { method: "POST", headers: { cookie: cookies.viewer } })).status).toBe(599);
+      expect((await fetch(`${base}/incidents/${incidentA}/timeline`, { headers: { cookie: cookies.viewer } })).status).toBe(599);
+      expect((await fetch(`${base}/api/incidents/${incidentA}`, { headers: { cookie: cookies.viewer } })).status).toBe(599);
+      const { FILL_HEADER, newPlaceholder, fillPlaceholder } = await import("@/lib/server/page-cache/self-render");
+      fillPlaceholder(new Headers({ [FILL_HEADER]: "x:y" })); // makes sure the secret exists
+      const secret = (globalThis as { __hindsightPageFillSecret?: string }).__hindsightPageFillSecret!;
+      expect((await fetch(`${base}/incidents/${incidentA}`, { headers: { cookie: cookies.viewer, [FILL_HEADER]: `${secret}:${newPlaceholder()}` } })).status).toBe(599);
+    } finally {
+      server.close();
+      global.clear();
     }
-    expect(new Set(nonces).size).toBe(3);
-    expect(global.snapshot()).toMatchObject({ fills: 1, hits: 2 });
-    // Signed out: the proxy adds headers and lets the page decide (redirect to /login).
-    const anonymous = await proxy(new NextRequest(`http://hindsight.test/incidents/${incidentA}`));
-    expect(anonymous.headers.get("x-middleware-next")).toBe("1");
-    global.clear();
+  });
+
+  it("proxy.ts: a genuine fill request renders with its placeholder as nonce, anything else with a fresh one; the fill header never reaches the page", async () => {
+    const { proxy } = await import("@/proxy");
+    const { NextRequest } = await import("next/server");
+    const { FILL_HEADER, newPlaceholder, fillPlaceholder } = await import("@/lib/server/page-cache/self-render");
+    fillPlaceholder(new Headers({ [FILL_HEADER]: "x:y" })); // makes sure the secret exists
+    const secret = (globalThis as { __hindsightPageFillSecret?: string }).__hindsightPageFillSecret!;
+    const placeholder = newPlaceholder();
+    const genuine = proxy(new NextRequest(`http://hindsight.test/incidents/${incidentA}`, { headers: { [FILL_HEADER]: `${secret}:${placeholder}` } }));
+    expect(genuine.headers.get("content-security-policy")).toContain(`'nonce-${placeholder}'`);
+    expect(genuine.headers.get("x-middleware-request-x-nonce")).toBe(placeholder);
+    expect(genuine.headers.get(`x-middleware-request-${FILL_HEADER}`)).toBeNull();
+    const spoofed = proxy(new NextRequest(`http://hindsight.test/incidents/${incidentA}`, { headers: { [FILL_HEADER]: `guess:${placeholder}` } }));
+    expect(spoofed.headers.get("content-security-policy")).not.toContain(placeholder);
+    expect(spoofed.headers.get("content-security-policy")).toMatch(/'nonce-[0-9a-f]{32}'/);
+    expect(spoofed.headers.get(`x-middleware-request-${FILL_HEADER}`)).toBeNull();
+    const api = proxy(new NextRequest(`http://hindsight.test/api/incidents/${incidentA}`, { headers: { [FILL_HEADER]: `${secret}:${placeholder}` } }));
+    expect(api.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'; sandbox");
   });
 });
 
