@@ -70,7 +70,7 @@ let cache: InstanceType<Cache["PageCache"]>;
 /** Well after every write of the test data: copies live their full lifetime unless a test says otherwise. */
 const later = () => Date.now() + 60_000;
 const serve = (req: ReturnType<typeof request>, nonce: string, now = later) => pc.servePage(req, nonce, { db, cache, render: fakePage, now });
-const text = (page: { body: Buffer } | null) => page?.body.toString("utf8") ?? null;
+const text = (page: { chunks: Buffer[] } | null) => (page ? Buffer.concat(page.chunks).toString("utf8") : null);
 const nonceA = "00000000000000000000000000000001";
 const nonceB = "00000000000000000000000000000002";
 
@@ -375,6 +375,7 @@ describe("the front door (scripts/server.mjs → front.ts) and proxy.ts", () => 
         const nonce = /'nonce-([0-9a-f]{32})'/.exec(csp)![1]!;
         const html = await res.text();
         expect(html).toContain("<h1>Checkout 504s</h1>");
+        expect(Number(res.headers.get("content-length"))).toBe(Buffer.byteLength(html));
         for (const tag of html.match(/<script\b[^>]*>/g)!) expect(tag).toContain(`nonce="${nonce}"`);
         expect(res.headers.get("x-frame-options")).toBe("DENY");
         expect(res.headers.get("x-content-type-options")).toBe("nosniff");

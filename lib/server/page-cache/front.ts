@@ -33,8 +33,10 @@ export async function serveCachedPage(req: IncomingMessage, res: ServerResponse)
   });
   if (!page) return false;
   const pathname = url.split("?")[0]!;
-  res.writeHead(200, { ...page.headers, ...securityHeaders(pathname, contentSecurityPolicy(nonce)) });
-  res.end(page.body);
+  res.writeHead(200, { ...page.headers, ...securityHeaders(pathname, contentSecurityPolicy(nonce)), "content-length": String(page.length) });
+  res.cork();
+  for (const chunk of page.chunks) res.write(chunk);
+  res.end();
   return true;
 }
 
