@@ -12,6 +12,7 @@
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { bindHost } from "./bind-host.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name) => {
@@ -19,7 +20,9 @@ const arg = (name) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const port = Number(arg("port") ?? process.env.PORT ?? 3000);
-const hostname = arg("hostname");
+// scripts/start.mjs passes the address; started directly, the same rule applies (single-user mode
+// listens on 127.0.0.1 only).
+const hostname = arg("hostname") ?? bindHost(process.env).host ?? undefined;
 process.env.NODE_ENV = "production";
 process.title = "next-server (hindsight)";
 // What `next start` records: the app's own URL (the page cache renders through it).
