@@ -1,9 +1,12 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { API_CSP, contentSecurityPolicy, newNonce, securityHeaders } from "@/lib/server/http/security-headers";
+import { FILL_HEADER, fillPlaceholder } from "@/lib/server/page-cache/self-render";
 
 /**
- * Security headers for every response (Next.js 16 Proxy, the former middleware). Headers only:
- * this file never decides who may see what — authorization is checked where data is read
- * (a request that skips the proxy must still be denied there).
+ * Security headers for every response (Next.js 16 Proxy, the former middleware; the headers
+ * themselves: lib/server/http/security-headers.ts). This file never decides who may see what —
+ * authorization is checked where data is read (a request that skips the proxy must still be
+ * denied there).
  *
  * Pages get a Content-Security-Policy with a fresh nonce per request: Next.js reads the nonce from
  * the request's CSP header and puts it on its own scripts; 'strict-dynamic' lets those load the
@@ -11,58 +14,31 @@ import { NextResponse, type NextRequest } from "next/server";
  * Styles allow 'unsafe-inline' because server-rendered style attributes (Recharts, virtualised
  * lists) cannot carry a nonce; scripts never do.
  *
+ * One exception to "fresh": a render that fills the page cache (lib/server/page-cache) carries
+ * this process's secret in `x-hindsight-page-fill`, and its nonce is then the copy's random
+ * placeholder, which the cache replaces with a fresh nonce in every response it sends. Cached
+ * pages are answered before Next.js (scripts/server.mjs → lib/server/page-cache/front.ts), with
+ * the same headers.
+ *
  * These headers win over the same headers set by a route handler, so they are never weaker than
  * any route's: share paths (`/s/…`, `/api/s/…`) get `Referrer-Policy: no-referrer`, API answers
  * (JSON, raw evidence downloads) get `default-src 'none'; sandbox`.
  */
 export function proxy(request: NextRequest): NextResponse {
   const path = request.nextUrl.pathname;
-  const nonce = newNonce();
+  const api = path.startsWith("/api/");
+  // A render for the page cache (carries this process's secret): its nonce is the copy's placeholder.
+  const placeholder = api ? null : fillPlaceholder(request.headers);
+  const nonce = placeholder ?? newNonce();
   // API answers (JSON, downloads) are never documents that run anything: the strictest policy.
-  const csp = path.startsWith("/api/") ? API_CSP : contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
+  const csp = api ? API_CSP : contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
   const requestHeaders = new Headers(request.headers);
+  requestHeaders.delete(FILL_HEADER);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("Content-Security-Policy", csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   for (const [name, value] of Object.entries(securityHeaders(path, csp))) response.headers.set(name, value);
   return response;
-}
-
-export const API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
-
-export function newNonce(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return btoa(String.fromCharCode(...bytes));
-}
-
-export function contentSecurityPolicy(nonce: string, dev = false): string {
-  return [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' blob: data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-}
-
-/** Shared pages and their API carry the token in the URL: it must never leave in a Referer. */
-const SHARE_PATH = /^\/(api\/)?s(\/|$)/;
-
-export function securityHeaders(pathname: string, csp: string): Record<string, string> {
-  return {
-    "Content-Security-Policy": csp,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": SHARE_PATH.test(pathname) ? "no-referrer" : "strict-origin-when-cross-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-  };
 }
 
 export const config = {

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { TopBar } from "@/components/TopBar";
 import { RoleProvider } from "@/components/auth/RoleContext";
 import { currentPrincipal } from "@/lib/server/auth/page";
+import { PRINCIPAL_META, principalTag } from "@/lib/server/auth/guard";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -24,6 +25,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const user = principal ? { name: principal.name, role: principal.role, local: principal.via === "local" } : null;
   return (
     <html lang="en">
+      <head>
+        {/* Who this page was rendered for (opaque): the page cache keeps a copy only for that principal. */}
+        <meta name={PRINCIPAL_META} content={principalTag(principal)} />
+      </head>
       <body className="min-h-screen bg-bg text-fg">
         <TopBar user={user} />
         <main id="main" className="mx-auto max-w-[1400px] px-4 py-5">

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: build the app when the sources changed since the last build, then serve it.
+// `npm start`: build the app when the sources changed since the last build, then serve it
+// (scripts/server.mjs: Next.js with the page cache in front).
 // Migrations, the embedded worker and the first-start sample import run inside the server
 // (instrumentation.ts → lib/server/boot.ts), so `npm start` is all a new user needs.
 import { spawnSync, spawn } from "node:child_process";
@@ -43,12 +44,13 @@ if (!dev) {
   }
 }
 
-const args = dev ? ["dev", "-p", port] : ["start", "-p", port];
+// Production: Next.js behind the page cache's front door (scripts/server.mjs); dev: `next dev`.
+const args = dev ? [nextBin, "dev", "-p", port] : [path.join(root, "scripts/server.mjs"), "--port", port];
 // HINDSIGHT_AUTH=off (no accounts) listens on 127.0.0.1 only: scripts/bind-host.mjs.
 const { host, authOff, warning } = bindHost(process.env);
 if (warning) console.warn(warning);
 if (authOff) console.log("[hindsight] single-user mode (HINDSIGHT_AUTH=off): no accounts, listening on this machine only");
-if (host) args.push("-H", host);
+if (host) args.push(dev ? "-H" : "--hostname", host);
 console.log(`[hindsight] starting on http://${host && host !== "::1" ? host : "localhost"}:${port}`);
 // A small young generation keeps the web process's RSS low while uploads stream through it
 // (chunks die young; a big semi-space only delays their collection).
@@ -56,6 +58,6 @@ console.log(`[hindsight] starting on http://${host && host !== "::1" ? host : "l
 // pipeline's worker threads would leave ~40 MB behind per job in the web process. Two arenas keep
 // RSS flat (measured: 280 → 245 MiB after a few analyses, and a 300 MB upload adds nothing).
 const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX || "2" };
-const child = spawn(process.execPath, ["--max-semi-space-size=4", nextBin, ...args], { stdio: "inherit", env });
+const child = spawn(process.execPath, ["--max-semi-space-size=4", ...args], { stdio: "inherit", env });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

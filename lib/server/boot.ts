@@ -11,6 +11,8 @@ import { authEnabled } from "@/lib/server/auth/mode";
  * incident into an empty database.
  */
 export async function bootServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Parse and analysis threads run below the web's priority (lib/server/thread-priority.ts).
+  process.env.HINDSIGHT_PIPELINE_NICE ??= "10";
   const dbConfig = resolveDatabase(env);
   await migrate(dbConfig);
   const db = getPrisma(env);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type PrincipalDto, Role, roleAtLeast } from "@/lib/schemas/auth";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { HttpError } from "@/lib/server/http/errors";
@@ -45,6 +46,19 @@ export function isLoopbackHost(host: string | null): boolean {
   return host !== null && /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i.test(host.trim());
 }
 
+/**
+ * Who is asking, for a page: a bad credential (malformed or unknown bearer token) counts as nobody,
+ * as it does for pageAccess; the page then sends the visitor to /login.
+ */
+export async function pagePrincipal(headers: Headers, db: Db = getPrisma()): Promise<Principal | null> {
+  try {
+    return await getPrincipal(headers, db);
+  } catch (err) {
+    if (err instanceof HttpError) return null;
+    throw err;
+  }
+}
+
 /** Who is asking, or null. A bad bearer token is an error, not a fallback to the cookie. */
 export async function getPrincipal(headers: Headers, db: Db = getPrisma()): Promise<Principal | null> {
   if (!authEnabled()) return isLoopbackHost(headers.get("host")) ? LOCAL_PRINCIPAL : null;
@@ -81,4 +95,19 @@ async function principalFromApiToken(token: string, db: Db): Promise<Principal> 
 export async function needsSetup(db: Db = getPrisma()): Promise<boolean> {
   if (!authEnabled()) return false;
   return !(await db.user.findFirst({ select: { id: true } }));
+}
+
+/**
+ * Who a page was rendered for, as a short opaque tag: the root layout writes it into every page
+ * (`<meta name="hindsight-principal" content="…">`) and the page cache (lib/server/page-cache) keys
+ * and checks its copies by it, so a copy rendered for one user or role is never served to another —
+ * even if a role changed between the cache's own lookup and the render it stored. Covers everything
+ * of the principal a page shows or decides by: id, name, role, and how they came (session, API
+ * token, single-user mode). Nobody is `none`.
+ */
+export const PRINCIPAL_META = "hindsight-principal";
+
+export function principalTag(p: Pick<Principal, "id" | "name" | "role" | "via"> | null): string {
+  if (!p) return "none";
+  return createHash("sha256").update(JSON.stringify([p.id, p.name, p.role, p.via])).digest("base64url").slice(0, 22);
 }

@@ -2,8 +2,7 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { type Role, roleAtLeast } from "@/lib/schemas/auth";
-import { HttpError } from "@/lib/server/http/errors";
-import { getPrincipal, needsSetup, type Principal } from "./guard";
+import { needsSetup, pagePrincipal, type Principal } from "./guard";
 
 /**
  * The page-side guard: server components that load data call this first (the layout's call does
@@ -29,11 +28,4 @@ export async function currentPrincipal(): Promise<Principal | null> {
  * One session lookup per request, however many layouts, pages and generateMetadata ask (React's
  * request-scoped cache). A bad credential counts as nobody.
  */
-const requestPrincipal = cache(async (): Promise<Principal | null> => {
-  try {
-    return await getPrincipal(await headers());
-  } catch (err) {
-    if (err instanceof HttpError) return null;
-    throw err;
-  }
-});
+const requestPrincipal = cache(async (): Promise<Principal | null> => pagePrincipal(await headers()));

@@ -1,6 +1,6 @@
 import { PrismaClient as PostgresqlPrismaClient } from "./generated/postgresql/client";
 import { Prisma as SqliteNamespace, PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client";
-import { adapterFactory } from "./adapters";
+import { adapterFactory, openSqliteReader, type SqliteReader } from "./adapters";
 import { type DatabaseConfig, databaseFromUrl, resolveDatabase } from "./provider";
 
 /**
@@ -22,11 +22,36 @@ export const rawSql = { sql: SqliteNamespace.sql, join: SqliteNamespace.join, ra
 export function createPrisma(urlOrConfig: string | DatabaseConfig): Db {
   const db = typeof urlOrConfig === "string" ? databaseFromUrl(urlOrConfig) : urlOrConfig;
   const adapter = adapterFactory(db);
-  if (db.provider === "postgresql") {
-    // The one provider cast: same models, different generated class.
-    return new PostgresqlPrismaClient({ adapter }) as unknown as Db;
+  // The one provider cast: same models, different generated class.
+  const client = db.provider === "postgresql" ? (new PostgresqlPrismaClient({ adapter }) as unknown as Db) : new SqlitePrismaClient({ adapter });
+  configs.set(client, db);
+  return client;
+}
+
+// On globalThis, like the client itself: Next.js bundles this module more than once (instrumentation,
+// pages, routes), and a client created by one copy is used by all.
+const shared = globalThis as typeof globalThis & { __hindsightDbConfigs?: WeakMap<Db, DatabaseConfig>; __hindsightSqliteReaders?: Map<string, SqliteReader> };
+const configs = (shared.__hindsightDbConfigs ??= new WeakMap<Db, DatabaseConfig>());
+const readers = shared;
+
+/**
+ * Rows of one read-only SQL query (`?` placeholders, identifiers quoted, portable between SQLite
+ * and PostgreSQL) for hot paths that run on every request: on SQLite through a prepared statement
+ * on a read-only connection of the same file (adapters.ts: Prisma's query path costs ~25× more
+ * main-thread time), on PostgreSQL through Prisma (its round trip dominates there). Values come as
+ * the driver gives them (SQLite: timestamps as text, counts as numbers; PostgreSQL: Date, bigint).
+ */
+export async function readRows<T>(db: Db, sql: string, params: (string | number | null)[]): Promise<T[]> {
+  const config = configs.get(db);
+  if (!config) throw new Error("readRows: a client not made by createPrisma");
+  if (config.provider === "sqlite") {
+    const map = (readers.__hindsightSqliteReaders ??= new Map<string, SqliteReader>());
+    let reader = map.get(config.sqlitePath);
+    if (!reader) map.set(config.sqlitePath, (reader = openSqliteReader(config.sqlitePath)));
+    return reader.all<T>(sql, params);
   }
-  return new SqlitePrismaClient({ adapter });
+  let n = 0;
+  return (await db.$queryRawUnsafe(sql.replace(/\?/g, () => `$${++n}`), ...params)) as T[];
 }
 
 // Next.js dev re-evaluates modules on every change; keeping the client on globalThis stops each
@@ -49,5 +74,7 @@ export function getPrisma(env: NodeJS.ProcessEnv = process.env): Db {
 export async function closePrisma(): Promise<void> {
   const current = cache.__hindsightPrisma;
   cache.__hindsightPrisma = undefined;
+  for (const reader of readers.__hindsightSqliteReaders?.values() ?? []) reader.close();
+  readers.__hindsightSqliteReaders?.clear();
   if (current) await current.client.$disconnect();
 }

@@ -13,6 +13,8 @@ import { consumeAnalysis, createQueue } from "./index";
 const GRACE_MS = Number(process.env.HINDSIGHT_STOP_GRACE_MS) || 20_000;
 
 async function main(): Promise<void> {
+  // Parse and analysis threads run below normal priority, like the web's (lib/server/thread-priority.ts).
+  process.env.HINDSIGHT_PIPELINE_NICE ??= "10";
   const dbConfig = resolveDatabase();
   await migrate(dbConfig);
   const db = getPrisma();

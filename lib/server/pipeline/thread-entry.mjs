@@ -10,4 +10,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 process.env.TSX_TSCONFIG_PATH = path.resolve(here, "../../../tsconfig.json");
 registerCjs();
 register({ tsconfig: path.resolve(here, "../../../tsconfig.json") });
+// Below the web's priority before the pipeline loads (HINDSIGHT_PIPELINE_NICE; no-op where unsupported).
+// tsx loads the TypeScript module as CommonJS: its exports arrive as `default`.
+const priority = await import("../thread-priority.ts");
+(priority.lowerThreadPriority ?? priority.default.lowerThreadPriority)();
 await import("./thread-main.ts");

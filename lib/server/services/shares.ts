@@ -1,11 +1,13 @@
 import { type ShareCreate, type ShareCreated, ShareLinkDto, SharedIncidentDto } from "@/lib/schemas/shares";
 import type { Principal } from "@/lib/server/auth/guard";
 import { hashToken, newToken, plausibleToken, PREFIX_LENGTH, shouldTouch } from "@/lib/server/auth/tokens";
-import { getPrisma, type Db } from "@/lib/server/db/client";
+import { getPrisma, readRows, type Db } from "@/lib/server/db/client";
 import { getDraft } from "@/lib/server/draft/service";
 import { HttpError, NotFoundError } from "@/lib/server/http/errors";
 import { getIncident } from "@/lib/server/services/incidents";
 import { getOverview } from "@/lib/server/views/overview";
+import { VersionedMemo } from "@/lib/server/page-cache/memo";
+import { contentVersion } from "@/lib/server/page-cache/version";
 
 /**
  * Read-only share links (docs/SECURITY.md). The token (256 random bits) lives only in the URL
@@ -35,7 +37,7 @@ export async function listShares(incidentId: string, db: Db = getPrisma()): Prom
 
 /**
  * Revokes a link of this incident, named by its id (from the list) or by the token itself.
- * Effective at once: every read checks `revokedAt` (nothing is cached).
+ * Effective at once: every read checks `revokedAt` (the token check is never cached).
  */
 export async function revokeShare(incidentId: string, idOrToken: string, db: Db = getPrisma()): Promise<void> {
   const where = plausibleToken(idOrToken) ? { tokenHash: hashToken(idOrToken) } : { id: idOrToken };
@@ -55,18 +57,56 @@ export interface ResolvedShare {
  */
 export async function resolveShare(token: string, db: Db = getPrisma(), now = new Date()): Promise<ResolvedShare | null> {
   if (!plausibleToken(token)) return null;
-  const row = await db.shareLink.findUnique({ where: { tokenHash: hashToken(token) } });
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now.getTime())) return null;
-  if (shouldTouch(row.lastUsedAt, now.getTime())) {
+  // Every request of a share page (cached or not) asks this: one prepared statement (readRows).
+  const rows = await readRows<{ id: string; incidentId: string; expiresAt: unknown; revokedAt: unknown; lastUsedAt: unknown }>(
+    db,
+    `SELECT "id", "incidentId", "expiresAt", "revokedAt", "lastUsedAt" FROM "ShareLink" WHERE "tokenHash" = ?`,
+    [hashToken(token)],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const expiresAt = asDate(row.expiresAt);
+  if (row.revokedAt !== null && row.revokedAt !== undefined) return null;
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) return null;
+  if (shouldTouch(asDate(row.lastUsedAt), now.getTime())) {
     await db.shareLink.update({ where: { id: row.id }, data: { lastUsedAt: now } }).catch(() => undefined);
   }
-  return { shareId: row.id, incidentId: row.incidentId, expiresAt: row.expiresAt };
+  return { shareId: row.id, incidentId: row.incidentId, expiresAt };
 }
 
-/** Everything the shared page shows, or null (uniform 404). See SharedIncidentDto for what is left out. */
+/** A timestamp column as the driver returns it (PostgreSQL: Date; SQLite: ISO text) → Date, or null. */
+function asDate(v: unknown): Date | null {
+  if (v === null || v === undefined) return null;
+  const d = v instanceof Date ? v : new Date(typeof v === "number" ? v : String(v));
+  // An unreadable timestamp is treated as already past: such a link does not open.
+  return Number.isNaN(d.getTime()) ? new Date(0) : d;
+}
+
+const payloads = globalThis as typeof globalThis & { __hindsightSharePayloads?: VersionedMemo<SharedIncidentDto | null> };
+/** Share payloads in this process's memory (the /s page and /api/s bundles share them). */
+export function sharePayloadMemo(): VersionedMemo<SharedIncidentDto | null> {
+  return (payloads.__hindsightSharePayloads ??= new VersionedMemo(200, 10 * 60_000));
+}
+
+/**
+ * Everything the shared page shows, or null (uniform 404). See SharedIncidentDto for what is left out.
+ *
+ * The token is checked on every call (revoked or expired: null at once). The payload — analysis and
+ * draft, which take a draft rebuild to produce — is kept per share link (its expiry is shown) and
+ * content version (lib/server/page-cache/version.ts: the latest run, files, incident and draft
+ * version, read on every call), so a new run, a draft edit or any change of the incident gives a new
+ * payload. Nothing is kept while a run is in progress.
+ */
 export async function getSharedIncident(token: string, db: Db = getPrisma()): Promise<SharedIncidentDto | null> {
   const share = await resolveShare(token, db);
   if (!share) return null;
+  const version = await contentVersion(db, share.incidentId, { draft: true });
+  if (!version) return null;
+  if (!version.settled) return sharedPayload(share, db);
+  return sharePayloadMemo().get(JSON.stringify([share.shareId, share.expiresAt?.getTime() ?? null]), version, () => sharedPayload(share, db));
+}
+
+async function sharedPayload(share: ResolvedShare, db: Db): Promise<SharedIncidentDto | null> {
   const incident = await getIncident(share.incidentId, db);
   if (!incident) return null;
   const overview = await getOverview(share.incidentId, db).catch(() => null);
