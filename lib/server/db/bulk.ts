@@ -87,6 +87,12 @@ export interface SinkOptions {
    * summarised file materialised on demand hold records ingest already stored as rows.
    */
   ignoreDuplicates?: boolean;
+  /**
+   * Rows per transaction (SQLite; default SQLITE_BATCH). Parse threads of summarised files write
+   * while the web's main thread may want the lock (run progress): smaller transactions hold it
+   * for milliseconds, not a tenth of a second.
+   */
+  batchRows?: number;
 }
 
 export interface RecordSink {
@@ -141,7 +147,7 @@ const placeholders = (n: number) => `(${Array.from({ length: n }, () => "?").joi
 
 export async function openRecordSink(db: DatabaseConfig, target: SinkTarget, opts: SinkOptions = {}): Promise<RecordSink> {
   return db.provider === "sqlite"
-    ? openSqliteSink(db.sqlitePath, target, opts.pipelined === true, opts.ignoreDuplicates === true)
+    ? openSqliteSink(db.sqlitePath, target, opts.pipelined === true, opts.ignoreDuplicates === true, opts.batchRows ?? SQLITE_BATCH)
     : openPgSink(db.url, target, opts.pipelined === true, opts.ignoreDuplicates === true);
 }
 
@@ -323,7 +329,7 @@ parentPort.on("message", (m) => {
   }
 }
 
-function openSqliteSink(sqlitePath: string, target: SinkTarget, pipelined: boolean, ignoreDuplicates: boolean): RecordSink {
+function openSqliteSink(sqlitePath: string, target: SinkTarget, pipelined: boolean, ignoreDuplicates: boolean, batchRows: number): RecordSink {
   ensureSqliteDir(sqlitePath);
   const config = writerConfig(sqlitePath, target, ignoreDuplicates);
   const thread = pipelined ? new WriterThread(config) : null;
@@ -379,11 +385,11 @@ function openSqliteSink(sqlitePath: string, target: SinkTarget, pipelined: boole
       if (Array.isArray(rows)) {
         for (const r of rows as readonly EvidenceRowInput[]) {
           flattenInto(values, r);
-          if (++rowsBuffered >= SQLITE_BATCH) await sendBatch();
+          if (++rowsBuffered >= batchRows) await sendBatch();
         }
       } else {
         flattenInto(values, rows as EvidenceRowInput);
-        if (++rowsBuffered >= SQLITE_BATCH) await sendBatch();
+        if (++rowsBuffered >= batchRows) await sendBatch();
       }
     },
     async flush() {

@@ -15,7 +15,8 @@ import { warmViewCache } from "@/lib/server/views/warm";
 /** Share of the progress bar per stage. */
 const PARSE_START = 0.02;
 const ANALYZE_START = 0.85;
-const PROGRESS_WRITE_MS = 400;
+/** Progress is a write on the web's main thread (embedded mode) that may wait for the parse threads' lock. */
+const PROGRESS_WRITE_MS = 1000;
 
 export interface AnalysisDeps {
   db: Db;

@@ -55,6 +55,8 @@ export interface ChunkOutcome {
 }
 
 const MAX_SKIPPED_SAMPLES = 50;
+/** Rows per transaction from a parse thread: holds the SQLite lock ~20 ms, not ~100 (see bulk.ts batchRows). */
+export const PARSE_THREAD_BATCH_ROWS = 1000;
 const MAX_WARNINGS = 100;
 /** Bytes read past a chunk's end to find the next line (for the boundary check). */
 const PEEK_BYTES = 1024 * 1024;
@@ -91,7 +93,7 @@ export async function parseChunk(task: ChunkTask, onBytes?: (bytes: number) => v
       out.warnings.push({ message: it.message, line: it.line });
     }
   };
-  const sink = await openRecordSink(task.db, { incidentId: task.incidentId, fileId: task.fileId });
+  const sink = await openRecordSink(task.db, { incidentId: task.incidentId, fileId: task.fileId }, { batchRows: PARSE_THREAD_BATCH_ROWS });
   const stream = fs.createReadStream(task.blobPath, { start: chunk.byteStart, end: Math.max(chunk.byteStart, chunk.byteEnd - 1), highWaterMark: 1024 * 1024 });
   const progress = onBytes ? setInterval(() => onBytes(stream.bytesRead), 250) : null;
   try {

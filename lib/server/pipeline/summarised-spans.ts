@@ -6,7 +6,7 @@ import type { EvidenceBlockInput } from "@/lib/server/db/summary-writes";
 import { getParser } from "@/lib/server/parsers/registry";
 import type { ParseItem, SpanBatch, SpanBatchContext } from "@/lib/server/parsers/types";
 import { AggregatesMerger, IngestAggregates, type AggregatesState } from "./aggregates";
-import type { ChunkOutcome } from "./summarised-chunks";
+import { PARSE_THREAD_BATCH_ROWS, type ChunkOutcome } from "./summarised-chunks";
 import { DigestBuilder, type DigestState } from "./summarised-ingest";
 import { buildTraceBloom } from "./trace-bloom";
 import { NOTABLE_ROW_CAP, RowPolicy } from "./tiering";
@@ -69,7 +69,7 @@ async function sinkFor(task: SpanBatchTask): Promise<RecordSink> {
   const key = `${task.db.url}\u0000${task.fileId}`;
   if (cachedSink?.key !== key) {
     await closeBatchSink();
-    cachedSink = { key, sink: openRecordSink(task.db, { incidentId: task.incidentId, fileId: task.fileId }) };
+    cachedSink = { key, sink: openRecordSink(task.db, { incidentId: task.incidentId, fileId: task.fileId }, { batchRows: PARSE_THREAD_BATCH_ROWS }) };
   }
   return cachedSink.sink;
 }
