@@ -4,16 +4,18 @@
  *   1. starts the production server (scripts/start.mjs, builds if needed) on a spare port with a
  *      temp data dir, single-user mode (HINDSIGHT_AUTH=off) and the sample incidents
  *   2. uploads a generated ~1 GB access-log bundle (scripts/bench-data.ts, LOAD_BUNDLE_MB) with the CLI
- *   3. while it is being parsed, drives at a fixed rate (autocannon overallRate, LOAD_RATE req/s,
- *      default 200) for LOAD_DURATION_S seconds each (default 30): an analysed incident's page and
- *      that incident's share page (`POST /api/incidents/:id/shares` → /s/:token)
+ *   3. while it is being processed, drives at a fixed rate (autocannon overallRate, LOAD_RATE req/s,
+ *      default 200, each) for LOAD_DURATION_S seconds (default 30) an analysed incident's page and
+ *      that incident's share page (`POST /api/incidents/:id/shares` → /s/:token) *at the same time*:
+ *      a 1 GB bundle now processes in well under a minute, too short for one page after the other
  *   4. prints p50/p97.5/p99/max latency, errors and non-2xx per target, whether the bundle was still
  *      processing throughout (its run status polled every second during each measurement), the
  *      server's page-cache counters and the nice values of its threads, and a final results line
  *      (goal: p99 < 200 ms, no error, the bundle processing throughout — all three for PASS)
  *
  * Builds and starts Next from this checkout, so it runs under `flock /tmp/e2e.lock` (taken here).
- * Runtime: the build (if sources changed) + ~1 min to write and upload 1 GB + 2 × LOAD_DURATION_S.
+ * Runtime: the build (if sources changed) + ~1 min to write and upload 1 GB + LOAD_DURATION_S + the
+ * idle baselines (2 × LOAD_BASELINE_S).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -223,11 +225,17 @@ async function main(): Promise<void> {
 
     // Warm both pages once (first render compiles nothing in production, but fills caches).
     for (const u of [incidentUrl, shareUrl]) if (u) await fetch(u).then((r) => r.text());
-    const figures: Figures[] = [await drive("incident page", incidentUrl, runStatus)];
-    log(`server ${threadNices(server.pid)}`);
-    if (shareUrl) figures.push(await drive("share page", shareUrl, runStatus));
+    const nices = setTimeout(() => log(`server ${threadNices(server!.pid)}`), (DURATION_S * 1000) / 3);
+    const figures: Figures[] = (await Promise.all([drive("incident page", incidentUrl, runStatus), shareUrl ? drive("share page", shareUrl, runStatus) : null])).filter(
+      (f): f is Figures => f !== null,
+    );
+    clearTimeout(nices);
     const health = (await (await fetch(`${base}/api/health`)).json()) as { rssBytes: number; pageCache?: Record<string, number> };
     const finalStatus = await runStatus();
+    // Where the bundle's time went, once it is done (parse, analysis; ms).
+    await waitFor("the bundle's run to finish", async () => ["completed", "partial", "failed"].includes(await runStatus()), 600_000, 500).catch(() => undefined);
+    const run = ((await (await fetch(`${base}/api/incidents/${id}`)).json()) as { run?: { status: string; timings?: Record<string, number> } }).run;
+    log(`bundle run ${run?.status ?? "?"}: ${Object.entries(run?.timings ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     log(`web process RSS ${(health.rssBytes / 1048576).toFixed(0)} MiB; bundle run now ${finalStatus}; load average ${loadavg()}`);
     // How the pages were answered: from a rendered copy (hits), rendered (fills), or left to Next (passed, rejected).
     if (health.pageCache) log(`page cache: ${Object.entries(health.pageCache).map(([k, v]) => `${k} ${v}`).join(", ")}`);
@@ -238,7 +246,7 @@ async function main(): Promise<void> {
     const part = (f: Figures) => `${f.target} p50 ${f.p50} ms / p99 ${f.p99} ms (${f.rps.toFixed(0)} req/s, errors ${f.errors + f.non2xx})`;
     if (baseline.length) console.log(`load baseline (nothing processing): ${baseline.map(part).join(", ")}`);
     console.log(
-      `load: ${figures.map(part).join(", ")}${shareUrl ? "" : ", share page: unavailable"} at ${RATE} req/s for ${DURATION_S} s each, ` +
+      `load: ${figures.map(part).join(", ")}${shareUrl ? "" : ", share page: unavailable"} at ${RATE} req/s each, both at once, for ${DURATION_S} s, ` +
         `while a ${(size / 1048576).toFixed(0)} MiB bundle was processing${processing ? "" : " (it was not processing throughout a measurement: not a valid run)"} ` +
         `(goal p99 < ${GOAL_P99_MS} ms) — ${ok ? "PASS" : "FAIL"}`,
     );

@@ -10,7 +10,6 @@ import { fileContext } from "./file-context";
 import type { FileIngestResult, IngestFileInput } from "./ingest-file";
 import { PipelineThread, ThreadCrashError } from "./threads";
 import { RunLease } from "./run-lease";
-import { warmViewCache } from "@/lib/server/views/warm";
 
 /** Share of the progress bar per stage. */
 const PARSE_START = 0.02;
@@ -238,8 +237,13 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
       correlation: (analysis?.correlation ?? undefined) as object | undefined,
     },
   });
-  // The views' first visit reads precomputed aggregates instead of scanning every record.
-  const warm = await warmViewCache(db, payload.incidentId);
+  // The views' first visit reads precomputed aggregates instead of scanning every record. In the
+  // pipeline thread: on SQLite every query runs synchronously, and these scans (and the blocks of
+  // summarised files the first timeline page reads back) would stall the web's main thread.
+  const warm = await thread.run<{ ms: number; failed: string[] }>("warm-views", { db: dbConfig, incidentId: payload.incidentId }).catch((err: unknown) => ({
+    ms: 0,
+    failed: [`thread: ${err instanceof Error ? err.message : String(err)}`],
+  }));
   if (warm.failed.length) console.warn(`[analysis] view cache for ${payload.incidentId} incomplete: ${warm.failed.join("; ")}`);
 }
 

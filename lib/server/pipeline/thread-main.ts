@@ -1,4 +1,5 @@
 import { parentPort } from "node:worker_threads";
+import type { DatabaseConfig } from "@/lib/server/db/provider";
 import { ingestFile, type IngestFileInput } from "./ingest-file";
 import { runAnalysisStage, type AnalysisStageInput } from "./analysis-stage";
 import { parseChunk, type ChunkTask } from "./summarised-chunks";
@@ -9,7 +10,8 @@ type TaskMessage =
   | { id: number; task: "analyze"; input: AnalysisStageInput }
   | { id: number; task: "parse-chunk"; input: ChunkTask }
   | { id: number; task: "parse-span-batch"; input: SpanBatchTask }
-  | { id: number; task: "close-batch-sink"; input: null };
+  | { id: number; task: "close-batch-sink"; input: null }
+  | { id: number; task: "warm-views"; input: { db: DatabaseConfig; incidentId: string } };
 
 /** Runs tasks one at a time, in the order they arrive (PipelineThread sends one at a time). */
 let queue: Promise<void> = Promise.resolve();
@@ -41,5 +43,18 @@ function run(msg: TaskMessage, progress: (value: number) => void): Promise<unkno
       return parseSpanBatch(msg.input);
     case "close-batch-sink":
       return closeBatchSink();
+    case "warm-views":
+      return warmViews(msg.input.db, msg.input.incidentId);
+  }
+}
+
+/** The views' per-run caches, with a client of this thread's own (Prisma is loaded only here). */
+async function warmViews(db: DatabaseConfig, incidentId: string): Promise<{ ms: number; failed: string[] }> {
+  const [{ createPrisma }, { warmViewCache }] = await Promise.all([import("@/lib/server/db/client"), import("@/lib/server/views/warm")]);
+  const prisma = createPrisma(db);
+  try {
+    return await warmViewCache(prisma, incidentId);
+  } finally {
+    await prisma.$disconnect();
   }
 }

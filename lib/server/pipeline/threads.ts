@@ -2,7 +2,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { projectRoot } from "@/lib/server/paths";
 
-export type ThreadTask = "ingest-file" | "analyze" | "parse-chunk" | "parse-span-batch" | "close-batch-sink";
+export type ThreadTask = "ingest-file" | "analyze" | "parse-chunk" | "parse-span-batch" | "close-batch-sink" | "warm-views";
 
 /**
  * The thread itself died (out of memory, native crash, exit) — as opposed to its task throwing
