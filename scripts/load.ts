@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-load-"));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-load-src-"));
-  log(`budget: build (if needed) + ~1 min for ${BUNDLE_MB} MB + 2 × ${DURATION_S} s at ${RATE} req/s; ${os.cpus().length} CPUs, load average ${loadavg()}`);
+  log(`budget: build (if needed) + ~1 min for ${BUNDLE_MB} MB + ${DURATION_S} s with both pages at ${RATE} req/s each; ${os.cpus().length} CPUs, load average ${loadavg()}`);
   let server: ChildProcess | null = null;
   const cleanup = () => {
     server?.kill("SIGTERM");
@@ -232,11 +232,11 @@ async function main(): Promise<void> {
     clearTimeout(nices);
     const health = (await (await fetch(`${base}/api/health`)).json()) as { rssBytes: number; pageCache?: Record<string, number> };
     const finalStatus = await runStatus();
+    log(`web process RSS ${(health.rssBytes / 1048576).toFixed(0)} MiB; bundle run now ${finalStatus}; load average ${loadavg()}`);
     // Where the bundle's time went, once it is done (parse, analysis; ms).
     await waitFor("the bundle's run to finish", async () => ["completed", "partial", "failed"].includes(await runStatus()), 600_000, 500).catch(() => undefined);
     const run = ((await (await fetch(`${base}/api/incidents/${id}`)).json()) as { run?: { status: string; timings?: Record<string, number> } }).run;
     log(`bundle run ${run?.status ?? "?"}: ${Object.entries(run?.timings ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-    log(`web process RSS ${(health.rssBytes / 1048576).toFixed(0)} MiB; bundle run now ${finalStatus}; load average ${loadavg()}`);
     // How the pages were answered: from a rendered copy (hits), rendered (fills), or left to Next (passed, rejected).
     if (health.pageCache) log(`page cache: ${Object.entries(health.pageCache).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 
