@@ -3,7 +3,7 @@
  *
  *   1. generate (seeded, deterministic) a ~1 GB access log (ztunnel + Envoy lines) and a ≥ 1 GB
  *      single-document OTLP/JSON file in a temp dir (BENCH_MB to change the size);
- *   2. raw Node line splitting MB/s (the ceiling for any line parser);
+ *   2. raw Node line splitting MB/s (the ceiling for any line parser; best of two runs);
  *   3. our ingest = sniff + parse + batched store + aggregates, through the production code path
  *      (ingestFile in a worker thread, temporary SQLite database), MB/s and records/s; the log
  *      interleaves ztunnel and Envoy lines, and both kinds must become records. Files this big are
@@ -113,7 +113,9 @@ async function main(): Promise<void> {
   const logMB = fs.statSync(log).size / MB;
   const otlpMB = fs.statSync(otlp).size / MB;
 
-  const raw = await rawSplit(log);
+  // The ceiling: best of two (the first may still be reading the freshly written file from disk).
+  const raws = [await rawSplit(log), await rawSplit(log)];
+  const raw = raws[0]!.seconds <= raws[1]!.seconds ? raws[0]! : raws[1]!;
   const ingLog = await ourIngest(log, dir, "log");
   const ingOtlp = await ourIngest(otlp, dir, "otlp");
   const lnav = which("lnav") ? timeCmd("lnav", ["-n", "-c", ";SELECT count(*) FROM all_logs", log]) : null;
