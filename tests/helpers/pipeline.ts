@@ -100,3 +100,27 @@ export async function evidenceFingerprint(db: Db, incidentId: string): Promise<{
   for (const r of [...rows].sort((a, b) => `${pathOf.get(a.fileId)}:${a.seq}`.localeCompare(`${pathOf.get(b.fileId)}:${b.seq}`))) h.update(`${pathOf.get(r.fileId)}|${r.seq}|${r.kind}|${r.text}\n`);
   return { count: rows.length, distinctSeq: keys.size, checksum: h.digest("hex") };
 }
+
+/**
+ * One file uploaded twice: summarised (the HINDSIGHT_SUMMARISE_* / SAMPLE_TARGET / PARSE_THREADS
+ * knobs in `env`, read by the job's parse thread when it starts) and in full (the defaults, and the
+ * file below the 64 MiB threshold). Returns both incidents with the file's id.
+ */
+export async function ingestSummarisedAndFull(h: PipelineHarness, upload: UploadedPart, env: Record<string, string>): Promise<{ s: { id: string; fileId: string }; f: { id: string; fileId: string } }> {
+  const run = async (summarise: boolean) => {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    if (summarise) Object.assign(process.env, env);
+    else for (const k of Object.keys(env)) delete process.env[k];
+    try {
+      const { id } = await h.create([upload], summarise ? "summarised" : "full");
+      const d = await h.waitDone(id, 300_000);
+      return { id, fileId: d.files[0]!.id };
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  };
+  return { s: await run(true), f: await run(false) };
+}

@@ -8,7 +8,7 @@ import { queryRecords, findRecordByLine } from "@/lib/server/services/records";
 import { getTimelineMeta, getTimelineRates } from "@/lib/server/views/timeline";
 import { genAccessLog } from "@/scripts/bench-data";
 import { withTempPostgres, withTempSqlite, type TempDatabase } from "../helpers/db";
-import { startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { ingestSummarisedAndFull, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 
 /**
  * Summarised files (lib/server/pipeline/tiering.ts) must lose nothing: the same access log ingested
@@ -27,31 +27,20 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     let f: { id: string; fileId: string };
 
     beforeAll(async () => {
-      temp = await withTempSqlite();
+      temp = provider === "sqlite" ? await withTempSqlite() : await withTempPostgres();
+      if (!temp) return;
       const harness = await startPipeline(temp.client(), temp.config);
       h = harness;
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-summarised-"));
       file = path.join(dir, "mesh-access.log");
       genAccessLog(file, 3 * 1024 * 1024);
-      const size = fs.statSync(file).size;
-      const run = async (summarise: boolean) => {
-        const before = process.env.HINDSIGHT_SUMMARISE_MIN_BYTES;
-        // The parse thread of the job reads the settings when it starts. A sample of ~500 rows.
-        // 256 KiB chunks over 2 parse threads: 12 chunks, so chunk boundaries are exercised too.
-        if (summarise) Object.assign(process.env, { HINDSIGHT_SUMMARISE_MIN_BYTES: String(1024 * 1024), HINDSIGHT_SAMPLE_TARGET: "500", HINDSIGHT_SUMMARISE_CHUNK_BYTES: String(256 * 1024), HINDSIGHT_PARSE_THREADS: "2" });
-        else delete process.env.HINDSIGHT_SUMMARISE_MIN_BYTES;
-        try {
-          const { id } = await harness.create([{ name: "mesh/mesh-access.log", tempPath: file, size }], summarise ? "summarised" : "full");
-          const d = await harness.waitDone(id, 300_000);
-          return { id, fileId: d.files[0]!.id };
-        } finally {
-          for (const k of ["HINDSIGHT_SAMPLE_TARGET", "HINDSIGHT_SUMMARISE_CHUNK_BYTES", "HINDSIGHT_PARSE_THREADS"]) delete process.env[k];
-          if (before === undefined) delete process.env.HINDSIGHT_SUMMARISE_MIN_BYTES;
-          else process.env.HINDSIGHT_SUMMARISE_MIN_BYTES = before;
-        }
-      };
-      s = await run(true);
-      f = await run(false);
+      // A sample of ~500 rows; 256 KiB chunks over 2 parse threads: 12 chunks, so chunk boundaries are exercised too.
+      ({ s, f } = await ingestSummarisedAndFull(harness, { name: "mesh/mesh-access.log", tempPath: file, size: fs.statSync(file).size }, {
+        HINDSIGHT_SUMMARISE_MIN_BYTES: String(1024 * 1024),
+        HINDSIGHT_SAMPLE_TARGET: "500",
+        HINDSIGHT_SUMMARISE_CHUNK_BYTES: String(256 * 1024),
+        HINDSIGHT_PARSE_THREADS: "2",
+      }));
     }, 600_000);
 
     afterAll(async () => {

@@ -8,7 +8,7 @@ import { TracesQuery } from "@/lib/schemas/views-traces";
 import { queryRecords } from "@/lib/server/services/records";
 import { getTracesView } from "@/lib/server/views/traces";
 import { withTempPostgres, withTempSqlite, type TempDatabase } from "../helpers/db";
-import { startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { ingestSummarisedAndFull, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 
 /**
  * Summarised OTLP/JSON (lib/server/pipeline/summarised-spans.ts): the same trace export ingested
@@ -63,25 +63,19 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     let f: { id: string; fileId: string };
 
     beforeAll(async () => {
-      temp = await withTempSqlite();
+      temp = provider === "sqlite" ? await withTempSqlite() : await withTempPostgres();
+      if (!temp) return;
       const harness = await startPipeline(temp.client(), temp.config);
       h = harness;
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-spans-"));
       const file = path.join(dir, "traces.json");
       genTraces(file, 1500);
-      const size = fs.statSync(file).size;
-      const run = async (summarise: boolean) => {
-        if (summarise) Object.assign(process.env, { HINDSIGHT_SUMMARISE_MIN_BYTES: String(64 * 1024), HINDSIGHT_SAMPLE_TARGET: "300", HINDSIGHT_PARSE_THREADS: "2", HINDSIGHT_SUMMARISE_CHUNK_BYTES: String(128 * 1024) });
-        try {
-          const { id } = await harness.create([{ name: "otel/traces.json", tempPath: file, size }], summarise ? "summarised" : "full");
-          const d = await harness.waitDone(id, 300_000);
-          return { id, fileId: d.files[0]!.id };
-        } finally {
-          for (const k of ["HINDSIGHT_SUMMARISE_MIN_BYTES", "HINDSIGHT_SAMPLE_TARGET", "HINDSIGHT_PARSE_THREADS", "HINDSIGHT_SUMMARISE_CHUNK_BYTES"]) delete process.env[k];
-        }
-      };
-      s = await run(true);
-      f = await run(false);
+      ({ s, f } = await ingestSummarisedAndFull(harness, { name: "otel/traces.json", tempPath: file, size: fs.statSync(file).size }, {
+        HINDSIGHT_SUMMARISE_MIN_BYTES: String(64 * 1024),
+        HINDSIGHT_SAMPLE_TARGET: "300",
+        HINDSIGHT_PARSE_THREADS: "2",
+        HINDSIGHT_SUMMARISE_CHUNK_BYTES: String(128 * 1024),
+      }));
     }, 600_000);
 
     afterAll(async () => {

@@ -33,10 +33,12 @@ export async function* iterateEvidence(db: DatabaseConfig, incidentId: string): 
   client.on("error", () => undefined);
   await client.connect();
   try {
-    let after = "0";
+    let after = 0;
     for (;;) {
-      const res = await client.query<{ id: string; fileId: string; data: string }>(
-        `SELECT "id"::text AS id, "fileId", "data" FROM "Evidence" WHERE "incidentId" = $1 AND "id" > $2 ORDER BY "id" LIMIT ${PAGE}`,
+      // ORDER BY the integer column: an output alias of the same name (it was `"id"::text AS id`)
+      // would sort as text ('10000' < '9999') and pages would repeat and skip rows.
+      const res = await client.query<{ id: number; fileId: string; data: string }>(
+        `SELECT "id", "fileId", "data" FROM "Evidence" WHERE "incidentId" = $1 AND "id" > $2 ORDER BY "Evidence"."id" LIMIT ${PAGE}`,
         [incidentId, after],
       );
       for (const row of res.rows) yield { fileId: row.fileId, record: decodeRecordJson(row.data) };

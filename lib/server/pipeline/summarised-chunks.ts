@@ -61,15 +61,9 @@ const MAX_WARNINGS = 100;
 /** Bytes read past a chunk's end to find the next line (for the boundary check). */
 const PEEK_BYTES = 1024 * 1024;
 
-/** Parses one chunk (in whichever thread runs it): its rows are written here, the rest returned. */
-export async function parseChunk(task: ChunkTask, onBytes?: (bytes: number) => void): Promise<ChunkOutcome> {
-  const parser = getParser(task.parserId);
-  if (!parser?.segments) throw new Error(`parser ${task.parserId} cannot be parsed in chunks`);
-  const segments = parser.segments.bind(parser);
-  const { chunk } = task;
-  const policy = new RowPolicy(task.sampleRate, task.notableCap);
-  const aggregates = new IngestAggregates();
-  const out: ChunkOutcome = {
+/** An outcome with nothing in it yet. */
+export function emptyOutcome(): ChunkOutcome {
+  return {
     records: 0,
     skipped: 0,
     skippedSamples: [],
@@ -83,8 +77,12 @@ export async function parseChunk(task: ChunkTask, onBytes?: (bytes: number) => v
     notableOverCap: 0,
     safeEnd: true,
   };
+}
+
+/** Counts skipped items (keeping the first samples) and keeps each warning once, into `out`. */
+export function outcomeCollector(out: ChunkOutcome): (it: ParseItem) => void {
   const seen = new Set<string>();
-  const item = (it: ParseItem) => {
+  return (it) => {
     if (it.kind === "skipped") {
       out.skipped++;
       if (out.skippedSamples.length < MAX_SKIPPED_SAMPLES) out.skippedSamples.push({ line: it.line, pointer: it.pointer, reason: it.reason, excerpt: it.excerpt });
@@ -93,6 +91,18 @@ export async function parseChunk(task: ChunkTask, onBytes?: (bytes: number) => v
       out.warnings.push({ message: it.message, line: it.line });
     }
   };
+}
+
+/** Parses one chunk (in whichever thread runs it): its rows are written here, the rest returned. */
+export async function parseChunk(task: ChunkTask, onBytes?: (bytes: number) => void): Promise<ChunkOutcome> {
+  const parser = getParser(task.parserId);
+  if (!parser?.segments) throw new Error(`parser ${task.parserId} cannot be parsed in chunks`);
+  const segments = parser.segments.bind(parser);
+  const { chunk } = task;
+  const policy = new RowPolicy(task.sampleRate, task.notableCap);
+  const aggregates = new IngestAggregates();
+  const out = emptyOutcome();
+  const item = outcomeCollector(out);
   const sink = await openRecordSink(task.db, { incidentId: task.incidentId, fileId: task.fileId }, { batchRows: PARSE_THREAD_BATCH_ROWS });
   const stream = fs.createReadStream(task.blobPath, { start: chunk.byteStart, end: Math.max(chunk.byteStart, chunk.byteEnd - 1), highWaterMark: 1024 * 1024 });
   const progress = onBytes ? setInterval(() => onBytes(stream.bytesRead), 250) : null;

@@ -6,7 +6,7 @@ import type { EvidenceBlockInput } from "@/lib/server/db/summary-writes";
 import { getParser } from "@/lib/server/parsers/registry";
 import type { ParseItem, SpanBatch, SpanBatchContext } from "@/lib/server/parsers/types";
 import { AggregatesMerger, IngestAggregates, type AggregatesState } from "./aggregates";
-import { PARSE_THREAD_BATCH_ROWS, type ChunkOutcome } from "./summarised-chunks";
+import { emptyOutcome, outcomeCollector, PARSE_THREAD_BATCH_ROWS, type ChunkOutcome } from "./summarised-chunks";
 import { DigestBuilder, type DigestState } from "./summarised-ingest";
 import { buildTraceBloom } from "./trace-bloom";
 import { NOTABLE_ROW_CAP, RowPolicy } from "./tiering";
@@ -196,29 +196,11 @@ export async function ingestSpanFile(
 ): Promise<ChunkOutcome> {
   const parser = getParser(base.parserId);
   if (!parser?.spanBatches) throw new Error(`parser ${base.parserId} has no span batches`);
-  const out: ChunkOutcome = {
-    records: 0,
-    skipped: 0,
-    skippedSamples: [],
-    warnings: [],
-    blocks: [],
-    aggregates: { buckets: [], histograms: [], dropped: 0 },
-    digest: { seconds: [], secondsDropped: 0, recordSeconds: [], recordSecondsDropped: 0, requests: 0, spans: 0, tsMin: null, tsMax: null },
-    otherRows: 0,
-    notable: 0,
-    sampled: 0,
-    notableOverCap: 0,
-    safeEnd: true,
-  };
+  const out = emptyOutcome();
   const aggregates = new AggregatesMerger();
   const digest = new DigestBuilder();
   const slowest = new SlowestSpans();
-  const note = (it: ParseItem) => {
-    if (it.kind === "skipped") {
-      out.skipped++;
-      if (out.skippedSamples.length < 50) out.skippedSamples.push({ line: it.line, pointer: it.pointer, reason: it.reason, excerpt: it.excerpt });
-    } else if (it.kind === "warning" && out.warnings.length < 100 && !out.warnings.some((w) => w.message === it.message)) out.warnings.push({ message: it.message, line: it.line });
-  };
+  const note = outcomeCollector(out);
   // Batch outcomes arrive in any order; they are merged in batch order so the result is the same
   // whatever the threads do.
   const pending = new Map<number, SpanBatchOutcome>();
