@@ -229,21 +229,26 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
       windowEnd: incident.windowEnd ?? (window?.recovery ? new Date(window.recovery) : null),
     },
   });
-  timings.totalMs = Date.now() - t0;
+  // The views' first visit reads precomputed aggregates instead of scanning every record. They are
+  // computed before the run is marked finished — with its correlation stored — so the first request
+  // after it finds them (a page rendered then would otherwise compute them on the web's main thread),
+  // and in the pipeline thread: on SQLite every query runs synchronously, and these scans (and the
+  // blocks of summarised files the first timeline page reads back) would stall the web.
   await db.analysisRun.update({
     where: { id: payload.runId },
-    data: {
-      status, stage: "done", progress: 1, problems, timings, finishedAt: new Date(), error: null,
-      correlation: (analysis?.correlation ?? undefined) as object | undefined,
-    },
+    data: { stage: "preparing views", progress: 0.99, correlation: (analysis?.correlation ?? undefined) as object | undefined },
   });
-  // The views' first visit reads precomputed aggregates instead of scanning every record. In the
-  // pipeline thread: on SQLite every query runs synchronously, and these scans (and the blocks of
-  // summarised files the first timeline page reads back) would stall the web's main thread.
-  const warm = await thread.run<{ ms: number; failed: string[] }>("warm-views", { db: dbConfig, incidentId: payload.incidentId }).catch((err: unknown) => ({
+  const tw = Date.now();
+  const warm = await thread.run<{ ms: number; failed: string[] }>("warm-views", { db: dbConfig, incidentId: payload.incidentId, runId: payload.runId }).catch((err: unknown) => ({
     ms: 0,
     failed: [`thread: ${err instanceof Error ? err.message : String(err)}`],
   }));
+  timings.warmMs = Date.now() - tw;
+  timings.totalMs = Date.now() - t0;
+  await db.analysisRun.update({
+    where: { id: payload.runId },
+    data: { status, stage: "done", progress: 1, problems, timings, finishedAt: new Date(), error: null },
+  });
   if (warm.failed.length) console.warn(`[analysis] view cache for ${payload.incidentId} incomplete: ${warm.failed.join("; ")}`);
 }
 

@@ -11,7 +11,7 @@ type TaskMessage =
   | { id: number; task: "parse-chunk"; input: ChunkTask }
   | { id: number; task: "parse-span-batch"; input: SpanBatchTask }
   | { id: number; task: "close-batch-sink"; input: null }
-  | { id: number; task: "warm-views"; input: { db: DatabaseConfig; incidentId: string } };
+  | { id: number; task: "warm-views"; input: { db: DatabaseConfig; incidentId: string; runId: string } };
 
 /** Runs tasks one at a time, in the order they arrive (PipelineThread sends one at a time). */
 let queue: Promise<void> = Promise.resolve();
@@ -44,16 +44,16 @@ function run(msg: TaskMessage, progress: (value: number) => void): Promise<unkno
     case "close-batch-sink":
       return closeBatchSink();
     case "warm-views":
-      return warmViews(msg.input.db, msg.input.incidentId);
+      return warmViews(msg.input.db, msg.input.incidentId, msg.input.runId);
   }
 }
 
 /** The views' per-run caches, with a client of this thread's own (Prisma is loaded only here). */
-async function warmViews(db: DatabaseConfig, incidentId: string): Promise<{ ms: number; failed: string[] }> {
+async function warmViews(db: DatabaseConfig, incidentId: string, runId: string): Promise<{ ms: number; failed: string[] }> {
   const [{ createPrisma }, { warmViewCache }] = await Promise.all([import("@/lib/server/db/client"), import("@/lib/server/views/warm")]);
   const prisma = createPrisma(db);
   try {
-    return await warmViewCache(prisma, incidentId);
+    return await warmViewCache(prisma, incidentId, runId);
   } finally {
     await prisma.$disconnect();
   }

@@ -40,7 +40,20 @@ export interface FinishedRun {
   stamp: string;
 }
 
+/** Runs being warmed just before they are marked finished (warm.ts), by incident. */
+const warming = new Map<string, string>();
+
+/** Treats `runId` as the incident's finished run until the returned function is called (warm-up only). */
+export function warmingRun(incidentId: string, runId: string): () => void {
+  warming.set(incidentId, runId);
+  return () => {
+    if (warming.get(incidentId) === runId) warming.delete(incidentId);
+  };
+}
+
 export async function finishedRun(db: Db, incidentId: string): Promise<FinishedRun | null> {
+  const warm = warming.get(incidentId);
+  if (warm !== undefined) return { runId: warm, stamp: `${warm}:warming` };
   const run = await db.analysisRun.findFirst({ where: { incidentId }, orderBy: { createdAt: "desc" }, select: { id: true, status: true, finishedAt: true } });
   if (!run || !["completed", "partial", "failed"].includes(run.status)) return null;
   return { runId: run.id, stamp: `${run.id}:${run.status}:${run.finishedAt?.getTime() ?? ""}` };

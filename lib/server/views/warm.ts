@@ -4,6 +4,7 @@ import type { Db } from "@/lib/server/db/client";
 import { getLatency } from "./latency";
 import { getOverview } from "./overview";
 import { getTimelineFirstView, getTimelineMeta } from "./timeline";
+import { warmingRun } from "./overview-correlation";
 import { listTraces } from "./traces";
 
 /**
@@ -13,9 +14,11 @@ import { listTraces } from "./traces";
  * waits for a full scan (~6 s); with it every view's first render reads one row. Best effort: a
  * failure here only means the first visit computes the value itself.
  */
-export async function warmViewCache(db: Db, incidentId: string): Promise<{ ms: number; failed: string[] }> {
+export async function warmViewCache(db: Db, incidentId: string, runId?: string): Promise<{ ms: number; failed: string[] }> {
   const t0 = Date.now();
   const failed: string[] = [];
+  // The run about to be marked finished (run-analysis.ts warms before that): cache under its id.
+  const release = runId ? warmingRun(incidentId, runId) : () => undefined;
   const steps: [string, () => Promise<unknown>][] = [
     ["overview", () => getOverview(incidentId, db)],
     // The chart exactly as a first visit asks for it (zoomed to the window when the range is long).
@@ -24,12 +27,16 @@ export async function warmViewCache(db: Db, incidentId: string): Promise<{ ms: n
     ["traces", () => listTraces(incidentId, TracesQuery.parse({}).limit, db)],
   ];
   // One after another: on SQLite every query holds the one connection anyway.
-  for (const [name, step] of steps) {
-    try {
-      await step();
-    } catch (err) {
-      failed.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+  try {
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        failed.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
+  } finally {
+    release();
   }
   return { ms: Date.now() - t0, failed };
 }
