@@ -72,7 +72,7 @@ function startLostRunSweeper(queue: PgBossQueue, db: Db): void {
     if (!released) return;
     await db.analysisRun.updateMany({ where: { id: runId, status: "running" }, data: { status: "queued", stage: "requeued after worker loss", leaseOwner: null, leaseUntil: null } });
   };
-  const timer = setInterval(() => {
+  const sweep = () => {
     if (busy) return;
     busy = true;
     void (async () => {
@@ -89,7 +89,11 @@ function startLostRunSweeper(queue: PgBossQueue, db: Db): void {
       .finally(() => {
         busy = false;
       });
-  }, 5_000);
+  };
+  // Once at start as well: a worker restarted after a crash takes the dead one's job back at once
+  // instead of after the first interval.
+  sweep();
+  const timer = setInterval(sweep, 5_000);
   timer.unref?.();
 }
 
