@@ -68,7 +68,10 @@ export class SparseHistogram {
   readonly buckets = new Map<number, number>();
   count = 0;
   add(ms: number, n = 1): void {
-    const b = latencyBucket(ms);
+    this.addBucket(latencyBucket(ms), n);
+  }
+  /** Counts already bucketed (a digest's [bucket, count] pairs). */
+  addBucket(b: number, n: number): void {
     this.buckets.set(b, (this.buckets.get(b) ?? 0) + n);
     this.count += n;
   }
@@ -127,6 +130,15 @@ export function addToSecond(m: Map<number, SecondAgg>, r: RequestRecord): void {
   if (r.status !== null && r.durationMs !== null && Number.isFinite(r.durationMs)) agg.hist.add(r.durationMs);
 }
 
+/** Adds one of a digest's per-second tuples (FileDigestData.seconds) to its second's aggregate. */
+export function addSecondTuple(m: Map<number, SecondAgg>, [sec, count, errors, buckets]: FileDigestData["seconds"][number]): void {
+  let agg = m.get(sec);
+  if (!agg) m.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
+  agg.count += count;
+  agg.errors += errors;
+  for (const [b, n] of buckets) agg.hist.addBucket(b, n);
+}
+
 export interface KeySighting {
   fileId: string;
   ts: number;
@@ -174,16 +186,7 @@ export class EvidenceStore {
     if (d.spans) this.counts.span = (this.counts.span ?? 0) + d.spans;
     let m = this.perSecond.get(fileId);
     if (!m) this.perSecond.set(fileId, (m = new Map()));
-    for (const [sec, count, errors, buckets] of d.seconds) {
-      let agg = m.get(sec);
-      if (!agg) m.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
-      agg.count += count;
-      agg.errors += errors;
-      for (const [b, n] of buckets) {
-        agg.hist.buckets.set(b, (agg.hist.buckets.get(b) ?? 0) + n);
-        agg.hist.count += n;
-      }
-    }
+    for (const t of d.seconds) addSecondTuple(m, t);
   }
 
   add(fileId: string, rec: EvidenceRecord): void {

@@ -3,10 +3,10 @@ import type { FileDigestData } from "@/lib/schemas/digest";
 import type { EvidenceRecord, RequestRecord, SpanFacts } from "@/lib/schemas/records";
 import { bulkFacets, toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
 import type { EvidenceBlockInput, RecordSecondInput } from "@/lib/server/db/summary-writes";
-import { addToSecond, SparseHistogram, type SecondAgg } from "@/lib/server/correlate/store";
+import { addSecondTuple, addToSecond, type SecondAgg } from "@/lib/server/correlate/store";
 import { excerpt, readLineBatches } from "@/lib/server/parsers/lines";
 import type { ParseContext, ParseItem, SegmentableMachine } from "@/lib/server/parsers/types";
-import { BLOCK_LINES, isBulkKind, RowPolicy } from "./tiering";
+import { BLOCK_LINES, RowPolicy } from "./tiering";
 
 /**
  * Parsing a summarised file (see tiering.ts): the line machine is replaced by a fresh one at the
@@ -147,21 +147,9 @@ export class DigestBuilder {
     this.recordSecondsDropped += d.recordSecondsDropped;
     if (d.tsMin !== null && (this.tsMin === null || d.tsMin < this.tsMin)) this.tsMin = d.tsMin;
     if (d.tsMax !== null && (this.tsMax === null || d.tsMax > this.tsMax)) this.tsMax = d.tsMax;
-    for (const [sec, count, errors, buckets] of d.seconds) {
-      let agg = this.seconds.get(sec);
-      if (!agg) {
-        if (this.seconds.size >= MAX_DIGEST_SECONDS) {
-          this.secondsDropped += count;
-          continue;
-        }
-        this.seconds.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
-      }
-      agg.count += count;
-      agg.errors += errors;
-      for (const [b, n] of buckets) {
-        agg.hist.buckets.set(b, (agg.hist.buckets.get(b) ?? 0) + n);
-        agg.hist.count += n;
-      }
+    for (const t of d.seconds) {
+      if (this.seconds.size >= MAX_DIGEST_SECONDS && !this.seconds.has(t[0])) this.secondsDropped += t[1];
+      else addSecondTuple(this.seconds, t);
     }
     for (const r of d.recordSeconds) {
       let perService = this.recordSeconds.get(r.second);
