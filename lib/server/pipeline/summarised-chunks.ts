@@ -8,7 +8,7 @@ import { getParser } from "@/lib/server/parsers/registry";
 import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
 import { IngestAggregates, type AggregatesState } from "./aggregates";
 import { parseSummarised, type ChunkSpec, type DigestState } from "./summarised-ingest";
-import { RowPolicy, NOTABLE_ROW_CAP } from "./tiering";
+import { notableCapFor, RowPolicy } from "./tiering";
 
 /**
  * A summarised file is parsed in chunks of about `chunkBytes`, cut at line ends, by up to
@@ -259,9 +259,7 @@ async function runChunks(
   };
   const task = (i: number): ChunkTask => {
     const c = plan[i]!;
-    // The notable cap is shared out by size: what a chunk stores never depends on the others.
-    const notableCap = Math.ceil((NOTABLE_ROW_CAP * (c.byteEnd - c.byteStart)) / Math.max(1, size));
-    return { ...base, chunk: { ...c, lineBase: lineBase(i) }, notableCap };
+    return { ...base, chunk: { ...c, lineBase: lineBase(i) }, notableCap: notableCapFor(c.byteEnd - c.byteStart, size) };
   };
   const outcomes = new Array<ChunkOutcome>(plan.length);
   const n = Math.max(1, Math.min(threads, plan.length));

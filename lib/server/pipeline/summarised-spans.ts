@@ -9,7 +9,7 @@ import { AggregatesMerger, IngestAggregates, type AggregatesState } from "./aggr
 import { emptyOutcome, outcomeCollector, PARSE_THREAD_BATCH_ROWS, type ChunkOutcome } from "./summarised-chunks";
 import { DigestBuilder, type DigestState } from "./summarised-ingest";
 import { buildTraceBloom } from "./trace-bloom";
-import { NOTABLE_ROW_CAP, RowPolicy } from "./tiering";
+import { notableCapFor, RowPolicy } from "./tiering";
 
 /**
  * A summarised span file (OTLP/JSON, `Parser.spanBatches`): the ingest thread scans the document
@@ -240,8 +240,7 @@ export async function ingestSpanFile(
           ...base,
           batch: it,
           seq: spanSeq,
-          // The notable cap is shared out by size: what a batch stores never depends on the others.
-          notableCap: Math.ceil((NOTABLE_ROW_CAP * (it.byteEnd - it.byteStart)) / Math.max(1, size)),
+          notableCap: notableCapFor(it.byteEnd - it.byteStart, size),
         };
         spanSeq += it.offsets.length;
         const no = batchNo++;

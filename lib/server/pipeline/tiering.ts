@@ -30,6 +30,14 @@ export const SAMPLE_TARGET = 50_000;
 /** Notable records stored as rows per file; beyond, they stay in blocks (still aggregated). */
 export const NOTABLE_ROW_CAP = 250_000;
 
+/**
+ * The share of NOTABLE_ROW_CAP of a chunk or span batch of `bytes` in a file of `fileBytes`: shared
+ * out by size, so what one part stores never depends on the others (or on which thread ran it).
+ */
+export function notableCapFor(bytes: number, fileBytes: number): number {
+  return Math.ceil((NOTABLE_ROW_CAP * bytes) / Math.max(1, fileBytes));
+}
+
 export type BulkKind = "request" | "span";
 export function isBulkKind(kind: string): kind is BulkKind {
   return kind === "request" || kind === "span";
