@@ -3,18 +3,16 @@ import type { DatabaseConfig } from "@/lib/server/db/provider";
 import { type EvidenceRowInput, openRecordSink, type RecordSink, toEvidenceRow } from "@/lib/server/db/bulk";
 import { getParser, sniff } from "@/lib/server/parsers/registry";
 import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
-import type { EvidenceRecord } from "@/lib/schemas/records";
 import type { FileStatus } from "@/lib/schemas/api";
 import { type EvidenceBlockInput, writeFileSummary } from "@/lib/server/db/summary-writes";
 import { AggregatesMerger, IngestAggregates } from "./aggregates";
+import { mergeNotes, notesCollector } from "./file-notes";
 import { ingestInChunks, parseThreads } from "./summarised-chunks";
 import { ingestSpanFile } from "./summarised-spans";
 import { DigestBuilder } from "./summarised-ingest";
 import { sampleRateFor, summariseSettings } from "./tiering";
 
 export const SNIFF_HEAD_BYTES = 64 * 1024;
-const MAX_SKIPPED_SAMPLES = 50;
-const MAX_WARNINGS = 100;
 /** Files at least this big are written by a pipelined sink (a writer thread for SQLite); smaller ones are not worth the thread. */
 const PIPELINE_MIN_BYTES = 4 * 1024 * 1024;
 /** Rows handed to the sink at once. */
@@ -97,20 +95,9 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
     const aggregates = new IngestAggregates();
     const stream = fs.createReadStream(input.blobPath, { highWaterMark: 1024 * 1024 });
     const progress = onProgress ? setInterval(() => onProgress(stream.bytesRead), 250) : null;
-    const seenWarnings = new Set<string>();
     let seq = 0;
     let rows: EvidenceRowInput[] = [];
-    const note = (item: Exclude<ParseItem, EvidenceRecord>) => {
-      if (item.kind === "skipped") {
-        result.skipped++;
-        if (result.skippedSamples.length < MAX_SKIPPED_SAMPLES) {
-          result.skippedSamples.push({ line: item.line, pointer: item.pointer, reason: item.reason, excerpt: item.excerpt });
-        }
-      } else if (!seenWarnings.has(item.message) && result.warnings.length < MAX_WARNINGS) {
-        seenWarnings.add(item.message);
-        result.warnings.push({ message: item.message, line: item.line });
-      }
-    };
+    const note = notesCollector(result);
     const handle = (item: ParseItem) => {
       if (item.kind === "skipped" || item.kind === "warning") note(item);
       else {
@@ -195,7 +182,6 @@ async function ingestSummarised(
   const digest = new DigestBuilder();
   const totals = { sampleRate, notable: 0, sampled: 0, notableOverCap: 0 };
   const blocks: EvidenceBlockInput[] = [];
-  const seen = new Set(result.warnings.map((w) => w.message));
   let records = 0;
   let otherRows = 0;
   for (const o of outcomes) {
@@ -204,13 +190,7 @@ async function ingestSummarised(
     totals.notable += o.notable;
     totals.sampled += o.sampled;
     totals.notableOverCap += o.notableOverCap;
-    result.skipped += o.skipped;
-    for (const sk of o.skippedSamples) if (result.skippedSamples.length < MAX_SKIPPED_SAMPLES) result.skippedSamples.push(sk);
-    for (const w of o.warnings) {
-      if (seen.has(w.message) || result.warnings.length >= MAX_WARNINGS) continue;
-      seen.add(w.message);
-      result.warnings.push(w);
-    }
+    mergeNotes(result, o);
     blocks.push(...o.blocks);
     aggregates.merge(o.aggregates);
     digest.merge(o.digest);

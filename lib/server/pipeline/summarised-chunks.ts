@@ -5,8 +5,9 @@ import type { DatabaseConfig } from "@/lib/server/db/provider";
 import { openRecordSink } from "@/lib/server/db/bulk";
 import type { EvidenceBlockInput } from "@/lib/server/db/summary-writes";
 import { getParser } from "@/lib/server/parsers/registry";
-import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
+import type { ParseContext } from "@/lib/server/parsers/types";
 import { IngestAggregates, type AggregatesState } from "./aggregates";
+import { notesCollector, type FileNotes } from "./file-notes";
 import { parseSummarised, type ChunkSpec, type DigestState } from "./summarised-ingest";
 import { notableCapFor, RowPolicy } from "./tiering";
 
@@ -39,11 +40,8 @@ export interface ChunkTask {
   blockLines?: number;
 }
 
-export interface ChunkOutcome {
+export interface ChunkOutcome extends FileNotes {
   records: number;
-  skipped: number;
-  skippedSamples: { line?: number; pointer?: string; reason: string; excerpt?: string }[];
-  warnings: { message: string; line?: number }[];
   blocks: EvidenceBlockInput[];
   aggregates: AggregatesState;
   digest: DigestState;
@@ -54,10 +52,8 @@ export interface ChunkOutcome {
   safeEnd: boolean;
 }
 
-const MAX_SKIPPED_SAMPLES = 50;
 /** Rows per transaction from a parse thread: holds the SQLite lock ~20 ms, not ~100 (see bulk.ts batchRows). */
 export const PARSE_THREAD_BATCH_ROWS = 1000;
-const MAX_WARNINGS = 100;
 /** Bytes read past a chunk's end to find the next line (for the boundary check). */
 const PEEK_BYTES = 1024 * 1024;
 
@@ -79,20 +75,6 @@ export function emptyOutcome(): ChunkOutcome {
   };
 }
 
-/** Counts skipped items (keeping the first samples) and keeps each warning once, into `out`. */
-export function outcomeCollector(out: ChunkOutcome): (it: ParseItem) => void {
-  const seen = new Set<string>();
-  return (it) => {
-    if (it.kind === "skipped") {
-      out.skipped++;
-      if (out.skippedSamples.length < MAX_SKIPPED_SAMPLES) out.skippedSamples.push({ line: it.line, pointer: it.pointer, reason: it.reason, excerpt: it.excerpt });
-    } else if (it.kind === "warning" && !seen.has(it.message) && out.warnings.length < MAX_WARNINGS) {
-      seen.add(it.message);
-      out.warnings.push({ message: it.message, line: it.line });
-    }
-  };
-}
-
 /** Parses one chunk (in whichever thread runs it): its rows are written here, the rest returned. */
 export async function parseChunk(task: ChunkTask, onBytes?: (bytes: number) => void): Promise<ChunkOutcome> {
   const parser = getParser(task.parserId);
@@ -102,7 +84,7 @@ export async function parseChunk(task: ChunkTask, onBytes?: (bytes: number) => v
   const policy = new RowPolicy(task.sampleRate, task.notableCap);
   const aggregates = new IngestAggregates();
   const out = emptyOutcome();
-  const item = outcomeCollector(out);
+  const item = notesCollector(out);
   const sink = await openRecordSink(task.db, { incidentId: task.incidentId, fileId: task.fileId }, { batchRows: PARSE_THREAD_BATCH_ROWS });
   const stream = fs.createReadStream(task.blobPath, { start: chunk.byteStart, end: Math.max(chunk.byteStart, chunk.byteEnd - 1), highWaterMark: 1024 * 1024 });
   const progress = onBytes ? setInterval(() => onBytes(stream.bytesRead), 250) : null;

@@ -6,7 +6,8 @@ import type { EvidenceBlockInput } from "@/lib/server/db/summary-writes";
 import { getParser } from "@/lib/server/parsers/registry";
 import type { ParseItem, SpanBatch, SpanBatchContext } from "@/lib/server/parsers/types";
 import { AggregatesMerger, IngestAggregates, type AggregatesState } from "./aggregates";
-import { emptyOutcome, outcomeCollector, PARSE_THREAD_BATCH_ROWS, type ChunkOutcome } from "./summarised-chunks";
+import { notesCollector } from "./file-notes";
+import { emptyOutcome, PARSE_THREAD_BATCH_ROWS, type ChunkOutcome } from "./summarised-chunks";
 import { DigestBuilder, type DigestState } from "./summarised-ingest";
 import { buildTraceBloom } from "./trace-bloom";
 import { notableCapFor, RowPolicy } from "./tiering";
@@ -200,7 +201,7 @@ export async function ingestSpanFile(
   const aggregates = new AggregatesMerger();
   const digest = new DigestBuilder();
   const slowest = new SlowestSpans();
-  const note = outcomeCollector(out);
+  const note = notesCollector(out);
   // Batch outcomes arrive in any order; they are merged in batch order so the result is the same
   // whatever the threads do.
   const pending = new Map<number, SpanBatchOutcome>();
