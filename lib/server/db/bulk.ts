@@ -110,7 +110,8 @@ export interface RecordSink {
   close(): Promise<void>;
 }
 
-const EVIDENCE_COLUMNS = [
+/** Evidence columns in insert order (also materialize.ts's insert of re-parsed blocks). */
+export const EVIDENCE_COLUMNS = [
   "incidentId",
   "fileId",
   "seq",
@@ -466,8 +467,8 @@ function evidenceColumns(target: SinkTarget, values: readonly (string | number |
   return out;
 }
 
-/** PostgreSQL text cannot hold NUL; hostile input must not fail the batch (SQLite keeps them). */
-function pgText<T>(v: T): T {
+/** PostgreSQL text cannot hold NUL; hostile input must not fail the batch (the SQLite sink keeps them). */
+export function pgText<T>(v: T): T {
   return (typeof v === "string" && v.includes("\u0000") ? v.replace(/\u0000/g, "\uFFFD") : v) as T;
 }
 
@@ -602,14 +603,14 @@ function dedupe(rows: unknown[][], keyIdx: number[]): unknown[][] {
 // ---------------------------------------------------------------------------------------------
 // Records → rows
 
-function finiteOrNull(n: number | null | undefined): number | null {
+export function finiteOrNull(n: number | null | undefined): number | null {
   return typeof n === "number" && Number.isFinite(n) ? n : null;
 }
 function finiteOr(n: number | null | undefined, d: number): number {
   return typeof n === "number" && Number.isFinite(n) ? n : d;
 }
 /** Integer columns: a fractional or out-of-range value would fail the whole batch. */
-function intOrNull(n: number | null | undefined): number | null {
+export function intOrNull(n: number | null | undefined): number | null {
   return typeof n === "number" && Number.isInteger(n) && Math.abs(n) <= 0x7fffffff ? n : null;
 }
 function truncate(s: string): string {

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import pg from "pg";
 import { ensureSqliteDir, SQLITE_PRAGMAS } from "./adapters";
-import type { SinkTarget } from "./bulk";
+import { finiteOrNull, pgText, type SinkTarget } from "./bulk";
 import type { DatabaseConfig } from "./provider";
 
 /**
@@ -47,14 +47,9 @@ const PG_BLOCK_TYPES = ["text", "text", "float8", "float8", "int4", "int4", "int
 const PG_SECOND_TYPES = ["text", "text", "int4", "text", "text", "text", "text", "int4"];
 const cols = (c: readonly string[]) => c.map((x) => `"${x}"`).join(", ");
 
-// PostgreSQL text cannot hold NUL (hostile input); SQLite keeps it, the same replacement keeps both equal.
-const noNul = (v: string) => (v.includes("\u0000") ? v.replace(/\u0000/g, "\uFFFD") : v);
-const blockValues = (t: SinkTarget, b: EvidenceBlockInput) => [t.incidentId, t.fileId, b.byteStart, b.byteEnd, b.lineStart, b.lineEnd, b.records, b.bulk, finite(b.tsMin), finite(b.tsMax), b.context == null ? null : noNul(b.context), b.traces ? Buffer.from(b.traces.buffer, b.traces.byteOffset, b.traces.byteLength) : null];
-const secondValues = (t: SinkTarget, s: RecordSecondInput) => [t.incidentId, t.fileId, s.second, s.kind, noNul(s.source), s.severity, noNul(s.service), s.count];
-
-function finite(n: number | null): number | null {
-  return typeof n === "number" && Number.isFinite(n) ? n : null;
-}
+// PostgreSQL text cannot hold NUL (hostile input): replaced on both providers, so both store the same.
+const blockValues = (t: SinkTarget, b: EvidenceBlockInput) => [t.incidentId, t.fileId, b.byteStart, b.byteEnd, b.lineStart, b.lineEnd, b.records, b.bulk, finiteOrNull(b.tsMin), finiteOrNull(b.tsMax), b.context == null ? null : pgText(b.context), b.traces ? Buffer.from(b.traces.buffer, b.traces.byteOffset, b.traces.byteLength) : null];
+const secondValues = (t: SinkTarget, s: RecordSecondInput) => [t.incidentId, t.fileId, s.second, s.kind, pgText(s.source), s.severity, pgText(s.service), s.count];
 
 /** Writes a file's blocks, per-second counts and digest in one transaction. */
 export async function writeFileSummary(db: DatabaseConfig, target: SinkTarget, summary: FileSummary): Promise<void> {

@@ -3,7 +3,7 @@ import { FileDigestData } from "@/lib/schemas/digest";
 import { epochMs } from "@/lib/schemas/time";
 import { dataDir } from "@/lib/server/config";
 import { rawSql, type Db } from "@/lib/server/db/client";
-import { toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
+import { EVIDENCE_COLUMNS, finiteOrNull, intOrNull, pgText, toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
 import { getParser } from "@/lib/server/parsers/registry";
 import type { EvidenceRecord } from "@/lib/schemas/records";
 import type { ParseContext } from "@/lib/server/parsers/types";
@@ -24,7 +24,6 @@ import { Cas } from "@/lib/server/storage/cas";
 
 /** Rows per INSERT statement (17 parameters each, well below SQLite's and PostgreSQL's limits). */
 const INSERT_ROWS = 400;
-const COLUMNS = ["incidentId", "fileId", "seq", "kind", "ts", "durationMs", "source", "service", "node", "status", "severity", "traceId", "text", "line", "data", "bulk"] as const;
 
 export interface BlockRef {
   id: number;
@@ -143,20 +142,10 @@ async function insertIgnoringDuplicates(db: Db, incidentId: string, fileId: stri
   const { sql, join, raw } = rawSql;
   const tuples = rows.map(
     (r) =>
-      sql`(${join([incidentId, fileId, r.seq, r.kind, finite(r.ts), finite(r.durationMs), r.source, r.service, r.node, int(r.status), r.severity, r.traceId, noNul(r.text), int(r.line), noNul(r.data), r.bulk === true])})`,
+      // NUL replaced on both providers: these rows go through one statement for either.
+      sql`(${join([incidentId, fileId, r.seq, r.kind, finiteOrNull(r.ts), finiteOrNull(r.durationMs), r.source, r.service, r.node, intOrNull(r.status), r.severity, r.traceId, pgText(r.text), intOrNull(r.line), pgText(r.data), r.bulk === true])})`,
   );
-  await db.$executeRaw(sql`INSERT INTO "Evidence" (${raw(COLUMNS.map((c) => `"${c}"`).join(", "))}) VALUES ${join(tuples)} ON CONFLICT ("fileId", "seq") DO NOTHING`);
-}
-
-function finite(n: number | null): number | null {
-  return typeof n === "number" && Number.isFinite(n) ? n : null;
-}
-function int(n: number | null): number | null {
-  return typeof n === "number" && Number.isInteger(n) && Math.abs(n) <= 0x7fffffff ? n : null;
-}
-/** PostgreSQL text cannot hold NUL (bulk.ts does the same for ingest rows). */
-function noNul(s: string): string {
-  return s.includes("\u0000") ? s.replace(/\u0000/g, "\uFFFD") : s;
+  await db.$executeRaw(sql`INSERT INTO "Evidence" (${raw(EVIDENCE_COLUMNS.map((c) => `"${c}"`).join(", "))}) VALUES ${join(tuples)} ON CONFLICT ("fileId", "seq") DO NOTHING`);
 }
 
 /** Blocks materialised per round while a page is being assembled, and per request at most. */
