@@ -127,10 +127,6 @@ export interface LatencyHistogramRow {
 const MAX_CLIENTS_PER_DEST = 32;
 export const OTHER_CLIENTS = "(other clients)";
 
-/** One request bucket under construction (per second and destination; source/status/flag scanned). */
-interface BucketEntry {
-  row: RequestBucketRow;
-}
 /** Histograms of one hop, by minute. */
 type HopMinutes = Map<number, { duration?: PendingHistogram; connect?: PendingHistogram }>;
 interface DestHops {
@@ -151,8 +147,8 @@ interface DestHops {
  * destination (Envoy logs name callers by IP), the rest share one "(other clients)" hop.
  */
 export class IngestAggregates {
-  /** second → destination → buckets (few per destination: source × status × flag) */
-  private readonly buckets = new Map<number, Map<string, BucketEntry[]>>();
+  /** second → destination → buckets (few per destination: source × status × flag, scanned) */
+  private readonly buckets = new Map<number, Map<string, RequestBucketRow[]>>();
   private bucketCount = 0;
   /** service → hops; spans use their own hop strings (service or "service -> peer") as the client key */
   private readonly hops = new Map<string, DestHops>();
@@ -175,8 +171,7 @@ export class IngestAggregates {
     let list = perDest.get(dest);
     if (!list) perDest.set(dest, (list = []));
     let b: RequestBucketRow | undefined;
-    for (const e of list) {
-      const row = e.row;
+    for (const row of list) {
       if (row.status === status && row.flag === flag && row.source === r.source) {
         b = row;
         break;
@@ -189,7 +184,7 @@ export class IngestAggregates {
       }
       this.bucketCount++;
       b = { second, source: r.source, dest, status, flag, count: 0, durationSumMs: 0 };
-      list.push({ row: b });
+      list.push(b);
     }
     b.count++;
     if (r.durationMs != null) b.durationSumMs += r.durationMs;
@@ -242,28 +237,26 @@ export class IngestAggregates {
 
   bucketRows(): RequestBucketRow[] {
     const out: RequestBucketRow[] = [];
-    for (const perDest of this.buckets.values()) for (const list of perDest.values()) for (const e of list) out.push(e.row);
+    for (const perDest of this.buckets.values()) for (const list of perDest.values()) out.push(...list);
     return out;
   }
 
   /** Everything as plain data (for AggregatesMerger in another thread); frees the histograms. */
   exportState(): AggregatesState {
-    const histograms: HistogramState[] = [];
-    for (const d of this.hops.values())
-      for (const minutes of d.clients.values())
-        for (const slot of minutes.values())
-          for (const p of [slot.duration, slot.connect]) if (p) histograms.push(p.exportState());
-    this.hops.clear();
-    this.histogramCount = 0;
-    return { buckets: this.bucketRows(), histograms, dropped: this.dropped };
+    return { buckets: this.bucketRows(), histograms: this.takeHistograms().map((p) => p.exportState()), dropped: this.dropped };
   }
 
   histogramRows(): LatencyHistogramRow[] {
-    const out: LatencyHistogramRow[] = [];
+    return this.takeHistograms().map((p) => ({ ...p.key, count: p.count, histogram: p.encode() }));
+  }
+
+  /** Every histogram, handed over: they are removed from this instance. */
+  private takeHistograms(): PendingHistogram[] {
+    const out: PendingHistogram[] = [];
     for (const d of this.hops.values())
       for (const minutes of d.clients.values())
         for (const slot of minutes.values())
-          for (const p of [slot.duration, slot.connect]) if (p) out.push({ ...p.key, count: p.count, histogram: p.encode() });
+          for (const p of [slot.duration, slot.connect]) if (p) out.push(p);
     this.hops.clear();
     this.histogramCount = 0;
     return out;
