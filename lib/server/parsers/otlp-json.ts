@@ -248,18 +248,7 @@ export async function* scanOtlpSpans(input: AsyncIterable<Buffer>, maxBatchBytes
 
   const closeRun = () => {
     if (run.length === 0) return;
-    // `[` span `,` span … `]`: a JSON array the mapping side parses in one call.
-    const bytes = Buffer.allocUnsafe(runBytes + run.length + 1);
-    const starts: number[] = [];
-    let at = 0;
-    for (const sp of run) {
-      bytes[at++] = starts.length === 0 ? 0x5b : 0x2c;
-      starts.push(at);
-      sp.bytes.copy(bytes, at);
-      at += sp.bytes.length;
-    }
-    bytes[at++] = 0x5d;
-    starts.push(at);
+    const { bytes, starts } = packSpans(run.map((sp) => sp.bytes));
     const last = run[run.length - 1]!;
     out.push({
       context: { resource: runResource, scope: runScope, pointer: runPrefix, index: runIndex },
@@ -362,6 +351,27 @@ export async function* scanOtlpSpans(input: AsyncIterable<Buffer>, maxBatchBytes
   if (noService > 0) out.push({ kind: "warning", message: `${noService} spans had no resource service.name (service set to unknown_service)` });
   if (spans === 0) out.push({ kind: "warning", message: "no OTLP spans found (expected resourceSpans[].scopeSpans[].spans[])" });
   if (out.length) yield out;
+}
+
+/**
+ * Span objects as SpanBatch.bytes lays them out: `[` s0 `,` s1 … `]`, a JSON array the mapping side
+ * parses in one call, with `starts[k]` the first byte of span k and a last start one past the `]`.
+ */
+function packSpans(spans: readonly Buffer[]): { bytes: Buffer; starts: number[] } {
+  let total = 1;
+  for (const sp of spans) total += sp.length + 1;
+  const bytes = Buffer.allocUnsafe(total);
+  const starts: number[] = [];
+  let at = 0;
+  for (const sp of spans) {
+    bytes[at++] = starts.length === 0 ? 0x5b : 0x2c;
+    starts.push(at);
+    sp.copy(bytes, at);
+    at += sp.length;
+  }
+  bytes[at++] = 0x5d;
+  starts.push(at);
+  return { bytes, starts };
 }
 
 /** One batch → its span records (or skipped items): JSON.parse + mapOtlpSpan per span. */
@@ -476,25 +486,19 @@ function safeParse(text: string): unknown {
  * so each span gets the offset, line and pointer it had at ingest.
  */
 export async function reparseSpanBlock(bytes: Buffer, at: { byteStart: number; lineStart: number; context: SpanBatchContext }): Promise<Array<SpanRecord | SkippedItem>> {
-  const batch: SpanBatch = { context: at.context, bytes: Buffer.alloc(0), starts: [], offsets: [], lines: [], byteStart: at.byteStart, byteEnd: at.byteStart + bytes.length };
-  const parts: Buffer[] = [];
-  let at0 = 0;
+  const spans: Buffer[] = [];
+  const offsets: number[] = [];
+  const lines: number[] = [];
   for await (const events of scanJsonStream(Readable.from([Buffer.from("["), bytes, Buffer.from("]")]), [{ path: "[*]", kind: "record", tag: "span", raw: true }])) {
     for (const ev of events) {
       if (ev.type !== "raw") continue;
-      // Same layout as scanOtlpSpans: `[` span `,` span … `]`.
-      parts.push(Buffer.from(parts.length === 0 ? "[" : ","), ev.bytes);
-      at0 += 1;
-      batch.starts.push(at0);
-      at0 += ev.bytes.length;
-      batch.offsets.push(at.byteStart + ev.offset - 1);
-      batch.lines.push(at.lineStart + ev.line - 1);
+      spans.push(ev.bytes);
+      // Offsets: the `[` put in front shifts them by one byte; lines: the scanner counts from 1.
+      offsets.push(at.byteStart + ev.offset - 1);
+      lines.push(at.lineStart + ev.line - 1);
     }
   }
-  parts.push(Buffer.from("]"));
-  batch.starts.push(at0 + 1);
-  batch.bytes = Buffer.concat(parts);
-  return mapSpanBatch(batch);
+  return mapSpanBatch({ context: at.context, ...packSpans(spans), offsets, lines, byteStart: at.byteStart, byteEnd: at.byteStart + bytes.length });
 }
 
 /** Items in batches (one per scanner batch): the ingest path avoids an async step per span. */
