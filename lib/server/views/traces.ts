@@ -70,15 +70,11 @@ async function computeTraceLists(incidentId: string, limit: number, db: Db): Pro
   const totalSpans = rowSpans + (summarisedSpans._sum.count ?? 0);
   if (!totalSpans) return { totalSpans, slowest: [], failed: [] };
   const agg = { _count: { _all: true }, _min: { ts: true }, _max: { durationMs: true } } as const;
-  const pick = async () => {
-    // Ties broken by trace id: the same lists whatever order rows were stored in.
-    const slow = await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", traceId: { not: null } }, ...agg, orderBy: [{ _max: { durationMs: "desc" } }, { traceId: "asc" }], take: limit });
-    const failedIds = await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", severity: "error", traceId: { not: null } }, _count: { _all: true }, orderBy: [{ _count: { traceId: "desc" } }, { traceId: "asc" }], take: limit });
-    return { slow, failedIds };
-  };
   // Summarised span files keep every error span and each block's slowest spans as rows, so these
   // lists are exact; a listed trace's other spans may still be in blocks (see `partial` below).
-  const { slow, failedIds } = await pick();
+  // Ties broken by trace id: the same lists whatever order rows were stored in.
+  const slow = await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", traceId: { not: null } }, ...agg, orderBy: [{ _max: { durationMs: "desc" } }, { traceId: "asc" }], take: limit });
+  const failedIds = await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", severity: "error", traceId: { not: null } }, _count: { _all: true }, orderBy: [{ _count: { traceId: "desc" } }, { traceId: "asc" }], take: limit });
   const failed = failedIds.length
     ? await db.evidence.groupBy({ by: ["traceId"], where: { incidentId, kind: "span", traceId: { in: failedIds.map((f) => f.traceId!).filter(Boolean) } }, ...agg, orderBy: [{ _max: { durationMs: "desc" } }, { traceId: "asc" }] })
     : [];
