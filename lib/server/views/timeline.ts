@@ -9,7 +9,7 @@ import type {
   TimelineRatesQuery,
   TimelineRecordDto,
 } from "@/lib/schemas/views-timeline";
-import { getPrisma, type Db } from "@/lib/server/db/client";
+import { getPrisma, rawSql, type Db } from "@/lib/server/db/client";
 import { findRecordByLine, getRecord, queryRecords } from "@/lib/server/services/records";
 import { TimelinePageQuery as PageQuery, TimelineRatesQuery as RatesQuery, type TimelineFirstViewDto } from "@/lib/schemas/views-timeline";
 import { chartQueryFor, firstPageQueryFor, readState } from "@/lib/timeline-url";
@@ -180,7 +180,15 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
   // Summarised files' bulk records are counted from RecordSecond (every record, per second), unless
   // a text or node filter asks what RecordSecond does not keep: then their rows count, marked partial.
   const bySecond = text === null && node === null;
-  const rows = await db.$queryRaw<Array<{ b: number | bigint; src: string | null; n: number | bigint; errors: number | bigint | null }>>`
+  // The filters both tables can answer (RecordSecond keeps no node or text).
+  const facets = rawSql.sql`
+      AND (CAST(${kinds} AS TEXT) IS NULL OR CAST(${kinds} AS TEXT) LIKE ('%,' || kind || ',%'))
+      AND (CAST(${sources} AS TEXT) IS NULL OR CAST(${sources} AS TEXT) LIKE ('%,' || source || ',%'))
+      AND (CAST(${severities} AS TEXT) IS NULL OR CAST(${severities} AS TEXT) LIKE ('%,' || severity || ',%'))
+      AND (CAST(${service} AS TEXT) IS NULL OR LOWER(service) LIKE CAST(${service} AS TEXT))
+      AND (CAST(${fileId} AS TEXT) IS NULL OR "fileId" = CAST(${fileId} AS TEXT))`;
+  type BucketCount = { b: number | bigint; src: string | null; n: number | bigint; errors: number | bigint | null };
+  const rows = await db.$queryRaw<BucketCount[]>`
     SELECT CAST(FLOOR((ts - ${start}) / ${bucketMs}) AS INTEGER) AS b,
            source AS src,
            COUNT(*) AS n,
@@ -188,28 +196,20 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
     FROM "Evidence"
     WHERE "incidentId" = ${incidentId} AND ts >= ${from} AND ts < ${to}
       AND (${bySecond} = FALSE OR bulk = FALSE)
-      AND (CAST(${kinds} AS TEXT) IS NULL OR CAST(${kinds} AS TEXT) LIKE ('%,' || kind || ',%'))
-      AND (CAST(${sources} AS TEXT) IS NULL OR CAST(${sources} AS TEXT) LIKE ('%,' || source || ',%'))
-      AND (CAST(${severities} AS TEXT) IS NULL OR CAST(${severities} AS TEXT) LIKE ('%,' || severity || ',%'))
-      AND (CAST(${service} AS TEXT) IS NULL OR LOWER(service) LIKE CAST(${service} AS TEXT))
+      ${facets}
       AND (CAST(${node} AS TEXT) IS NULL OR node = CAST(${node} AS TEXT))
-      AND (CAST(${fileId} AS TEXT) IS NULL OR "fileId" = CAST(${fileId} AS TEXT))
       AND (CAST(${text} AS TEXT) IS NULL OR LOWER(text) LIKE CAST(${text} AS TEXT))
     GROUP BY 1, 2`;
   if (bySecond) {
     // A second's records fall in the bucket of the second's start (sub-second buckets: to the second).
-    const perSecond = await db.$queryRaw<Array<{ b: number | bigint; src: string | null; n: number | bigint; errors: number | bigint | null }>>`
+    const perSecond = await db.$queryRaw<BucketCount[]>`
       SELECT CAST(FLOOR((CAST(second AS DOUBLE PRECISION) * 1000 - ${start}) / ${bucketMs}) AS INTEGER) AS b,
              source AS src,
              SUM(count) AS n,
              SUM(CASE WHEN severity IN ('error', 'critical') THEN count ELSE 0 END) AS errors
       FROM "RecordSecond"
       WHERE "incidentId" = ${incidentId} AND second >= ${Math.floor(from / 1000)} AND second < ${Math.ceil(to / 1000)}
-        AND (CAST(${kinds} AS TEXT) IS NULL OR CAST(${kinds} AS TEXT) LIKE ('%,' || kind || ',%'))
-        AND (CAST(${sources} AS TEXT) IS NULL OR CAST(${sources} AS TEXT) LIKE ('%,' || source || ',%'))
-        AND (CAST(${severities} AS TEXT) IS NULL OR CAST(${severities} AS TEXT) LIKE ('%,' || severity || ',%'))
-        AND (CAST(${service} AS TEXT) IS NULL OR LOWER(service) LIKE CAST(${service} AS TEXT))
-        AND (CAST(${fileId} AS TEXT) IS NULL OR "fileId" = CAST(${fileId} AS TEXT))
+        ${facets}
       GROUP BY 1, 2`;
     rows.push(...perSecond);
   }
