@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
+import { newNonce } from "@/lib/server/http/security-headers";
 
 /**
  * Filling the page cache: the page is rendered by this same server, through an ordinary HTTP
@@ -21,9 +22,9 @@ function fillSecret(): string {
   return (holder.__hindsightPageFillSecret ??= randomBytes(32).toString("hex"));
 }
 
-/** A fresh placeholder: 128 random bits, hex (a valid CSP nonce that no escaping changes). */
+/** A fresh placeholder: a nonce of the same form as every response's (128 random bits, hex; no escaping changes it). */
 export function newPlaceholder(): string {
-  return randomBytes(16).toString("hex");
+  return newNonce();
 }
 
 /** For proxy.ts: the placeholder nonce of a genuine fill request of this process, else null. */
