@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import pg from "pg";
+import { connectPg } from "./pg-client";
 import { encodeRecordJson, type EvidenceRecord, type Endpoint, type RequestRecord, type SpanFacts } from "@/lib/schemas/records";
 import { projectRoot } from "@/lib/server/paths";
 import { ensureSqliteDir, SQLITE_PRAGMAS } from "./adapters";
@@ -473,11 +473,7 @@ export function pgText<T>(v: T): T {
 }
 
 async function openPgSink(url: string, target: SinkTarget, pipelined: boolean, ignoreDuplicates: boolean): Promise<RecordSink> {
-  const client = new pg.Client({ connectionString: url });
-  // A connection the server drops (PostgreSQL restart) is reported through the failing query;
-  // without a listener the 'error' event would crash the worker thread and fail the file.
-  client.on("error", () => undefined);
-  await client.connect();
+  const client = await connectPg(url);
   const evidenceSql = `${unnestInsert("Evidence", EVIDENCE_COLUMNS, PG_EVIDENCE_TYPES, null)}${ignoreDuplicates ? ` ON CONFLICT ("fileId", "seq") DO NOTHING` : ""}`;
   const bucketSql = unnestInsert("RequestBucket", BUCKET_COLUMNS, PG_BUCKET_TYPES, BUCKET_KEY);
   const histogramSql = unnestInsert("LatencyHistogram", HISTOGRAM_COLUMNS, PG_HISTOGRAM_TYPES, HISTOGRAM_KEY);

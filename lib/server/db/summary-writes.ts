@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import pg from "pg";
+import { connectPg } from "./pg-client";
 import { ensureSqliteDir, SQLITE_PRAGMAS } from "./adapters";
 import { finiteOrNull, pgText, type SinkTarget } from "./bulk";
 import type { DatabaseConfig } from "./provider";
@@ -71,9 +71,7 @@ export async function writeFileSummary(db: DatabaseConfig, target: SinkTarget, s
     }
     return;
   }
-  const client = new pg.Client({ connectionString: db.url });
-  client.on("error", () => undefined);
-  await client.connect();
+  const client = await connectPg(db.url);
   try {
     await client.query("BEGIN");
     const unnest = (table: string, c: readonly string[], types: string[], rows: unknown[][]) =>

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import pg from "pg";
+import { connectPg } from "@/lib/server/db/pg-client";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
 import { decodeRecordJson, type EvidenceRecord } from "@/lib/schemas/records";
 import { FileDigestData } from "@/lib/schemas/digest";
@@ -27,11 +27,7 @@ export async function* iterateEvidence(db: DatabaseConfig, incidentId: string): 
     }
     return;
   }
-  const client = new pg.Client({ connectionString: db.url });
-  // A connection the server drops (PostgreSQL restart) is reported through the failing query;
-  // without a listener the 'error' event would crash the worker thread and fail the file.
-  client.on("error", () => undefined);
-  await client.connect();
+  const client = await connectPg(db.url);
   try {
     let after = 0;
     for (;;) {
@@ -62,9 +58,7 @@ export async function readDigests(db: DatabaseConfig, incidentId: string): Promi
       conn.close();
     }
   } else {
-    const client = new pg.Client({ connectionString: db.url });
-    client.on("error", () => undefined);
-    await client.connect();
+    const client = await connectPg(db.url);
     try {
       rows = (await client.query<{ fileId: string; data: string }>(`SELECT "fileId", "data" FROM "FileDigest" WHERE "incidentId" = $1 ORDER BY "fileId"`, [incidentId])).rows;
     } finally {
