@@ -16,6 +16,37 @@ export const EvidenceRef = z.object({
 });
 export type EvidenceRef = z.infer<typeof EvidenceRef>;
 
+/**
+ * One named reason a hypothesis has the confidence it has, in plain words ("the same node's earlier
+ * dump had the safe order"). The factors of a hypothesis sum to its confidence before capping: the
+ * `base` factor carries the starting value, every other factor a signed change.
+ */
+export const ConfidenceFactorKind = z.enum([
+  /** Starting value: what firing at all means for this mechanism. */
+  "base",
+  /** Share of the incident's impact (failed or slow requests) the mechanism explains. */
+  "impact",
+  /** Strength of one piece of evidence (exactness, counts, timing). */
+  "evidence",
+  /** Independent sources that agree (rules + counters + access logs + traces). */
+  "independence",
+  /** How specific the mechanism is: a named mechanism outranks a symptom. */
+  "specificity",
+  /** Evidence against the hypothesis. */
+  "counter",
+  /** A ceiling applied (a symptom below the mechanism that explains it, a detector's maximum). */
+  "cap",
+]);
+export type ConfidenceFactorKind = z.infer<typeof ConfidenceFactorKind>;
+export const ConfidenceFactor = z.object({
+  kind: ConfidenceFactorKind,
+  /** Plain words for a reviewer; no raw keys such as `p99Ms`. */
+  label: z.string().max(400),
+  /** Signed contribution (0.08 = +8 points); the base factor carries the starting value. */
+  effect: z.number(),
+});
+export type ConfidenceFactor = z.infer<typeof ConfidenceFactor>;
+
 export const Hypothesis = z.object({
   detector: z.string(),
   title: z.string().max(300),
@@ -29,8 +60,27 @@ export const Hypothesis = z.object({
   remediation: z
     .object({ immediate: z.array(z.string()).default([]), longTerm: z.array(z.string()).default([]) })
     .default({ immediate: [], longTerm: [] }),
+  /** Why the confidence is what it is (see ConfidenceFactor); shown as "why this confidence". */
+  confidenceFactors: z.array(ConfidenceFactor).default([]),
+  /** Symptom detectors (ids) whose hypotheses this mechanism explains. */
+  explains: z.array(z.string()).default([]),
+  /** For a symptom: the mechanism hypothesis (detector id) that explains it. */
+  explainedBy: z.string().optional(),
   /** Machine-readable figures for the UI and draft (step ms, timeout ms, nodes, IPs, …). */
   facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.array(z.number())])).default({}),
 });
 export type Hypothesis = z.infer<typeof Hypothesis>;
 export type HypothesisInput = z.input<typeof Hypothesis>;
+
+/**
+ * What one detector concluded about its mechanism for this bundle — including when it did not fire.
+ * Absence is not evidence: "clean" only when the evidence that would show the mechanism was present
+ * and did not; "not-checked" when that evidence is missing (detail names what was missing).
+ */
+export const DetectorCoverage = z.object({
+  detector: z.string(),
+  status: z.enum(["fired", "clean", "not-checked"]),
+  /** Plain words: "3 iptables dumps of 2 nodes compared: no rule newly shadowed" / "no iptables-save dump in the bundle". */
+  detail: z.string().max(1000),
+});
+export type DetectorCoverage = z.infer<typeof DetectorCoverage>;

@@ -1,4 +1,4 @@
-import { Hypothesis, type EvidenceRef } from "@/lib/schemas/hypothesis";
+import { Hypothesis, type DetectorCoverage, type EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { BundleManifest } from "@/lib/schemas/manifest";
 import type { FileDigestData } from "@/lib/schemas/digest";
 import type { EvidenceRecord } from "@/lib/schemas/records";
@@ -63,16 +63,29 @@ export async function analyzeRecords(input: AnalyzeInput): Promise<AnalyzeResult
   };
   const problems: AnalyzeResult["problems"] = [];
   const hyps: Hypothesis[] = [];
+  const coverage: DetectorCoverage[] = [];
   for (const d of input.detectors ?? DETECTORS) {
+    let fired = 0;
     try {
       for (const h of d.detect(ctx)) {
         const parsed = Hypothesis.safeParse(h);
-        if (parsed.success) hyps.push(parsed.data);
-        else problems.push({ detector: d.id, message: `invalid hypothesis: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ").slice(0, 500)}` });
+        if (parsed.success) {
+          hyps.push(parsed.data);
+          fired++;
+        } else problems.push({ detector: d.id, message: `invalid hypothesis: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ").slice(0, 500)}` });
       }
+      coverage.push(fired ? { detector: d.id, status: "fired", detail: `${fired} hypothesis${fired > 1 ? "es" : ""}` } : coverageOf(d, ctx));
     } catch (err) {
       problems.push({ detector: d.id, message: err instanceof Error ? err.message : String(err) });
+      coverage.push({ detector: d.id, status: "not-checked", detail: "the detector failed on this bundle (see the run's problems)" });
     }
   }
-  return { correlation: correlated.summary, hypotheses: rankHypotheses(hyps, input.detectors ?? DETECTORS), problems };
+  return { correlation: { ...correlated.summary, coverage }, hypotheses: rankHypotheses(hyps, input.detectors ?? DETECTORS), problems };
+}
+
+/** A detector that did not fire: clean only when it says the evidence it needs was there and clean. */
+function coverageOf(d: Detector, ctx: DetectorContext): DetectorCoverage {
+  if (!d.coverage) return { detector: d.id, status: "not-checked", detail: "this detector cannot tell whether its evidence was present" };
+  const c = d.coverage(ctx);
+  return { detector: d.id, status: c.checked ? "clean" : "not-checked", detail: c.detail.slice(0, 1000) };
 }

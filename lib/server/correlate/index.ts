@@ -116,6 +116,7 @@ export function correlate(store: EvidenceStore, fileList: FileInfo[], overrides:
     skew: skewEst,
     identity: { entries: identity.size, ips: identity.ipCount, reusedIps: identity.reusedIps().slice(0, 50) },
     cohorts: { phase: statsOf(groups.phase), node: statsOf(groups.node), namespace: statsOf(groups.namespace), version: statsOf(groups.version) },
+    coverage: [],
   };
   return {
     files,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DetectorCoverage } from "@/lib/schemas/hypothesis";
 
 /**
  * JSON-serialisable summary of the correlation stage, stored with the analysis run and shown in the UI.
@@ -65,5 +66,7 @@ export const CorrelationSummary = z.object({
     namespace: z.array(CohortStats),
     version: z.array(CohortStats),
   }),
+  /** Per detector: fired, checked and clean, or not checked (and why) — filled in by the analysis. */
+  coverage: z.array(DetectorCoverage).default([]),
 });
 export type CorrelationSummary = z.infer<typeof CorrelationSummary>;

@@ -15,4 +15,12 @@ export interface Detector {
   /** Specific explanations outrank generic symptoms when confidences are close (see rank.ts). */
   specificity: "specific" | "generic";
   detect(ctx: DetectorContext): HypothesisInput[];
+  /**
+   * What this detector could check in this bundle, asked when it produced no hypothesis.
+   * Absence is not evidence: return `checked: true` only when the evidence that would show the
+   * mechanism is present and clean, with `detail` saying what was examined ("3 iptables dumps of
+   * 2 nodes compared: no rule newly shadowed"); otherwise `checked: false` and what is missing
+   * ("no iptables-save dump in the bundle"). Detectors without it are reported "not checked".
+   */
+  coverage?(ctx: DetectorContext): { checked: boolean; detail: string };
 }
