@@ -34,6 +34,12 @@ export const OverviewDto = z.object({
     p99BeforeMs: z.number().nullable(),
     p99DuringMs: z.number().nullable(),
     affectedServices: z.array(AffectedServiceDto),
+    /** "window" = [onset, recovery); "whole-bundle" = no onset detected. */
+    scope: z.enum(["window", "whole-bundle"]).default("window"),
+    /** Records merged because another source had already logged the same request (request id). */
+    duplicatesMerged: z.number().int().default(0),
+    /** False when the figures rest on sampled requests (totals exact, per-service estimated). */
+    exact: z.boolean().default(true),
   }),
   recordCounts: z.record(z.string(), z.number()),
   requestsSampled: z.boolean(),

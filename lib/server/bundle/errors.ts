@@ -15,6 +15,7 @@ export type BundleErrorCode =
   | "bad_archive"
   | "bad_manifest"
   | "bad_request"
+  | "empty_bundle"
   | "aborted";
 
 /**

@@ -2,10 +2,13 @@ import type { EvidenceRecord, RequestRecord } from "@/lib/schemas/records";
 import { buildIdentity, type IdentityMap } from "./identity";
 import type { CohortStats, CorrelationSummary, SkewEstimate } from "./schema";
 import { estimateSkew } from "./skew";
-import { EvidenceStore, isErrorRequest, type FileInfo, type Located } from "./store";
+import { EvidenceStore, type FileInfo, type Located } from "./store";
+import { isFailedRequest } from "./requests";
 import { bucketizeAdaptive, detectWindow, type Bucket } from "./window";
+import { computeImpact } from "./impact";
 
-export { EvidenceStore, isErrorRequest, BOUNDS, type FileInfo, type Located } from "./store";
+export { EvidenceStore, BOUNDS, type FileInfo, type Located } from "./store";
+export { isFailedRequest, isFailedBucket, bucketOutcome, destName, clientName } from "./requests";
 export { IdentityMap, stripPort, serviceFromComment } from "./identity";
 export type { CorrelationSummary } from "./schema";
 
@@ -51,7 +54,7 @@ export function cohortStats(key: string, reqs: RequestRecord[]): CohortStats {
   const d = reqs.filter((r) => r.status !== null).map((r) => r.durationMs).filter((x): x is NonNullable<typeof x> => x !== null && Number.isFinite(x)).map(Number).sort((a, b) => a - b);
   const p50 = percentile(d, 0.5);
   const p99 = percentile(d, 0.99);
-  return { key, requests: reqs.length, errors: reqs.filter(isErrorRequest).length, p50Ms: p50 === null ? null : Math.round(p50), p99Ms: p99 === null ? null : Math.round(p99) };
+  return { key, requests: reqs.length, errors: reqs.filter(isFailedRequest).length, p50Ms: p50 === null ? null : Math.round(p50), p99Ms: p99 === null ? null : Math.round(p99) };
 }
 
 export function correlate(store: EvidenceStore, fileList: FileInfo[], overrides: Record<string, number> = {}): Correlated {
@@ -116,6 +119,7 @@ export function correlate(store: EvidenceStore, fileList: FileInfo[], overrides:
     skew: skewEst,
     identity: { entries: identity.size, ips: identity.ipCount, reusedIps: identity.reusedIps().slice(0, 50) },
     cohorts: { phase: statsOf(groups.phase), node: statsOf(groups.node), namespace: statsOf(groups.namespace), version: statsOf(groups.version) },
+    impact: computeImpact({ requests, sample: requestSample, sampled: store.requestsSampled, buckets, onsetMs: win.onsetMs, recoveryMs: win.recoveryMs, baselineErrorRate: win.baselineErrorRate, peakErrorRate: win.peakErrorRate }),
     coverage: [],
   };
   return {

@@ -25,7 +25,7 @@ export const IncidentWindow = z.object({
   onset: z.string().nullable(),
   peak: z.string().nullable(),
   recovery: z.string().nullable(),
-  /** What the window was derived from. */
+  /** What the window was derived from ("timeline" only in runs stored before onsets stopped coming from the human timeline). */
   basis: z.enum(["error-rate", "latency", "error-rate+latency", "timeline", "none"]),
   baselineErrorRate: z.number().nullable(),
   peakErrorRate: z.number().nullable(),
@@ -52,6 +52,37 @@ export const CohortStats = z.object({
 });
 export type CohortStats = z.infer<typeof CohortStats>;
 
+/**
+ * The incident's impact (lib/server/correlate/impact.ts): computed once per analysis, read by the
+ * Overview, the draft, Compare and search. Failed = isFailedRequest (correlate/requests.ts).
+ */
+export const ImpactService = z.object({
+  service: z.string(),
+  requests: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  errorRate: z.number().nullable(),
+  p99BeforeMs: z.number().nullable(),
+  p99DuringMs: z.number().nullable(),
+});
+export const Impact = z.object({
+  /** "window": requests in [onset, recovery); "whole-bundle": no onset was detected. */
+  scope: z.enum(["window", "whole-bundle"]),
+  requests: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  errorRate: z.number().nullable(),
+  /** Error rate of the 10 s buckets: baseline (25th percentile) and the peak bucket. */
+  baselineErrorRate: z.number().nullable(),
+  peakErrorRate: z.number().nullable(),
+  p99BeforeMs: z.number().nullable(),
+  p99DuringMs: z.number().nullable(),
+  /** Records that were another source's view of a request already counted (same request id). */
+  duplicatesMerged: z.number().int().nonnegative(),
+  /** False when requests were sampled: totals from per-second aggregates, per-service counts estimated. */
+  exact: z.boolean(),
+  affectedServices: z.array(ImpactService),
+});
+export type Impact = z.infer<typeof Impact>;
+
 export const CorrelationSummary = z.object({
   timeRange: z.object({ start: z.string().nullable(), end: z.string().nullable() }),
   recordCounts: z.record(z.string(), z.number().int().nonnegative()),
@@ -66,6 +97,8 @@ export const CorrelationSummary = z.object({
     namespace: z.array(CohortStats),
     version: z.array(CohortStats),
   }),
+  /** Absent in runs stored before impact was computed with the correlation. */
+  impact: Impact.optional(),
   /** Per detector: fired, checked and clean, or not checked (and why) — filled in by the analysis. */
   coverage: z.array(DetectorCoverage).default([]),
 });

@@ -12,6 +12,7 @@ import type {
 import { mulberry32 } from "@/lib/prng";
 import type { FileDigestData } from "@/lib/schemas/digest";
 import { isSampled } from "./sampling";
+import { isFailedRequest } from "./requests";
 
 /** What the analysis knows about one input file. */
 export interface FileInfo {
@@ -98,17 +99,10 @@ export interface SecondAgg {
   hist: SparseHistogram;
 }
 
-/** An HTTP/TCP request that failed: 5xx, no response, an error text, or a failure flag. */
-const FAILURE_FLAGS = new Set(["UF", "UH", "UT", "URX", "UC", "UO", "NR", "DC", "UR", "LR", "UPE", "SI", "DT"]);
-export function isErrorRequest(r: RequestRecord): boolean {
-  if (r.status !== null && (r.status >= 500 || r.status === 0)) return true;
-  if (r.error && r.error.trim() !== "" && r.error !== "-") return true;
-  return (r.flags ?? []).some((f) => FAILURE_FLAGS.has(f));
-}
 /** Errors, response flags, retries, slow requests or connects, 4xx: kept even when requests are sampled. */
 export function isNotableRequest(r: RequestRecord): boolean {
   return (
-    isErrorRequest(r) ||
+    isFailedRequest(r) ||
     (r.flags?.length ?? 0) > 0 ||
     (r.attempts ?? 1) > 1 ||
     (r.durationMs ?? 0) >= BOUNDS.SLOW_MS ||
@@ -124,7 +118,7 @@ export function addToSecond(m: Map<number, SecondAgg>, r: RequestRecord): void {
   let agg = m.get(sec);
   if (!agg) m.set(sec, (agg = { count: 0, errors: 0, hist: new SparseHistogram() }));
   agg.count++;
-  if (isErrorRequest(r)) agg.errors++;
+  if (isFailedRequest(r)) agg.errors++;
   // Latency = HTTP request durations only: TCP records (status null: ztunnel, tcp_proxy) measure
   // connection lifetimes (seconds to hours) and would swamp the percentiles.
   if (r.status !== null && r.durationMs !== null && Number.isFinite(r.durationMs)) agg.hist.add(r.durationMs);

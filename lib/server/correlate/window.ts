@@ -13,6 +13,9 @@ import type { Located } from "./store";
  *   err%  ▁▁▁▁▁▂▇█▇▆▇▅▂▁▁▁▁
  *              ▲onset ▲peak  ▲recovery (end of the last abnormal bucket)
  *   human  alert^      mitigation^  resolution^   → cross-checked: |alert − onset| ≤ 15 min agrees
+ *
+ * The window comes from measured evidence only; without a change point there is no onset, whatever
+ * the human timeline says (its entries are shown as marks, never promoted to an onset).
  */
 export const BUCKET_S = 10;
 const MIN_ERR = 0.02;
@@ -115,12 +118,9 @@ export function detectWindow(buckets: Bucket[], events: Located<EventRecord>[]):
     });
     if (onset !== null) basis = sawErr && sawLat ? "error-rate+latency" : sawErr ? "error-rate" : "latency";
   }
-  if (onset === null && marks.alert !== null) {
-    onset = marks.alert;
-    recovery = marks.resolution ?? marks.mitigation;
-    basis = "timeline";
-  }
-  const alertLag = marks.alert !== null && onset !== null && basis !== "timeline" ? marks.alert - onset : null;
+  // A human timeline line never creates an onset by itself: "12:00 end of load test, no alerts
+  // fired" is not an incident. The timeline's marks stay available as marks (alert, mitigation).
+  const alertLag = marks.alert !== null && onset !== null ? marks.alert - onset : null;
   return {
     onset: iso(onset),
     peak: iso(peak),

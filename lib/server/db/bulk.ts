@@ -4,6 +4,7 @@ import { Worker } from "node:worker_threads";
 import { connectPg } from "./pg-client";
 import { encodeRecordJson, type EvidenceRecord, type Endpoint, type RequestRecord, type SpanFacts } from "@/lib/schemas/records";
 import { projectRoot } from "@/lib/server/paths";
+import { destName, isFailedRequest } from "@/lib/server/correlate/requests";
 import { ensureSqliteDir, SQLITE_PRAGMAS } from "./adapters";
 import type { DatabaseConfig } from "./provider";
 
@@ -637,18 +638,21 @@ export function bulkFacets(record: RequestRecord | SpanFacts): { source: string;
   return { source: record.source, service: requestService(record), severity: requestSeverity(record) };
 }
 
+/** The request's destination as every view names it (destName), null when nothing names it. */
 function requestService(r: RequestRecord): string | null {
-  return r.dest?.service ?? r.dest?.workload ?? r.dest?.cluster ?? r.authority ?? null;
+  const name = destName(r);
+  return name === "unknown" ? null : name;
 }
 
 function spanSeverity(s: SpanFacts): string {
   return s.status === "error" || s.fault ? "error" : s.throttle ? "warning" : "info";
 }
 
+/** "error" exactly for failed requests (the one definition), so error counts of every view agree. */
 function requestSeverity(r: RequestRecord): string {
-  if (r.status === 0 || (r.status !== null && r.status >= 500) || (r.error && r.status === null)) return "error";
+  if (isFailedRequest(r)) return "error";
   if (r.status !== null && r.status >= 400) return "warning";
-  return r.error ? "warning" : "info";
+  return r.error && r.error !== "-" ? "warning" : "info";
 }
 
 /**

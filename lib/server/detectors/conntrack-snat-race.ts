@@ -1,6 +1,6 @@
 import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { CounterRecord, RequestRecord } from "@/lib/schemas/records";
-import { isErrorRequest, type Located } from "@/lib/server/correlate";
+import { isFailedRequest, type Located } from "@/lib/server/correlate";
 import type { Detector, DetectorContext } from "./types";
 import { clamp01, describeRequest, describeSpan, groupBy, median } from "./util";
 
@@ -25,7 +25,7 @@ const BANDS: [number, number][] = [
 ];
 const inBand = (ms: number) => BANDS.some(([lo, hi]) => ms >= lo && ms <= hi);
 /** A SYN retransmit delays a request that then succeeds; timeouts at 1 s are a different story (retries, client timeouts). */
-const succeeded = (r: RequestRecord) => !isErrorRequest(r) && (r.status === null || r.status < 400);
+const succeeded = (r: RequestRecord) => !isFailedRequest(r) && (r.status === null || r.status < 400);
 
 export const conntrackSnatRace: Detector = {
   id: "conntrack-snat-race",

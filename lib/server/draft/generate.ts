@@ -30,8 +30,6 @@ export interface DraftInput {
   timeline: TimelineEntry[];
   files: { path: string; format: string | null; status: string }[];
   detectors: readonly DetectorInfo[];
-  /** Services with the most failed requests/spans inside the window (most first). */
-  affectedServices: { service: string; errors: number }[];
 }
 
 /** Link to a record in the incident's timeline view. */
@@ -74,8 +72,11 @@ export function generateDraft(input: DraftInput): GeneratedSection[] {
   const durationMs = onset && recovery ? Date.parse(recovery) - Date.parse(onset) : null;
   const when = (iso: string) => fmtDateTime(iso, tz);
   const phase = (k: string) => input.correlation?.cohorts.phase.find((c) => c.key === k) ?? null;
-  const during = phase("during");
   const before = phase("before");
+  const during = phase("during");
+  // The analysis' one impact (correlate/impact.ts): the figures the Overview and Compare show.
+  const impact = input.correlation?.impact ?? null;
+  const affected = impact?.affectedServices ?? [];
 
   const sections: Record<DraftSectionId, { markdown: string; citations: DraftCitation[] }> = {} as never;
   const correlationCite: DraftCitation = { source: "correlation", note: `incident window (basis: ${w?.basis ?? "none"})` };
@@ -102,8 +103,9 @@ export function generateDraft(input: DraftInput): GeneratedSection[] {
     } else {
       s.push("The evidence does not show when the incident started (no error-rate or latency change was detected).");
     }
-    if (during && during.requests > 0) s.push(`${fmtPct(during.errors / during.requests)} of requests in the window failed (${during.errors} of ${during.requests} seen).`);
-    if (input.affectedServices.length > 0) s.push(`Most failures were seen at ${input.affectedServices.slice(0, 3).map((a) => mdText(a.service)).join(", ")}.`);
+    if (impact && impact.requests > 0) s.push(`${fmtPct(impact.failed / impact.requests)} of requests ${impact.scope === "window" ? "in the window" : "in the evidence"} failed (${impact.failed} of ${impact.requests}).`);
+    const failing = affected.filter((a) => a.failed > 0);
+    if (failing.length > 0) s.push(`Most failures were seen at ${failing.slice(0, 3).map((a) => mdText(a.service)).join(", ")}.`);
     if (top) {
       s.push(`The most likely root cause (confidence ${pctConf(top.confidence)}): ${mdText(top.title)}.`);
       cites.push({ source: `hypothesis:${top.detector}`, note: top.title.slice(0, 500) });
@@ -125,13 +127,16 @@ export function generateDraft(input: DraftInput): GeneratedSection[] {
     l.push(`- **End (recovery):** ${recovery ? when(recovery) : "not in the evidence"}`);
     l.push(`- **Duration:** ${durationMs !== null && durationMs >= 0 ? fmtDuration(durationMs) : "unknown"}`);
     if (w && w.peakErrorRate !== null) l.push(`- **Error rate:** ${fmtPct(w.baselineErrorRate ?? 0)} baseline → ${fmtPct(w.peakErrorRate)} at peak`);
-    if (during && during.requests > 0) l.push(`- **Share of requests failing in the window:** ${fmtPct(during.errors / during.requests)} (${during.errors} of ${during.requests} requests in the evidence${input.correlation?.requestsSampled ? ", sampled" : ""})`);
+    if (impact && impact.requests > 0)
+      l.push(
+        `- **Requests failed ${impact.scope === "window" ? "in the window" : "in the evidence"}:** ${fmtPct(impact.failed / impact.requests)} (${impact.failed} of ${impact.requests}${impact.exact ? "" : ", totals exact, per-service figures estimated from a sample"}${impact.duplicatesMerged ? `; ${impact.duplicatesMerged} records were another source's view of a request already counted` : ""})`,
+      );
     const lat: string[] = [];
     if (before?.p50Ms != null && during?.p50Ms != null) lat.push(`p50 ${fmtMs(before.p50Ms)} → ${fmtMs(during.p50Ms)}`);
-    if (w && w.baselineP99Ms !== null && w.peakP99Ms !== null) lat.push(`p99 ${fmtMs(w.baselineP99Ms)} → ${fmtMs(w.peakP99Ms)} (peak)`);
+    if (impact && impact.p99BeforeMs !== null && impact.p99DuringMs !== null) lat.push(`p99 ${fmtMs(impact.p99BeforeMs)} → ${fmtMs(impact.p99DuringMs)}`);
     else if (before?.p99Ms != null && during?.p99Ms != null) lat.push(`p99 ${fmtMs(before.p99Ms)} → ${fmtMs(during.p99Ms)}`);
     if (lat.length) l.push(`- **Latency (before → during):** ${lat.join("; ")}`);
-    if (input.affectedServices.length) l.push(`- **Affected services:** ${input.affectedServices.map((a) => `${mdText(a.service)} (${a.errors} failed)`).join(", ")}`);
+    if (affected.length) l.push(`- **Affected services:** ${affected.map((a) => `${mdText(a.service)} (${a.failed > 0 ? `${a.failed} failed` : `p99 ${fmtMs(a.p99BeforeMs ?? 0)} → ${fmtMs(a.p99DuringMs ?? 0)}`})`).join(", ")}`);
     else l.push("- **Affected services:** not identified from the evidence");
     sections.impact = { markdown: l.join("\n"), citations: cites };
   }
@@ -207,21 +212,26 @@ export function generateDraft(input: DraftInput): GeneratedSection[] {
   {
     const l: string[] = [];
     const cites: DraftCitation[] = [];
+    // Absence is not evidence: a mechanism is ruled out only when its detector saw the evidence that
+    // would show it and found it clean; otherwise the draft says what was not checked and why.
     for (const h of ranked.filter((x) => x.confidence < CAUSE_THRESHOLD)) {
       const against = h.counterEvidence[0];
-      l.push(`- **${mdText(h.title)}** (confidence ${pctConf(h.confidence)}, detector \`${h.detector}\`): below the ${pctConf(CAUSE_THRESHOLD)} threshold.${against ? ` Against it: ${citeLink(id, against.file, against.line)}${against.why ? ` — ${mdText(against.why)}` : ""}.` : ""}`);
+      const why = h.explainedBy ? ` a symptom explained by \`${mdText(h.explainedBy)}\`, not a separate cause.` : ` not established (below the ${pctConf(CAUSE_THRESHOLD)} threshold).`;
+      l.push(`- **${mdText(h.title)}** (confidence ${pctConf(h.confidence)}, detector \`${h.detector}\`):${why}${against ? ` Against it: ${citeLink(id, against.file, against.line)}${against.why ? ` — ${mdText(against.why)}` : ""}.` : ""}`);
       cites.push({ source: `hypothesis:${h.detector}`, note: h.title.slice(0, 500) });
       if (against) cites.push(evidenceCitation(id, `hypothesis:${h.detector}`, against));
     }
     const fired = new Set(ranked.map((h) => h.detector));
-    const formats = new Set(input.files.map((f) => f.format).filter((f): f is string => !!f));
+    const coverage = new Map((input.correlation?.coverage ?? []).map((c) => [c.detector, c]));
     for (const d of input.detectors) {
       if (fired.has(d.id)) continue;
-      const usable = d.requires.filter((r) => formats.has(r));
+      const c = coverage.get(d.id);
       l.push(
-        usable.length
-          ? `- **${mdText(d.title)}** (\`${d.id}\`): checked against ${usable.join(", ")} evidence; the pattern was not found.`
-          : `- **${mdText(d.title)}** (\`${d.id}\`): not checked — needs ${d.requires.join(" or ")} evidence, none in the bundle.`,
+        c?.status === "clean"
+          ? `- **${mdText(d.title)}** (\`${d.id}\`): ruled out — ${mdText(c.detail)}.`
+          : c
+            ? `- **${mdText(d.title)}** (\`${d.id}\`): not checked — ${mdText(c.detail)}.`
+            : `- **${mdText(d.title)}** (\`${d.id}\`): no finding; this analysis predates coverage reporting (re-analyse to see whether it was checked).`,
       );
     }
     sections.ruledOut = { markdown: l.length ? l.join("\n") : "_Nothing was considered and rejected._", citations: cites };

@@ -18,7 +18,7 @@ export interface LoadedAnalysis {
 
 /**
  * Reads what the draft generator needs from the database: incident, latest finished run with its
- * correlation and hypotheses, the human timeline entries, files and the services failing in the window.
+ * correlation (window, impact, coverage) and hypotheses, the human timeline entries and files.
  */
 export async function loadDraftInput(db: Db, incidentId: string): Promise<LoadedAnalysis | null> {
   const incident = await db.incident.findUnique({ where: { id: incidentId } });
@@ -51,23 +51,6 @@ export async function loadDraftInput(db: Db, incidentId: string): Promise<Loaded
     line: e.line,
   }));
 
-  const w = correlation?.window;
-  let affectedServices: { service: string; errors: number }[] = [];
-  if (w?.onset) {
-    const from = Date.parse(w.onset);
-    const to = w.recovery ? Date.parse(w.recovery) : Number.MAX_SAFE_INTEGER;
-    const groups = await db.evidence.groupBy({
-      by: ["service"],
-      where: { incidentId, kind: { in: ["request", "span"] }, ts: { gte: from, lt: to }, status: { gte: 500 }, service: { not: null } },
-      _count: { _all: true },
-    });
-    affectedServices = groups
-      .filter((g): g is typeof g & { service: string } => !!g.service)
-      .map((g) => ({ service: g.service, errors: g._count._all }))
-      .sort((a, b) => b.errors - a.errors || (a.service < b.service ? -1 : 1))
-      .slice(0, 8);
-  }
-
   const finishedAt = run?.finishedAt?.toISOString() ?? null;
   return {
     runId: run?.id ?? null,
@@ -87,7 +70,6 @@ export async function loadDraftInput(db: Db, incidentId: string): Promise<Loaded
       timeline,
       files: files.map((f) => ({ path: f.path, format: f.format, status: f.status })),
       detectors: DETECTORS.map((d) => ({ id: d.id, title: d.title, requires: d.requires })),
-      affectedServices,
     },
   };
 }

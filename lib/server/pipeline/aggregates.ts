@@ -1,5 +1,8 @@
 import * as hdr from "hdr-histogram-js";
 import type { EvidenceRecord, RequestRecord, SpanFacts } from "@/lib/schemas/records";
+import { bucketOutcome, clientName, destName } from "@/lib/server/correlate/requests";
+
+export { clientName, destName };
 
 /** Caps keep aggregate memory bounded whatever the file size. */
 const MAX_BUCKET_KEYS = 500_000;
@@ -164,8 +167,7 @@ export class IngestAggregates {
     if (r.ts == null) return;
     const second = Math.floor(r.ts / 1000);
     const dest = destName(r);
-    const status = r.status ?? (r.error ? -1 : 0);
-    const flag = r.flags?.[0] ?? (r.error ? "error" : "-");
+    const { status, flag } = bucketOutcome(r);
     let perDest = this.buckets.get(second);
     if (!perDest) this.buckets.set(second, (perDest = new Map()));
     let list = perDest.get(dest);
@@ -317,14 +319,3 @@ export class AggregatesMerger {
   }
 }
 
-export function destName(r: RequestRecord): string {
-  const d = r.dest;
-  if (!d) return r.authority ?? "unknown";
-  return d.service ?? d.workload ?? d.cluster ?? (d.ip ? `${d.ip}${d.port ? `:${d.port}` : ""}` : r.authority ?? "unknown");
-}
-
-export function clientName(r: RequestRecord): string {
-  const c = r.client;
-  if (!c) return "unknown";
-  return c.workload ?? c.service ?? c.ip ?? "unknown";
-}

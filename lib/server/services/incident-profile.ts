@@ -1,6 +1,7 @@
 import { CorrelationSummary } from "@/lib/server/correlate/schema";
 import type { Db } from "@/lib/server/db/client";
 import { memoPerRun } from "@/lib/server/views/overview-correlation";
+import { isFailedBucket } from "@/lib/server/correlate/requests";
 
 /**
  * What an incident "is about", in a few small sets, for search filters (services, nodes) and for
@@ -101,10 +102,6 @@ export function statusSignature(status: number, flag: string): { key: string; la
 
 // ── loading ──────────────────────────────────────────────────────────────────────────────────────
 
-/** 5xx, a connection error (-1), or no response (0) with a response flag; a bare 0 is a TCP flow without HTTP. */
-function isFailed(status: number, flag: string): boolean {
-  return status >= 500 || status < 0 || (status === 0 && flag !== "-" && flag !== "");
-}
 
 function safeJson(data: string): Record<string, unknown> | null {
   try {
@@ -214,7 +211,7 @@ async function computeProfile(db: Db, incidentId: string): Promise<IncidentProfi
   };
   const statusCounts = new Map<string, { label: string; count: number }>();
   for (const b of buckets) {
-    if (!isFailed(b.status, b.flag)) continue;
+    if (!isFailedBucket(b.status, b.flag)) continue;
     const sig = statusSignature(b.status, b.flag);
     const s = statusCounts.get(sig.key) ?? { label: sig.label, count: 0 };
     s.count += b._sum.count ?? 0;

@@ -22,6 +22,7 @@ import { z } from "zod";
 import { dataDir } from "@/lib/server/config";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { unpackUploads } from "@/lib/server/bundle/unpack";
+import { BundleError } from "@/lib/server/bundle/errors";
 import { Cas } from "@/lib/server/storage/cas";
 import { getQueue } from "@/lib/server/jobs";
 import { NotFoundError } from "@/lib/server/http/errors";
@@ -73,6 +74,9 @@ export async function addBundle(incidentId: string, input: Omit<CreateIncidentIn
 
 async function ingestUpload(existingId: string | null, input: CreateIncidentInput, deps: ServiceDeps): Promise<{ id: string; runId: string }> {
   const { db } = deps;
+  // An upload with no file at all is not a bundle: nothing would be analysed, and an incident
+  // reported "analysed" over nothing reads as "healthy".
+  if (input.uploads.length === 0) throw new BundleError("empty_bundle", "the upload contains no file: add the bundle's files or an archive", 422);
   const unpacked = await unpackUploads(
     input.uploads.map((u) => ({ name: u.name, tempPath: u.tempPath })),
     { limits: deps.limits, dataDir: deps.dataDir },

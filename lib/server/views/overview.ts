@@ -1,16 +1,12 @@
 import type { OverviewDto } from "@/lib/schemas/views-overview";
+import { isFailedBucket } from "@/lib/server/correlate/requests";
+import type { CorrelationSummary } from "@/lib/server/correlate/schema";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { MergedLatency } from "./latency-hdr";
 import { isoMs, latestCorrelation, memoPerRun } from "./overview-correlation";
 
-/**
- * RequestBucket rows that count as failed: 5xx, -1 (connection error), and 0 when it carries a
- * response flag (Envoy's "no response sent": UF, UC, DC…). Status 0 with flag "-" is a request
- * without an HTTP status that completed without error — a ztunnel TCP connection — and is fine.
- */
-export function isFailedBucket(status: number, flag: string): boolean {
-  return status >= 500 || status < 0 || (status === 0 && flag !== "-");
-}
+/** RequestBucket rows that count as failed: the one definition (lib/server/correlate/requests.ts). */
+export { isFailedBucket };
 
 const MAX_AFFECTED = 8;
 /** Histogram rows decoded for p99 before/during (bounded: rows are per service/hop/minute). */
@@ -31,6 +27,32 @@ export function getOverview(incidentId: string, db: Db = getPrisma()): Promise<O
 
 async function computeOverview(incidentId: string, db: Db): Promise<OverviewDto> {
   const corr = await latestCorrelation(db, incidentId);
+  if (corr?.impact) {
+    // The analysis' own impact: the same figures the draft, Compare and search show.
+    const onset = isoMs(corr.window.onset);
+    const recovery = isoMs(corr.window.recovery);
+    const { impact } = corr;
+    return {
+      analysed: true,
+      window: windowDto(corr, onset !== null && recovery !== null && recovery >= onset ? recovery - onset : null),
+      timeRange: corr.timeRange,
+      impact: {
+        baselineErrorRate: impact.baselineErrorRate,
+        peakErrorRate: impact.peakErrorRate,
+        requests: impact.requests,
+        failed: impact.failed,
+        p99BeforeMs: impact.p99BeforeMs,
+        p99DuringMs: impact.p99DuringMs,
+        affectedServices: impact.affectedServices,
+        scope: impact.scope,
+        duplicatesMerged: impact.duplicatesMerged,
+        exact: impact.exact,
+      },
+      recordCounts: corr.recordCounts,
+      requestsSampled: corr.requestsSampled,
+    };
+  }
+  // Runs stored before the analysis computed its impact: figures from the per-second aggregates.
   const onset = isoMs(corr?.window.onset);
   const recovery = isoMs(corr?.window.recovery);
   const start = onset ?? isoMs(corr?.timeRange.start);
@@ -109,15 +131,7 @@ async function computeOverview(incidentId: string, db: Db): Promise<OverviewDto>
 
   return {
     analysed: corr !== null,
-    window: {
-      onset: corr?.window.onset ?? null,
-      peak: corr?.window.peak ?? null,
-      recovery: corr?.window.recovery ?? null,
-      durationMs: hasWindow ? recovery - onset : null,
-      basis: corr?.window.basis ?? "none",
-      alert: corr?.window.timeline.alert ?? null,
-      alertLagMs: corr?.window.timeline.alertLagMs ?? null,
-    },
+    window: windowDto(corr, hasWindow ? recovery - onset : null),
     timeRange: corr?.timeRange ?? { start: null, end: null },
     impact: {
       baselineErrorRate: corr?.window.baselineErrorRate ?? null,
@@ -127,9 +141,24 @@ async function computeOverview(incidentId: string, db: Db): Promise<OverviewDto>
       p99BeforeMs,
       p99DuringMs,
       affectedServices,
+      scope: hasWindow ? "window" : "whole-bundle",
+      duplicatesMerged: 0,
+      exact: true,
     },
     recordCounts: corr?.recordCounts ?? {},
     requestsSampled: corr?.requestsSampled ?? false,
+  };
+}
+
+function windowDto(corr: CorrelationSummary | null, durationMs: number | null): OverviewDto["window"] {
+  return {
+    onset: corr?.window.onset ?? null,
+    peak: corr?.window.peak ?? null,
+    recovery: corr?.window.recovery ?? null,
+    durationMs,
+    basis: corr?.window.basis ?? "none",
+    alert: corr?.window.timeline.alert ?? null,
+    alertLagMs: corr?.window.timeline.alertLagMs ?? null,
   };
 }
 

@@ -51,7 +51,7 @@ describe("scenario bundles", () => {
       for (const [id, facts] of Object.entries(exp.facts ?? {})) {
         const h = result.hypotheses.find((x) => x.detector === id);
         expect(h, `${id} must fire`).toBeDefined();
-        for (const [key, want] of Object.entries(facts)) checkFact(`${id}.${key}`, h!.facts[key], want);
+        for (const [key, want] of Object.entries(facts)) checkFact(`${id}.${key}`, key === "explainedBy" ? h!.explainedBy : h!.facts[key], want);
       }
       for (const [p, range] of Object.entries(exp.skew ?? {})) {
         const s = result.correlation.skew.find((x) => x.path === p);
