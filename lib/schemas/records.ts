@@ -251,13 +251,18 @@ export const ObjectRecord = z.object({
   node: z.string().optional(),
   labels: z.record(z.string(), z.string()),
   createdAt: EpochMs.nullable().optional(),
+  /** Pod metadata.deletionTimestamp: when the kubelet's grace period runs out, not when termination began. */
   deletedAt: EpochMs.nullable().optional(),
+  /** Pod metadata.deletionGracePeriodSeconds: termination began this long before deletedAt. */
+  deletionGraceSeconds: z.number().nonnegative().optional(),
+  /** Latest containerStatuses[].state.terminated.finishedAt: when the pod's processes exited. */
+  exitedAt: EpochMs.optional(),
   /** Service name for EndpointSlices/Endpoints; owner workload for pods */
   service: z.string().optional(),
   owner: z.object({ kind: z.string(), name: z.string() }).optional(),
   /** EndpointSlice/Endpoints addresses with their target pod and readiness */
   endpoints: z.array(z.object({ ip: z.string(), pod: z.string().optional(), node: z.string().optional(), ready: z.boolean().optional(), terminating: z.boolean().optional() })).optional(),
-  ports: z.array(z.object({ name: z.string().optional(), port: z.number().int(), protocol: z.string().optional(), targetPort: z.union([z.number(), z.string()]).optional() })).optional(),
+  ports: z.array(z.object({ name: z.string().optional(), port: z.number().int(), protocol: z.string().optional(), targetPort: z.union([z.number(), z.string()]).optional(), nodePort: z.number().int().optional() })).optional(),
   phase: z.string().optional(),
   ...base,
 });

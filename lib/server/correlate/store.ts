@@ -256,5 +256,10 @@ export class EvidenceStore {
     if (r.traceId && r.traceId !== "-") this.noteKey(`trace:${r.traceId}`, fileId, r.ts);
     if (r.client?.ip && r.client.port && r.dest?.ip && r.dest.port)
       this.noteKey(`conn:${r.client.ip}:${r.client.port}>${r.dest.ip}:${r.dest.port}`, fileId, r.ts);
+    // A proxy's upstream leg (Envoy %UPSTREAM_LOCAL_ADDRESS% → %UPSTREAM_HOST%) is the connection the
+    // next hop logs as its own client → destination (ztunnel src.addr → dst.hbone_addr): the same
+    // connection seen from both ends, so the two files' clocks can be compared.
+    const upLocal = r.attrs?.upstreamLocalAddress;
+    if (typeof upLocal === "string" && /:\d+$/.test(upLocal) && r.dest?.ip && r.dest.port) this.noteKey(`conn:${upLocal}>${r.dest.ip}:${r.dest.port}`, fileId, r.ts);
   }
 }

@@ -1,127 +1,226 @@
 import type { EvidenceRef } from "@/lib/schemas/hypothesis";
-import type { IpvsRecord } from "@/lib/schemas/records";
+import type { EventRecord, IpvsRecord, ObjectRecord } from "@/lib/schemas/records";
 import { stripPort, type Located } from "@/lib/server/correlate";
+import { Confidence } from "./confidence";
 import type { Detector, DetectorContext } from "./types";
-import { clamp01, iso } from "./util";
+import { iso } from "./util";
 
 /**
- * ipvs-stale-backends: IPVS real servers on some nodes still point at IPs that no longer back the
- * service (kube-proxy failed to delete them), so those nodes blackhole a share of connections.
+ * ipvs-stale-backends: kube-proxy (IPVS mode) on some nodes keeps real servers that no longer back
+ * their service — it failed to delete them (seed 002: the graceful-termination delete loop of
+ * kube-proxy 1.11.5/1.12.2) — and often also misses the new backends, so those nodes send part of
+ * the connections to dead pod IPs.
  *
- *   EndpointSlice web:  10.2.1.4  10.2.2.9  10.2.3.3
- *   node-a  10.96.0.50:80 → 10.2.1.4 10.2.2.9 10.2.3.3            ✓ agrees
- *   node-b  10.96.0.50:80 → 10.2.1.4 10.2.2.9 10.2.3.3 10.2.0.17   ✗ 10.2.0.17 = deleted pod
- *   kube-proxy (node-b) "Trying to delete rs … 10.2.0.17:8080" × 412
+ *   Service web 10.96.0.50:80   EndpointSlice web: 10.2.1.4  10.2.2.9  10.2.3.3
+ *   node-a  10.96.0.50:80 → 10.2.1.4 10.2.2.9 10.2.3.3              ✓ agrees with its service
+ *   node-b  10.96.0.50:80 → 10.2.1.4 10.2.0.17 (10.2.3.3 missing)    ✗ 10.2.0.17 = deleted pod web-…-x
+ *   kube-proxy (node-b) "Trying to delete rs: 10.96.0.50:80/TCP/10.2.0.17:8080" × 412
+ *   kube-dns 10.96.0.10:53 → 10.2.5.5 10.2.6.6   no EndpointSlice of kube-dns in the bundle: not judged
  *
- * Valid backends: EndpointSlice/Endpoints addresses and IPs of live pods. Without any k8s objects,
- * the majority view across nodes per virtual service is the reference (needs ≥ 3 nodes).
- * A real server is stale when its IP is not valid; confidence grows when the IP belonged to a
- * deleted pod, when other nodes do not have it, and when kube-proxy logs repeat deletes for it.
+ * A real server is judged only against evidence about its *own* service (absence is not evidence):
+ *   1. the service behind the virtual server — a Service whose cluster/external IP (or, for a node
+ *      address, nodePort) is the virtual address, else the one service whose endpoints the reals
+ *      belong to — and that service's EndpointSlices/Endpoints: a real whose IP is not among them
+ *      (ready, serving or terminating) and is no live pod of it is stale;
+ *   2. the IP belonged to a pod that is deleted/finished and no live pod holds it now;
+ *   3. kube-proxy logs trying again and again to delete that real server;
+ *   4. without any of these, the other nodes: with ≥ 3 nodes, a real that most nodes do not have
+ *      for the same virtual server is a minority view.
+ * A virtual server with none of these is not judged at all.
  */
+type Real = { node: string; dump: Located<IpvsRecord>; vip: string; address: string; vport: number; ip: string; port: number; weight: number; line?: number };
+type Verdict = { stale: true; why: string; strength: "service" | "deleted-pod" | "kube-proxy-log" | "minority" } | { stale: false };
+
+const DELETE_LOG = /(trying to delete rs|failed to delete destination|not deleting, rs|delet\w* (?:real server|destination|rs))/i;
+
+function nodeOf(ctx: DetectorContext, d: Located<IpvsRecord>): string {
+  return d.rec.node ?? ctx.files.get(d.fileId)?.node ?? ctx.files.get(d.fileId)?.path ?? d.fileId;
+}
+
+interface Model {
+  nodes: string[];
+  latest: Map<string, Located<IpvsRecord>>;
+  reals: Real[];
+  /** vip key → the service it belongs to ("ns/name"), when known. */
+  serviceOfVip: Map<string, string>;
+  /** "ns/name" → every IP its EndpointSlices/Endpoints list (any condition). */
+  endpointsOf: Map<string, Set<string>>;
+  livePodIps: Set<string>;
+  deletedPodIps: Map<string, string>;
+  /** "ip:port" and ip → kube-proxy delete-loop lines naming it. */
+  deleteLogs: Map<string, Located<EventRecord>[]>;
+  judged: Set<string>;
+}
+
+function build(ctx: DetectorContext): Model {
+  const latest = new Map<string, Located<IpvsRecord>>();
+  for (const d of ctx.ipvs) {
+    const n = nodeOf(ctx, d);
+    const cur = latest.get(n);
+    if (!cur || (d.rec.capturedAt ?? 0) >= (cur.rec.capturedAt ?? 0)) latest.set(n, d);
+  }
+  const reals: Real[] = [];
+  for (const [node, d] of latest)
+    for (const s of d.rec.services)
+      for (const r of s.reals) reals.push({ node, dump: d, vip: `${s.proto} ${s.address}:${s.port}`, address: stripPort(s.address), vport: s.port, ip: stripPort(r.address), port: r.port, weight: r.weight, line: s.line });
+
+  const key = (o: ObjectRecord) => `${o.namespace ?? "default"}/${o.service ?? o.labels["kubernetes.io/service-name"] ?? o.name}`;
+  const endpointsOf = new Map<string, Set<string>>();
+  const services: ObjectRecord[] = [];
+  const nodeIps = new Set<string>();
+  const livePodIps = new Set<string>();
+  const deletedPodIps = new Map<string, string>();
+  for (const { rec: o } of ctx.objects) {
+    if (o.endpoints) {
+      const set = endpointsOf.get(key(o)) ?? endpointsOf.set(key(o), new Set()).get(key(o))!;
+      for (const ep of o.endpoints) set.add(stripPort(ep.ip));
+    }
+    if (o.k8sKind === "Service") services.push(o);
+    if (o.k8sKind === "Node") for (const ip of o.ips) nodeIps.add(stripPort(ip));
+    if (o.k8sKind === "Pod") {
+      const gone = typeof o.deletedAt === "number" || o.phase === "Succeeded" || o.phase === "Failed";
+      for (const ip of o.ips) (gone ? deletedPodIps.set(stripPort(ip), o.name) : livePodIps.add(stripPort(ip)));
+    }
+  }
+  for (const ip of livePodIps) deletedPodIps.delete(ip); // reused by a live pod
+
+  // Virtual server → its service: by address (cluster/external/LB IP), by nodePort on a node address,
+  // else by the endpoints its reals belong to (one service only).
+  const serviceOfVip = new Map<string, string>();
+  const vips = new Map<string, Real[]>();
+  for (const r of reals) (vips.get(r.vip) ?? vips.set(r.vip, []).get(r.vip)!).push(r);
+  for (const [vip, rs] of vips) {
+    const { address, vport } = rs[0]!;
+    const byAddr = services.find((s) => s.ips.map(stripPort).includes(address) && (!s.ports?.length || s.ports.some((p) => p.port === vport)));
+    const byNodePort = services.find((s) => s.ports?.some((p) => p.nodePort === vport) && (nodeIps.has(address) || address === "0.0.0.0" || !s.ips.map(stripPort).includes(address)));
+    let svc = byAddr ? key(byAddr) : byNodePort ? key(byNodePort) : undefined;
+    if (!svc) {
+      const owners = new Set<string>();
+      for (const r of rs) for (const [k, set] of endpointsOf) if (set.has(r.ip)) owners.add(k);
+      if (owners.size === 1) svc = [...owners][0];
+    }
+    if (svc) serviceOfVip.set(vip, svc);
+  }
+
+  const deleteLogs = new Map<string, Located<EventRecord>[]>();
+  const realIps = new Set(reals.map((r) => r.ip));
+  for (const e of ctx.events) {
+    if (!DELETE_LOG.test(e.rec.text)) continue;
+    for (const m of e.rec.text.matchAll(/(\d{1,3}(?:\.\d{1,3}){3}):(\d+)/g)) {
+      if (!realIps.has(m[1]!)) continue;
+      for (const k of [`${m[1]}:${m[2]}`, m[1]!]) {
+        const l = deleteLogs.get(k) ?? deleteLogs.set(k, []).get(k)!;
+        if (!l.includes(e)) l.push(e);
+      }
+    }
+  }
+  return { nodes: [...latest.keys()].sort(), latest, reals, serviceOfVip, endpointsOf, livePodIps, deletedPodIps, deleteLogs, judged: new Set() };
+}
+
+function judge(m: Model, r: Real): Verdict {
+  const svc = m.serviceOfVip.get(r.vip);
+  const eps = svc ? m.endpointsOf.get(svc) : undefined;
+  const logs = m.deleteLogs.get(`${r.ip}:${r.port}`) ?? m.deleteLogs.get(r.ip) ?? [];
+  if (eps) {
+    m.judged.add(r.vip);
+    if (eps.has(r.ip)) return { stale: false };
+    if (m.deletedPodIps.has(r.ip)) return { stale: true, why: `belonged to deleted pod ${m.deletedPodIps.get(r.ip)} and is in no EndpointSlice of ${svc}`, strength: "service" };
+    return { stale: true, why: `is not an endpoint of ${svc} (its EndpointSlices list ${eps.size} other address${eps.size === 1 ? "" : "es"})`, strength: "service" };
+  }
+  if (m.deletedPodIps.has(r.ip)) {
+    m.judged.add(r.vip);
+    return { stale: true, why: `belonged to pod ${m.deletedPodIps.get(r.ip)}, which is deleted, and no live pod has that IP`, strength: "deleted-pod" };
+  }
+  if (logs.reduce((n, e) => n + (e.rec.count ?? 1), 0) >= 3) {
+    m.judged.add(r.vip);
+    return { stale: true, why: `kube-proxy keeps trying to delete it (${logs.reduce((n, e) => n + (e.rec.count ?? 1), 0)} log lines)`, strength: "kube-proxy-log" };
+  }
+  const vipNodes = new Set(m.reals.filter((x) => x.vip === r.vip).map((x) => x.node));
+  if (vipNodes.size >= 3) {
+    m.judged.add(r.vip);
+    const holders = new Set(m.reals.filter((x) => x.vip === r.vip && x.ip === r.ip).map((x) => x.node)).size;
+    if (holders * 2 < vipNodes.size) return { stale: true, why: `only ${holders} of ${vipNodes.size} nodes have it for ${r.vip}`, strength: "minority" };
+  }
+  return { stale: false };
+}
+
 export const ipvsStaleBackends: Detector = {
   id: "ipvs-stale-backends",
   title: "IPVS real servers point at IPs that no longer back the service",
   requires: ["ipvsadm", "k8s-objects", "klog", "k8s-events"],
   specificity: "specific",
+  coverage(ctx) {
+    if (!ctx.ipvs.length) return { checked: false, detail: "no ipvsadm dump in the bundle" };
+    const m = build(ctx);
+    for (const r of m.reals) judge(m, r);
+    const vips = new Set(m.reals.map((r) => r.vip)).size;
+    if (!m.judged.size) return { checked: false, detail: `IPVS tables of ${m.nodes.length} node${m.nodes.length > 1 ? "s" : ""} present, but no EndpointSlices, pods or kube-proxy logs about their services (and fewer than 3 nodes to compare)` };
+    return { checked: true, detail: `${m.judged.size} of ${vips} IPVS virtual servers on ${m.nodes.length} node${m.nodes.length > 1 ? "s" : ""} compared with the evidence about their own services: no stale real server` };
+  },
   detect(ctx: DetectorContext) {
     if (!ctx.ipvs.length) return [];
-    const pathOf = (fileId: string) => ctx.files.get(fileId)?.path ?? fileId;
-    const nodeOf = (d: Located<IpvsRecord>) => d.rec.node ?? ctx.files.get(d.fileId)?.node ?? pathOf(d.fileId);
-    // Latest dump per node.
-    const latest = new Map<string, Located<IpvsRecord>>();
-    for (const d of ctx.ipvs) {
-      const n = nodeOf(d);
-      const cur = latest.get(n);
-      if (!cur || (d.rec.capturedAt ?? 0) >= (cur.rec.capturedAt ?? 0)) latest.set(n, d);
-    }
-    const valid = new Set<string>();
-    const deletedPodIps = new Map<string, string>();
-    let haveObjects = false;
-    for (const { rec: o } of ctx.objects) {
-      if (o.endpoints) {
-        haveObjects = true;
-        for (const ep of o.endpoints) if (ep.ready !== false || ep.terminating) valid.add(stripPort(ep.ip));
-      }
-      if (o.k8sKind === "Pod") {
-        haveObjects = true;
-        const gone = typeof o.deletedAt === "number" || o.phase === "Succeeded" || o.phase === "Failed";
-        for (const ip of o.ips) if (gone) deletedPodIps.set(stripPort(ip), o.name);
-        else valid.add(stripPort(ip));
-      }
-      if (o.k8sKind === "Node") for (const ip of o.ips) valid.add(stripPort(ip)); // hostNetwork backends (apiserver, node-local)
-    }
-    for (const ip of deletedPodIps.keys()) if (valid.has(ip)) deletedPodIps.delete(ip); // IP reused by a live pod
-
-    // Reals per virtual service per node.
-    type Real = { node: string; dump: Located<IpvsRecord>; vip: string; ip: string; port: number; weight: number; line?: number };
-    const reals: Real[] = [];
-    for (const [node, d] of latest)
-      for (const s of d.rec.services) for (const r of s.reals) reals.push({ node, dump: d, vip: `${s.proto} ${s.address}:${s.port}`, ip: stripPort(r.address), port: r.port, weight: r.weight, line: s.line });
-    const nodes = [...latest.keys()].sort();
-    const vipNodes = new Map<string, Set<string>>();
-    const ipNodesByVip = new Map<string, Map<string, Set<string>>>();
-    for (const r of reals) {
-      (vipNodes.get(r.vip) ?? vipNodes.set(r.vip, new Set()).get(r.vip)!).add(r.node);
-      const m = ipNodesByVip.get(r.vip) ?? ipNodesByVip.set(r.vip, new Map()).get(r.vip)!;
-      (m.get(r.ip) ?? m.set(r.ip, new Set()).get(r.ip)!).add(r.node);
-    }
-    const isStale = (r: Real): boolean => {
-      if (haveObjects) return !valid.has(r.ip);
-      if (nodes.length < 3) return false;
-      const holders = ipNodesByVip.get(r.vip)?.get(r.ip)?.size ?? 0;
-      const total = vipNodes.get(r.vip)?.size ?? 0;
-      return holders * 2 < total; // minority view across nodes
-    };
-    const stale = reals.filter(isStale);
+    const m = build(ctx);
+    const verdicts = m.reals.map((r) => ({ r, v: judge(m, r) }));
+    const stale = verdicts.filter((x): x is { r: Real; v: Extract<Verdict, { stale: true }> } => x.v.stale);
     if (!stale.length) return [];
+    // Only weak (minority) verdicts and every one of them drained on purpose → not a finding.
+    const staleIps = [...new Set(stale.map((s) => s.r.ip))].sort();
+    const staleNodes = [...new Set(stale.map((s) => s.r.node))].sort();
+    const staleVips = new Set(stale.map((s) => s.r.vip));
+    // Nodes whose tables for the same virtual servers are clean: the fault is per node.
+    const cleanNodes = m.nodes.filter((n) => !staleNodes.includes(n) && m.reals.some((r) => r.node === n && staleVips.has(r.vip)));
+    // Valid endpoints the stale nodes lack: the table is outdated, not just one leftover.
+    const missing: string[] = [];
+    for (const vip of staleVips) {
+      const eps = m.endpointsOf.get(m.serviceOfVip.get(vip) ?? "");
+      if (!eps) continue;
+      for (const n of staleNodes) {
+        const have = new Set(m.reals.filter((r) => r.node === n && r.vip === vip).map((r) => r.ip));
+        if (!have.size) continue;
+        for (const ip of eps) if (!have.has(ip) && m.livePodIps.has(ip)) missing.push(`${n}: ${vip} lacks ${ip}`);
+      }
+    }
+    const logLines = [...new Set(staleIps.flatMap((ip) => m.deleteLogs.get(ip) ?? []))];
+    const repeats = logLines.reduce((n, e) => n + (e.rec.count ?? 1), 0);
+    const strengths = new Set(stale.map((s) => s.v.strength));
+    const activeWeight = stale.reduce((n, s) => n + s.r.weight, 0);
 
-    const staleIps = [...new Set(stale.map((r) => r.ip))].sort();
-    const staleNodes = [...new Set(stale.map((r) => r.node))].sort();
-    const cleanNodes = nodes.filter((n) => !staleNodes.includes(n));
-    // kube-proxy logs mentioning the stale IPs (failed/repeated deletes).
-    const logHits = ctx.events.filter((e) => staleIps.some((ip) => e.rec.text.includes(ip)) && /delet|graceful|rs:|real server|destination/i.test(e.rec.text));
-    const repeats = logHits.reduce((n, e) => n + (e.rec.count ?? 1), 0);
-
-    let conf = haveObjects ? 0.62 : 0.5;
-    if (staleIps.some((ip) => deletedPodIps.has(ip))) conf += 0.1;
-    if (cleanNodes.length) conf += 0.08; // nodes diverge: a per-node kube-proxy problem, not a stale EndpointSlice
-    if (repeats >= 3) conf += 0.12;
-    const activeOnStale = stale.reduce((n, r) => n + r.weight, 0);
-    if (activeOnStale === 0) conf -= 0.15; // weight 0 everywhere: kube-proxy is draining them on purpose
+    const c = new Confidence(strengths.has("service") || strengths.has("deleted-pod") ? 0.55 : strengths.has("kube-proxy-log") ? 0.5 : 0.4,
+      strengths.has("service") ? "real servers are not endpoints of their own service" : strengths.has("deleted-pod") ? "real servers are IPs of deleted pods" : strengths.has("kube-proxy-log") ? "kube-proxy keeps failing to delete these real servers" : "a minority of nodes route to IPs the other nodes do not");
+    c.when(stale.some((s) => m.deletedPodIps.has(s.r.ip)) && !strengths.has("deleted-pod"), 0.1, `${staleIps.filter((ip) => m.deletedPodIps.has(ip)).length} of the IPs belonged to deleted pods`);
+    c.when(cleanNodes.length > 0, 0.08, `${cleanNodes.length} other node${cleanNodes.length > 1 ? "s have" : " has"} correct tables for the same services: a per-node kube-proxy fault`, "independence");
+    if (repeats >= 3) c.add(0.12, `kube-proxy logged ${repeats} attempts to delete these real servers`, "independence");
+    c.when(missing.length > 0, 0.05, `the same nodes also lack ${missing.length} current endpoint${missing.length > 1 ? "s" : ""}: their tables stopped being updated`);
+    if (activeWeight === 0 && repeats < 3) c.add(-0.2, "every stale real server has weight 0: kube-proxy may be draining them on purpose", "counter");
+    if (staleNodes.length === m.nodes.length && m.nodes.length > 1 && !strengths.has("service") && !strengths.has("deleted-pod")) c.add(-0.1, "every node has the same table: nothing per-node stands out", "counter");
+    c.cap(0.93, "IPVS tables show routing, not which connections actually failed");
 
     const evidence: EvidenceRef[] = [];
-    const perNode = new Map<string, Real[]>();
-    for (const r of stale) (perNode.get(r.node) ?? perNode.set(r.node, []).get(r.node)!).push(r);
+    const perNode = new Map<string, typeof stale>();
+    for (const s of stale) (perNode.get(s.r.node) ?? perNode.set(s.r.node, []).get(s.r.node)!).push(s);
     for (const [node, list] of perNode)
-      for (const r of list.slice(0, 3))
-        evidence.push({
-          file: pathOf(r.dump.fileId),
-          fileId: r.dump.fileId,
-          line: r.line ?? null,
-          ts: iso(r.dump.rec.capturedAt),
-          excerpt: `${node}: ${r.vip} -> ${r.ip}:${r.port} weight ${r.weight}`,
-          why: `${r.ip} ${deletedPodIps.has(r.ip) ? `belonged to deleted pod ${deletedPodIps.get(r.ip)}` : haveObjects ? "is in no EndpointSlice and no live pod" : "is missing on most other nodes"}.`,
-        });
-    for (const e of logHits.slice(0, 4)) evidence.push(ctx.cite(e, `${iso(e.rec.ts)} ${e.rec.text}`.slice(0, 2000), `kube-proxy keeps trying to remove a stale real server${(e.rec.count ?? 1) > 1 ? ` (×${e.rec.count})` : ""}.`));
-    const counterEvidence: EvidenceRef[] = [];
-    const cleanDump = cleanNodes.length ? latest.get(cleanNodes[0]!) : undefined;
-    if (cleanDump) evidence.push({ file: pathOf(cleanDump.fileId), fileId: cleanDump.fileId, line: cleanDump.rec.services[0]?.line ?? cleanDump.rec.prov.line ?? null, ts: iso(cleanDump.rec.capturedAt), excerpt: `${cleanNodes[0]}: no stale real servers`, why: "A node with a correct IPVS table: the divergence is per node." });
-    if (!logHits.length) counterEvidence.push({ file: "(kube-proxy logs)", excerpt: "no kube-proxy log lines about deleting these real servers", why: "Without kube-proxy logs the failed-delete loop is unconfirmed." });
+      for (const { r, v } of list.slice(0, 3))
+        evidence.push({ file: ctx.files.get(r.dump.fileId)?.path ?? r.dump.fileId, fileId: r.dump.fileId, line: r.line ?? null, ts: iso(r.dump.rec.capturedAt), excerpt: `${node}: ${r.vip} -> ${r.ip}:${r.port} weight ${r.weight}`, why: `${r.ip} ${v.why}.` });
+    for (const e of logLines.slice(0, 4)) evidence.push(ctx.cite(e, `${iso(e.rec.ts)} ${e.rec.text}`.slice(0, 2000), `kube-proxy keeps trying to remove a stale real server${(e.rec.count ?? 1) > 1 ? ` (×${e.rec.count})` : ""}.`));
+    const cleanDump = cleanNodes.length ? m.latest.get(cleanNodes[0]!) : undefined;
+    if (cleanDump) evidence.push({ file: ctx.files.get(cleanDump.fileId)?.path ?? cleanDump.fileId, fileId: cleanDump.fileId, line: cleanDump.rec.services[0]?.line ?? cleanDump.rec.prov.line ?? null, ts: iso(cleanDump.rec.capturedAt), excerpt: `${cleanNodes[0]}: no stale real servers for the same virtual servers`, why: "A node with a correct IPVS table: the divergence is per node." });
 
+    const judgedBy = strengths.has("service") ? "endpointslices" : strengths.has("deleted-pod") ? "deleted-pods" : strengths.has("kube-proxy-log") ? "kube-proxy-log" : "cross-node-majority";
     return [
       {
         detector: "ipvs-stale-backends",
         title: `IPVS on ${staleNodes.join(", ")} still routes to ${staleIps.length} stale backend IP${staleIps.length > 1 ? "s" : ""} (${staleIps.slice(0, 4).join(", ")}${staleIps.length > 4 ? ", …" : ""})`,
-        confidence: clamp01(Math.min(0.93, conf)),
-        summary: `The IPVS tables on ${staleNodes.join(", ")} contain real servers ${staleIps.slice(0, 6).join(", ")} that ${haveObjects ? "are not in any EndpointSlice and belong to no live pod" : "most other nodes do not have"}, so connections balanced there fail. ${cleanNodes.length ? `${cleanNodes.join(", ")} ${cleanNodes.length > 1 ? "have" : "has"} correct tables, so the fault is kube-proxy on the affected nodes` : "All nodes with dumps are affected"}${repeats ? `; kube-proxy logged ${repeats} repeated delete attempts for these IPs` : ""}.`,
+        ...c.result(),
+        summary: `The IPVS tables on ${staleNodes.join(", ")} contain real servers ${staleIps.slice(0, 6).join(", ")} that no longer back their services, so connections balanced there fail. ${cleanNodes.length ? `${cleanNodes.join(", ")} ${cleanNodes.length > 1 ? "have" : "has"} correct tables for the same services, so the fault is kube-proxy on the affected nodes` : "No node with a correct table for the same services is in the bundle"}${repeats ? `; kube-proxy logged ${repeats} repeated delete attempts for these IPs` : ""}${missing.length ? `; the same nodes lack ${missing.length} current endpoint${missing.length > 1 ? "s" : ""}` : ""}. Virtual servers whose services have no evidence in the bundle were not judged.`,
         evidence,
-        counterEvidence,
+        counterEvidence: [],
         checks: [`ipvsadm -Ln on ${staleNodes[0]} and compare real servers with kubectl get endpointslices.`, "Check kube-proxy version and logs for graceful-termination delete loops.", "Check load-balancer health checks per node (only the affected nodes should be unhealthy)."],
         remediation: {
           immediate: [`Restart kube-proxy on ${staleNodes.join(", ")} (it rebuilds IPVS state) or drain those nodes from the load balancer.`],
           longTerm: ["Upgrade/roll back kube-proxy to a version without the graceful-termination delete bug.", "Alert on IPVS real servers that are absent from EndpointSlices (per node divergence)."],
         },
-        facts: { nodes: staleNodes, staleIps, cleanNodes, repeatedDeletes: repeats, basis: haveObjects ? "endpointslices" : "cross-node-majority" },
+        explains: ["latency-regression", "error-burst-after-change", "retry-latency-amplification"],
+        facts: { nodes: staleNodes, staleIps, cleanNodes, repeatedDeletes: repeats, missingEndpoints: missing.length, basis: judgedBy },
       },
     ];
   },

@@ -1,5 +1,5 @@
 import type { ObjectRecord } from "@/lib/schemas/records";
-import { parseIsoUtc } from "@/lib/schemas/time";
+import { parseIsoUtc, type EpochMs } from "@/lib/schemas/time";
 import { type Obj, arr, readWholeDocument, isObj, k8sItems, num, obj, parseDocuments, sniffHead, str, stringMap } from "./k8s/document";
 import type { ParseContext, ParseItem, Parser } from "./types";
 
@@ -70,6 +70,8 @@ function ports(list: unknown[]): NonNullable<ObjectRecord["ports"]> {
     if (str(p.protocol)) entry.protocol = str(p.protocol);
     const tp = p.targetPort;
     if (typeof tp === "number" || (typeof tp === "string" && tp.length > 0)) entry.targetPort = tp;
+    const np = num(p.nodePort);
+    if (np !== undefined && Number.isInteger(np) && np > 0) entry.nodePort = np;
     const key = `${entry.name ?? ""}/${port}/${entry.protocol ?? ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -91,6 +93,18 @@ function pod(o: Obj): ObjectRecord {
   const p = ports(containerPorts);
   if (p.length > 0) r.ports = p;
   if (r.ips.length === 0 && r.phase === "Running") r.warnings.push("running pod without status.podIP(s)");
+  // deletionTimestamp is the *deadline* (request time + grace period): termination began
+  // deletionGracePeriodSeconds earlier. A terminated container says when the process exited.
+  const meta = obj(o.metadata) ?? {};
+  const grace = num(meta.deletionGracePeriodSeconds);
+  if (grace !== undefined && Number.isFinite(grace) && grace >= 0) r.deletionGraceSeconds = grace;
+  let exited: EpochMs | null = null;
+  for (const c of arr(status.containerStatuses)) {
+    const term = isObj(c) ? (obj(obj(c.state)?.terminated) ?? null) : null;
+    const t = term ? parseIsoUtc(str(term.finishedAt)) : null;
+    if (t !== null && (exited === null || t > exited)) exited = t;
+  }
+  if (exited !== null) r.exitedAt = exited;
   return r;
 }
 
