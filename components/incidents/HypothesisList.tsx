@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import Link from "next/link";
-import type { EvidenceRef, Hypothesis } from "@/lib/schemas/hypothesis";
+import { ASSESSMENT_LABEL, type Assessment, type DetectorCoverage, type EvidenceRef, type Hypothesis } from "@/lib/schemas/hypothesis";
 import { absoluteTime, percent } from "@/components/format";
 
 /**
@@ -78,6 +78,46 @@ function EvidenceList({ items, label, incidentId }: { items: EvidenceRef[]; labe
   );
 }
 
+/** "p99BeforeMs" → "p99 before (ms)": facts are figures for people, not keys. */
+export function factLabel(key: string): string {
+  const unit = /Ms$/.test(key) ? " (ms)" : "";
+  const words = key
+    .replace(/Ms$/, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase();
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}${unit}`;
+}
+
+const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(Math.round(x * 100))}`;
+
+/** "Why this confidence": the named factors the detector and the ranking built it from. */
+function WhyConfidence({ h }: { h: Hypothesis }) {
+  if (h.confidenceFactors.length === 0) return null;
+  return (
+    <details className="mt-3">
+      <summary className="cursor-pointer text-xs font-medium text-muted select-none hover:text-fg">Why this confidence</summary>
+      <ul className="mt-1 space-y-0.5 text-xs" aria-label={`Why ${percent(h.confidence)} for ${h.title}`}>
+        {h.confidenceFactors.map((f, i) => (
+          <li key={i} className="flex gap-2">
+            <span className={`num w-12 shrink-0 text-right font-mono ${f.kind === "base" ? "text-fg" : f.effect < 0 ? "text-amber-700 dark:text-amber-300" : "text-emerald-700 dark:text-emerald-300"}`}>
+              {f.kind === "base" ? `${Math.round(f.effect * 100)}` : signed(f.effect)}
+            </span>
+            <span>
+              {f.label}
+              {f.kind === "counter" ? <span className="text-faint"> (against)</span> : f.kind === "cap" ? <span className="text-faint"> (limit)</span> : null}
+            </span>
+          </li>
+        ))}
+        <li className="flex gap-2 border-t border-line pt-0.5 font-medium">
+          <span className="num w-12 shrink-0 text-right font-mono">= {Math.round(h.confidence * 100)}</span>
+          <span>confidence, in percent</span>
+        </li>
+      </ul>
+    </details>
+  );
+}
+
 function FactValue({ value }: { value: Hypothesis["facts"][string] }) {
   const text = Array.isArray(value) ? value.join(", ") : String(value);
   return <span className="num font-mono break-all">{text}</span>;
@@ -113,6 +153,12 @@ function HypothesisCard({ h, rank, incidentId }: { h: Hypothesis; rank: number; 
             <code className="rounded bg-subtle px-1.5 font-mono text-[11px] text-muted">{h.detector}</code>
           </div>
           <p className="mt-1 whitespace-pre-line text-sm">{h.summary}</p>
+          {h.explainedBy ? (
+            <p className="mt-1 text-xs text-muted">
+              A symptom: explained by <code className="font-mono">{h.explainedBy}</code>, which ranks above it.
+            </p>
+          ) : null}
+          <WhyConfidence h={h} />
 
           {h.evidence.length > 0 ? (
             <div className="mt-3">
@@ -176,7 +222,7 @@ function HypothesisCard({ h, rank, incidentId }: { h: Hypothesis; rank: number; 
                     <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 text-xs">
                       {facts.map(([k, v]) => (
                         <div key={k} className="contents">
-                          <dt className="font-mono text-muted">{k}</dt>
+                          <dt className="text-muted">{factLabel(k)}</dt>
                           <dd>
                             <FactValue value={v} />
                           </dd>
@@ -199,10 +245,16 @@ export function HypothesisList({
   hypotheses,
   finished,
   outcome,
+  assessment = null,
+  coverage = [],
 }: {
   /** null on share-link pages: evidence is shown without links into the (unshared) views. */
   incidentId: string | null;
   hypotheses: Hypothesis[];
+  /** The analysis' verdict on the whole bundle (null for older runs). */
+  assessment?: Assessment | null;
+  /** What each detector checked; shown under the list so "not found" and "not checked" stay apart. */
+  coverage?: DetectorCoverage[];
   /** The run is over (no more hypotheses will appear). */
   finished: boolean;
   outcome: "completed" | "partial" | "failed";
@@ -225,6 +277,11 @@ export function HypothesisList({
               <span className="font-medium">No hypotheses:</span>{" "}
               <span className="text-muted">the analysis failed before detectors could finish. See the error above.</span>
             </p>
+          ) : assessment?.kind === "nothing-analysable" ? (
+            <p>
+              <span className="font-medium text-amber-700 dark:text-amber-300">{ASSESSMENT_LABEL["nothing-analysable"]}:</span>{" "}
+              <span className="text-muted">{assessment.detail}. This says nothing about whether the system was healthy; add the evidence files (logs, dumps, traces).</span>
+            </p>
           ) : outcome === "partial" ? (
             <p>
               <span className="font-medium text-amber-700 dark:text-amber-300">No hypothesis ≥ 50%, but the analysis is incomplete.</span>{" "}
@@ -232,12 +289,19 @@ export function HypothesisList({
                 Some files or detectors failed (see the problems above), so this does not mean the bundle is healthy.
               </span>
             </p>
+          ) : assessment ? (
+            <p>
+              <span className={`font-medium ${assessment.kind === "healthy" ? "text-emerald-700 dark:text-emerald-300" : "text-amber-700 dark:text-amber-300"}`}>
+                {ASSESSMENT_LABEL[assessment.kind]}:
+              </span>{" "}
+              <span className="text-muted">
+                {assessment.detail}.{ranked.length > 0 ? " Low-confidence findings are listed below for completeness." : ""}
+              </span>
+            </p>
           ) : (
             <p>
-              <span className="font-medium text-emerald-700 dark:text-emerald-300">No hypothesis ≥ 50% — the bundle looks healthy.</span>{" "}
-              <span className="text-muted">
-                {ranked.length > 0 ? "Low-confidence findings are listed below for completeness." : "No detector found a problem in these files."}
-              </span>
+              <span className="font-medium">No hypothesis ≥ 50%.</span>{" "}
+              <span className="text-muted">{ranked.length > 0 ? "Low-confidence findings are listed below for completeness." : "No detector found a problem in these files."}</span>
             </p>
           )}
         </div>
@@ -254,6 +318,31 @@ export function HypothesisList({
           ))}
         </ol>
       ) : null}
+      {finished ? <CoverageList coverage={coverage} /> : null}
     </section>
+  );
+}
+
+/** Mechanisms that did not fire: ruled out (checked clean) apart from not checked (evidence missing). */
+function CoverageList({ coverage }: { coverage: DetectorCoverage[] }) {
+  const quiet = coverage.filter((c) => c.status !== "fired");
+  if (quiet.length === 0) return null;
+  const clean = quiet.filter((c) => c.status === "clean");
+  const unchecked = quiet.filter((c) => c.status === "not-checked");
+  return (
+    <details className="rounded-lg border border-line bg-surface px-4 py-2 text-sm">
+      <summary className="cursor-pointer text-xs font-medium text-muted select-none hover:text-fg">
+        Other mechanisms: {clean.length} ruled out, {unchecked.length} not checked
+      </summary>
+      <ul className="mt-2 space-y-1 text-xs">
+        {[...clean, ...unchecked].map((c) => (
+          <li key={c.detector}>
+            <code className="font-mono">{c.detector}</code>{" "}
+            <span className={c.status === "clean" ? "text-emerald-700 dark:text-emerald-300" : "text-amber-700 dark:text-amber-300"}>{c.status === "clean" ? "ruled out" : "not checked"}</span>
+            <span className="text-muted"> — {c.detail}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

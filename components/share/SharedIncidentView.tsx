@@ -89,7 +89,7 @@ export function SharedIncidentView({ data }: { data: SharedIncidentDto }) {
           </section>
         ) : null}
 
-        <HypothesisList incidentId={null} hypotheses={hypotheses} finished={finished} outcome={outcome} />
+        <HypothesisList incidentId={null} hypotheses={hypotheses} finished={finished} outcome={outcome} assessment={run?.assessment ?? null} coverage={run?.coverage ?? []} />
 
         <section aria-labelledby="shared-files" className="rounded-lg border border-line bg-surface">
           <h2 id="shared-files" className="border-b border-line px-4 py-2.5 text-sm font-semibold">

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Hypothesis } from "./hypothesis";
+import { Assessment, DetectorCoverage, Hypothesis } from "./hypothesis";
 
 /** Statuses (one source of truth for DB strings, API and UI). */
 export const IncidentStatus = z.enum(["new", "processing", "analysed", "partial", "failed"]);
@@ -55,6 +55,10 @@ export const AnalysisRunDto = z.object({
   error: z.string().nullable(),
   problems: z.array(RunProblem),
   attempts: z.number().int(),
+  /** The analysis' verdict on the bundle as a whole (null before the run finished, or for older runs). */
+  assessment: Assessment.nullable().default(null),
+  /** Per detector: fired, checked and clean, or not checked and why. */
+  coverage: z.array(DetectorCoverage).default([]),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   createdAt: z.string(),
@@ -131,6 +135,7 @@ export type ApiError = z.infer<typeof ApiError>;
 /** CLI `--json` output. */
 export const CliReport = z.object({
   status: RunStatus,
+  assessment: Assessment.nullable().default(null),
   files: z.array(z.object({ path: z.string(), format: z.string().nullable(), status: FileStatus, records: z.number().int(), skipped: z.number().int(), warnings: z.array(FileWarning) })),
   hypotheses: z.array(
     z.object({

@@ -84,3 +84,23 @@ export const DetectorCoverage = z.object({
   detail: z.string().max(1000),
 });
 export type DetectorCoverage = z.infer<typeof DetectorCoverage>;
+
+/**
+ * What the analysis can say about the bundle as a whole:
+ *   nothing-analysable  no file could be read as evidence — not "healthy";
+ *   cause               a hypothesis reached 50 %;
+ *   unexplained         an incident shows in the evidence (a window) but no cause reached 50 %;
+ *   healthy             traffic evidence without an incident window, and no cause;
+ *   insufficient        no traffic evidence to tell whether anything went wrong, and no cause.
+ */
+export const Assessment = z.object({ kind: z.enum(["nothing-analysable", "cause", "unexplained", "healthy", "insufficient"]), detail: z.string() });
+export type Assessment = z.infer<typeof Assessment>;
+
+/** How the UI, the CLI and the draft name each assessment. */
+export const ASSESSMENT_LABEL: Record<Assessment["kind"], string> = {
+  "nothing-analysable": "Nothing analysable",
+  cause: "Root cause found",
+  unexplained: "Incident without an established cause",
+  healthy: "No incident in the evidence",
+  insufficient: "Not enough evidence",
+};

@@ -43,7 +43,7 @@ export const SharedIncidentDto = z.object({
     fileCount: z.number().int(),
     totalBytes: z.number(),
   }),
-  run: AnalysisRunDto.pick({ status: true, startedAt: true, finishedAt: true }).nullable(),
+  run: AnalysisRunDto.pick({ status: true, startedAt: true, finishedAt: true, assessment: true, coverage: true }).nullable(),
   overview: OverviewDto.nullable(),
   hypotheses: z.array(Hypothesis),
   files: z.array(z.object({ path: z.string(), size: z.number(), format: z.string().nullable(), status: FileStatus, records: z.number().int(), skipped: z.number().int() })),

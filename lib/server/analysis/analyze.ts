@@ -80,7 +80,9 @@ export async function analyzeRecords(input: AnalyzeInput): Promise<AnalyzeResult
       coverage.push({ detector: d.id, status: "not-checked", detail: "the detector failed on this bundle (see the run's problems)" });
     }
   }
-  return { correlation: { ...correlated.summary, coverage }, hypotheses: rankHypotheses(hyps, input.detectors ?? DETECTORS), problems };
+  const hypotheses = rankHypotheses(hyps, input.detectors ?? DETECTORS);
+  const assessment = assess(input.files, correlated, hypotheses, coverage);
+  return { correlation: { ...correlated.summary, coverage, assessment }, hypotheses, problems };
 }
 
 /** A detector that did not fire: clean only when it says the evidence it needs was there and clean. */
@@ -88,4 +90,25 @@ function coverageOf(d: Detector, ctx: DetectorContext): DetectorCoverage {
   if (!d.coverage) return { detector: d.id, status: "not-checked", detail: "this detector cannot tell whether its evidence was present" };
   const c = d.coverage(ctx);
   return { detector: d.id, status: c.checked ? "clean" : "not-checked", detail: c.detail.slice(0, 1000) };
+}
+
+const CAUSE = 0.5;
+
+/** One sentence on the bundle as a whole; see CorrelationSummary.assessment. */
+function assess(files: FileInfo[], c: ReturnType<typeof correlate>, hyps: Hypothesis[], coverage: DetectorCoverage[]): NonNullable<CorrelationSummary["assessment"]> {
+  const records = Object.values(c.summary.recordCounts).reduce((n, x) => n + x, 0);
+  if (records === 0) {
+    const unrecognised = files.filter((f) => !f.format).length;
+    return {
+      kind: "nothing-analysable",
+      detail: files.length === 0 ? "the bundle holds no evidence file" : `none of the ${files.length} file${files.length > 1 ? "s" : ""} could be read as evidence${unrecognised ? ` (${unrecognised} in no format Hindsight reads${unrecognised < files.length ? `, ${files.length - unrecognised} without any record` : ""})` : " (no records in them)"}`,
+    };
+  }
+  const top = hyps[0];
+  if (top && top.confidence >= CAUSE) return { kind: "cause", detail: top.title };
+  const clean = coverage.filter((x) => x.status === "clean").map((x) => x.detector);
+  if (c.window.onsetMs !== null) return { kind: "unexplained", detail: `the ${c.summary.window.basis} changed at ${new Date(c.window.onsetMs).toISOString()}, but no detector established a cause${clean.length ? ` (checked and clean: ${clean.join(", ")})` : ""}` };
+  if ((c.summary.recordCounts.request ?? 0) > 0 || (c.summary.recordCounts.span ?? 0) > 0)
+    return { kind: "healthy", detail: `error rate and latency stayed at their baseline${clean.length ? `; checked and clean: ${clean.join(", ")}` : ""}` };
+  return { kind: "insufficient", detail: `no access logs or traces to tell whether anything went wrong${clean.length ? `; checked and clean: ${clean.join(", ")}` : ""}` };
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CliReport } from "@/lib/schemas/api";
+import { ASSESSMENT_LABEL } from "@/lib/schemas/hypothesis";
 import { limitsFromEnv } from "@/lib/schemas/limits";
 import { createPrisma } from "@/lib/server/db/client";
 import { databaseFromUrl } from "@/lib/server/db/provider";
@@ -59,6 +60,7 @@ export async function analyzeCommand(rawArgv: string[]): Promise<number> {
       if (detail && run && (run.status === "completed" || run.status === "partial" || run.status === "failed")) {
         const report = CliReport.parse({
           status: run.status,
+          assessment: run.assessment,
           files: detail.files.map((f) => ({ path: f.path, format: f.format, status: f.status, records: f.records, skipped: f.skipped, warnings: f.warnings, ...(f.summary ? { summary: f.summary } : {}) })),
           hypotheses: detail.hypotheses.map((h) => ({
             detector: h.detector,
@@ -98,6 +100,7 @@ function printHuman(report: CliReport, totalBytes: number, problems: { scope: st
     for (const p of problems) out(`  ${p.scope}: ${p.message}`);
   }
   out();
+  if (report.assessment) out(`Assessment: ${ASSESSMENT_LABEL[report.assessment.kind]} — ${report.assessment.detail}`);
   if (report.hypotheses.length === 0) {
     out("No hypotheses.");
     return;
@@ -109,3 +112,4 @@ function printHuman(report: CliReport, totalBytes: number, problems: { scope: st
     for (const e of h.evidence.slice(0, 5)) out(`   - ${e.file}${e.line ? `:${e.line}` : ""}${e.ts ? ` @ ${e.ts}` : ""}  ${e.excerpt.slice(0, 120)}`);
   });
 }
+

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DetectorCoverage } from "@/lib/schemas/hypothesis";
+import { Assessment, DetectorCoverage } from "@/lib/schemas/hypothesis";
 
 /**
  * JSON-serialisable summary of the correlation stage, stored with the analysis run and shown in the UI.
@@ -99,6 +99,8 @@ export const CorrelationSummary = z.object({
   }),
   /** Absent in runs stored before impact was computed with the correlation. */
   impact: Impact.optional(),
+  /** The bundle as a whole (filled in by the analysis; absent in older runs). */
+  assessment: Assessment.optional(),
   /** Per detector: fired, checked and clean, or not checked (and why) — filled in by the analysis. */
   coverage: z.array(DetectorCoverage).default([]),
 });

@@ -79,7 +79,10 @@ function build(ctx: DetectorContext): Model {
     if (o.k8sKind === "Node") for (const ip of o.ips) nodeIps.add(stripPort(ip));
     if (o.k8sKind === "Pod") {
       const gone = typeof o.deletedAt === "number" || o.phase === "Succeeded" || o.phase === "Failed";
-      for (const ip of o.ips) (gone ? deletedPodIps.set(stripPort(ip), o.name) : livePodIps.add(stripPort(ip)));
+      for (const ip of o.ips) {
+        if (gone) deletedPodIps.set(stripPort(ip), o.name);
+        else livePodIps.add(stripPort(ip));
+      }
     }
   }
   for (const ip of livePodIps) deletedPodIps.delete(ip); // reused by a live pod

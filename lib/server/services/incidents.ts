@@ -14,7 +14,7 @@ import {
   type IncidentListQuery,
   type IncidentSummaryDto,
 } from "@/lib/schemas/api";
-import { Hypothesis } from "@/lib/schemas/hypothesis";
+import { Assessment, DetectorCoverage, Hypothesis } from "@/lib/schemas/hypothesis";
 import type { BundleManifest } from "@/lib/schemas/manifest";
 import { QUEUE_ANALYZE } from "@/lib/schemas/jobs";
 import { limitsFromEnv, type BundleLimits } from "@/lib/schemas/limits";
@@ -240,6 +240,7 @@ export async function getIncident(id: string, db: Db = getPrisma()): Promise<Inc
           error: run.error,
           problems: jsonOr(z.array(RunProblem), run.problems, []),
           attempts: run.attempts,
+          ...verdictOf(run.correlation),
           startedAt: run.startedAt?.toISOString() ?? null,
           finishedAt: run.finishedAt?.toISOString() ?? null,
           createdAt: run.createdAt.toISOString(),
@@ -285,3 +286,10 @@ function jsonOr<T>(schema: z.ZodType<T>, value: unknown, fallback: T): T {
   const parsed = schema.safeParse(value);
   return parsed.success ? parsed.data : fallback;
 }
+
+/** The run's assessment and detector coverage, read from its stored correlation (absent in older runs). */
+function verdictOf(correlation: unknown): { assessment: Assessment | null; coverage: DetectorCoverage[] } {
+  const c = RunVerdict.safeParse(correlation);
+  return c.success ? { assessment: c.data.assessment ?? null, coverage: c.data.coverage } : { assessment: null, coverage: [] };
+}
+const RunVerdict = z.object({ assessment: Assessment.optional(), coverage: z.array(DetectorCoverage).default([]) });

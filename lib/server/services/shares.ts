@@ -129,7 +129,7 @@ async function sharedPayload(share: ResolvedShare, db: Db): Promise<SharedIncide
       fileCount: incident.fileCount,
       totalBytes: incident.totalBytes,
     },
-    run: incident.run ? { status: incident.run.status, startedAt: incident.run.startedAt, finishedAt: incident.run.finishedAt } : null,
+    run: incident.run ? { status: incident.run.status, startedAt: incident.run.startedAt, finishedAt: incident.run.finishedAt, assessment: incident.run.assessment, coverage: incident.run.coverage } : null,
     overview,
     hypotheses: incident.hypotheses,
     files: incident.files.map((f) => ({ path: f.path, size: f.size, format: f.format, status: f.status, records: f.records, skipped: f.skipped })),
