@@ -1,4 +1,5 @@
 import type { ConfidenceFactor, ConfidenceFactorKind } from "@/lib/schemas/hypothesis";
+import { round3 } from "./util";
 
 /**
  * Builds a hypothesis' confidence from named factors, so the number and its explanation cannot
@@ -68,4 +69,3 @@ export class Confidence {
   }
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;

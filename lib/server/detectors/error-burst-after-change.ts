@@ -2,7 +2,8 @@ import type { EventRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
 import { MIN_ERRORS } from "@/lib/server/correlate/window";
 import type { Detector, DetectorContext } from "./types";
-import { clamp01, fmtMs, iso } from "./util";
+import { Confidence } from "./confidence";
+import { fmtMs, iso, round3 } from "./util";
 
 /**
  * error-burst-after-change: the error rate changes shortly after a change event.
@@ -33,6 +34,12 @@ export const errorBurstAfterChange: Detector = {
   title: "Error-rate change point shortly after a change event",
   requires: ["k8s-events", "timeline", "klog", "envoy-access", "nginx-access", "ztunnel-access"],
   specificity: "generic",
+  coverage(ctx) {
+    const changes = ctx.events.filter((e) => e.rec.ts !== null && isChange(e.rec)).length;
+    if (!changes) return { checked: false, detail: "no change events (deploys, rollouts, upgrades, config changes) in the bundle" };
+    if (ctx.buckets.filter((b) => b.count >= 5).length < 3) return { checked: false, detail: `${changes} change events, but too little request traffic to measure an error rate` };
+    return { checked: true, detail: `${changes} change events and the error rate around them: no rise after a change` };
+  },
   detect(ctx: DetectorContext) {
     const usable = ctx.buckets.filter((b) => b.count >= 5);
     if (usable.length < 3) return [];
@@ -58,7 +65,10 @@ export const errorBurstAfterChange: Detector = {
     const change: Located<EventRecord> = changes[start]!;
     const cluster = changes.slice(0, start + 1);
     const lag = Math.max(0, onset - (change.rec.ts as number));
-    const conf = 0.45 + 0.15 * (1 - lag / MAX_LAG_MS) + (peakRate >= 0.1 ? 0.05 : 0);
+    const c = new Confidence(0.45, "the error rate rose after a change event");
+    c.add(round3(0.15 * (1 - lag / MAX_LAG_MS)), `the errors began ${fmtMs(lag)} after the change (the closer, the stronger the link)`);
+    c.when(peakRate >= 0.1, 0.05, `errors peaked at ${(peakRate * 100).toFixed(1)} % of requests`, "impact");
+    c.cap(0.66, "timing alone does not show that the change caused the errors");
     const evidence = cluster
       .slice(-4)
       .reverse()
@@ -68,7 +78,7 @@ export const errorBurstAfterChange: Detector = {
       {
         detector: "error-burst-after-change",
         title: `Errors rose ${fmtMs(lag)} after: ${change.rec.text.slice(0, 120)}`,
-        confidence: clamp01(Math.min(0.66, conf)),
+        ...c.result(),
         summary: `The error rate crossed ${(limit * 100).toFixed(1)} % (baseline ${(base * 100).toFixed(1)} %, peak ${(peakRate * 100).toFixed(1)} %) at ${iso(onset)}, ${fmtMs(lag)} after a change event (${change.rec.source}: ${change.rec.text.slice(0, 160)}). Timing alone does not prove the change caused it, but it is the first thing to check or roll back.`,
         evidence,
         counterEvidence: [],

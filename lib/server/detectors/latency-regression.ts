@@ -2,7 +2,8 @@ import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { RequestRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
 import type { Detector, DetectorContext } from "./types";
-import { clamp01, describeRequest, fmtMs, quantile } from "./util";
+import { Confidence } from "./confidence";
+import { describeRequest, fmtMs, quantile } from "./util";
 
 /**
  * latency-regression: tail latency (p99/p999) shifted between windows or between cohorts, and
@@ -24,6 +25,11 @@ export const latencyRegression: Detector = {
   title: "Tail latency regression between windows or cohorts",
   requires: ["envoy-access", "nginx-access", "ztunnel-access"],
   specificity: "generic",
+  coverage(ctx) {
+    const n = ctx.requestSample.filter((r) => r.rec.durationMs !== null && r.rec.status !== null).length;
+    if (n < 2 * MIN_N) return { checked: false, detail: `only ${n} HTTP request durations in the bundle (at least ${2 * MIN_N} needed)` };
+    return { checked: true, detail: `${n} request durations compared between windows and per node, namespace and version: no p99 shift of 2× or more` };
+  },
   detect(ctx: DetectorContext) {
     const sample = ctx.requestSample.filter((r) => r.rec.durationMs !== null && r.rec.ts !== null);
     const shifts: { dim: string; key: string; p99: number; ref: number; p999: number; n: number; members: Located<RequestRecord>[] }[] = [];
@@ -60,7 +66,10 @@ export const latencyRegression: Detector = {
     shifts.sort((a, b) => b.p99 / b.ref - a.p99 / a.ref || (a.dim < b.dim ? -1 : 1));
     const top = shifts[0]!;
     const ratio = top.p99 / top.ref;
-    const conf = 0.5 + Math.min(0.12, (ratio - 2) * 0.03) + (shifts.length > 1 ? 0.04 : 0);
+    const c = new Confidence(0.5, `tail latency rose ${ratio.toFixed(1)}× ${top.dim === "window" ? "during the incident window" : `on ${top.dim} ${top.key}`}`, );
+    c.add(Math.min(0.12, (ratio - 2) * 0.03), "the larger the shift, the less likely it is noise");
+    c.when(shifts.length > 1, 0.04, `the shift shows in ${shifts.length} comparisons`, "independence");
+    c.cap(0.68, "a latency shift is a symptom; by itself it names no mechanism");
     const evidence: EvidenceRef[] = [...top.members]
       .sort((a, b) => Number(b.rec.durationMs) - Number(a.rec.durationMs) || ((a.rec.ts as number) - (b.rec.ts as number)))
       .slice(0, 5)
@@ -70,7 +79,7 @@ export const latencyRegression: Detector = {
       {
         detector: "latency-regression",
         title: `p99 latency ${fmtMs(top.ref)} → ${fmtMs(top.p99)} (${ratio.toFixed(1)}×) ${top.dim === "window" ? "during the incident" : `on ${top.dim} ${top.key}`}`,
-        confidence: clamp01(Math.min(0.68, conf)),
+        ...c.result(),
         summary: `Tail latency shifted: p99 ${fmtMs(top.ref)} → ${fmtMs(top.p99)} and p999 ${fmtMs(top.p999)} ${top.dim === "window" ? "between the pre-incident window and the incident window" : `for ${top.dim} ${top.key} compared with the rest`}. ${where.length ? `The shift is concentrated in ${where.slice(0, 4).join(", ")}.` : "It is not concentrated in one node, namespace or version."} No more specific cause is established by this detector.`,
         evidence,
         counterEvidence: [],

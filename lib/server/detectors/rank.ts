@@ -1,5 +1,6 @@
 import type { Hypothesis } from "@/lib/schemas/hypothesis";
 import type { Detector } from "./types";
+import { round3 } from "./util";
 
 /**
  * Ranking by explanation: a mechanism that explains the symptoms ranks above them.
@@ -32,7 +33,7 @@ export function rankHypotheses(hyps: Hypothesis[], detectors: readonly Detector[
   const capTo = (h: Hypothesis, max: number, label: string) => {
     const target = Math.max(0, Math.min(h.confidence, max));
     if (target < h.confidence) {
-      h.confidenceFactors.push({ kind: "cap", label, effect: Math.round((target - h.confidence) * 1000) / 1000 });
+      h.confidenceFactors.push({ kind: "cap", label, effect: round3(target - h.confidence) });
       h.confidence = target;
     }
   };
@@ -52,7 +53,7 @@ export function rankHypotheses(hyps: Hypothesis[], detectors: readonly Detector[
   if (bestSpecific > 0)
     for (const h of out)
       if (spec.get(h.detector) !== "specific") capTo(h, bestSpecific - GAP, "describes a symptom; a specific mechanism was established, so it ranks below it");
-  for (const h of out) h.confidence = Math.round(h.confidence * 1000) / 1000;
+  for (const h of out) h.confidence = round3(h.confidence);
   const rank = (id: string) => (spec.get(id) === "specific" ? 0 : 1);
   return out.sort((a, b) => b.confidence - a.confidence || rank(a.detector) - rank(b.detector) || (a.detector < b.detector ? -1 : a.detector > b.detector ? 1 : 0) || (a.title < b.title ? -1 : 1));
 }

@@ -2,7 +2,8 @@ import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { SpanRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
 import type { Detector, DetectorContext } from "./types";
-import { clamp01, describeRequest, describeSpan, fmtMs, groupBy, isResetOrRefused, isRetryRequest, isTimeoutRequest, median, round } from "./util";
+import { Confidence } from "./confidence";
+import { describeRequest, describeSpan, fmtMs, groupBy, isResetOrRefused, isRetryRequest, isTimeoutRequest, median, round } from "./util";
 
 /**
  * retry-latency-amplification: each failed attempt at a hop costs a fixed step (per-try timeout or
@@ -28,6 +29,10 @@ export const retryLatencyAmplification: Detector = {
   title: "Retries add latency in steps until a client timeout is crossed",
   requires: ["envoy-access", "nginx-access", "ztunnel-access", "xray", "otlp-json", "jaeger-json"],
   specificity: "specific",
+  coverage(ctx) {
+    if (!ctx.requests.length && !ctx.spans.length) return { checked: false, detail: "no access logs or traces to see retries and timeouts in" };
+    return { checked: true, detail: `${ctx.requests.length} requests and ${ctx.spans.length} spans examined: no retries stacking up to a client timeout` };
+  },
   detect(ctx: DetectorContext) {
     const reqs = ctx.requests;
     const retries = reqs.filter((r) => isRetryRequest(r.rec) || (isResetOrRefused(r.rec) && (r.rec.status === 503 || r.rec.status === 0)));
@@ -66,11 +71,12 @@ export const retryLatencyAmplification: Detector = {
     if (timeout < 2 * step) return [];
 
     const spread = median(stepCandidates.map((x) => Math.abs(x - stepRaw))) ?? 0;
-    let conf = 0.55;
-    if (spread / stepRaw < 0.25) conf += 0.1; // retries cost a consistent step: a per-try timeout, not random slowness
-    if (groups.length >= 2) conf += 0.08;
-    if (retries.length >= 5) conf += 0.05;
-    if (timeouts.length >= 10 || spanTimeouts.length >= 3) conf += 0.04;
+    const c = new Confidence(0.55, `failed attempts are retried and calls end at the ~${fmtMs(timeout)} client timeout`);
+    c.when(spread / stepRaw < 0.25, 0.1, `each retry costs a consistent ~${fmtMs(step)} (a per-try timeout or reset time, not random slowness)`);
+    c.when(groups.length >= 2, 0.08, `${groups.length} traces show repeated sibling calls to the same peer`, "independence");
+    c.when(retries.length >= 5, 0.05, `${retries.length} retried or reset requests in the access logs`);
+    c.when(timeouts.length >= 10 || spanTimeouts.length >= 3, 0.04, `${timeouts.length + spanTimeouts.length} calls timed out`);
+    c.cap(0.85, "retries amplify a failure; they are rarely the first cause");
 
     const hops = [...new Set([...groups.map((g) => g.spans[0]!.rec.service), ...retries.map((r) => r.rec.client?.workload ?? ctx.files.get(r.fileId)?.node ?? r.rec.source)])].filter(Boolean).slice(0, 8);
     const stepsToTimeout = Math.ceil(timeout / step);
@@ -87,7 +93,7 @@ export const retryLatencyAmplification: Detector = {
       {
         detector: "retry-latency-amplification",
         title: `Retries add ~${fmtMs(step)} per attempt and push calls past the ${fmtMs(timeout)} timeout`,
-        confidence: clamp01(Math.min(0.85, conf)),
+        ...c.result(),
         summary: `Failed attempts (resets/refusals) are retried and each costs about ${fmtMs(step)}, so after ~${stepsToTimeout} attempts a call crosses the ${fmtMs(timeout)} client timeout and surfaces as 504/UT. ${retries.length} retried or reset requests and ${timeouts.length + spanTimeouts.length} timeouts were found${groups.length ? `, and ${groups.length} traces show repeated sibling calls to the same peer` : ""}.`,
         evidence,
         counterEvidence: [],

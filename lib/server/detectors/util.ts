@@ -13,6 +13,8 @@ export function quantile(xs: number[], q: number): number | null {
 }
 export const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
 export const round = (x: number, step = 1) => Math.round(x / step) * step;
+/** Confidence precision: three decimals, exactly (x / 0.001 * 0.001 would leave float noise). */
+export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export const iso = (t: unknown): string | null => (typeof t === "number" && Number.isFinite(t) ? new Date(t).toISOString() : null);
 export const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${Math.round(ms)} ms`);
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DETECTORS } from "@/lib/server/detectors";
 import { PARSER_IDS } from "@/lib/server/parsers/types";
-import { listScenarios, readExpect } from "./scenario";
+import { listScenarios, readExpect, runScenario } from "./scenario";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -45,3 +45,36 @@ describe("detector registry", () => {
     });
   }
 });
+
+/**
+ * "Why this confidence" must be the truth: on every scenario, each hypothesis' factors sum to its
+ * confidence, are worded for people (no raw keys such as p99Ms), and a symptom that a mechanism
+ * explains says so and ranks below it. Every detector can say what it checked when it is quiet.
+ */
+describe("confidence factors and coverage", () => {
+  it("every detector reports coverage (ruled out vs not checked)", () => {
+    for (const d of DETECTORS) expect(typeof d.coverage, d.id).toBe("function");
+  });
+  for (const name of listScenarios()) {
+    it(`${name}: factors add up, read as words, and explained symptoms rank below their mechanism`, async () => {
+      const { result } = await runScenario(name);
+      const byDetector = new Map(result.hypotheses.map((h) => [h.detector, h]));
+      for (const h of result.hypotheses) {
+        expect(h.confidenceFactors.length, h.detector).toBeGreaterThan(0);
+        expect(h.confidenceFactors[0]!.kind).toBe("base");
+        const sum = h.confidenceFactors.reduce((n, f) => n + f.effect, 0);
+        expect(Math.abs(sum - h.confidence), `${h.detector}: factors sum ${sum} vs ${h.confidence}`).toBeLessThan(0.003);
+        for (const f of h.confidenceFactors) expect(f.label, `${h.detector}: "${f.label}"`).not.toMatch(/\b[a-z]+[A-Z][A-Za-z]*(Ms|Rate|Count)\b/);
+        if (h.explainedBy) {
+          const m = byDetector.get(h.explainedBy);
+          expect(m, `${h.detector} explained by a hypothesis that exists`).toBeDefined();
+          expect(h.confidence).toBeLessThan(m!.confidence);
+        }
+      }
+      const ids = new Set(result.correlation.coverage.map((c) => c.detector));
+      for (const d of DETECTORS) expect(ids.has(d.id), d.id).toBe(true);
+      for (const c of result.correlation.coverage) expect(c.status === "fired").toBe(byDetector.has(c.detector));
+    });
+  }
+});
+
