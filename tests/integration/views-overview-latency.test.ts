@@ -1,8 +1,9 @@
-import * as hdr from "hdr-histogram-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 import { getOverview, isFailedBucket } from "@/lib/server/views/overview";
+import { destName, isFailedRequest } from "@/lib/server/correlate/requests";
+import { decodeRecordJson, type RequestRecord } from "@/lib/schemas/records";
 import { getLatency } from "@/lib/server/views/latency";
 import { OverviewDto } from "@/lib/schemas/views-overview";
 import { LatencyDto } from "@/lib/schemas/views-latency";
@@ -22,7 +23,7 @@ describe("overview and latency view services (seed-001)", () => {
     await temp?.cleanup();
   });
 
-  it("overview: window from the correlation, requests and failures summed from RequestBucket inside it", async () => {
+  it("overview: window from the correlation; requests and failures in it are the stored requests, one per request id, failed by the one definition", async () => {
     const db = temp.client();
     const o = OverviewDto.parse(await getOverview(id, db));
     expect(o.analysed).toBe(true);
@@ -31,18 +32,24 @@ describe("overview and latency view services (seed-001)", () => {
     const onset = Date.parse(o.window.onset!);
     const recovery = Date.parse(o.window.recovery!);
     expect(o.window.durationMs).toBe(recovery - onset);
-    const buckets = await db.requestBucket.findMany({ where: { incidentId: id, second: { gte: Math.floor(onset / 1000), lte: Math.floor(recovery / 1000) } } });
-    expect(o.impact.requests).toBe(buckets.reduce((s, b) => s + b.count, 0));
-    expect(o.impact.failed).toBe(buckets.filter((b) => isFailedBucket(b.status, b.flag)).reduce((s, b) => s + b.count, 0));
+    // Recomputed independently from the stored rows: the earliest record of each request id stands for it.
+    const rows = await db.evidence.findMany({ where: { incidentId: id, kind: "request" }, select: { data: true } });
+    const reqs = rows.map((r) => decodeRecordJson(r.data)).filter((r): r is RequestRecord => r.kind === "request" && r.ts !== null);
+    const byId = new Map<string, RequestRecord>();
+    const single: RequestRecord[] = [];
+    for (const r of reqs) {
+      if (!r.requestId) single.push(r);
+      else if (!byId.has(r.requestId) || r.ts! < byId.get(r.requestId)!.ts!) byId.set(r.requestId, r);
+    }
+    const during = [...byId.values(), ...single].filter((r) => r.ts! >= onset && r.ts! < recovery);
+    expect(o.impact.requests).toBe(during.length);
+    expect(o.impact.failed).toBe(during.filter(isFailedRequest).length);
     expect(o.impact.failed).toBeGreaterThan(0);
     expect(o.impact.affectedServices.length).toBeGreaterThan(0);
     const top = o.impact.affectedServices[0]!;
-    expect(top.failed).toBe(buckets.filter((b) => b.dest === top.service && isFailedBucket(b.status, b.flag)).reduce((s, b) => s + b.count, 0));
-    // p99 during equals the merged histogram's, recomputed independently.
-    const rows = await db.latencyHistogram.findMany({ where: { incidentId: id, metric: "duration", minute: { gte: Math.floor(onset / 60_000), lte: Math.floor(recovery / 60_000) } } });
-    const merged = hdr.build({ bitBucketSize: "packed", numberOfSignificantValueDigits: 3, highestTrackableValue: 3_600_000_000 });
-    for (const r of rows) merged.add(hdr.decodeFromCompressedBase64(r.histogram));
-    expect(o.impact.p99DuringMs).toBeCloseTo(merged.getValueAtPercentile(99) / 1000, 3);
+    expect(top.failed).toBe(during.filter((r) => destName(r) === top.service && isFailedRequest(r)).length);
+    const d = during.filter((r) => r.status !== null && r.durationMs !== null).map((r) => Number(r.durationMs)).sort((a, b) => a - b);
+    expect(o.impact.p99DuringMs).toBe(Math.round(d[Math.floor(0.99 * (d.length - 1))]!));
   });
 
   it("latency: phase counts add up to the stored histogram counts; percentiles ordered", async () => {
@@ -111,5 +118,7 @@ describe("isFailedBucket", () => {
     expect(isFailedBucket(0, "-")).toBe(false);
     expect(isFailedBucket(200, "-")).toBe(false);
     expect(isFailedBucket(404, "NR")).toBe(false);
+    expect(isFailedBucket(0, "DC")).toBe(false);
+    expect(isFailedBucket(499, "-")).toBe(false);
   });
 });
