@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBundleError } from "@/lib/server/bundle/errors";
 import { getDraft } from "@/lib/server/draft/service";
 import { getComparison } from "@/lib/server/services/compare";
+import { patchFile } from "@/lib/server/services/reanalyze";
 import { getOverview } from "@/lib/server/views/overview";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { contentUpload, FIXTURES, startPipeline, type PipelineHarness } from "../helpers/pipeline";
@@ -87,6 +88,33 @@ describe("issue 14 regressions (own fixtures, real pipeline)", () => {
     }
     // The access log and the timeline are not snapshots: no capture basis.
     expect(done.files.filter((f) => !f.path.includes("/conntrack-S-")).map((f) => f.capture)).toEqual([null, null]);
+  });
+
+  it("observation 3: a user sets a snapshot's capture time through the API; the file is parsed again with it and the basis says so", async () => {
+    const dir = "obs3-undated-conntrack";
+    const { id } = await h.create(uploadsOf(dir));
+    await h.waitDone(id);
+    const deps = { db: h.db, queue: async () => h.queue };
+    const file = await h.db.evidenceFile.findFirstOrThrow({ where: { incidentId: id, path: `${dir}/node-a/conntrack-S-1025.txt` } });
+    const log = await h.db.evidenceFile.findFirstOrThrow({ where: { incidentId: id, path: `${dir}/ingress/ingress-nginx-controller.log` } });
+    // Access log records carry their own times: a capture time is refused, with a reason.
+    const refused = await patchFile(id, log.id, { captureTime: "2025-03-12T10:30:00Z" }, deps).then(() => null, (e: unknown) => e);
+    expect(refused).toMatchObject({ status: 422, code: "not_a_snapshot" });
+    const before = await h.db.evidence.count({ where: { incidentId: id } });
+
+    const { runId } = await patchFile(id, file.id, { captureTime: "2025-03-12T11:30:00+01:00" }, deps);
+    let done = await h.waitDone(id);
+    expect(done.run?.id).toBe(runId);
+    const f = done.files.find((x) => x.id === file.id)!;
+    expect(f.capture).toMatchObject({ basis: "user", time: "2025-03-12T10:30:00.000Z", override: "2025-03-12T10:30:00.000Z" });
+    const rows = await h.db.evidence.findMany({ where: { fileId: file.id }, select: { ts: true } });
+    expect(new Set(rows.map((r) => r.ts))).toEqual(new Set([Date.parse("2025-03-12T10:30:00Z")]));
+    // Parsed again, not appended: the incident holds as many rows as before.
+    expect(await h.db.evidence.count({ where: { incidentId: id } })).toBe(before);
+
+    await patchFile(id, file.id, { captureTime: null }, deps);
+    done = await h.waitDone(id);
+    expect(done.files.find((x) => x.id === file.id)!.capture).toMatchObject({ basis: "file name", time: "2025-03-12T10:25:00.000Z", override: null });
   });
 
   it("observation 4: IPVS backends of services without an EndpointSlice in the bundle (API server, kube-dns) are not stale; the two real stale backends are", async () => {
