@@ -348,7 +348,7 @@ export function FilesTable({ incidentId, files }: { incidentId: string; files: E
       </div>
       <div className="overflow-x-auto rounded-lg border border-line bg-surface">
         <table className="w-full min-w-[1060px] table-fixed border-collapse text-sm">
-          <caption className="sr-only">Files in this incident; expand a row for warnings, skipped lines and a snapshot's capture time</caption>
+          <caption className="sr-only">Files in this incident; expand a row for warnings, skipped lines and the capture time of a snapshot</caption>
           <colgroup>
             {table.getVisibleLeafColumns().map((c) => (
               <col key={c.id} style={{ width: c.columnDef.meta?.width === "auto" ? undefined : c.columnDef.meta?.width }} />
