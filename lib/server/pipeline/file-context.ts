@@ -16,6 +16,7 @@ export function fileContext(filePath: string, manifest: BundleManifest | null | 
   const end = manifest?.window?.end;
   if (manifest?.date) ctx.referenceDate = manifest.date;
   else if (start) ctx.referenceDate = start.slice(0, 10);
+  if (ctx.referenceDate) ctx.referenceDateSource = "manifest";
   if (end) ctx.captureTime = epochMs(Date.parse(end));
   const role = roleFor(filePath, manifest);
   if (role) ctx.role = role;

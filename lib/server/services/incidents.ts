@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import {
   AnalysisRunDto,
+  CaptureBasis,
   EvidenceFileDto,
   FileSummaryDto,
   FileWarning,
@@ -141,6 +142,7 @@ async function ingestUpload(existingId: string | null, input: CreateIncidentInpu
           size: BigInt(e.size),
           sha256: e.sha256,
           storageKey: e.key,
+          archiveMtime: e.mtime !== undefined ? new Date(e.mtime) : null,
         })),
       });
       const run = await tx.analysisRun.create({ data: { incidentId: incident.id } });
@@ -164,6 +166,7 @@ export function rebaseManifest(manifest: BundleManifest, manifestPath: string | 
     ...(manifest.nodes ? { nodes: keys(manifest.nodes) } : {}),
     ...(manifest.clockSkewMs ? { clockSkewMs: keys(manifest.clockSkewMs) } : {}),
     ...(manifest.formats ? { formats: keys(manifest.formats) } : {}),
+    ...(manifest.captureTimes ? { captureTimes: keys(manifest.captureTimes) } : {}),
     ...(manifest.iptables
       ? { iptables: { ...(manifest.iptables.before ? { before: manifest.iptables.before.map(p) } : {}), ...(manifest.iptables.after ? { after: manifest.iptables.after.map(p) } : {}) } }
       : {}),
@@ -271,6 +274,7 @@ export async function getIncident(id: string, db: Db = getPrisma()): Promise<Inc
         error: f.error,
         node: f.node,
         clockSkewMs: f.clockSkewMs,
+        capture: captureOf(f),
         summary: jsonOr(FileSummaryDto.nullable(), f.summary, null),
       }),
     ),
@@ -279,6 +283,13 @@ export async function getIncident(id: string, db: Db = getPrisma()): Promise<Inc
       return parsed.success ? [parsed.data] : [];
     }),
   });
+}
+
+/** A snapshot file's capture time and basis (null for other files, or before it was parsed). */
+function captureOf(f: { captureTime: Date | null; captureBasis: string | null; captureNote: string | null; captureOverride: Date | null }): EvidenceFileDto["capture"] {
+  const basis = CaptureBasis.safeParse(f.captureBasis);
+  if (!basis.success) return null;
+  return { time: f.captureTime?.toISOString() ?? null, basis: basis.data, note: f.captureNote, override: f.captureOverride?.toISOString() ?? null };
 }
 
 /** JSON columns are validated on the way out; a malformed value degrades to a default, never a 500. */
