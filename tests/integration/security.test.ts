@@ -1,0 +1,187 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { call, cookieHeader, ROOT } from "../helpers/routes";
+import { loadRoute } from "../helpers/routes";
+
+/**
+ * Issue 15: the findings of the external probe, one test per row (`security row N`), against the real
+ * route handlers on a throw-away SQLite database, called directly (no server, no proxy). Each one
+ * reproduces the probe's request and asserts the fixed behaviour, in the style of the hostile-inputs
+ * checklist (../shared/checklists/hostile-inputs.md): every one of them fails on the code the probe
+ * saw. Rows needing a browser or the production server are in tests/e2e/security.spec.ts.
+ */
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-sec-"));
+process.env.HINDSIGHT_DATA_DIR = dir;
+process.env.DATABASE_URL = "";
+delete process.env.HINDSIGHT_AUTH;
+delete process.env.HINDSIGHT_TRUSTED_PROXIES;
+
+type Mods = typeof import("@/lib/server/auth/users") & typeof import("@/lib/server/db/client");
+let m: Mods;
+let incident: string;
+const ADMIN = { name: "Ada Admin", email: "ada@example.test", password: "correct horse battery" };
+const cookies = { admin: "", editor: "", viewer: "" };
+const SIGN_IN = "app/api/auth/[...all]/route.ts";
+const SOCKET = "x-hindsight-socket-address";
+
+async function signInCookie(email: string, password: string): Promise<string> {
+  const { getAuth } = await import("@/lib/server/auth/auth");
+  const res = await (await getAuth()).api.signInEmail({ body: { email, password }, returnHeaders: true });
+  return cookieHeader(res.headers.getSetCookie());
+}
+
+/** POST /api/auth/sign-in/email through the route handler, as the HTTP server would deliver it. */
+async function signIn(email: string, password: string, headers: Record<string, string>): Promise<Response> {
+  return call((await loadRoute(SIGN_IN)).POST, "POST", "/api/auth/sign-in/email", { headers, body: { email, password } });
+}
+
+beforeAll(async () => {
+  const { migrate } = await import("@/lib/server/db/migrate");
+  const { resolveDatabase } = await import("@/lib/server/db/provider");
+  await migrate(resolveDatabase());
+  m = { ...(await import("@/lib/server/auth/users")), ...(await import("@/lib/server/db/client")) };
+  incident = (await m.getPrisma().incident.create({ data: { title: "Checkout 504s", status: "analysed" } })).id;
+  cookies.admin = cookieHeader((await m.setupAdmin(ADMIN)).setCookie);
+  await m.createUser({ name: "Ed Editor", email: "ed@example.test", password: "editor-password", role: "editor" });
+  await m.createUser({ name: "Vi Viewer", email: "vi@example.test", password: "viewer-password", role: "viewer" });
+  cookies.editor = await signInCookie("ed@example.test", "editor-password");
+  cookies.viewer = await signInCookie("vi@example.test", "viewer-password");
+}, 120_000);
+
+afterAll(async () => {
+  await m?.closePrisma();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("sign-in limits (rows 1, 3, 4)", () => {
+  it("security row 1: X-Forwarded-For does not reset the per-address limit; 429 from attempt 11", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      // Distinct unknown accounts, so only the address counter can stop them.
+      const res = await signIn(`nobody${i}@example.test`, "wrong password", { [SOCKET]: "192.0.2.1", "x-forwarded-for": `203.0.113.${i + 1}` });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(40).fill(429));
+  }, 60_000);
+
+  it("security row 1: per-account backoff across addresses, lockout at the cap with an audit entry, cleared by an admin", async () => {
+    await m.createUser({ name: "Tar Get", email: "target@example.test", password: "target-password", role: "viewer" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await signIn("Target@Example.test", "guess", { [SOCKET]: `198.51.100.${i + 1}` })).status);
+    expect(statuses.slice(0, 5)).toEqual(Array(5).fill(401));
+    expect(statuses.slice(5)).toEqual(Array(15).fill(429));
+    // The right password from a fresh address waits too: the account, not the address, is backing off.
+    const blocked = await signIn("target@example.test", "target-password", { [SOCKET]: "198.51.100.200" });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    // Backoff doubles up to the cap; reaching it is a lockout and goes to the audit log.
+    const { SignInThrottle, ACCOUNT_POLICY } = await import("@/lib/server/auth/throttle");
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const t = new SignInThrottle();
+    let now = 1_000_000;
+    const waits: number[] = [];
+    for (let i = 0; waits.length < 8; i++) {
+      try {
+        t.begin(`10.9.9.${i}`, "victim@example.test", now);
+      } catch (err) {
+        waits.push((err as { retryAfterSeconds: number }).retryAfterSeconds);
+        if (waits.length < 8) now += waits.at(-1)! * 1000; // wait it out, then guess again
+      }
+    }
+    expect(waits).toEqual([30, 60, 120, 240, 480, 960, 1920, 3600]);
+    expect(Math.max(...waits)).toBe(ACCOUNT_POLICY.maxMs / 1000);
+    expect(t.isLocked("victim@example.test", now)).toBe(true);
+    const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.startsWith("[audit]"));
+    expect(lines.some((l) => l.includes('"event":"sign-in.lockout"') && l.includes("victim@example.test"))).toBe(true);
+
+    // An admin clears the real account's backoff: the right password works at once, and that is audited.
+    const target = (await m.listUsers()).find((u) => u.email === "target@example.test")!;
+    const lockout = await loadRoute("app/api/users/[id]/lockout/route.ts");
+    const byViewer = await call(lockout.DELETE, "DELETE", `/api/users/${target.id}/lockout`, { headers: { cookie: cookies.viewer }, params: { id: target.id } });
+    expect(byViewer.status).toBe(403);
+    const cleared = await call(lockout.DELETE, "DELETE", `/api/users/${target.id}/lockout`, { headers: { cookie: cookies.admin }, params: { id: target.id } });
+    expect(cleared.status).toBe(200);
+    expect(await cleared.json()).toEqual({ cleared: true });
+    expect(warn.mock.calls.some((c) => String(c[0]).includes('"event":"sign-in.lockout-cleared"'))).toBe(true);
+    warn.mockRestore();
+    expect((await signIn("target@example.test", "target-password", { [SOCKET]: "198.51.100.201" })).status).toBe(200);
+  }, 60_000);
+
+  it("security row 3: 50 concurrent wrong sign-ins with distinct X-Forwarded-For hash at most 10 passwords, 2 at a time", async () => {
+    const { hashingStats, HASH_CONCURRENCY } = await import("@/lib/server/auth/password");
+    const before = hashingStats().runs;
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => signIn(`burst${i}@example.test`, "wrong password", { [SOCKET]: "192.0.2.3", "x-forwarded-for": `198.18.0.${i + 1}` })),
+    );
+    const elapsed = performance.now() - started;
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBe(10);
+    expect(statuses.filter((s) => s === 429).length).toBe(40);
+    // Refused before hashing: one hash per attempt that got through (unknown email → a dummy hash).
+    expect(hashingStats().runs - before).toBe(10);
+    expect(hashingStats().peak).toBeLessThanOrEqual(HASH_CONCURRENCY);
+    console.info(`row 3: 50 concurrent wrong sign-ins answered in ${elapsed.toFixed(0)} ms`);
+  }, 60_000);
+
+  it("security row 4: behind a configured proxy, clients sharing it keep separate buckets; spoofed left entries are ignored", async () => {
+    process.env.HINDSIGHT_TRUSTED_PROXIES = "10.0.0.0/8";
+    try {
+      for (let i = 0; i < 10; i++) {
+        const res = await signIn(`probe${i}@example.test`, "wrong", { [SOCKET]: "10.0.0.2", "x-forwarded-for": `198.51.100.${i + 7}, 203.0.113.9` });
+        expect(res.status).toBe(401);
+      }
+      expect((await signIn("probe99@example.test", "wrong", { [SOCKET]: "10.0.0.2", "x-forwarded-for": "198.51.100.99, 203.0.113.9" })).status).toBe(429);
+      // Another user behind the same proxy signs in.
+      const other = await signIn("vi@example.test", "viewer-password", { [SOCKET]: "10.0.0.2", "x-forwarded-for": "198.51.100.8, 203.0.113.10" });
+      expect(other.status).toBe(200);
+    } finally {
+      delete process.env.HINDSIGHT_TRUSTED_PROXIES;
+    }
+    const { clientAddress } = await import("@/lib/server/http/client-address");
+    const h = (socket: string, xff?: string) => new Headers({ [SOCKET]: socket, ...(xff ? { "x-forwarded-for": xff } : {}) });
+    // No trust configured: the socket, whatever the header says.
+    expect(clientAddress(h("192.0.2.9", "1.2.3.4"), {})).toBe("192.0.2.9");
+    expect(clientAddress(h("::ffff:192.0.2.9"), {})).toBe("192.0.2.9");
+    expect(clientAddress(new Headers({ "x-forwarded-for": "1.2.3.4" }), {})).toBe("unknown");
+    // CIDRs: walk from the right while the hop is trusted.
+    const cidrs = { HINDSIGHT_TRUSTED_PROXIES: "10.0.0.0/8, 172.16.0.1" };
+    expect(clientAddress(h("10.0.0.2", "6.6.6.6, 203.0.113.9, 172.16.0.1"), cidrs)).toBe("203.0.113.9");
+    expect(clientAddress(h("192.0.2.50", "6.6.6.6"), cidrs)).toBe("192.0.2.50"); // not from a proxy: header ignored
+    expect(clientAddress(h("10.0.0.2", "garbage, 10.1.1.1"), cidrs)).toBe("10.1.1.1");
+    // Hop count: exactly that many proxies in front.
+    expect(clientAddress(h("10.0.0.2", "6.6.6.6, 203.0.113.9"), { HINDSIGHT_TRUSTED_PROXIES: "1" })).toBe("203.0.113.9");
+    expect(clientAddress(h("10.0.0.2", "6.6.6.6, 203.0.113.9, 10.0.0.1"), { HINDSIGHT_TRUSTED_PROXIES: "2" })).toBe("203.0.113.9");
+    expect(() => clientAddress(h("10.0.0.2"), { HINDSIGHT_TRUSTED_PROXIES: "10.0.0.0/33" })).toThrow(/HINDSIGHT_TRUSTED_PROXIES/);
+    // The production server writes the socket address over whatever the client sent under that name.
+    const server = fs.readFileSync(path.join(ROOT, "scripts/server.mjs"), "utf8");
+    expect(server).toMatch(/req\.headers\[SOCKET_ADDRESS_HEADER\] = req\.socket\.remoteAddress/);
+  }, 60_000);
+});
+
+describe("redirects (row 2)", () => {
+  it("security row 2: next= accepts only same-origin paths after URL parsing; every redirect uses the one helper", async () => {
+    const { safeNext } = await import("@/lib/http/safe-next");
+    for (const hostile of ["/\t/evil.example/x", "/\n/evil.example", "/\r\n/evil.example", "//evil.example", "/\\evil.example", "/%09/evil.example".replace("%09", "\u0009"), "/.//evil.example/x", "///evil.example", "https://evil.example", "javascript:alert(1)", "evil.example", "", "/\u0000x", "/\u007f/evil.example", " /x", "\\\\evil.example"]) {
+      expect(safeNext(hostile), JSON.stringify(hostile)).toBe("/");
+    }
+    expect(safeNext(["/a", "/b"])).toBe("/");
+    expect(safeNext("/incidents/abc?tab=timeline#t=5")).toBe("/incidents/abc?tab=timeline#t=5");
+    expect(safeNext("/search?q=a%20b")).toBe("/search?q=a%20b");
+    expect(safeNext("/a/../b")).toBe("/b");
+    // One copy: nothing else in the app decides what a safe `next` is.
+    const files = ["app/login/page.tsx", "components/auth/LoginForm.tsx", "lib/server/auth/page.ts"];
+    for (const f of files) expect(fs.readFileSync(path.join(ROOT, f), "utf8"), f).toMatch(/import \{ safeNext \} from "@\/lib\/http\/safe-next"/);
+    const grepDefs = (d: string): string[] =>
+      fs.readdirSync(path.join(ROOT, d), { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) return e.name === "generated" ? [] : grepDefs(p);
+        return /\.tsx?$/.test(e.name) && /startsWith\("\/\/"\)/.test(fs.readFileSync(path.join(ROOT, p), "utf8")) ? [p] : [];
+      });
+    expect([...grepDefs("app"), ...grepDefs("components"), ...grepDefs("lib/server")].filter((p) => !p.includes("markdown"))).toEqual([]);
+  });
+});
