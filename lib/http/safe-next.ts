@@ -11,7 +11,6 @@ const BASE = "http://hindsight.invalid";
 
 export function safeNext(raw: unknown, fallback = "/"): string {
   if (typeof raw !== "string" || raw === "" || raw.length > 2048) return fallback;
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001F\u007F-\u009F\\]/.test(raw)) return fallback;
   if (!raw.startsWith("/") || raw.startsWith("//")) return fallback;
   let url: URL;

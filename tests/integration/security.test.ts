@@ -185,3 +185,54 @@ describe("redirects (row 2)", () => {
     expect([...grepDefs("app"), ...grepDefs("components"), ...grepDefs("lib/server")].filter((p) => !p.includes("markdown"))).toEqual([]);
   });
 });
+
+describe("markdown (row 5)", () => {
+  it("security row 5: draft images render as alt text and links go through the filter, in the one renderer every page uses", async () => {
+    const { createElement } = await import("react");
+    const { renderToStaticMarkup } = await import("react-dom/server");
+    const { Markdown } = await import("@/components/draft/markdown");
+    const html = (source: string) => renderToStaticMarkup(createElement(Markdown, { source }));
+    const img = html("before ![tracking pixel](https://evil.example/t.png) after");
+    expect(img).not.toMatch(/<img/i);
+    expect(img).not.toContain("evil.example");
+    expect(img).toContain("tracking pixel");
+    // The overrides are what is rendered (their classes), not react-markdown's defaults.
+    expect(html("# Title")).toMatch(/<h1 class="text-2xl font-semibold">Title<\/h1>/);
+    expect(html("[ok](https://example.test/a)")).toMatch(/<a href="https:\/\/example.test\/a" class="[^"]*underline/);
+    expect(html("[bad](javascript:alert(1))")).toBe(html("[bad](javascript:alert(1))").replace(/<a[^>]*>/g, ""));
+    expect(html("[bad](javascript:alert(1))")).toMatch(/<span>bad<\/span>/);
+    // One renderer: the draft editor, print and share pages import it; nothing else imports react-markdown.
+    for (const f of ["components/draft/DraftEditor.tsx", "app/incidents/[id]/print/page.tsx", "components/share/SharedIncidentView.tsx"]) {
+      expect(fs.readFileSync(path.join(ROOT, f), "utf8"), f).toMatch(/import \{ Markdown \} from "(@\/components\/draft|\.)\/markdown"/);
+    }
+    const importers = (d: string): string[] =>
+      fs.readdirSync(path.join(ROOT, d), { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) return e.name === "generated" ? [] : importers(p);
+        return /\.tsx?$/.test(e.name) && /from "react-markdown"/.test(fs.readFileSync(path.join(ROOT, p), "utf8")) ? [p] : [];
+      });
+    expect([...importers("app"), ...importers("components"), ...importers("lib")]).toEqual(["components/draft/markdown.tsx"]);
+  });
+});
+
+describe("origin check (row 7)", () => {
+  it("security row 7: a write whose Origin differs in scheme or port is refused; the exact origin is accepted", async () => {
+    const shares = await loadRoute("app/api/incidents/[id]/shares/route.ts");
+    const post = (origin: string, headers: Record<string, string> = {}) =>
+      call(shares.POST, "POST", `/api/incidents/${incident}/shares`, { headers: { cookie: cookies.editor, origin, ...headers }, params: { id: incident }, body: {} });
+    for (const origin of ["https://hindsight.test", "http://hindsight.test:3200", "https://hindsight.test:80", "http://hindsight.test.evil.example", "null"]) {
+      const res = await post(origin);
+      expect(res.status, origin).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("cross_origin");
+    }
+    expect((await post("http://hindsight.test")).status).toBe(201);
+    expect((await post("HTTP://HINDSIGHT.TEST:80")).status).toBe(201);
+    // Behind TLS termination the proxy says https: then only the https origin is ours.
+    expect((await post("http://hindsight.test", { "x-forwarded-proto": "https" })).status).toBe(403);
+    // (Past the origin check; the plain-HTTP test cookie is then not the __Secure- one, hence 401.)
+    expect((await post("https://hindsight.test", { "x-forwarded-proto": "https" })).status).toBe(401);
+    // The sign-in endpoint applies the same check (no login CSRF from the other scheme).
+    const signInRes = await call((await loadRoute(SIGN_IN)).POST, "POST", "/api/auth/sign-in/email", { headers: { origin: "https://hindsight.test", [SOCKET]: "192.0.2.77" }, body: { email: "vi@example.test", password: "viewer-password" } });
+    expect(signInRes.status).toBe(403);
+  });
+});
