@@ -236,3 +236,58 @@ describe("origin check (row 7)", () => {
     expect(signInRes.status).toBe(403);
   });
 });
+
+describe("password change (row 8)", () => {
+  it("security row 8: changing a password ends the account's other sessions even when the client asks not to", async () => {
+    await m.createUser({ name: "Pat Change", email: "pat@example.test", password: "old-password-1", role: "viewer" });
+    const me = (await loadRoute("app/api/me/route.ts")).GET;
+    const status = async (cookie: string) => (await call(me, "GET", "/api/me", { headers: { cookie } })).status;
+    let here = await signInCookie("pat@example.test", "old-password-1");
+    let password = "old-password-1";
+    for (const [next, extra] of [["new-password-2", {}], ["new-password-3", { revokeOtherSessions: false }]] as const) {
+      const elsewhere = await signInCookie("pat@example.test", password);
+      expect(await status(elsewhere)).toBe(200);
+      const res = await call((await loadRoute(SIGN_IN)).POST, "POST", "/api/auth/change-password", {
+        headers: { cookie: here, [SOCKET]: "192.0.2.88" },
+        body: { currentPassword: password, newPassword: next, ...extra },
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      // The session that asked continues with a fresh cookie; the one elsewhere is gone.
+      here = cookieHeader(res.headers.getSetCookie());
+      expect(here).toMatch(/session_token=/);
+      expect(await status(here)).toBe(200);
+      expect(await status(elsewhere), JSON.stringify(extra)).toBe(401);
+      password = next;
+    }
+  });
+});
+
+describe("share payloads (row 6)", () => {
+  it("security row 6: /api/s/<token> and the /s page's data carry no internal ids", async () => {
+    const db = m.getPrisma();
+    const bundle = await db.bundle.create({ data: { incidentId: incident, name: "b.tgz", size: 10n, sha256: "0".repeat(64), limits: {} } });
+    const file = await db.evidenceFile.create({ data: { incidentId: incident, bundleId: bundle.id, path: "logs/envoy.log", size: 10n, sha256: "1".repeat(64), storageKey: "1".repeat(64), format: "envoy-access", status: "parsed", records: 3 } });
+    const run = await db.analysisRun.create({ data: { incidentId: incident, status: "completed", stage: "done", progress: 1, finishedAt: new Date() } });
+    const ref = { file: "logs/envoy.log", fileId: file.id, line: 7, ts: "2026-01-01T00:00:00.000Z", excerpt: "upstream connect error" };
+    const hyp = await db.hypothesisRow.create({
+      data: { runId: run.id, incidentId: incident, rank: 1, detector: "upstream-reset", title: "Upstream resets", confidence: 0.7, data: { detector: "upstream-reset", title: "Upstream resets", confidence: 0.7, summary: "s", evidence: [ref], counterEvidence: [ref] } },
+    });
+    const created = await call((await loadRoute("app/api/incidents/[id]/shares/route.ts")).POST, "POST", `/api/incidents/${incident}/shares`, { headers: { cookie: cookies.editor }, params: { id: incident }, body: {} });
+    expect(created.status).toBe(201);
+    const share = (await created.json()) as { token: string; id: string };
+    const res = await call((await loadRoute("app/api/s/[[...token]]/route.ts")).GET, "GET", `/api/s/${share.token}`, { params: { token: [share.token] } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    // The evidence is there (path, line, excerpt)…
+    expect(text).toContain("upstream connect error");
+    expect(text).toContain("logs/envoy.log");
+    // …but none of our row ids, and no key named like one.
+    for (const [what, id] of Object.entries({ incident, bundle: bundle.id, file: file.id, run: run.id, hypothesis: hyp.id, share: share.id })) {
+      expect(text, what).not.toContain(id);
+    }
+    expect(text).not.toMatch(/"(id|fileId|incidentId|runId|bundleId|shareId)":/);
+    // The page renders from the same builder.
+    const page = fs.readFileSync(path.join(ROOT, "app/s/[[...token]]/page.tsx"), "utf8");
+    expect(page).toMatch(/getSharedIncident/);
+  });
+});
