@@ -291,3 +291,18 @@ describe("share payloads (row 6)", () => {
     expect(page).toMatch(/getSharedIncident/);
   });
 });
+
+describe("health (row 9)", () => {
+  it("security row 9: GET /api/health says only whether the server is alive unless an admin asks", async () => {
+    const GET = (await loadRoute("app/api/health/route.ts")).GET;
+    for (const headers of [{}, { cookie: cookies.viewer }, { cookie: cookies.editor }, { authorization: "Bearer hst_nonsense" }]) {
+      const res = await call(GET, "GET", "/api/health", { headers });
+      expect(res.status).toBe(200);
+      expect(await res.json(), JSON.stringify(headers)).toEqual({ ok: true });
+    }
+    const admin = (await (await call(GET, "GET", "/api/health", { headers: { cookie: cookies.admin } })).json()) as Record<string, unknown>;
+    expect(admin.ok).toBe(true);
+    expect(admin.rssBytes).toBeGreaterThan(0);
+    expect(admin).toHaveProperty("pageCache.hits");
+  });
+});
