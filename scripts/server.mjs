@@ -41,6 +41,8 @@ const SOCKET_ADDRESS_HEADER = "x-hindsight-socket-address";
 
 const server = http.createServer((req, res) => {
   req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+  // Security headers on every response, malformed URLs and TRACE refused (lib/server/http/gate.ts).
+  if (globalThis.__hindsightGate?.(req, res)) return;
   const front = globalThis.__hindsightPageFront;
   if (!front || req.method !== "GET") return void handle(req, res);
   front(req, res).then(

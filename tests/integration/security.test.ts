@@ -295,7 +295,7 @@ describe("share payloads (row 6)", () => {
 describe("health (row 9)", () => {
   it("security row 9: GET /api/health says only whether the server is alive unless an admin asks", async () => {
     const GET = (await loadRoute("app/api/health/route.ts")).GET;
-    for (const headers of [{}, { cookie: cookies.viewer }, { cookie: cookies.editor }, { authorization: "Bearer hst_nonsense" }]) {
+    for (const headers of [{}, { cookie: cookies.viewer }, { cookie: cookies.editor }, { authorization: "Bearer hst_nonsense" }] as Record<string, string>[]) {
       const res = await call(GET, "GET", "/api/health", { headers });
       expect(res.status).toBe(200);
       expect(await res.json(), JSON.stringify(headers)).toEqual({ ok: true });
@@ -304,5 +304,85 @@ describe("health (row 9)", () => {
     expect(admin.ok).toBe(true);
     expect(admin.rssBytes).toBeGreaterThan(0);
     expect(admin).toHaveProperty("pageCache.hits");
+  });
+});
+
+/**
+ * Rows 10 and 12 happen in front of Next.js, in scripts/server.mjs. This is that server's request
+ * path with Next.js replaced by a stand-in that answers the way Next.js does when proxy.ts does not
+ * run (no security headers; a plain 500 for a path it cannot decode). tests/e2e/security.spec.ts
+ * runs the same requests against the real server.
+ */
+async function withServer<T>(fn: (base: string) => Promise<T>): Promise<T> {
+  const http = await import("node:http");
+  const { gateRequest } = await import("@/lib/server/http/gate");
+  const server = http.createServer((req, res) => {
+    if (gateRequest(req, res)) return;
+    try {
+      decodeURIComponent(req.url ?? "");
+    } catch {
+      res.writeHead(500).end("Internal Server Error");
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json", "x-saw-content-type": String(req.headers["content-type"] ?? "") }).end("{}");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    return await fn(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+  } finally {
+    server.close();
+  }
+}
+
+function expectSecurityHeaders(res: { headers: Record<string, string | string[] | undefined> }, what: string): void {
+  expect(res.headers["content-security-policy"], what).toMatch(/default-src 'none'|default-src 'self'/);
+  expect(res.headers["x-content-type-options"], what).toBe("nosniff");
+  expect(res.headers["x-frame-options"], what).toBe("DENY");
+  expect(res.headers["referrer-policy"], what).toBeTruthy();
+}
+
+/** node:http, not fetch: fetch refuses TRACE and normalises malformed paths. */
+async function raw(base: string, method: string, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const http = await import("node:http");
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${pathname}`, { method, headers }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("requests refused before the app (rows 10, 12)", () => {
+  it("security row 10: malformed percent-encoding is 400 and TRACE is 405, both with the security headers", async () => {
+    await withServer(async (base) => {
+      for (const p of ["/api/incidents/%ff", "/s/%ff", "/incidents/%E0%A4%A/print"]) {
+        const res = await raw(base, "GET", p);
+        expect(res.status, p).toBe(400);
+        expectSecurityHeaders(res, p);
+        expect(JSON.parse(res.body)).toMatchObject({ error: { code: "bad_request" } });
+      }
+      for (const method of ["TRACE"]) {
+        const res = await raw(base, method, "/api/health", { cookie: "better-auth.session_token=secret" });
+        expect(res.status, method).toBe(405);
+        expectSecurityHeaders(res, method);
+        expect(res.body).not.toContain("secret");
+      }
+      expect((await raw(base, "GET", "/api/incidents/%41")).status).toBe(200);
+    });
+  });
+
+  it("security row 12: a response the proxy never sees (multipart request) still carries the security headers", async () => {
+    await withServer(async (base) => {
+      const post = await raw(base, "POST", "/api/incidents", { "content-type": "multipart/form-data; boundary=x" });
+      expect(post.status).toBe(200);
+      expectSecurityHeaders(post, "multipart POST");
+      // A GET has no body: its Content-Type is dropped so the page goes through proxy.ts as usual.
+      const get = await raw(base, "GET", "/incidents", { "content-type": "multipart/form-data; boundary=x" });
+      expectSecurityHeaders(get, "multipart GET");
+      expect(get.headers["x-saw-content-type"]).toBe("");
+    });
   });
 });
