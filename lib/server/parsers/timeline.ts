@@ -171,9 +171,12 @@ function negated(clause: string, at: number, len: number): boolean {
   return NEG_AFTER.test(clause.slice(at + len));
 }
 
+const globalOf = new Map<RegExp, RegExp>();
+
 /** True when `re` matches somewhere in `text` in a clause that does not negate it. */
 function affirms(text: string, re: RegExp): boolean {
-  const global = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`);
+  let global = globalOf.get(re);
+  if (!global) globalOf.set(re, (global = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`)));
   for (const clause of text.split(CLAUSE)) {
     for (const m of clause.matchAll(global)) if (!negated(clause, m.index, m[0].length)) return true;
   }
