@@ -111,6 +111,8 @@ export interface CaptureInputs {
   evidence?: EvidenceRange | null;
 }
 
+const MAX_RANGE_DAYS = 400;
+
 const ymd = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** The zone for wall-clock times in names: the manifest's, else UTC (capture scripts run on nodes, which keep UTC). */
@@ -125,7 +127,9 @@ function nameZone(manifest: BundleManifest | null | undefined): { zone: Zone; la
  */
 function dayNearEvidence(t: { hour: number; minute: number; second: number }, zone: Zone, range: EvidenceRange): EpochMs | null {
   let best: { ts: EpochMs; distance: number } | null = null;
-  for (let day = range.min - 86_400_000; day <= range.max + 86_400_000; day += 86_400_000) {
+  // A stray ancient record must not make this walk decades of days.
+  const from = Math.max(range.min, range.max - MAX_RANGE_DAYS * 86_400_000);
+  for (let day = from - 86_400_000; day <= range.max + 86_400_000; day += 86_400_000) {
     const d = parseDateOnly(ymd(day))!;
     const ts = wallClockToUtc({ ...d, ...t }, zone);
     if (ts === null) continue;
@@ -162,7 +166,11 @@ export function captureFor(input: CaptureInputs): { capture: Capture | null; nee
         const ts = dayNearEvidence(name, zone, input.evidence);
         if (ts !== null) {
           return {
-            capture: { ts, basis: "file name", note: `time of day "${name.text}" from the file name; date ${ymd(ts)} taken from the bundle's other evidence (${new Date(input.evidence.min).toISOString()} – ${new Date(input.evidence.max).toISOString()}); ${label}` },
+            capture: {
+              ts,
+              basis: "file name",
+              note: `time of day "${name.text}" from the file name; date ${ymd(ts)} taken from the bundle's other evidence (${new Date(input.evidence.min).toISOString()} – ${new Date(input.evidence.max).toISOString()}${input.evidence.max - input.evidence.min > 86_400_000 ? ", several days: the first that fits" : ""}); ${label}`,
+            },
             needsDate: false,
           };
         }
