@@ -29,8 +29,12 @@ import { parseDateOnly, pickZone, wallClockToUtc, type Zone } from "@/lib/server
  */
 export const DATE_HUNGRY_FORMATS: ReadonlySet<string> = new Set(["timeline", "klog", "iptables-save", "conntrack-stats"]);
 
-/** Formats whose records describe one moment; only their files get a capture basis. */
-export const SNAPSHOT_FORMATS: ReadonlySet<string> = new Set(["iptables-save", "ipvsadm", "conntrack-stats", "k8s-objects", "prometheus"]);
+/**
+ * Formats whose records describe one moment; only their files get a capture basis. Not
+ * `prometheus`: its parser reads query API results, whose samples carry their own times (there is
+ * no parser for the text exposition format, whose samples may not).
+ */
+export const SNAPSHOT_FORMATS: ReadonlySet<string> = new Set(["iptables-save", "ipvsadm", "conntrack-stats", "k8s-objects"]);
 
 /**
  * Formats whose parsers place ctx.captureTime themselves: conntrack-stats gives it to the *last*
