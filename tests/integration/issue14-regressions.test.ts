@@ -86,6 +86,12 @@ describe("issue 14 regressions (own fixtures, real pipeline)", () => {
       expect(f.capture?.basis, f.path).toBe("file name");
       expect(f.capture?.note ?? "", f.path).toMatch(/date 2025-03-12 taken from the bundle's other evidence/);
     }
+    // The timeline states "Times are CET (UTC+1)" and no date: its date comes from the other evidence.
+    const timeline = await h.db.evidence.findMany({ where: { incidentId: id, source: "timeline" }, orderBy: { seq: "asc" }, select: { ts: true, data: true } });
+    expect(timeline.map((r) => (r.ts === null ? null : new Date(r.ts).toISOString()))).toEqual(["2025-03-12T09:12:00.000Z", "2025-03-12T09:20:00.000Z", "2025-03-12T10:25:00.000Z", "2025-03-12T10:40:00.000Z"]);
+    // "… no page sent to payments" is not an alert.
+    expect(timeline.map((r) => (JSON.parse(r.data) as { reason: string }).reason)).toEqual(["alert", "investigation", "other", "investigation"]);
+    expect(done.files.find((f) => f.path.endsWith("timeline.md"))!.warnings.map((w) => w.message).join("\n")).toMatch(/no date: 2025-03-12 taken from the bundle's other evidence/);
     // The access log and the timeline are not snapshots: no capture basis.
     expect(done.files.filter((f) => !f.path.includes("/conntrack-S-")).map((f) => f.capture)).toEqual([null, null]);
   });

@@ -97,6 +97,7 @@ function dateLine(line: string, year?: number): LineDate | null | "no-year" {
 // "All times …", "Times are …", "Times UTC.", "London time (BST)", "Timezone: …", "TZ: …" — but not
 // "times out", "timeline", "timestamp".
 const ZONE_INTRO = /\b(?:all\s+)?times?\b(?!\s+out\b)|\btime\s*zone\b|\btz\b/i;
+const ZONE_FILLER = /^\s*[:\-–—]?\s*(?:(?:are|is|shown|given|listed|written|noted|in|as|local|all)\s+)*/i;
 
 /**
  * The zone a document states for its entries: "Incident Timeline (All Times UTC)", "Times are CET
@@ -109,8 +110,11 @@ export function zoneHint(line: string): Zone | null {
   const t = line.replace(/(^|[\s(])[*_]+|[*_]+(?=[\s).,;:]|$)/g, "$1");
   const intro = ZONE_INTRO.exec(t);
   if (intro) {
-    const z = findZone(t.slice(intro.index + intro[0].length, intro.index + intro[0].length + 80));
-    if (z) return z;
+    const rest = t.slice(intro.index + intro[0].length, intro.index + intro[0].length + 120).replace(ZONE_FILLER, "");
+    // The zone must come first ("Times are CET (UTC+1)"), not somewhere in a sentence about
+    // response times ("Response times in the UK region doubled").
+    const first = /^\(?[^\s,.;()]+\)?/.exec(rest);
+    if (first && findZone(first[0])) return findZone(rest.slice(0, 60));
   }
   if (/^\s*#{1,6}\s/.test(t) || /timeline/i.test(t)) {
     for (const p of t.matchAll(/\(([^()]{1,60})\)/g)) {
@@ -167,9 +171,12 @@ function negated(clause: string, at: number, len: number): boolean {
   return NEG_AFTER.test(clause.slice(at + len));
 }
 
+const globalOf = new Map<RegExp, RegExp>();
+
 /** True when `re` matches somewhere in `text` in a clause that does not negate it. */
 function affirms(text: string, re: RegExp): boolean {
-  const global = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`);
+  let global = globalOf.get(re);
+  if (!global) globalOf.set(re, (global = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`)));
   for (const clause of text.split(CLAUSE)) {
     for (const m of clause.matchAll(global)) if (!negated(clause, m.index, m[0].length)) return true;
   }

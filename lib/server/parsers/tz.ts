@@ -163,6 +163,11 @@ export function pickZone(hint: string | null | undefined, ctxTimezone: string | 
 
 export const UTC_ZONE: Zone = { kind: "offset", minutes: 0, label: "UTC" };
 
+/** The calendar date (YYYY-MM-DD) an instant falls on in a zone. */
+export function dateInZone(utcMs: number, zone: Zone): string {
+  return new Date(utcMs + zoneOffsetMinutes(zone, utcMs) * 60_000).toISOString().slice(0, 10);
+}
+
 /** Parses "YYYY-MM-DD" (as in manifest.date / ctx.referenceDate, or a longer ISO string) into parts. */
 export function parseDateOnly(s: string | null | undefined): { year: number; month: number; day: number } | null {
   if (!s) return null;

@@ -2,7 +2,7 @@ import type { CaptureBasis } from "@/lib/schemas/api";
 import type { BundleManifest } from "@/lib/schemas/manifest";
 import type { EvidenceRecord } from "@/lib/schemas/records";
 import { type EpochMs, epochMs } from "@/lib/schemas/time";
-import { parseDateOnly, pickZone, wallClockToUtc, type Zone } from "@/lib/server/parsers/tz";
+import { dateInZone, parseDateOnly, pickZone, wallClockToUtc, type Zone } from "@/lib/server/parsers/tz";
 
 /**
  * Capture time of snapshot evidence (iptables-save, ipvsadm, conntrack -S, object dumps): these
@@ -29,8 +29,12 @@ import { parseDateOnly, pickZone, wallClockToUtc, type Zone } from "@/lib/server
  */
 export const DATE_HUNGRY_FORMATS: ReadonlySet<string> = new Set(["timeline", "klog", "iptables-save", "conntrack-stats"]);
 
-/** Formats whose records describe one moment; only their files get a capture basis. */
-export const SNAPSHOT_FORMATS: ReadonlySet<string> = new Set(["iptables-save", "ipvsadm", "conntrack-stats", "k8s-objects", "prometheus"]);
+/**
+ * Formats whose records describe one moment; only their files get a capture basis. Not
+ * `prometheus`: its parser reads query API results, whose samples carry their own times (there is
+ * no parser for the text exposition format, whose samples may not).
+ */
+export const SNAPSHOT_FORMATS: ReadonlySet<string> = new Set(["iptables-save", "ipvsadm", "conntrack-stats", "k8s-objects"]);
 
 /**
  * Formats whose parsers place ctx.captureTime themselves: conntrack-stats gives it to the *last*
@@ -111,7 +115,7 @@ export interface CaptureInputs {
   evidence?: EvidenceRange | null;
 }
 
-const ymd = (t: number) => new Date(t).toISOString().slice(0, 10);
+const MAX_RANGE_DAYS = 400;
 
 /** The zone for wall-clock times in names: the manifest's, else UTC (capture scripts run on nodes, which keep UTC). */
 function nameZone(manifest: BundleManifest | null | undefined): { zone: Zone; label: string } {
@@ -125,8 +129,10 @@ function nameZone(manifest: BundleManifest | null | undefined): { zone: Zone; la
  */
 function dayNearEvidence(t: { hour: number; minute: number; second: number }, zone: Zone, range: EvidenceRange): EpochMs | null {
   let best: { ts: EpochMs; distance: number } | null = null;
-  for (let day = range.min - 86_400_000; day <= range.max + 86_400_000; day += 86_400_000) {
-    const d = parseDateOnly(ymd(day))!;
+  // A stray ancient record must not make this walk decades of days.
+  const from = Math.max(range.min, range.max - MAX_RANGE_DAYS * 86_400_000);
+  for (let day = from - 86_400_000; day <= range.max + 86_400_000; day += 86_400_000) {
+    const d = parseDateOnly(dateInZone(day, zone))!;
     const ts = wallClockToUtc({ ...d, ...t }, zone);
     if (ts === null) continue;
     const distance = ts < range.min ? range.min - ts : ts > range.max ? ts - range.max : 0;
@@ -137,7 +143,7 @@ function dayNearEvidence(t: { hour: number; minute: number; second: number }, zo
 
 /**
  * The capture time the pipeline gives a file before parsing (the header, when there is one, is
- * found by the parser and wins afterwards — see observeCapture). `needsDate` when the file name
+ * found by the parser and wins afterwards — see CaptureObserver). `needsDate` when the file name
  * has a time of day but neither the manifest nor (yet) the other evidence gives the date: the
  * file is parsed after the others.
  */
@@ -162,7 +168,11 @@ export function captureFor(input: CaptureInputs): { capture: Capture | null; nee
         const ts = dayNearEvidence(name, zone, input.evidence);
         if (ts !== null) {
           return {
-            capture: { ts, basis: "file name", note: `time of day "${name.text}" from the file name; date ${ymd(ts)} taken from the bundle's other evidence (${new Date(input.evidence.min).toISOString()} – ${new Date(input.evidence.max).toISOString()}); ${label}` },
+            capture: {
+              ts,
+              basis: "file name",
+              note: `time of day "${name.text}" from the file name; date ${dateInZone(ts, zone)} taken from the bundle's other evidence (${new Date(input.evidence.min).toISOString()} – ${new Date(input.evidence.max).toISOString()}${input.evidence.max - input.evidence.min > 86_400_000 ? ", several days: the first that fits" : ""}); ${label}`,
+            },
             needsDate: false,
           };
         }

@@ -7,7 +7,7 @@ import { dataDir } from "@/lib/server/config";
 import type { JobContext } from "@/lib/server/jobs/types";
 import type { AnalysisStageInput, AnalysisStageResult } from "./analysis-stage";
 import type { ParseContext } from "@/lib/server/parsers/types";
-import { pickZone, zoneOffsetMinutes } from "@/lib/server/parsers/tz";
+import { dateInZone, pickZone } from "@/lib/server/parsers/tz";
 import { type Capture, captureFor, DATE_HUNGRY_FORMATS, type EvidenceRange } from "./capture-time";
 import { fileContext } from "./file-context";
 import type { FileIngestResult, IngestFileInput } from "./ingest-file";
@@ -193,7 +193,8 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
       doneBytes += Number(file.size);
     }
     for (const file of again) {
-      const ref = range ? dateIn(range.min, manifestOf(file)?.timezone) : undefined;
+      // The evidence's first day in the manifest's zone (else UTC): where a time-of-day timeline starts.
+      const ref = range ? dateInZone(range.min, pickZone(null, manifestOf(file)?.timezone).zone) : undefined;
       if (ref) await parseOne(file, captureFor(captureInputs(file)).capture, { referenceDate: ref, referenceDateSource: "evidence" });
       doneBytes += Number(file.size);
     }
@@ -308,12 +309,6 @@ async function evidenceRange(db: Db, incidentId: string): Promise<EvidenceRange 
     if (a._min.ts != null && a._max.ts != null) return { min: a._min.ts, max: a._max.ts };
   }
   return null;
-}
-
-/** The calendar date (YYYY-MM-DD) of an instant in the manifest's zone, else UTC. */
-function dateIn(ts: number, timezone: string | undefined): string {
-  const zone = pickZone(null, timezone).zone;
-  return new Date(ts + zoneOffsetMinutes(zone, ts) * 60_000).toISOString().slice(0, 10);
 }
 
 /** Deep copy with every NUL character in strings replaced by U+FFFD (stored text must not hold NUL). */

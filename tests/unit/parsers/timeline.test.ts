@@ -148,6 +148,8 @@ describe("timeline: how documents state their zone (cases)", () => {
     ["The timeline (draft)", null],
     ["requests times out after 30 s (UTC+1 region)", null],
     ["## Impact", null],
+    ["Response times in the UK region doubled", null],
+    ["All times are local (CET)", 60],
   ];
   it.each(cases)("%s → %s", (line, minutes) => {
     const z = zoneHint(line);
