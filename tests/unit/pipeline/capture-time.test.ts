@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { CounterRecord, IpvsRecord } from "@/lib/schemas/records";
 import { epochMs } from "@/lib/schemas/time";
 import { captureFor, CaptureObserver, timeFromFileName } from "@/lib/server/pipeline/capture-time";
+import { seriesName } from "@/lib/server/parsers/name-time";
+import { fileContext } from "@/lib/server/pipeline/file-context";
 
 const iso = (s: string) => Date.parse(s);
 
@@ -29,6 +31,7 @@ describe("capture time: file names", () => {
     ["conntrack-S.txt", null],
     ["conntrack-2575.txt", null],
     ["nodes/ip-10-20-12-15/conntrack-S.txt", null],
+    ["aks-nodepool1-12345678-vmss000002.iptables", null],
   ];
   it.each(cases)("%s → %s %s", (p, kind, value) => {
     const t = timeFromFileName(p);
@@ -99,4 +102,21 @@ describe("capture time: what ingest records", () => {
     expect(o.result()?.basis).toBe("assumed (name order)");
     expect(new CaptureObserver("nginx-access", at).result()).toBeNull();
   });
+});
+
+describe("snapshot series and node from the path", () => {
+  it.each([
+    ["bundle/ip-10-0-144-10_conntrack-S-0446.txt", "bundle/ip-10-0-144-10_conntrack-S-*.txt"],
+    ["n1/conntrack-2025-03-12T09:05:00Z.txt", "n1/conntrack-*.txt"],
+    ["conntrack-S.txt", null],
+  ])("series of %s is %s", (p, want) => expect(seriesName(p)).toBe(want));
+  it.each([
+    ["bundle/ip-10-0-144-10_conntrack-S-0446.txt", "ip-10-0-144-10"],
+    ["ip-10-0-1-2.ec2.internal/conntrack.txt", "ip-10-0-1-2.ec2.internal"],
+    ["x/gke-prod-pool-1-3f2a9c1d-x7k2/iptables.txt", "gke-prod-pool-1-3f2a9c1d-x7k2"],
+    ["aks-nodepool1-12345678-vmss000002.iptables", "aks-nodepool1-12345678-vmss000002"],
+    ["nodes/worker-1/ipvs.txt", "worker-1"],
+    ["logs/app-10-0-1-2.log", undefined],
+    ["plain/app.log", undefined],
+  ])("node of %s is %s", (p, want) => expect(fileContext(p, null).node).toBe(want));
 });
