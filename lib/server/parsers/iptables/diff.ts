@@ -2,7 +2,7 @@ import type { Rule, RulesetRecord } from "@/lib/schemas/records";
 import { describeBox } from "./describe";
 import { analyzeTable, Universe, type RuleRef, type ShadowStatus, type TableModel, type VerdictClass } from "./model";
 import { renderRule } from "./rule";
-import { boxIntersect, sameSet, union, type Box } from "./sets";
+import { boxIntersect, quickDisjoint, sameSet, union, type Box } from "./sets";
 import { chainsOf, isBuiltinChain, ruleUids } from "./values";
 
 /**
@@ -67,6 +67,7 @@ export interface RulesetDiff {
 export const MARK_TAG = { before: "~before", after: "~after" } as const;
 const RANK: Record<string, number> = { live: 0, partly: 1, fully: 2 };
 const MAX_PAIR_OPS = 400_000;
+const QUICK = 0.1;
 /** Merging is quadratic: past this many pieces a change is described piece by piece. */
 const MAX_MERGE = 200;
 
@@ -150,6 +151,9 @@ function verdictChanges(A: TableModel, B: TableModel, u: Universe): { changes: V
     for (const x of ca)
       for (const y of cb) {
         if (x.verdict === y.verdict) continue;
+        ops += QUICK;
+        if (ops > MAX_PAIR_OPS) return { changes: [], approximate: true };
+        if (quickDisjoint(x.box, y.box)) continue;
         if (++ops > MAX_PAIR_OPS) return { changes: [], approximate: true };
         const i = boxIntersect(x.box, y.box);
         if (!i) continue;

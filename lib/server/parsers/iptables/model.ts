@@ -1,5 +1,5 @@
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
-import { boxIntersect, boxSubtract, EMPTY, complement, fromRanges, full, intersect, point, type Box, type Intervals } from "./sets";
+import { boxIntersect, boxSubtract, quickDisjoint, EMPTY, complement, fromRanges, full, intersect, point, type Box, type Intervals } from "./sets";
 import type { Packet } from "./interpreter";
 import {
   ADDRTYPES,
@@ -46,6 +46,8 @@ export const DIMS = ["proto", "src", "dst", "sport", "dport", "iif", "oif", "mar
 export type Dim = (typeof DIMS)[number];
 const D: Record<Dim, number> = Object.fromEntries(DIMS.map((d, i) => [d, i])) as Record<Dim, number>;
 const MAX_OPS = 400_000;
+/** What a bounds-only comparison costs against MAX_OPS. */
+const QUICK = 0.05;
 const MAX_DEPTH = 32;
 const MAX_MARK_BITS = 12;
 
@@ -318,12 +320,19 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
       const rb = boxOf(x, path);
       for (const e of removed) {
         if (e.by.effect === x.effect || st.blockers.has(e.by.uid)) continue;
+        tick(QUICK);
+        if (quickDisjoint(e.box, rb)) continue;
         tick();
         if (boxIntersect(e.box, rb)) st.blockers.add(e.by.uid);
       }
       const M: Box[] = [];
       const rest: Box[] = [];
       for (const b of cur) {
+        tick(QUICK);
+        if (quickDisjoint(b, rb)) {
+          rest.push(b);
+          continue;
+        }
         tick();
         const i = boxIntersect(b, rb);
         if (!i) {
