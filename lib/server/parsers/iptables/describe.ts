@@ -61,7 +61,9 @@ function either(set: Intervals, max: bigint, items: (s: Intervals) => string[]):
   const direct = items(set);
   const comp = complement(set, max);
   const other = items(comp);
-  if (other.length < direct.length || (size(comp) < size(set) && other.length <= direct.length)) return { text: list(other), negated: true };
+  // "(other)" names every interface the rules do not mention: "not lo" reads better than "(other)".
+  const vague = (xs: string[]) => xs.some((x) => x.includes("(other)"));
+  if (other.length < direct.length || (other.length === direct.length && (vague(direct) && !vague(other) || size(comp) < size(set)))) return { text: list(other), negated: true };
   return { text: list(direct), negated: false };
 }
 

@@ -230,7 +230,27 @@ export interface RuleAnalysis {
   matchedCount: number;
   /** Earlier rules with a different effect that took traffic this rule matches. */
   blockers: Set<string>;
+  /**
+   * Blockers whose own match lies inside this rule's (`--dport 80 -j ACCEPT` above a catch-all
+   * REJECT): a carved-out exception, the usual way to write rules, not a partial shadow.
+   */
+  exceptions: Set<string>;
   status: ShadowStatus;
+}
+
+/** The rules that shadow a rule: all blockers when fully shadowed, else those that are not exceptions. */
+export function shadowers(st: RuleAnalysis): string[] {
+  if (st.status === "fully") return [...st.blockers];
+  if (st.status === "partly") return [...st.blockers].filter((b) => !st.exceptions.has(b));
+  return [];
+}
+
+function subsetOf(a: Compiled, b: Compiled): boolean {
+  if (a.opaque.length || a.markOpaque.length || a.kind === "unknown") return false;
+  return a.dims.every((d, i) => {
+    const x = intersect(d, b.dims[i]!);
+    return x.length === d.length && x.every(([lo, hi], k) => lo === d[k]![0] && hi === d[k]![1]);
+  });
 }
 export interface TableModel {
   table: string;
@@ -275,7 +295,7 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
     return p && p !== "-" ? p : "ACCEPT";
   };
   const stats = new Map<string, RuleAnalysis>();
-  for (const [c, cl] of compiled) for (const x of cl) stats.set(x.uid, { ref: { table, chain: c, uid: x.uid, rule: x.rule }, matched: [], matchedCount: 0, blockers: new Set(), status: "unreached" });
+  for (const [c, cl] of compiled) for (const x of cl) stats.set(x.uid, { ref: { table, chain: c, uid: x.uid, rule: x.rule }, matched: [], matchedCount: 0, blockers: new Set(), exceptions: new Set(), status: "unreached" });
   const reachedChains = new Set<string>();
   let ops = 0;
   const tick = (n = 1) => {
@@ -323,7 +343,10 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
         tick(QUICK);
         if (quickDisjoint(e.box, rb)) continue;
         tick();
-        if (boxIntersect(e.box, rb)) st.blockers.add(e.by.uid);
+        if (boxIntersect(e.box, rb)) {
+          st.blockers.add(e.by.uid);
+          if (subsetOf(e.by, x)) st.exceptions.add(e.by.uid);
+        }
       }
       const M: Box[] = [];
       const rest: Box[] = [];
@@ -413,7 +436,7 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
   }
   for (const st of stats.values()) {
     if (approximate) st.status = "unknown";
-    else if (st.status === "live") st.status = st.matchedCount === 0 ? (st.blockers.size ? "fully" : "unreached") : st.blockers.size ? "partly" : "live";
+    else if (st.status === "live") st.status = st.matchedCount === 0 ? (st.blockers.size ? "fully" : "unreached") : [...st.blockers].some((b) => !st.exceptions.has(b)) ? "partly" : "live";
   }
   void reachedChains;
   return {
