@@ -131,7 +131,8 @@ function analyse(ctx: DetectorContext): Analysis {
       .map((c) => ({ c, traffic: changeTraffic(c), harm: harmOf(c) }))
       .filter((x): x is { c: VerdictChange; traffic: Traffic; harm: string } => x.traffic !== null && x.harm !== null);
     if (!changes.length) return;
-    changes.sort((a, b) => (a.traffic === b.traffic ? 0 : a.traffic === "mesh" ? -1 : 1));
+    // Mesh first, then the plainest description (OUTPUT's class before FORWARD's with its mark and state).
+    changes.sort((a, b) => (a.traffic === b.traffic ? 0 : a.traffic === "mesh" ? -1 : 1) || a.c.words.length - b.c.words.length);
     const involved = new Set(changes.flatMap((x) => [x.c.afterBy?.uid, x.c.beforeBy?.uid]).filter(Boolean));
     out.findings.push({
       node,

@@ -108,7 +108,7 @@ export function describeBox(box: Box, u: Universe): string {
     const x = either(oif!, m[6]!, (s) => indices(s).map(ifaceName));
     extra.push(`out via ${x.negated ? "not " : ""}${x.text}`);
   }
-  if (!isFull(mark!, m[7]!)) extra.push(`mark ${list(indices(mark!).map((i) => `0x${(u.markReps[i] ?? 0).toString(16)}`))}${indices(mark!).length > 1 ? " (classes)" : ""}`);
+  if (!isFull(mark!, m[7]!)) extra.push(u.markWords(indices(mark!)));
   if (!isFull(ctstate!, m[8]!)) {
     const x = either(ctstate!, m[8]!, (s) => indices(s).map((i) => CTSTATES[i]!));
     extra.push(`state ${x.negated ? "not " : ""}${x.text}`);

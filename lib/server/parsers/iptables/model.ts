@@ -126,6 +126,17 @@ export class Universe {
   markClass(v: number): number {
     return this.markIndex.get(this.markSig(v)) ?? 0;
   }
+  /** A set of mark classes in the words of the rules: "mark not 0x4000/0x4000". */
+  markWords(classes: readonly number[]): string {
+    const parts: string[] = [];
+    for (const sp of this.markSpecs) {
+      const hits = classes.map((i) => ((this.markReps[i]! & sp.mask) >>> 0) === sp.value);
+      const text = `0x${sp.value.toString(16)}${sp.mask === 0xffffffff ? "" : `/0x${sp.mask.toString(16)}`}`;
+      if (hits.every(Boolean)) parts.push(`mark ${text}`);
+      else if (!hits.some(Boolean)) parts.push(`mark not ${text}`);
+    }
+    return parts.join(", ") || "some marks";
+  }
   ifaceSet(pattern: string): Intervals {
     return fromRanges(this.ifaceReps.flatMap((r, i) => (ifaceMatches(pattern, r) ? [[BigInt(i), BigInt(i)] as const] : [])));
   }
