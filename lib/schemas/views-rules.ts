@@ -32,8 +32,10 @@ export const RuleSideDto = z.object({
   text: z.string(),
   packets: z.number().nullable(),
   bytes: z.number().nullable(),
-  /** the earlier terminal rule that matches a superset of this rule's packets */
+  /** an earlier rule with another effect that takes traffic this rule matches (packet-class model) */
   shadowedBy: z.object({ position: z.number().int(), line: z.number().int(), text: z.string() }).nullable(),
+  /** fully: no packet reaches the rule and matches it; partly: some of its traffic is taken earlier */
+  shadow: z.enum(["fully", "partly"]).nullable().default(null),
 });
 export type RuleSideDto = z.infer<typeof RuleSideDto>;
 
@@ -59,6 +61,36 @@ export const ChainDiffDto = z.object({
 });
 export type ChainDiffDto = z.infer<typeof ChainDiffDto>;
 
+/** A rule named in a semantic finding: where it is in its dump. */
+export const RuleRefDto = z.object({ table: z.string(), chain: z.string(), position: z.number().int(), line: z.number().int(), text: z.string() });
+export type RuleRefDto = z.infer<typeof RuleRefDto>;
+
+/** What the change did to traffic (iptables packet-class model), per dump pair. */
+export const SemanticDiffDto = z.object({
+  identical: z.boolean(),
+  /** a table was too large to compare exactly: nothing is claimed for it */
+  approximate: z.boolean(),
+  countersCompared: z.boolean(),
+  /** "tcp to :15001,15006, destination not local: ACCEPT → REJECT" */
+  changes: z.array(
+    z.object({
+      table: z.string(),
+      chain: z.string(),
+      before: z.string(),
+      after: z.string(),
+      words: z.string(),
+      traffic: z.enum(["mesh", "service", "other"]),
+      /** the change may not happen: it depends on matches the model cannot evaluate */
+      uncertain: z.boolean(),
+      beforeRule: RuleRefDto.nullable(),
+      afterRule: RuleRefDto.nullable(),
+    }),
+  ),
+  shadowed: z.array(z.object({ status: z.enum(["fully", "partly"]), was: z.string(), rule: RuleRefDto, blockers: z.array(RuleRefDto) })),
+  counters: z.array(z.object({ words: z.string(), grew: RuleRefDto, stopped: RuleRefDto })),
+});
+export type SemanticDiffDto = z.infer<typeof SemanticDiffDto>;
+
 export const RulesViewDto = z.object({
   dumps: z.array(RuleDumpDto),
   /** default before/after pairs per node */
@@ -69,5 +101,7 @@ export const RulesViewDto = z.object({
   chains: z.array(ChainDiffDto),
   /** chains left out by the filter or because nothing changed */
   hiddenChains: z.number().int(),
+  /** verdict changes, newly shadowed rules and counter evidence between a and b */
+  semantic: SemanticDiffDto.nullable().default(null),
 });
 export type RulesViewDto = z.infer<typeof RulesViewDto>;

@@ -13,8 +13,7 @@ import { contentUpload, FIXTURES, startPipeline, type PipelineHarness } from "..
 /**
  * Issue 14's observations, each replayed through the real pipeline (upload → parse → correlate →
  * detect → draft) on a bundle of our own (tests/fixtures/own/regressions/, README there), written
- * independently of the scenario generator. Observation 1 is a unit test next to its code (the
- * iptables model); these are 2 to 6.
+ * independently of the scenario generator: observations 1 to 6.
  */
 const REG = "own/regressions";
 
@@ -38,6 +37,33 @@ describe("issue 14 regressions (own fixtures, real pipeline)", () => {
   afterAll(async () => {
     await h?.stop();
     await temp?.cleanup();
+  });
+
+  it("observation 1: a REJECT (addrtype, multiport) moved above the mesh ACCEPTs is found on the packet-class model, ranks first with its counters, and is not ruled out", async () => {
+    const { id } = await h.create(uploadsOf("obs1-iptables-partial-shadow"));
+    const done = await h.waitDone(id);
+    const top = done.hypotheses[0]!;
+    expect(top.detector).toBe("iptables-rule-order");
+    expect(top.confidence).toBeGreaterThanOrEqual(0.8);
+    // The generic symptom fires too, and ranks below the mechanism that explains it.
+    const latency = done.hypotheses.find((x) => x.detector === "latency-regression");
+    expect(latency).toBeDefined();
+    expect(latency!.explainedBy).toBe("iptables-rule-order");
+    expect(latency!.confidence).toBeLessThan(top.confidence);
+    // The verdict change in words, the shadowing and the counters with their numbers.
+    expect(top.summary).toMatch(/tcp to :15001,15006, [^;]*destination not local[^;]*: ACCEPT → REJECT/);
+    expect(top.summary).toMatch(/moved from #5 to #2/);
+    expect(top.summary).toMatch(/(partly|fully) shadowed/);
+    expect(top.summary).toMatch(/1,204 → 2,431 packets \(\+1,227\)/);
+    expect(top.summary).toMatch(/stayed at 5,310/);
+    expect(top.evidence.some((e) => e.file.endsWith("iptables-save-c-0905.txt") && e.line)).toBe(true);
+    expect(top.evidence.some((e) => e.file.endsWith("iptables-save-c-0950.txt") && e.line)).toBe(true);
+    const draft = await getDraft(id, h.db);
+    const ruledOut = draft.sections.find((s) => s.id === "ruledOut")!.markdown;
+    const root = draft.sections.find((s) => s.id === "rootCause")!.markdown;
+    expect(root).toContain("detector `iptables-rule-order`");
+    expect(ruledOut).not.toContain("`iptables-rule-order`");
+    expect(ruledOut).not.toMatch(/iptables rule order/i);
   });
 
   it("observation 2: the ambient endpoint race ranks first, its bursts are measured on one millisecond clock (not 3 s), and the draft does not rule it out", async () => {

@@ -1,10 +1,13 @@
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
 import { decodeRecordJson } from "@/lib/schemas/records";
-import type { ChainDiffDto, RuleDiffRowDto, RuleDumpDto, RuleSideDto, RulesQuery, RulesViewDto } from "@/lib/schemas/views-rules";
+import type { ChainDiffDto, RuleDiffRowDto, RuleDumpDto, RuleRefDto, RuleSideDto, RulesQuery, RulesViewDto, SemanticDiffDto } from "@/lib/schemas/views-rules";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { meshOrServiceRelevance, ruleKey, shadows, type Shadow } from "@/lib/server/detectors/iptables-rule-order";
+import { changeTraffic, ruleTraffic } from "@/lib/server/detectors/iptables-rule-order";
 import { NotFoundError } from "@/lib/server/http/errors";
+import { diffRulesets as diffModels, type RulesetDiff } from "@/lib/server/parsers/iptables/diff";
+import { shadowers, type RuleAnalysis, type RuleRef } from "@/lib/server/parsers/iptables/model";
 import { renderRule } from "@/lib/server/parsers/iptables/rule";
+import { ruleUids } from "@/lib/server/parsers/iptables/values";
 
 /**
  * Rule-order diff view: two iptables dumps side by side per table and chain.
@@ -13,9 +16,11 @@ import { renderRule } from "@/lib/server/parsers/iptables/rule";
  *   1 -p tcp --dport 15006 -j ACCEPT   ─╮   1 -p tcp -j REJECT          (moved 2 → 1)
  *   2 -p tcp -j REJECT                 ─┴─▶ 2 … --dport 15006 -j ACCEPT (moved 1 → 2, shadowed by #1)
  *
- * Identity of a rule is the detector's position-independent ruleKey; "moved" means the rule left
- * the longest common order of the two chains (LIS over the matched positions), so inserting one
- * rule at the top does not mark every later rule as moved. Shadowing is the detector's own.
+ * Identity of a rule is its position-independent uid (canonical key + occurrence); "moved" means
+ * the rule left the longest common order of the two chains (LIS over the matched positions), so
+ * inserting one rule at the top does not mark every later rule as moved. Shadowing, verdict
+ * changes and counter evidence come from the packet-class model (parsers/iptables/diff.ts), the
+ * same one the rule-order detector uses.
  */
 
 /** Chains longer than this send only their changed/shadowed rows plus a little context. */
@@ -64,10 +69,9 @@ export async function loadDumps(db: Db, incidentId: string, limit = MAX_DUMPS): 
   return out;
 }
 
-function relevanceOfChain(table: string, chain: string, rules: Rule[]): "mesh" | "service" | "other" {
-  if (/^ISTIO_/.test(chain) || rules.some((r) => meshOrServiceRelevance(r) === "mesh")) return "mesh";
-  if (/^KUBE-/.test(chain) || rules.some((r) => meshOrServiceRelevance(r) === "service")) return "service";
-  void table;
+function relevanceOfChain(chain: string, rules: Rule[]): "mesh" | "service" | "other" {
+  if (rules.some((r) => ruleTraffic(chain, r) === "mesh")) return "mesh";
+  if (/^KUBE-/.test(chain) || rules.some((r) => ruleTraffic(chain, r) === "service")) return "service";
   return "other";
 }
 
@@ -95,33 +99,66 @@ export function longestIncreasing(seq: number[]): Set<number> {
   return out;
 }
 
-function side(rule: Rule, shadow: Shadow | undefined): RuleSideDto {
-  const text = (r: Rule) => renderRule({ ...r, counters: undefined });
-  return {
-    position: rule.position,
-    line: rule.line,
-    text: text(rule),
-    packets: rule.counters?.packets ?? null,
-    bytes: rule.counters?.bytes ?? null,
-    shadowedBy: shadow ? { position: shadow.broad.position, line: shadow.broad.line, text: text(shadow.broad) } : null,
-  };
+const text = (r: Rule) => renderRule({ ...r, counters: undefined });
+const refDto = (r: RuleRef): RuleRefDto => ({ table: r.table, chain: r.chain, position: r.rule.position, line: r.rule.line, text: text(r.rule) });
+
+/** The blocker to show: one that is new on this side if there is one, else the first by position. */
+function side(rule: Rule, st: RuleAnalysis | undefined, other: RuleAnalysis | undefined, stats: Map<string, RuleAnalysis>): RuleSideDto {
+  let shadowedBy: RuleSideDto["shadowedBy"] = null;
+  const shadow = st && (st.status === "fully" || st.status === "partly") ? st.status : null;
+  if (st && shadow) {
+    const blockers = shadowers(st).flatMap((u) => {
+      const r = stats.get(u)?.ref.rule;
+      return r ? [{ u, r }] : [];
+    }).sort((x, y) => x.r.position - y.r.position);
+    const before = other ? shadowers(other) : [];
+    const pick = blockers.find((x) => !before.includes(x.u)) ?? blockers[0];
+    if (pick) shadowedBy = { position: pick.r.position, line: pick.r.line, text: text(pick.r) };
+  }
+  return { position: rule.position, line: rule.line, text: text(rule), packets: rule.counters?.packets ?? null, bytes: rule.counters?.bytes ?? null, shadowedBy, shadow };
+}
+const RANK = { live: 0, partly: 1, fully: 2 } as const;
+/** Shadowed on b and not (or less, or by a new rule) on a: the regression. */
+function newly(a: RuleAnalysis | undefined, b: RuleAnalysis | undefined): boolean {
+  if (!b || (b.status !== "fully" && b.status !== "partly")) return false;
+  if (!a || (a.status !== "fully" && a.status !== "partly")) return true;
+  const was = shadowers(a);
+  return RANK[b.status] > RANK[a.status] || shadowers(b).some((u) => !was.includes(u));
 }
 
 /** Keys made unique within a chain: identical rules repeated get #2, #3 … */
 function keyed(table: string, rules: Rule[]): { key: string; rule: Rule }[] {
-  const seen = new Map<string, number>();
-  return rules.map((rule) => {
-    const k = ruleKey(table, rule);
-    const n = (seen.get(k) ?? 0) + 1;
-    seen.set(k, n);
-    return { key: n > 1 ? `${k}#${n}` : k, rule };
-  });
+  const uids = ruleUids(table, rules);
+  return rules.map((rule, i) => ({ key: uids[i]!, rule }));
 }
 
-/** Pure: the per-chain diff of two dumps (exported for tests). */
-export function diffRulesets(a: RulesetRecord, b: RulesetRecord): ChainDiffDto[] {
-  const shadowA = new Map(shadows(a).map((s) => [`${s.table}|${s.chain}|${s.narrow.position}`, s]));
-  const shadowB = new Map(shadows(b).map((s) => [`${s.table}|${s.chain}|${s.narrow.position}`, s]));
+/** Verdict changes, newly shadowed rules and counter evidence in DTO form. */
+export function semanticDiff(d: RulesetDiff): SemanticDiffDto {
+  const stopped = (r: Rule, table: string): RuleRefDto => ({ table, chain: r.chain, position: r.position, line: r.line, text: text(r) });
+  return {
+    identical: d.identical,
+    approximate: d.approximate,
+    countersCompared: d.countersCompared,
+    changes: d.changes.slice(0, 50).map((c) => ({
+      table: c.table,
+      chain: c.chain,
+      before: c.before,
+      after: c.after,
+      words: c.words,
+      traffic: changeTraffic(c) ?? "other",
+      uncertain: c.uncertain,
+      beforeRule: c.beforeBy ? refDto(c.beforeBy) : null,
+      afterRule: c.afterBy ? refDto(c.afterBy) : null,
+    })),
+    shadowed: d.shadowed.slice(0, 50).map((s) => ({ status: s.status, was: s.was, rule: stopped(s.after, s.table), blockers: s.blockers.map(refDto) })),
+    counters: d.counters.slice(0, 20).map((e) => ({ words: e.words, grew: stopped(e.grew.after, e.table), stopped: stopped(e.stopped.after, e.table) })),
+  };
+}
+
+/** Pure: the per-chain diff of two dumps (exported for tests). Pass the model diff when already computed. */
+export function diffRulesets(a: RulesetRecord, b: RulesetRecord, model: RulesetDiff = diffModels(a, b)): ChainDiffDto[] {
+  const statsA = new Map(model.models.before.map((m) => [m.table, m.rules]));
+  const statsB = new Map(model.models.after.map((m) => [m.table, m.rules]));
   const chainsOf = (rs: RulesetRecord) => {
     const m = new Map<string, { table: string; chain: string; policy: string | null; rules: Rule[] }>();
     for (const t of rs.tables) {
@@ -150,8 +187,10 @@ export function diffRulesets(a: RulesetRecord, b: RulesetRecord): ChainDiffDto[]
     const common = rb.map((r, i) => ({ i, ai: idxA.get(r.key) })).filter((x): x is { i: number; ai: number } => x.ai !== undefined);
     const stable = longestIncreasing(common.map((c) => c.ai));
     const movedB = new Set(common.filter((_, k) => !stable.has(k)).map((c) => c.i));
-    const shA = (r: Rule) => shadowA.get(`${table}|${chain}|${r.position}`);
-    const shB = (r: Rule) => shadowB.get(`${table}|${chain}|${r.position}`);
+    const sA = statsA.get(table) ?? new Map<string, RuleAnalysis>();
+    const sB = statsB.get(table) ?? new Map<string, RuleAnalysis>();
+    const sideA = (i: number) => side(ra[i]!.rule, sA.get(ra[i]!.key), idxB.has(ra[i]!.key) ? sB.get(ra[i]!.key) : undefined, sA);
+    const sideB = (i: number) => side(rb[i]!.rule, sB.get(rb[i]!.key), sA.get(rb[i]!.key), sB);
     const rows: RuleDiffRowDto[] = [];
     // Walk B's order; removed rules of A are emitted right after the A rule that preceded them.
     const removedAfter = new Map<number, number[]>(); // A index of predecessor (-1 = top) → removed A indices
@@ -161,20 +200,18 @@ export function diffRulesets(a: RulesetRecord, b: RulesetRecord): ChainDiffDto[]
       else (removedAfter.get(lastCommonA) ?? removedAfter.set(lastCommonA, []).get(lastCommonA)!).push(i);
     }
     const emitRemoved = (after: number) => {
-      for (const i of removedAfter.get(after) ?? []) rows.push({ status: "removed", a: side(ra[i]!.rule, shA(ra[i]!.rule)), b: null, newlyShadowed: false });
+      for (const i of removedAfter.get(after) ?? []) rows.push({ status: "removed", a: sideA(i), b: null, newlyShadowed: false });
       removedAfter.delete(after);
     };
     emitRemoved(-1);
     for (let i = 0; i < rb.length; i++) {
-      const { key, rule } = rb[i]!;
+      const { key } = rb[i]!;
       const ai = idxA.get(key);
-      const sb = shB(rule);
       if (ai === undefined) {
-        rows.push({ status: "added", a: null, b: side(rule, sb), newlyShadowed: !!sb });
+        rows.push({ status: "added", a: null, b: sideB(i), newlyShadowed: newly(undefined, sB.get(key)) });
         continue;
       }
-      const sa = shA(ra[ai]!.rule);
-      rows.push({ status: movedB.has(i) ? "moved" : "same", a: side(ra[ai]!.rule, sa), b: side(rule, sb), newlyShadowed: !!sb && !sa });
+      rows.push({ status: movedB.has(i) ? "moved" : "same", a: sideA(ai), b: sideB(i), newlyShadowed: newly(sA.get(key), sB.get(key)) });
       if (!movedB.has(i)) emitRemoved(ai);
     }
     for (const k of [...removedAfter.keys()].sort((x, y) => x - y)) emitRemoved(k);
@@ -182,7 +219,7 @@ export function diffRulesets(a: RulesetRecord, b: RulesetRecord): ChainDiffDto[]
     out.push({
       table,
       chain,
-      relevance: relevanceOfChain(table, chain, [...ra, ...rb].map((r) => r.rule)),
+      relevance: relevanceOfChain(chain, [...ra, ...rb].map((r) => r.rule)),
       policyA: A?.policy ?? null,
       policyB: B?.policy ?? null,
       counts: {
@@ -240,8 +277,9 @@ export async function getRulesView(incidentId: string, q: RulesQuery, db: Db = g
     else [a, b] = [dumps[0], undefined];
   }
   const base = { dumps: orderDumps(dumps.map((d) => d.dto)), pairs, a: a?.dto ?? null, b: b?.dto ?? null };
-  if (!a || !b) return { ...base, mode: "none", chains: [], hiddenChains: 0 };
-  const all = diffRulesets(a.rec, b.rec);
+  if (!a || !b) return { ...base, mode: "none", chains: [], hiddenChains: 0, semantic: null };
+  const model = diffModels(a.rec, b.rec);
+  const all = diffRulesets(a.rec, b.rec, model);
   const shown = all.filter((c) => (q.filter === "all" || c.relevance === q.filter) && (q.unchanged || changed(c)));
   shown.sort((x, y) => Number(changed(y)) - Number(changed(x)) || (x.table < y.table ? -1 : x.table > y.table ? 1 : 0) || (x.chain < y.chain ? -1 : 1));
   return {
@@ -249,5 +287,6 @@ export async function getRulesView(incidentId: string, q: RulesQuery, db: Db = g
     mode: a.dto.node === b.dto.node ? "before-after" : "node-vs-node",
     chains: shown.map(windowRows),
     hiddenChains: all.length - shown.length,
+    semantic: semanticDiff(model),
   };
 }

@@ -172,11 +172,11 @@ describe("iptables packet-class model vs the reference interpreter", () => {
         const diff = diffRulesets(before, after);
         const u = diff.models.before[0]!.universe;
         const opaque = oracle(salt);
-        // A model of one ruleset alone (own universe) must agree too.
-        const alone = analyzeRuleset(before)[0]!;
+        // A model of one ruleset alone (own universe) must agree too (every 4th case: runtime).
+        const alone = (salt & 3) === 0 ? analyzeRuleset(before)[0]! : null;
         for (const p of packets) {
           const pkt = packetOf(p, spec.family);
-          checkSide(before, alone, alone.universe, pkt, opaque, "");
+          if (alone) checkSide(before, alone, alone.universe, pkt, opaque, "");
           const vb = checkSide(before, diff.models.before[0]!, u, pkt, opaque, MARK_TAG.before);
           const va = checkSide(after, diff.models.after[0]!, u, pkt, opaque, MARK_TAG.after);
           if (diff.approximate) continue;

@@ -61,7 +61,9 @@ function either(set: Intervals, max: bigint, items: (s: Intervals) => string[]):
   const direct = items(set);
   const comp = complement(set, max);
   const other = items(comp);
-  if (other.length < direct.length || (size(comp) < size(set) && other.length <= direct.length)) return { text: list(other), negated: true };
+  // "(other)" names every interface the rules do not mention: "not lo" reads better than "(other)".
+  const vague = (xs: string[]) => xs.some((x) => x.includes("(other)"));
+  if (other.length < direct.length || (other.length === direct.length && (vague(direct) && !vague(other) || size(comp) < size(set)))) return { text: list(other), negated: true };
   return { text: list(direct), negated: false };
 }
 
@@ -106,7 +108,7 @@ export function describeBox(box: Box, u: Universe): string {
     const x = either(oif!, m[6]!, (s) => indices(s).map(ifaceName));
     extra.push(`out via ${x.negated ? "not " : ""}${x.text}`);
   }
-  if (!isFull(mark!, m[7]!)) extra.push(`mark ${list(indices(mark!).map((i) => `0x${(u.markReps[i] ?? 0).toString(16)}`))}${indices(mark!).length > 1 ? " (classes)" : ""}`);
+  if (!isFull(mark!, m[7]!)) extra.push(u.markWords(indices(mark!)));
   if (!isFull(ctstate!, m[8]!)) {
     const x = either(ctstate!, m[8]!, (s) => indices(s).map((i) => CTSTATES[i]!));
     extra.push(`state ${x.negated ? "not " : ""}${x.text}`);

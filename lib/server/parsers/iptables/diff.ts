@@ -1,8 +1,8 @@
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
 import { describeBox } from "./describe";
-import { analyzeTable, Universe, type RuleRef, type ShadowStatus, type TableModel, type VerdictClass } from "./model";
+import { analyzeTable, shadowers, Universe, type RuleRef, type ShadowStatus, type TableModel, type VerdictClass } from "./model";
 import { renderRule } from "./rule";
-import { boxIntersect, sameSet, union, type Box } from "./sets";
+import { boxIntersect, quickDisjoint, sameSet, union, type Box } from "./sets";
 import { chainsOf, isBuiltinChain, ruleUids } from "./values";
 
 /**
@@ -23,12 +23,19 @@ export interface VerdictChange {
   chain: string;
   before: string;
   after: string;
+  /** The first rule that decided this traffic before (see beforeRules). */
   beforeBy: RuleRef | null;
+  /** Every rule that decided part of this traffic before (one per port, …). */
+  beforeRules: RuleRef[];
   afterBy: RuleRef | null;
   boxes: Box[];
   /** "tcp to :15001,15006, destination not local: ACCEPT → REJECT" */
   words: string;
-  /** Every class of the change depends on a match the model does not understand (ipset, statistic, a rewritten mark): it may not happen. */
+  /**
+   * Every class of the change depends on a mark rewritten by a MARK rule, which the model treats
+   * as unknown on each side separately: the change may be an artefact. (Other unknown matches —
+   * an ipset, an owner — are named in the words: "unless -m owner --uid-owner 1337".)
+   */
   uncertain: boolean;
 }
 export interface ShadowChange {
@@ -67,6 +74,7 @@ export interface RulesetDiff {
 export const MARK_TAG = { before: "~before", after: "~after" } as const;
 const RANK: Record<string, number> = { live: 0, partly: 1, fully: 2 };
 const MAX_PAIR_OPS = 400_000;
+const QUICK = 0.1;
 /** Merging is quadratic: past this many pieces a change is described piece by piece. */
 const MAX_MERGE = 200;
 
@@ -150,19 +158,26 @@ function verdictChanges(A: TableModel, B: TableModel, u: Universe): { changes: V
     for (const x of ca)
       for (const y of cb) {
         if (x.verdict === y.verdict) continue;
+        ops += QUICK;
+        if (ops > MAX_PAIR_OPS) return { changes: [], approximate: true };
+        if (quickDisjoint(x.box, y.box)) continue;
         if (++ops > MAX_PAIR_OPS) return { changes: [], approximate: true };
         const i = boxIntersect(x.box, y.box);
         if (!i) continue;
-        const key = `${chain}|${x.verdict}|${y.verdict}|${x.by?.uid ?? ""}|${y.by?.uid ?? ""}`;
+        // One change per new decider and verdict pair: the REJECT that now takes 15001 and 15006
+        // from two ACCEPT rules is one change, "tcp to :15001,15006 …: ACCEPT → REJECT".
+        const key = `${chain}|${x.verdict}|${y.verdict}|${y.by?.uid ?? ""}`;
         const g = groups.get(key);
-        if (g) g.boxes.push(i);
-        else groups.set(key, { table: A.table, chain, before: x.verdict, after: y.verdict, beforeBy: x.by, afterBy: y.by, boxes: [i], words: "", uncertain: false });
+        if (g) {
+          g.boxes.push(i);
+          if (x.by && !g.beforeRules.some((r) => r.uid === x.by!.uid)) g.beforeRules.push(x.by);
+        } else groups.set(key, { table: A.table, chain, before: x.verdict, after: y.verdict, beforeBy: x.by, beforeRules: x.by ? [x.by] : [], afterBy: y.by, boxes: [i], words: "", uncertain: false });
       }
   }
   const list = [...groups.values()];
   for (const g of list) {
     if (g.boxes.length <= MAX_MERGE) g.boxes = merge(g.boxes);
-    g.uncertain = g.boxes.every((b) => b.opaque.size > 0);
+    g.uncertain = g.boxes.every((b) => [...b.opaque.keys()].some((k) => k.endsWith(MARK_TAG.before) || k.endsWith(MARK_TAG.after)));
     const shown = g.boxes.slice(0, 3).map((b) => describeBox(b, u));
     g.words = `${shown.join("; ")}${g.boxes.length > 3 ? `; and ${g.boxes.length - 3} more classes` : ""}: ${g.before} → ${g.after}`;
   }
@@ -174,7 +189,10 @@ function shadowChanges(A: TableModel, B: TableModel): ShadowChange[] {
   for (const [uid, st] of B.rules) {
     if (st.status !== "fully" && st.status !== "partly") continue;
     const prev = A.rules.get(uid);
-    if (prev && (prev.status === "unknown" || prev.status === "unreached" || RANK[prev.status]! >= RANK[st.status]!)) continue;
+    const now = shadowers(st);
+    // Newly: not shadowed before, less shadowed before, or shadowed now by a rule that did not shadow it.
+    if (prev && (prev.status === "unknown" || prev.status === "unreached")) continue;
+    if (prev && RANK[prev.status]! >= RANK[st.status]! && now.every((b) => shadowers(prev).includes(b))) continue;
     out.push({
       table: B.table,
       chain: st.ref.chain,
@@ -183,7 +201,7 @@ function shadowChanges(A: TableModel, B: TableModel): ShadowChange[] {
       was: prev?.status ?? "absent",
       before: prev?.ref.rule ?? null,
       after: st.ref.rule,
-      blockers: [...st.blockers].map((b) => B.rules.get(b)?.ref).filter((r): r is RuleRef => !!r),
+      blockers: now.map((b) => B.rules.get(b)?.ref).filter((r): r is RuleRef => !!r).sort((x, y) => x.rule.position - y.rule.position),
     });
   }
   return out;

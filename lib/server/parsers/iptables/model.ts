@@ -1,5 +1,5 @@
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
-import { boxIntersect, boxSubtract, EMPTY, complement, fromRanges, full, intersect, point, type Box, type Intervals } from "./sets";
+import { boxIntersect, boxSubtract, quickDisjoint, EMPTY, complement, fromRanges, full, intersect, point, type Box, type Intervals } from "./sets";
 import type { Packet } from "./interpreter";
 import {
   ADDRTYPES,
@@ -46,6 +46,8 @@ export const DIMS = ["proto", "src", "dst", "sport", "dport", "iif", "oif", "mar
 export type Dim = (typeof DIMS)[number];
 const D: Record<Dim, number> = Object.fromEntries(DIMS.map((d, i) => [d, i])) as Record<Dim, number>;
 const MAX_OPS = 400_000;
+/** What a bounds-only comparison costs against MAX_OPS. */
+const QUICK = 0.05;
 const MAX_DEPTH = 32;
 const MAX_MARK_BITS = 12;
 
@@ -123,6 +125,17 @@ export class Universe {
   }
   markClass(v: number): number {
     return this.markIndex.get(this.markSig(v)) ?? 0;
+  }
+  /** A set of mark classes in the words of the rules: "mark not 0x4000/0x4000". */
+  markWords(classes: readonly number[]): string {
+    const parts: string[] = [];
+    for (const sp of this.markSpecs) {
+      const hits = classes.map((i) => ((this.markReps[i]! & sp.mask) >>> 0) === sp.value);
+      const text = `0x${sp.value.toString(16)}${sp.mask === 0xffffffff ? "" : `/0x${sp.mask.toString(16)}`}`;
+      if (hits.every(Boolean)) parts.push(`mark ${text}`);
+      else if (!hits.some(Boolean)) parts.push(`mark not ${text}`);
+    }
+    return parts.join(", ") || "some marks";
   }
   ifaceSet(pattern: string): Intervals {
     return fromRanges(this.ifaceReps.flatMap((r, i) => (ifaceMatches(pattern, r) ? [[BigInt(i), BigInt(i)] as const] : [])));
@@ -228,7 +241,27 @@ export interface RuleAnalysis {
   matchedCount: number;
   /** Earlier rules with a different effect that took traffic this rule matches. */
   blockers: Set<string>;
+  /**
+   * Blockers whose own match lies inside this rule's (`--dport 80 -j ACCEPT` above a catch-all
+   * REJECT): a carved-out exception, the usual way to write rules, not a partial shadow.
+   */
+  exceptions: Set<string>;
   status: ShadowStatus;
+}
+
+/** The rules that shadow a rule: all blockers when fully shadowed, else those that are not exceptions. */
+export function shadowers(st: RuleAnalysis): string[] {
+  if (st.status === "fully") return [...st.blockers];
+  if (st.status === "partly") return [...st.blockers].filter((b) => !st.exceptions.has(b));
+  return [];
+}
+
+function subsetOf(a: Compiled, b: Compiled): boolean {
+  if (a.opaque.length || a.markOpaque.length || a.kind === "unknown") return false;
+  return a.dims.every((d, i) => {
+    const x = intersect(d, b.dims[i]!);
+    return x.length === d.length && x.every(([lo, hi], k) => lo === d[k]![0] && hi === d[k]![1]);
+  });
 }
 export interface TableModel {
   table: string;
@@ -273,7 +306,7 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
     return p && p !== "-" ? p : "ACCEPT";
   };
   const stats = new Map<string, RuleAnalysis>();
-  for (const [c, cl] of compiled) for (const x of cl) stats.set(x.uid, { ref: { table, chain: c, uid: x.uid, rule: x.rule }, matched: [], matchedCount: 0, blockers: new Set(), status: "unreached" });
+  for (const [c, cl] of compiled) for (const x of cl) stats.set(x.uid, { ref: { table, chain: c, uid: x.uid, rule: x.rule }, matched: [], matchedCount: 0, blockers: new Set(), exceptions: new Set(), status: "unreached" });
   const reachedChains = new Set<string>();
   let ops = 0;
   const tick = (n = 1) => {
@@ -318,12 +351,22 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
       const rb = boxOf(x, path);
       for (const e of removed) {
         if (e.by.effect === x.effect || st.blockers.has(e.by.uid)) continue;
+        tick(QUICK);
+        if (quickDisjoint(e.box, rb)) continue;
         tick();
-        if (boxIntersect(e.box, rb)) st.blockers.add(e.by.uid);
+        if (boxIntersect(e.box, rb)) {
+          st.blockers.add(e.by.uid);
+          if (subsetOf(e.by, x)) st.exceptions.add(e.by.uid);
+        }
       }
       const M: Box[] = [];
       const rest: Box[] = [];
       for (const b of cur) {
+        tick(QUICK);
+        if (quickDisjoint(b, rb)) {
+          rest.push(b);
+          continue;
+        }
         tick();
         const i = boxIntersect(b, rb);
         if (!i) {
@@ -404,7 +447,7 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
   }
   for (const st of stats.values()) {
     if (approximate) st.status = "unknown";
-    else if (st.status === "live") st.status = st.matchedCount === 0 ? (st.blockers.size ? "fully" : "unreached") : st.blockers.size ? "partly" : "live";
+    else if (st.status === "live") st.status = st.matchedCount === 0 ? (st.blockers.size ? "fully" : "unreached") : [...st.blockers].some((b) => !st.exceptions.has(b)) ? "partly" : "live";
   }
   void reachedChains;
   return {

@@ -92,6 +92,20 @@ export interface Box {
   readonly opaque: ReadonlyMap<string, boolean>;
 }
 
+/**
+ * Cheap test on the outer bounds of the address and port dimensions: a kube-proxy chain of
+ * thousands of `-d VIP/32` rules leaves thousands of boxes, and most pairs are told apart here.
+ */
+export function quickDisjoint(a: Box, b: Box): boolean {
+  for (const i of [2, 4, 1]) {
+    const x = a.dims[i];
+    const y = b.dims[i];
+    if (!x || !y || !x.length || !y.length) continue;
+    if (x[0]![0] > y[y.length - 1]![1] || y[0]![0] > x[x.length - 1]![1]) return true;
+  }
+  return false;
+}
+
 export function boxIntersect(a: Box, b: Box): Box | null {
   const dims: Intervals[] = [];
   for (let i = 0; i < a.dims.length; i++) {
