@@ -8,10 +8,8 @@
  * under 95 % top-1 or there is a false alarm.
  */
 import { parseArgs, UsageError } from "@/lib/server/cli/args";
-import { failures, formatTable, tabulate, type Outcome } from "./score";
+import { failures, formatTable, meetsBar, tabulate, type Outcome } from "./score";
 import { evaluate } from "./suite";
-
-export const TOP1_THRESHOLD = 0.95;
 
 async function main(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, { strings: ["seed", "n", "only", "dump"], booleans: ["json"] });
@@ -37,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   if (process.stderr.isTTY) process.stderr.write("\n");
   const table = tabulate(outcomes);
   const failed = failures(outcomes);
-  const ok = table.rows.every((r) => (r.top1 === null || r.top1 >= TOP1_THRESHOLD) && (r.falseAlarms ?? 0) === 0);
+  const ok = table.rows.every(meetsBar);
   if (json) {
     process.stdout.write(`${JSON.stringify({ seed, n, only: only ?? null, ok, table, failures: failed }, null, 2)}\n`);
     return ok ? 0 : 1;
