@@ -70,6 +70,10 @@ export class World {
   readonly localOffsetMin: number;
   readonly requests: number;
   readonly ipv6: boolean;
+  /** Red herring: an endpoint that is always slow (1–4 s) and healthy; null when the variant has none. */
+  readonly slowPath: string | null;
+  /** Share of background 404 NR / client-closed requests. */
+  readonly noise: number;
   readonly timelineEntries: TimelineEntry[] = [];
   readonly events: KEvent[] = [];
   private readonly drafts: Draft[] = [];
@@ -94,6 +98,10 @@ export class World {
     this.axes.scale = String(this.requests);
     this.axes.zone = this.zone.statement;
     this.axes.ipFamily = this.ipv6 ? "ipv6" : "ipv4";
+    // Drawn once: every traffic() call of the variant shares them, so they are steady background.
+    this.slowPath = rng.chance(0.4) ? this.axis("redHerring:slowUpstream", "/api/reports/export") : null;
+    this.noise = rng.pick([0, 0.002, 0.01, 0.03]);
+    if (this.noise) this.axes.background404 = String(this.noise);
   }
 
   /** Records the value of one axis (and returns it): the table of a failing variant names these. */
@@ -149,9 +157,7 @@ export class World {
   traffic(opts: { count?: number; upstreams: () => string; shape?: (r: Req) => void } ): Req[] {
     const n = opts.count ?? this.requests;
     const span = this.end - this.start;
-    const slowPath = this.rng.chance(0.4) ? this.axis("redHerring:slowUpstream", "/api/reports/export") : null;
-    const noise = this.rng.pick([0, 0.002, 0.01, 0.03]);
-    if (noise) this.axes.background404 = String(noise);
+    const { slowPath, noise } = this;
     const out: Req[] = [];
     for (let i = 0; i < n; i++) {
       const ts = this.start + Math.floor((i + this.rng.next()) * (span / n));

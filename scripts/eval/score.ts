@@ -3,6 +3,15 @@ import type { Variant, VariantKind } from "./generator";
 
 /** A hypothesis at or above this would page someone (lib/schemas/hypothesis.ts). */
 export const ALARM = 0.5;
+/** Issue 14 acceptance: every class at least this share of variants top-1 … */
+export const TOP1_THRESHOLD = 0.95;
+/** … and no false alarm on a healthy or near-miss variant. */
+export const MAX_FALSE_ALARMS = 0;
+
+/** Whether a table row meets the acceptance bar. */
+export function meetsBar(r: Row): boolean {
+  return (r.top1 === null || r.top1 >= TOP1_THRESHOLD) && (r.falseAlarms ?? 0) <= MAX_FALSE_ALARMS;
+}
 
 export interface Outcome {
   cls: string;

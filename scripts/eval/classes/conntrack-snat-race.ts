@@ -61,9 +61,13 @@ export const conntrackSnatRace: ClassSpec = {
         search_restart: w.rng.int(100, 40_000),
         clash_resolve: w.rng.int(0, 200),
       }));
+      // Failed inserts accumulate after the onset: several per delayed connect the proxy saw (other
+      // clients on the node race too), growing with time so the counters stay cumulative.
+      const perDelay = w.rng.float(2, 8);
+      const floor = w.rng.int(200, 2000);
       const snaps: { at: number; s: CtSnapshot }[] = times.map((at) => {
-        // Failed inserts accumulate after the onset in proportion to the delayed connects (a share per node).
-        const grown = hit && at > w.onset ? Math.round(((delayed * (at - w.onset)) / (w.end - w.onset)) * w.rng.float(2, 8)) + w.rng.int(200, 2000) : 0;
+        const frac = Math.max(0, Math.min(1, (at - w.onset) / (w.end - w.onset)));
+        const grown = hit ? Math.round((delayed * perDelay + floor) * frac) : 0;
         return {
           at,
           s: {

@@ -1,6 +1,6 @@
 import type { ClassSpec } from "../generator";
 import type { Req } from "../formats/access";
-import { endpointSlices, type SliceEndpoint } from "../formats/k8s";
+import { endpointSlices, podList, type SliceEndpoint } from "../formats/k8s";
 import { zLine, type ZConn, type ZFormat } from "../formats/ztunnel";
 
 /**
@@ -51,22 +51,23 @@ export const endpointRemovalRace: ClassSpec = {
       const b = pickBackend(r.ts);
       reqs.push({ ...r, upstreamHost: r.upstreamHost === null ? null : w.hostPort(b.ip, 8080), backend: b.name, failed: false });
     }
-    // At ~30–80 rps the gateway sends a share of new connections to the terminating pod.
-    const rps = w.rng.int(30, 80);
+    // Through the rollout the gateway carries a steady 20–80 rps (the seed's ~50), so a 200–500 ms
+    // race window catches several new connections; capped so the bundle stays within the scale axis.
+    const from = w.onset - 60_000;
+    const to = kills.at(-1)! + 60_000;
+    const rps = Math.min(w.rng.int(20, 80), Math.floor(12_000 / ((to - from) / 1000)));
     w.axis("rps", String(rps));
-    old.forEach((p, i) => {
-      const from = kills[i]! - 2000;
-      const to = kills[i]! + 2000;
-      for (let t = from; t < to; t += Math.round(1000 / rps) + w.rng.int(0, 5)) {
-        const inRace = kind === "incident" && t >= kills[i]! + exitDelay[i]! && t < kills[i]! + exitDelay[i]! + raceOf(i);
-        const target = inRace || (t < kills[i]! && w.rng.chance(1 / pods)) ? p : fresh[i]!;
-        const [r] = w.traffic({ count: 1, upstreams: () => w.hostPort(target.ip, 8080) });
-        if (!r || r.upstreamHost === null) continue;
-        r.ts = t;
-        r.path = "/api/items";
-        if (inRace) Object.assign(r, { status: 503, flags: "UF", details: "upstream_reset_before_response_started{connection_failure,delayed_connect_error:_111}", durMs: w.rng.int(0, 4), upstreamMs: null, connectMs: null });
-        reqs.push({ ...r, backend: target.name, failed: inRace });
-      }
+    const steady = w.traffic({ count: Math.round((rps * (to - from)) / 1000), upstreams: () => "" });
+    steady.forEach((r, k) => {
+      if (r.upstreamHost === null) return void reqs.push({ ...r, ts: from + Math.floor((k * (to - from)) / steady.length), backend: "", failed: false });
+      r.ts = from + Math.floor(((k + w.rng.next()) * (to - from)) / steady.length);
+      const i = old.findIndex((_, j) => kind === "incident" && r.ts >= kills[j]! + exitDelay[j]! && r.ts < kills[j]! + exitDelay[j]! + raceOf(j));
+      // In the race window the terminating pod still gets its share of new connections: refused.
+      const inRace = i >= 0 && w.rng.chance(Math.max(1 / pods, 0.5));
+      const target = inRace ? old[i]! : pickBackend(r.ts);
+      r.upstreamHost = w.hostPort(target.ip, 8080);
+      if (inRace) Object.assign(r, { status: 503, flags: "UF", details: "upstream_reset_before_response_started{connection_failure,delayed_connect_error:_111}", durMs: w.rng.int(0, 4), upstreamMs: null, connectMs: null });
+      reqs.push({ ...r, backend: target.name, failed: inRace });
     });
     reqs.sort((a, b) => a.ts - b.ts);
 
@@ -111,6 +112,12 @@ export const endpointRemovalRace: ClassSpec = {
         ...fresh.slice(0, mid + 1).map((p) => ({ ip: p.ip, pod: p.name, node: p.node, ready: true, serving: true, terminating: false })),
       ];
       w.add("endpointslices.json", endpointSlices([{ service: app, ns: w.ns, port: 8080, endpoints: eps }], kills[mid]! + 100));
+    }
+    // Without ztunnel's workload names, only the pods' IPs tie a refused upstream to a terminating
+    // pod: a human (and the analysis) then needs the pod list taken before the rollout.
+    if (!keepZt || w.keep("pods", 0.4)) {
+      w.axis("pods", "captured");
+      w.add("pods.json", podList(old.map((p) => ({ name: p.name, ns: w.ns, app, ip: p.ip, node: p.node })), w.onset - w.rng.int(60, 600) * 1000));
     }
     if (kind === "incident") w.timelineEntries.push({ ts: w.onset + 60_000, text: `bursts of 503 Service Unavailable at the gateway during the ${app} rollout` });
     w.redHerrings();

@@ -10,7 +10,7 @@ import { hhmmCompact } from "../formats/time";
  * with counters, the REJECT counter growing while the mesh ACCEPT counters stop).
  *
  * Near-miss: the same upgrade and a reorder in the same chain whose verdicts do not change (a
- * REJECT for one ClusterIP:80 with no endpoints moved up, or the mesh ACCEPTs swapped among
+ * REJECT for one ClusterIP:80 with no endpoints swapped with a mesh ACCEPT, or the mesh ACCEPTs swapped among
  * themselves); traffic stays healthy.
  */
 export const iptablesRuleOrder: ClassSpec = {
@@ -43,11 +43,12 @@ export const iptablesRuleOrder: ClassSpec = {
     const beforeOrder = [noEndpoints, ...meshAccepts, broadReject];
     let afterOrder: Rule[];
     if (kind === "incident") afterOrder = [broadReject, noEndpoints, ...meshAccepts];
-    else
-      afterOrder = w.pickAxis("nearMiss:reorder", ["disjoint-reject-up", "mesh-accepts-swapped"] as const) === "disjoint-reject-up" || meshAccepts.length < 2
-        ? [...meshAccepts.slice(0, 1), noEndpoints, ...meshAccepts.slice(1), broadReject]
-        : [...[...meshAccepts].reverse(), noEndpoints, broadReject];
-    if (kind === "near-miss" && afterOrder.every((r, i) => r === beforeOrder[i])) afterOrder = [meshAccepts[0]!, noEndpoints, ...meshAccepts.slice(1), broadReject];
+    else {
+      // A single multiport ACCEPT cannot be swapped with itself: that variant moves the disjoint REJECT instead.
+      const drawn = w.pickAxis("nearMiss:reorder", ["disjoint-reject-swapped", "mesh-accepts-swapped"] as const);
+      const reorder = meshAccepts.length < 2 ? w.axis("nearMiss:reorder", "disjoint-reject-swapped") : drawn;
+      afterOrder = reorder === "disjoint-reject-swapped" ? [meshAccepts[0]!, noEndpoints, ...meshAccepts.slice(1), broadReject] : [...[...meshAccepts].reverse(), noEndpoints, broadReject];
+    }
 
     const style: DumpStyle = {
       counters: w.pickAxis("iptables:counters", ["prefix", "suffix", "absent"] as const),

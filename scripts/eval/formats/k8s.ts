@@ -106,3 +106,21 @@ export function klog(ms: number, severity: "I" | "W" | "E", file: string, msg: s
   const us = String(d.getUTCMilliseconds() * 1000).padStart(6, "0");
   return `${severity}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${us}       1 ${file}] ${msg}`;
 }
+
+/** `kubectl get pods -o json` as captured at `capturedMs`: IPs, nodes, and deletionTimestamp for pods being terminated. */
+export function podList(pods: { name: string; ns: string; app: string; ip: string; node: string; deletedAt?: number }[], capturedMs: number): string {
+  const items = pods.map((p) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: p.name,
+      namespace: p.ns,
+      labels: { app: p.app },
+      creationTimestamp: iso(capturedMs - 3_600_000, 0),
+      ...(p.deletedAt !== undefined ? { deletionTimestamp: iso(p.deletedAt, 0), deletionGracePeriodSeconds: 30 } : {}),
+    },
+    spec: { nodeName: p.node, containers: [{ name: p.app, image: `registry.example.com/${p.app}:1.4.2` }], terminationGracePeriodSeconds: 30 },
+    status: { phase: "Running", podIP: p.ip, podIPs: [{ ip: p.ip }], conditions: [{ type: "Ready", status: p.deletedAt !== undefined ? "False" : "True" }] },
+  }));
+  return `${JSON.stringify({ apiVersion: "v1", kind: "List", items, metadata: { resourceVersion: "" } }, null, 2)}\n`;
+}
