@@ -386,3 +386,52 @@ describe("requests refused before the app (rows 10, 12)", () => {
     });
   });
 });
+
+describe("LIKE filters (row 11)", () => {
+  it("security row 11: % and _ in list, records and timeline filters match themselves, not everything", async () => {
+    const db = m.getPrisma();
+    const wild = (await db.incident.create({ data: { title: "Rollout 100% done_x", status: "analysed" } })).id;
+    const bundle = await db.bundle.create({ data: { incidentId: wild, name: "b", size: 1n, sha256: "2".repeat(64), limits: {} } });
+    const file = await db.evidenceFile.create({ data: { incidentId: wild, bundleId: bundle.id, path: "a.log", size: 1n, sha256: "3".repeat(64), storageKey: "3".repeat(64), status: "parsed" } });
+    const texts = [
+      ["GET /a 100% ok", "svc_a"],
+      ["GET /b plain", "svcXa"],
+      ["path C:\\tmp", "other"],
+    ] as const;
+    await db.evidence.createMany({
+      data: texts.map(([text, service], i) => ({ incidentId: wild, fileId: file.id, seq: i, kind: "log", ts: 1_700_000_000_000 + i * 1000, text, service, data: "{}", source: "app" })),
+    });
+    const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+    const get = async (file: string, pathname: string, params: Record<string, string>, routeParams: Record<string, string> = {}) => {
+      const res = await call((await loadRoute(file)).GET, "GET", pathname, { headers: { cookie: cookies.viewer }, params: routeParams, url: `http://hindsight.test${pathname}?${q(params)}` });
+      expect(res.status, `${pathname}?${q(params)}`).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    // Incident list: "%" matches the one title with a percent sign, "_" the one with an underscore.
+    const titles = async (term: string) => ((await get("app/api/incidents/route.ts", "/api/incidents", { q: term })).items as { title: string }[]).map((i) => i.title).sort();
+    expect(await titles("%")).toEqual(["Rollout 100% done_x"]);
+    expect(await titles("_")).toEqual(["Rollout 100% done_x"]);
+    expect(await titles("0%_d")).toEqual([]);
+    // Records: free text and service.
+    const records = async (params: Record<string, string>) =>
+      ((await get("app/api/incidents/[id]/records/route.ts", `/api/incidents/${wild}/records`, params, { id: wild })).rows as unknown[]).length;
+    expect(await records({ q: "%" })).toBe(1);
+    expect(await records({ q: "_" })).toBe(0);
+    expect(await records({ q: "\\" })).toBe(1);
+    expect(await records({ service: "_" })).toBe(1);
+    expect(await records({ service: "svc_a" })).toBe(1);
+    // Timeline counts with the same filters.
+    const timeline = async (params: Record<string, string>) =>
+      (await get("app/api/incidents/[id]/timeline/route.ts", `/api/incidents/${wild}/timeline`, { from: "1700000000000", to: "1700000010000", ...params }, { id: wild })).total;
+    expect(await timeline({})).toBe(3);
+    expect(await timeline({ q: "%" })).toBe(1);
+    expect(await timeline({ q: "_" })).toBe(0);
+    expect(await timeline({ service: "_" })).toBe(1);
+    // One helper: nothing builds a LIKE pattern by hand.
+    for (const f of ["lib/server/services/incidents.ts", "lib/server/services/records.ts", "lib/server/views/timeline.ts", "lib/server/services/search.ts"]) {
+      const src = fs.readFileSync(path.join(ROOT, f), "utf8");
+      expect(src, f).not.toMatch(/`%\$\{/);
+      expect(src, f).not.toMatch(/contains: q\./);
+    }
+  });
+});
