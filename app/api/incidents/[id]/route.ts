@@ -1,6 +1,6 @@
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse, NotFoundError } from "@/lib/server/http/errors";
-import { incidentDetailJson } from "@/lib/server/services/incident-json";
+import { incidentDetailJson } from "@/lib/server/services/cached-reads";
 
 export const dynamic = "force-dynamic";
 

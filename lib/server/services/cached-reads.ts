@@ -1,6 +1,7 @@
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { VersionedMemo } from "@/lib/server/page-cache/memo";
 import { contentVersion } from "@/lib/server/page-cache/version";
+import { getDraft } from "@/lib/server/draft/service";
 import { getIncident } from "./incidents";
 
 /**
@@ -15,15 +16,15 @@ import { getIncident } from "./incidents";
 const holder = globalThis as typeof globalThis & { __hindsightIncidentJson?: VersionedMemo<string | null> };
 const memo = () => (holder.__hindsightIncidentJson ??= new VersionedMemo<string | null>(32, 10 * 60_000));
 
-let builds = 0;
+const builds = { incident: 0, print: 0 };
 
-/** How many times the JSON was built from the database in this process (tests, row 13). */
-export function incidentJsonBuilds(): number {
-  return builds;
+/** How many times each was built from the database in this process (tests, row 13). */
+export function cachedReadBuilds(): Readonly<typeof builds> {
+  return { ...builds };
 }
 
 async function build(id: string, db: Db): Promise<string | null> {
-  builds += 1;
+  builds.incident += 1;
   const incident = await getIncident(id, db);
   return incident ? JSON.stringify(incident) : null;
 }
@@ -34,4 +35,22 @@ export async function incidentDetailJson(id: string, db: Db = getPrisma()): Prom
   if (!version) return null;
   if (!version.settled) return build(id, db);
   return memo().get("incident-json", version, () => build(id, db));
+}
+
+const drafts = globalThis as typeof globalThis & { __hindsightPrintDrafts?: VersionedMemo<string> };
+const draftMemo = () => (drafts.__hindsightPrintDrafts ??= new VersionedMemo<string>(32, 10 * 60_000));
+
+/**
+ * The draft's Markdown for the print page, kept per content version including the draft's own
+ * version (row 13): getDraft regenerates the draft from the whole analysis on every call to see
+ * whether a newer run changed it, which is what 50 viewers of /print each paid. Throws what getDraft
+ * throws (not found, not ready).
+ */
+export async function printableDraft(id: string, db: Db = getPrisma()): Promise<string> {
+  const version = await contentVersion(db, id, { draft: true });
+  if (!version || !version.settled) return (await getDraft(id, db)).markdown;
+  return draftMemo().get("print-draft", version, async () => {
+    builds.print += 1;
+    return (await getDraft(id, db)).markdown;
+  });
 }
