@@ -87,6 +87,7 @@ describe("sign-in limits (rows 1, 3, 4)", () => {
     for (let i = 0; waits.length < 8; i++) {
       try {
         t.begin(`10.9.9.${i}`, "victim@example.test", now);
+        t.end(`10.9.9.${i}`, "victim@example.test", "failed", now);
       } catch (err) {
         waits.push((err as { retryAfterSeconds: number }).retryAfterSeconds);
         if (waits.length < 8) now += waits.at(-1)! * 1000; // wait it out, then guess again
