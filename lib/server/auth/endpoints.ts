@@ -4,7 +4,7 @@ import { NotFoundError } from "@/lib/server/http/errors";
 import { authFor, CLIENT_ADDRESS_HEADER } from "./auth";
 import { authEnabled } from "./mode";
 import { assertHashingCapacity } from "./password";
-import { signInThrottle } from "./throttle";
+import { type Outcome, signInThrottle } from "./throttle";
 
 /**
  * better-auth's HTTP endpoints, limited to the ones Hindsight uses. Everything else it offers
@@ -47,9 +47,16 @@ export async function callAuthEndpoint(request: Request): Promise<Response> {
     if (email !== null) signInThrottle().begin(address, email);
   }
   const forwarded = new Request(request.url, { method, headers, body });
-  const response = await (await authFor(request.headers)).handler(forwarded);
-  if (email !== null && response.ok) signInThrottle().succeeded(email);
-  return response;
+  if (email === null) return (await authFor(request.headers)).handler(forwarded);
+  let outcome: Outcome = "undecided";
+  try {
+    const response = await (await authFor(request.headers)).handler(forwarded);
+    // 401: wrong email or password (better-auth answers both alike).
+    outcome = response.ok ? "succeeded" : response.status === 401 ? "failed" : "undecided";
+    return response;
+  } finally {
+    signInThrottle().end(address, email, outcome);
+  }
 }
 
 function parseJson(text: string | undefined): unknown {

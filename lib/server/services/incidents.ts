@@ -21,7 +21,8 @@ import { QUEUE_ANALYZE } from "@/lib/schemas/jobs";
 import { limitsFromEnv, type BundleLimits } from "@/lib/schemas/limits";
 import { z } from "zod";
 import { dataDir } from "@/lib/server/config";
-import { getPrisma, type Db } from "@/lib/server/db/client";
+import { getPrisma, rawSql, type Db } from "@/lib/server/db/client";
+import { containsSql } from "@/lib/server/db/like";
 import { unpackUploads } from "@/lib/server/bundle/unpack";
 import { BundleError } from "@/lib/server/bundle/errors";
 import { Cas } from "@/lib/server/storage/cas";
@@ -187,8 +188,10 @@ function bundleName(uploads: UploadedPart[]): string {
 }
 
 export async function listIncidents(query: IncidentListQuery, db: Db = getPrisma()): Promise<IncidentListDto> {
+  // Title filter through the escaping LIKE (a "%" matches a percent sign); incidents are few, so by id.
+  const titled = query.q ? await db.$queryRaw<{ id: string }[]>(rawSql.sql`SELECT id FROM "Incident" WHERE ${containsSql("title", query.q)}`) : null;
   const where = {
-    ...(query.q ? { title: { contains: query.q } } : {}),
+    ...(titled ? { id: { in: titled.map((r) => r.id) } } : {}),
     ...(query.status ? { status: query.status } : {}),
   };
   const orderBy = [{ [query.sort]: query.dir } as Record<string, "asc" | "desc">, { id: "asc" as const }];
