@@ -1,5 +1,5 @@
 /**
- * `npm run eval [-- --seed S] [--n N] [--only CLASS] [--index I] [--json] [--dump DIR]`
+ * `npm run eval [-- --seed S] [--n N] [--only CLASS] [--index I] [--json] [--dump DIR] [--jobs N]`
  *
  * Variation testing (issue 14): generates N variants per class (and per near-miss, and healthy),
  * analyses each through the CLI's in-process pipeline and prints the per-class table: top-1 rate
@@ -7,12 +7,45 @@
  * cause, false alarms (a hypothesis ≥ 0.5 on a healthy or near-miss variant). Exit 1 when a class is
  * under 95 % top-1 or there is a false alarm.
  */
+import { spawn } from "node:child_process";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs, UsageError } from "@/lib/server/cli/args";
 import { failures, formatTable, meetsBar, tabulate, type Outcome } from "./score";
-import { evaluate } from "./suite";
+import { evaluate, suiteEntries } from "./suite";
+
+/**
+ * Each variant is analysed by the CLI's pipeline in one process; `--jobs N` (default: the cores, at
+ * most 4) runs N such processes on interleaved shards and merges their outcomes back into the
+ * suite's fixed order, so the table is the same whatever N is.
+ */
+async function inParallel(argv: string[], jobs: number): Promise<Outcome[]> {
+  const script = fileURLToPath(import.meta.url);
+  const parts = await Promise.all(
+    Array.from({ length: jobs }, (_, i) =>
+      new Promise<Outcome[]>((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv, script, ...argv.filter((a, k) => a !== "--json" && argv[k - 1] !== "--jobs" && a !== "--jobs"), "--shard", `${i}/${jobs}`], { stdio: ["ignore", "pipe", "inherit"] });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => {
+          const last = out.trim().split("\n").pop() ?? "";
+          try {
+            resolve(JSON.parse(last) as Outcome[]);
+          } catch {
+            reject(new Error(`eval shard ${i}/${jobs} exited ${code} without outcomes`));
+          }
+        });
+      }),
+    ),
+  );
+  const all = parts.flat();
+  const order = new Map(suiteEntries().map((e, k) => [e.cls, k]));
+  return all.sort((a, b) => (order.get(a.cls) ?? 0) - (order.get(b.cls) ?? 0) || a.index - b.index);
+}
 
 async function main(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { strings: ["seed", "n", "only", "index", "dump"], booleans: ["json"] });
+  const { flags } = parseArgs(argv, { strings: ["seed", "n", "only", "index", "dump", "jobs", "shard"], booleans: ["json"] });
   const seed = flags.seed === undefined ? 1 : Number(flags.seed);
   const n = flags.n === undefined ? 200 : Number(flags.n);
   if (!Number.isInteger(seed) || seed < 0 || !Number.isInteger(n) || n < 1) throw new UsageError("--seed and --n take non-negative / positive integers");
@@ -24,17 +57,20 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   // The pipeline logs through console; with --json stdout carries only the result.
   if (json) console.log = (...a: unknown[]) => console.error(...a);
-  const outcomes = await evaluate({
-    seed,
-    n,
-    only,
-    index,
-    dump,
-    onOutcome: (o: Outcome, done, total) => {
-      if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} ${o.cls.padEnd(34)}`);
-      else if (done % 25 === 0 || done === total) process.stderr.write(`${done}/${total}\n`);
-    },
-  });
+  const jobs = flags.jobs === undefined ? Math.max(1, Math.min(4, os.availableParallelism())) : Number(flags.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError("--jobs takes a positive integer");
+  const shard = typeof flags.shard === "string" ? /^(\d+)\/(\d+)$/.exec(flags.shard) : null;
+  if (shard) {
+    // A child of a parallel run: analyse every `of`-th variant and hand the outcomes back as JSON.
+    const mine = await evaluate({ seed, n, only, index, dump, shard: { i: Number(shard[1]), of: Number(shard[2]) } });
+    process.stdout.write(`${JSON.stringify(mine)}\n`);
+    return 0;
+  }
+  const progress = (o: Outcome, done: number, total: number) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} ${o.cls.padEnd(34)}`);
+    else if (done % 25 === 0 || done === total) process.stderr.write(`${done}/${total}\n`);
+  };
+  const outcomes = jobs > 1 && index === undefined ? await inParallel(argv, jobs) : await evaluate({ seed, n, only, index, dump, onOutcome: progress });
   if (process.stderr.isTTY) process.stderr.write("\n");
   const table = tabulate(outcomes);
   const failed = failures(outcomes);

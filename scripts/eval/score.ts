@@ -1,5 +1,13 @@
 import type { CliReport } from "@/lib/schemas/api";
+import { DETECTORS } from "@/lib/server/detectors";
 import type { Variant, VariantKind } from "./generator";
+
+/**
+ * Detectors that name a mechanism. A near-miss has the surface of its class and often a real
+ * symptom (a slow upstream is a real latency regression): describing that symptom is right, naming
+ * a mechanism that is not there is the false alarm. On healthy variants anything ≥ ALARM is one.
+ */
+const MECHANISM = new Set(DETECTORS.filter((d) => d.specificity === "specific").map((d) => d.id));
 
 /** A hypothesis at or above this would page someone (lib/schemas/hypothesis.ts). */
 export const ALARM = 0.5;
@@ -25,7 +33,7 @@ export interface Outcome {
   rightConfidence: number | null;
   /** Incidents: first hypothesis is the class's detector and cites a file holding the mechanism's evidence. */
   top1: boolean;
-  /** Healthy / near-miss: some hypothesis ≥ ALARM. */
+  /** Healthy: some hypothesis ≥ ALARM; near-miss: some mechanism (specific detector) ≥ ALARM. */
   falseAlarm: boolean;
   hypotheses: { detector: string; confidence: number }[];
   status: string;
@@ -53,7 +61,7 @@ export function scoreVariant(v: Pick<Variant, "cls" | "kind" | "index" | "expect
     top: first ? { detector: first.detector, confidence: first.confidence, files: [...new Set(first.evidence.map((e) => e.file))] } : null,
     rightConfidence: v.kind === "incident" ? Math.max(0, ...right.map((h) => h.confidence)) : null,
     top1,
-    falseAlarm: v.kind !== "incident" && hs.some((h) => h.confidence >= ALARM),
+    falseAlarm: v.kind === "healthy" ? hs.some((h) => h.confidence >= ALARM) : v.kind !== "incident" && hs.some((h) => h.confidence >= ALARM && MECHANISM.has(h.detector)),
     hypotheses: hs.map((h) => ({ detector: h.detector, confidence: h.confidence })),
     status: report.status,
   };

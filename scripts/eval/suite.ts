@@ -28,9 +28,15 @@ export function suiteEntries(only?: string): SuiteEntry[] {
 }
 
 /** `index` picks one variant per row (a replay of a printed miss); otherwise indices 0 … n−1. */
-export function* variants(seed: number, n: number, only?: string, index?: number): Generator<Variant> {
+export function* variants(seed: number, n: number, only?: string, index?: number, shard?: { i: number; of: number }): Generator<Variant> {
   const indices = index === undefined ? Array.from({ length: n }, (_, i) => i) : [index];
-  for (const e of suiteEntries(only)) for (const i of indices) yield generateVariant(e.spec, e.kind, seed, i);
+  let k = -1;
+  for (const e of suiteEntries(only))
+    for (const i of indices) {
+      k++;
+      // A shard of a parallel run skips the others' variants before generating them.
+      if (!shard || k % shard.of === shard.i) yield generateVariant(e.spec, e.kind, seed, i);
+    }
 }
 
 /** Writes a variant's files under `dir/<cls>/<index>/` and returns them as uploads named by their bundle path. */
@@ -50,13 +56,13 @@ export function writeVariant(dir: string, v: Variant): { name: string; absPath: 
  * Generates, analyses (one in-process session, the CLI's pipeline) and scores every variant, in a
  * fixed order so a seed gives the same table. With `dump` the bundles stay there for inspection.
  */
-export async function evaluate(opts: { seed: number; n: number; only?: string; index?: number; dump?: string; onOutcome?: (o: Outcome, done: number, total: number) => void }): Promise<Outcome[]> {
+export async function evaluate(opts: { seed: number; n: number; only?: string; index?: number; dump?: string; shard?: { i: number; of: number }; onOutcome?: (o: Outcome, done: number, total: number) => void }): Promise<Outcome[]> {
   const dir = opts.dump ? path.resolve(opts.dump) : fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-eval-"));
   const total = suiteEntries(opts.only).length * (opts.index === undefined ? opts.n : 1);
   const session = await openAnalysisSession(process.env);
   const outcomes: Outcome[] = [];
   try {
-    for (const v of variants(opts.seed, opts.n, opts.only, opts.index)) {
+    for (const v of variants(opts.seed, opts.n, opts.only, opts.index, opts.shard)) {
       const inputs = writeVariant(dir, v);
       const { report } = await session.analyze(inputs, { title: `eval ${v.cls} #${v.index}` });
       const o = scoreVariant(v, report);

@@ -10,7 +10,7 @@ import { evaluate, suiteEntries } from "@/scripts/eval/suite";
  * variants spread over the axes, and a quick subset of `npm run eval` meets the acceptance bar.
  */
 
-const QUICK_N = 8;
+const QUICK_N = 4;
 const QUICK_SEED = 1;
 
 const fingerprint = (v: Variant) => {
@@ -75,6 +75,10 @@ describe("eval generator", () => {
     const calm = generateVariant("healthy", "healthy", 1, 0);
     expect(scoreVariant(calm, report("latency-regression", "x")).falseAlarm).toBe(true);
     expect(scoreVariant(calm, { ...report("latency-regression", "x"), hypotheses: [] }).falseAlarm).toBe(false);
+    // A near-miss may carry a real symptom: describing it is right, naming a mechanism is the alarm.
+    const near = generateVariant(CLASSES[0]!, "near-miss", 1, 0);
+    expect(scoreVariant(near, report("latency-regression", "x")).falseAlarm).toBe(false);
+    expect(scoreVariant(near, report(CLASSES[0]!.id, "x")).falseAlarm).toBe(true);
   });
 });
 

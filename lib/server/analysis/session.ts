@@ -45,7 +45,7 @@ export async function openAnalysisSession(env: NodeJS.ProcessEnv = process.env):
   const db = createPrisma(dbConfig);
   const queue = await createQueue(dbConfig, db, jobEnv);
   await queue.start();
-  await consumeAnalysis(queue, db, dbConfig, jobEnv);
+  await consumeAnalysis(queue, db, dbConfig, jobEnv, { warmViews: false });
   return {
     db,
     async analyze(inputs, opts = {}) {

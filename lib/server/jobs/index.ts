@@ -35,9 +35,13 @@ export async function createQueue(dbConfig: DatabaseConfig, db: Db, env: NodeJS.
 }
 
 /** Registers the analysis handler on a started queue (and, for pg-boss, the lost-run sweeper). */
-export async function consumeAnalysis(queue: JobQueue, db: Db, dbConfig: DatabaseConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/**
+ * `warmViews: false` for in-process sessions that never serve the views (CLI, eval): their view
+ * caches would be computed and thrown away with the temporary database.
+ */
+export async function consumeAnalysis(queue: JobQueue, db: Db, dbConfig: DatabaseConfig, env: NodeJS.ProcessEnv = process.env, opts: { warmViews?: boolean } = {}): Promise<void> {
   const s = jobSettings(env);
-  await queue.work(QUEUE_ANALYZE, (payload, ctx) => runAnalysisJob({ db, dbConfig, maxAttempts: s.maxAttempts }, payload, ctx), { concurrency: s.concurrency });
+  await queue.work(QUEUE_ANALYZE, (payload, ctx) => runAnalysisJob({ db, dbConfig, maxAttempts: s.maxAttempts, warmViews: opts.warmViews ?? true }, payload, ctx), { concurrency: s.concurrency });
   if (queue.kind === "pg-boss") startLostRunSweeper(queue as PgBossQueue, db);
 }
 

@@ -24,6 +24,8 @@ export interface AnalysisDeps {
   db: Db;
   dbConfig: DatabaseConfig;
   maxAttempts: number;
+  /** Precompute the views' aggregates (off for sessions that never serve views). */
+  warmViews?: boolean;
 }
 
 /**
@@ -283,7 +285,7 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
     data: { stage: "preparing views", progress: 0.99, correlation: (analysis?.correlation ?? undefined) as object | undefined },
   });
   const tw = Date.now();
-  const warm = await thread.run<{ ms: number; failed: string[] }>("warm-views", { db: dbConfig, incidentId: payload.incidentId, runId: payload.runId }).catch((err: unknown) => ({
+  const warm = deps.warmViews === false ? { ms: 0, failed: [] as string[] } : await thread.run<{ ms: number; failed: string[] }>("warm-views", { db: dbConfig, incidentId: payload.incidentId, runId: payload.runId }).catch((err: unknown) => ({
     ms: 0,
     failed: [`thread: ${err instanceof Error ? err.message : String(err)}`],
   }));
