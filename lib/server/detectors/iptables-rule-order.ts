@@ -320,8 +320,10 @@ export const iptablesRuleOrder: Detector = {
         }
       }
     const counterEvidence: EvidenceRef[] = [];
-    for (const e of top.counters.slice(0, 2)) {
-      evidence.push(cite(top.after, e.grew.after, e.table, `${top.node} (after)`, `Counter grew by ${e.grew.delta.toLocaleString("en-US")} packets between the captures.`));
+    const grewCited = new Set<Rule>();
+    for (const e of top.counters.slice(0, 3)) {
+      if (!grewCited.has(e.grew.after)) evidence.push(cite(top.after, e.grew.after, e.table, `${top.node} (after)`, `Counter grew by ${e.grew.delta.toLocaleString("en-US")} packets between the captures.`));
+      grewCited.add(e.grew.after);
       evidence.push(cite(top.after, e.stopped.after, e.table, `${top.node} (after)`, `Counter did not grow between the captures (it had counted ${e.stopped.before.counters?.packets.toLocaleString("en-US")} before).`));
     }
     if (!ev && top.diff.countersCompared && afterRule?.counters && afterRuleBefore?.counters && afterRule.counters.packets === afterRuleBefore.counters.packets)

@@ -208,9 +208,11 @@ function shadowChanges(A: TableModel, B: TableModel): ShadowChange[] {
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
+/** A rule named briefly: its target and comment, else its matches ("REJECT \"default/unmatched\""). */
 const short = (r: Rule) => {
+  if (r.comment) return `${r.target ?? "rule"} "${r.comment.length > 60 ? `${r.comment.slice(0, 57)}…` : r.comment}"`;
   const t = renderRule({ ...r, counters: undefined }).replace(/^-A \S+ /, "");
-  return t.length > 120 ? `${t.slice(0, 117)}…` : t;
+  return t.length > 90 ? `${t.slice(0, 87)}…` : t;
 };
 
 /**
