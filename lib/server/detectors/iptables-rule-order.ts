@@ -111,10 +111,25 @@ interface Analysis {
 }
 const cache = new WeakMap<object, Analysis>();
 
+/**
+ * A host for a dump whose node is unknown: its folder and file name without the parts that tell
+ * captures apart (before/after, HHMM, HH-MM-SS, dates, epoch seconds), so `iptables-0905.txt` and
+ * `iptables-1025.txt` of one folder are one host and `node-a.txt` / `node-b.txt` are two.
+ */
+export function hostOfPath(path: string): string {
+  const i = path.lastIndexOf("/");
+  const base = path.slice(i + 1).replace(/\.[a-z0-9]+$/i, "");
+  const stripped = base
+    .replace(/\d{4}-\d{2}-\d{2}(?:[T_ ]\d{2}[:-]?\d{2}(?:[:-]?\d{2})?(?:\.\d+)?Z?)?/g, "")
+    .replace(/(^|[^a-z0-9])(before|after|pre|post|old|new|\d{10}|\d{6}|\d{4}|\d{2}-\d{2}-\d{2})(?=$|[^a-z0-9])/gi, "$1")
+    .replace(/[-_.]+$/, "");
+  return `${path.slice(0, i + 1)}${stripped || base}`;
+}
+
 function analyse(ctx: DetectorContext): Analysis {
   const hit = cache.get(ctx.rulesets);
   if (hit) return hit;
-  const nodeOf = (d: Loc) => d.rec.node ?? ctx.files.get(d.fileId)?.node ?? ctx.files.get(d.fileId)?.path ?? d.fileId;
+  const nodeOf = (d: Loc) => d.rec.node ?? ctx.files.get(d.fileId)?.node ?? hostOfPath(ctx.files.get(d.fileId)?.path ?? d.fileId);
   const groups = new Map<string, Loc[]>();
   for (const d of ctx.rulesets) {
     const k = `${nodeOf(d)}\u0000${d.rec.family}`;

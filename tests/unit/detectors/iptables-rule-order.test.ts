@@ -18,8 +18,8 @@ function parse(text: string, ctx: Partial<ParseContext> = {}): RulesetRecord[] {
   return out.filter((x): x is RulesetRecord => (x as { kind?: string }).kind === "ruleset");
 }
 
-interface Dump { path: string; node: string; text: string; role?: "before" | "after" }
-const file = (d: Dump): FileRecords => ({ path: d.path, node: d.node, records: parse(d.text, { path: d.path, node: d.node, ...(d.role ? { role: d.role } : {}) }) });
+interface Dump { path: string; node?: string; text: string; role?: "before" | "after" }
+const file = (d: Dump): FileRecords => ({ path: d.path, ...(d.node ? { node: d.node } : {}), records: parse(d.text, { path: d.path, ...(d.node ? { node: d.node } : {}), ...(d.role ? { role: d.role } : {}) }) });
 
 type Counters = "prefix" | "suffix" | "none";
 /** A filter table of a kube-proxy + Istio node; `order` lists the KUBE-SERVICES rules by name. */
@@ -169,6 +169,17 @@ const FIRES: Record<string, Case> = {
       expect(h.facts.verdictAfter).toBe("DROP");
     },
   },
+  noNodeFolder: {
+    files: [
+      { path: "captures/ip-10-0-3-24-iptables-save-0905.txt", text: filterDump({ at: at.before, order: SAFE, counters: C_BEFORE }) },
+      { path: "captures/ip-10-0-3-24-iptables-save-1025.txt", text: filterDump({ at: at.after, order: REORDERED, counters: C_AFTER }) },
+      { path: "captures/ip-10-0-3-25-iptables-save-1025.txt", text: filterDump({ at: at.after, order: SAFE, counters: C_AFTER }) },
+    ],
+    check: (h) => {
+      expect(h.facts.baseline).toBe("same-node");
+      expect(h.facts.nodes).toEqual(["captures/ip-10-0-3-24-iptables-save"]);
+    },
+  },
   crossNode: {
     files: [
       { path: "nodes/stable-1/iptables-save.txt", node: "stable-1", text: filterDump({ at: at.after, order: SAFE, counters: C_AFTER, style: "none" }) },
@@ -212,6 +223,7 @@ describe("iptables-rule-order", () => {
   it("fires: the same change in an ip6tables dump", () => fires(FIRES.ipv6!));
   it("fires: an Istio RETURN moved above the capture jump — outbound traffic to the cluster CIDR no longer REDIRECTed to 15001", () => fires(FIRES.istioCaptureLost!));
   it("fires: a Calico DROP moved above the workload dispatch jump", () => fires(FIRES.calicoDrop!));
+  it("fires: two captures of one host named only by their files (no node folder, HHMM in the name)", () => fires(FIRES.noNodeFolder!));
   it("fires: a node whose order differs from two nodes with the same rules (no before dump), lower", () => fires(FIRES.crossNode!));
 
   it("fires below 50 % with one dump only: a REJECT above a mesh rule it shadows", async () => {
