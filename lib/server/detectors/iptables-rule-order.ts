@@ -144,7 +144,15 @@ function analyse(ctx: DetectorContext): Analysis {
     const changes = diff.changes
       .filter((c) => !c.uncertain)
       .map((c) => ({ c, traffic: changeTraffic(c), harm: harmOf(c) }))
-      .filter((x): x is { c: VerdictChange; traffic: Traffic; harm: string } => x.traffic !== null && x.harm !== null);
+      .filter((x): x is { c: VerdictChange; traffic: Traffic; harm: string } => x.traffic !== null && x.harm !== null)
+      .filter(({ c, traffic }) => {
+        // Service churn is not a regression: a service deleted (its DNAT rules gone) or a new
+        // service's own rules (a loadBalancerSourceRanges DROP). Mesh traffic has no such churn.
+        const afterIsNew = !!c.afterBy && !findRule(before.rec, c.table, c.afterBy.uid);
+        const beforeGone = c.beforeRules.length > 0 && c.beforeRules.every((r) => !findRule(after.rec, c.table, r.uid));
+        if (/^DNAT/.test(c.before) && beforeGone) return false;
+        return !(traffic === "service" && afterIsNew);
+      });
     if (!changes.length) return;
     // Mesh first, then the plainest description (OUTPUT's class before FORWARD's with its mark and state).
     changes.sort((a, b) => (a.traffic === b.traffic ? 0 : a.traffic === "mesh" ? -1 : 1) || a.c.words.length - b.c.words.length);

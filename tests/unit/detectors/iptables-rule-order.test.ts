@@ -220,6 +220,16 @@ const QUIET: Record<string, Case> = {
   identical: { files: pair("n1", filterDump({ at: at.before, order: REORDERED, counters: C_BEFORE }), filterDump({ at: at.after, order: REORDERED, counters: C_BEFORE })) },
   countersOnly: { files: pair("n1", filterDump({ at: at.before, order: SAFE, counters: C_BEFORE }), filterDump({ at: at.after, order: SAFE, counters: C_AFTER })) },
   endpointChurn: { files: pair("n1", SEP("10.244.1.17"), SEP("10.244.2.31")) },
+  serviceDeleted: {
+    files: pair("n1", SEP("10.244.1.17"), SEP("10.244.1.17").replace(/^-A (KUBE-SERVICES|KUBE-SVC-AAAA|KUBE-SEP-BBBB) .*$/gm, "")),
+  },
+  newLoadBalancerSourceRanges: {
+    files: pair(
+      "n1",
+      filterDump({ at: at.before, order: SAFE, counters: C_BEFORE }),
+      filterDump({ at: at.after, order: SAFE, counters: C_AFTER, input: ['-A INPUT -m conntrack --ctstate NEW -j KUBE-PROXY-FIREWALL', '-A KUBE-PROXY-FIREWALL -d 203.0.113.7/32 -p tcp -m comment --comment "shop/web:https traffic not accepted by KUBE-FW-XYZ" -m tcp --dport 443 -j DROP'] }).replace(":KUBE-SERVICES - [0:0]", ":KUBE-SERVICES - [0:0]\n:KUBE-PROXY-FIREWALL - [0:0]"),
+    ),
+  },
   disjointRejectMovedUp: { files: pair("n1", filterDump({ at: at.before, order: ["out15001", "in15006", "noEndpoints", "reject"], counters: C_BEFORE }), filterDump({ at: at.after, order: SAFE, counters: C_AFTER })) },
 };
 
@@ -264,6 +274,8 @@ describe("iptables-rule-order", () => {
   });
   it("does not fire when only counters changed", async () => expect((await quiet(QUIET.countersOnly!)).status).toBe("clean"));
   it("does not fire on kube-proxy endpoint churn (DNAT to another pod)", async () => expect((await quiet(QUIET.endpointChurn!)).status).toBe("clean"));
+  it("does not fire when a service is deleted (its DNAT rules gone)", async () => expect((await quiet(QUIET.serviceDeleted!)).status).toBe("clean"));
+  it("does not fire on a new service's own DROP (loadBalancerSourceRanges)", async () => expect((await quiet(QUIET.newLoadBalancerSourceRanges!)).status).toBe("clean"));
   it("does not fire when a REJECT for other traffic moves above the mesh rules", async () => expect((await quiet(QUIET.disjointRejectMovedUp!)).status).toBe("clean"));
   it("does not fire and says not checked without two dumps of a host", async () => {
     const res = await run([file({ path: "nodes/solo/iptables-save.txt", node: "solo", text: filterDump({ at: at.after, order: SAFE, counters: C_AFTER }) })], [iptablesRuleOrder]);
