@@ -185,20 +185,14 @@ function analyse(ctx: DetectorContext): Analysis {
     for (const y of peers) {
       const before = out.findings.length;
       consider(x.node, y.d, x.d, "cross-node");
-      // The regression is on the node whose order differs from the majority: keep the first.
+      // Only the harmful direction makes a finding (the healthy node against the regressed one
+      // sees REJECT → ACCEPT), so a finding is on the node whose order hurts; one peer is enough.
       if (out.findings.length > before) {
         found = true;
         break;
       }
     }
     if (!found && !peers.length) out.singles.push({ node: x.node, dump: x.d, models: analyzeRuleset(x.d.rec) });
-  }
-  // Cross-node findings come in mirrored pairs (A vs B and B vs A): keep nodes that differ from most peers.
-  const cross = out.findings.filter((f) => f.baseline === "cross-node");
-  if (cross.length > 1) {
-    const nodes = new Set(cross.map((f) => f.node));
-    const healthy = latest.filter((y) => !nodes.has(y.node)).length;
-    if (healthy > 0) out.findings = out.findings.filter((f) => f.baseline === "same-node" || nodes.has(f.node));
   }
   cache.set(ctx.rulesets, out);
   return out;
