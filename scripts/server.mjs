@@ -35,7 +35,14 @@ const app = next({ dev: false, dir: root, hostname: hostname ?? "localhost", por
 const handle = app.getRequestHandler();
 await app.prepare();
 
+// The TCP peer, for rate limits (lib/server/http/client-address.ts): always overwritten, so a
+// client cannot choose the value by sending the header itself.
+const SOCKET_ADDRESS_HEADER = "x-hindsight-socket-address";
+
 const server = http.createServer((req, res) => {
+  req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+  // Security headers on every response, malformed URLs and TRACE refused (lib/server/http/gate.ts).
+  if (globalThis.__hindsightGate?.(req, res)) return;
   const front = globalThis.__hindsightPageFront;
   if (!front || req.method !== "GET") return void handle(req, res);
   front(req, res).then(

@@ -3,15 +3,10 @@ import { redirect } from "next/navigation";
 import { currentPrincipal } from "@/lib/server/auth/page";
 import { needsSetup } from "@/lib/server/auth/guard";
 import { LoginForm } from "@/components/auth/LoginForm";
+import { safeNext } from "@/lib/http/safe-next";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sign in" };
-
-/** Only same-site paths: `next` must not turn the login page into an open redirect. */
-function safeNext(raw: string | string[] | undefined): string {
-  const value = typeof raw === "string" ? raw : "/";
-  return value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
-}
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const next = safeNext((await searchParams).next);

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/Alert";
 import { errorMessage, INPUT, SECONDARY, sendJson } from "./ui";
 
-/** better-auth's POST /api/auth/change-password; other sessions of the account are signed out. */
+/** better-auth's POST /api/auth/change-password; the server always signs the account's other sessions out (lib/server/auth/endpoints.ts). */
 export function ChangePassword() {
   const [message, setMessage] = useState<{ tone: "error" | "info"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -15,7 +15,7 @@ export function ChangePassword() {
     setBusy(true);
     setMessage(null);
     try {
-      const res = await sendJson("/api/auth/change-password", "POST", { currentPassword: String(f.get("current") ?? ""), newPassword: String(f.get("new") ?? ""), revokeOtherSessions: true });
+      const res = await sendJson("/api/auth/change-password", "POST", { currentPassword: String(f.get("current") ?? ""), newPassword: String(f.get("new") ?? "") });
       if (!res.ok) throw new Error(await errorMessage(res));
       formEl.reset();
       setMessage({ tone: "info", text: "Password changed; your other sessions were signed out." });

@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/Alert";
+import { safeNext } from "@/lib/http/safe-next";
 import { errorMessage, INPUT, PRIMARY, sendJson } from "./ui";
 
 /** Email + password sign-in against better-auth (POST /api/auth/sign-in/email); then a full load of `next`. */
@@ -21,7 +22,7 @@ export function LoginForm({ next }: { next: string }) {
         return;
       }
       // A full navigation: every server component re-renders for the signed-in user.
-      window.location.assign(next);
+      window.location.assign(safeNext(next));
     } catch {
       setError("The server did not answer. Try again.");
     } finally {

@@ -74,10 +74,14 @@ const COMPONENTS: Components = {
   img: ({ alt }) => <span>{alt}</span>,
 };
 
+/**
+ * The one Markdown renderer: draft preview (DraftEditor), print page and share page all use it, so
+ * the overrides above — images as alt text, the link filter — apply everywhere (security row 5).
+ */
 export function Markdown({ source, className }: { source: string; className?: string }): ReactNode {
   return (
     <div className={`space-y-3 text-sm leading-6 ${className ?? ""}`}>
-      <ReactMarkdown remarkPlugins={[remarkGfm, remarkHtmlAsText]} rehypePlugins={[[rehypeSanitize, SCHEMA]]} urlTransform={(url) => safeHref(url) ?? ""}>
+      <ReactMarkdown components={COMPONENTS} remarkPlugins={[remarkGfm, remarkHtmlAsText]} rehypePlugins={[[rehypeSanitize, SCHEMA]]} urlTransform={(url) => safeHref(url) ?? ""}>
         {source}
       </ReactMarkdown>
     </div>

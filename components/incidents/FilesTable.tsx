@@ -1,6 +1,7 @@
 "use client";
 
 import { Fragment, useMemo, useState } from "react";
+import { useRouter } from "next/navigation";
 import {
   createColumnHelper,
   flexRender,
@@ -12,9 +13,11 @@ import {
   type SortingState,
 } from "@tanstack/react-table";
 import type { EvidenceFileDto } from "@/lib/schemas/api";
-import { durationMs, humanBytes, integer, percent, shortSha } from "@/components/format";
+import { absoluteTime, durationMs, humanBytes, integer, percent, shortSha } from "@/components/format";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { SortIndicator } from "@/components/ui/SortIndicator";
+import { useCanEdit } from "@/components/auth/RoleContext";
+import { patchFileAndFollow, type PatchStatus } from "./patch-file";
 
 const INITIAL_ROWS = 300;
 const STATUS_ORDER = { failed: 0, partial: 1, unrecognized: 2, pending: 3, parsed: 4 } as const;
@@ -22,7 +25,7 @@ const STATUS_ORDER = { failed: 0, partial: 1, unrecognized: 2, pending: 3, parse
 const col = createColumnHelper<EvidenceFileDto>();
 
 function hasDetails(f: EvidenceFileDto): boolean {
-  return f.warnings.length > 0 || f.skippedSamples.length > 0 || f.error != null || f.node != null || f.clockSkewMs != null;
+  return f.warnings.length > 0 || f.skippedSamples.length > 0 || f.error != null || f.node != null || f.clockSkewMs != null || f.capture != null;
 }
 
 function hasProblems(f: EvidenceFileDto): boolean {
@@ -85,6 +88,21 @@ const columns = [
     meta: { width: "7.5rem" },
     cell: (info) => <StatusBadge status={info.row.original.status} />,
   }),
+  col.accessor((f) => f.capture?.time ?? "", {
+    id: "captured",
+    header: "Captured",
+    meta: { width: "11rem" },
+    cell: (info) => {
+      const c = info.row.original.capture;
+      if (!c) return <span className="text-xs text-faint">—</span>;
+      return (
+        <span className="block text-xs" title={c.note ?? undefined}>
+          <span className="num font-mono">{c.time ? c.time.slice(0, 19).replace("T", " ") : "unknown"}</span>
+          <span className={`block text-[11px] ${c.basis === "assumed (name order)" ? "text-amber-700 dark:text-amber-300" : "text-muted"}`}>{c.basis}</span>
+        </span>
+      );
+    },
+  }),
   col.accessor("size", {
     header: "Size",
     meta: { width: "6rem", numeric: true },
@@ -131,7 +149,71 @@ const columns = [
   }),
 ];
 
-function FileDetails({ f }: { f: EvidenceFileDto }) {
+/**
+ * A snapshot file's capture time, its basis in words, and (editors) a form to set or clear it:
+ * PATCH {captureTime}, after which the file is parsed again with that time and the incident re-analysed.
+ */
+function CaptureTime({ incidentId, f }: { incidentId: string; f: EvidenceFileDto }) {
+  const router = useRouter();
+  const canEdit = useCanEdit();
+  const c = f.capture!;
+  const [value, setValue] = useState(c.time ?? "");
+  const [status, setStatus] = useState<PatchStatus | null>(null);
+  async function save(clear: boolean) {
+    const text = value.trim();
+    if (!clear && Number.isNaN(Date.parse(text))) return setStatus({ tone: "error", text: "Enter an ISO 8601 time with a zone, e.g. 2025-03-12T09:05:00Z." });
+    try {
+      await patchFileAndFollow(incidentId, f.id, { captureTime: clear ? null : new Date(text).toISOString() }, setStatus);
+      router.refresh();
+    } catch (err) {
+      setStatus({ tone: "error", text: `Could not save: ${err instanceof Error ? err.message : "error"}` });
+    }
+  }
+  return (
+    <div className="space-y-1">
+      <h4 className="font-semibold text-muted">Capture time</h4>
+      <p>
+        <span className="num font-mono text-fg">{c.time ? absoluteTime(c.time) : "unknown"}</span> — basis: <span className="font-medium">{c.basis}</span>
+        {c.note ? <span className="text-muted"> ({c.note})</span> : null}
+      </p>
+      {canEdit ? (
+        <form
+          className="flex flex-wrap items-center gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save(false);
+          }}
+        >
+          <label htmlFor={`capture-${f.id}`} className="text-muted">
+            Set capture time
+          </label>
+          <input
+            id={`capture-${f.id}`}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            placeholder="2025-03-12T09:05:00Z"
+            className="h-7 w-56 rounded-md border border-line-strong bg-surface px-2 font-mono text-xs focus:border-accent focus:outline-none focus:ring-2 focus:ring-ring/30"
+          />
+          <button type="submit" className="rounded-md border border-line bg-surface px-2 py-1 hover:bg-subtle" aria-label={`Set capture time of ${f.path}`}>
+            Set
+          </button>
+          {c.override ? (
+            <button type="button" className="text-muted hover:text-fg hover:underline" onClick={() => void save(true)} aria-label={`Clear the capture time set for ${f.path}`}>
+              clear
+            </button>
+          ) : null}
+          {status ? (
+            <span role="status" className={status.tone === "error" ? "text-red-700 dark:text-red-300" : "text-muted"}>
+              {status.text}
+            </span>
+          ) : null}
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
+function FileDetails({ incidentId, f }: { incidentId: string; f: EvidenceFileDto }) {
   return (
     <div className="space-y-3 px-3 py-3 text-xs">
       <dl className="flex flex-wrap gap-x-5 gap-y-1 text-muted">
@@ -154,6 +236,7 @@ function FileDetails({ f }: { f: EvidenceFileDto }) {
           </div>
         ) : null}
       </dl>
+      {f.capture ? <CaptureTime incidentId={incidentId} f={f} /> : null}
       {f.error ? (
         <div className="rounded-md border border-red-300 bg-red-50 px-2.5 py-1.5 text-red-900 dark:border-red-400/30 dark:bg-red-400/10 dark:text-red-200">
           <span className="font-semibold">Error: </span>
@@ -199,7 +282,7 @@ function FileDetails({ f }: { f: EvidenceFileDto }) {
   );
 }
 
-export function FilesTable({ files }: { files: EvidenceFileDto[] }) {
+export function FilesTable({ incidentId, files }: { incidentId: string; files: EvidenceFileDto[] }) {
   const [sorting, setSorting] = useState<SortingState>([]);
   const [expanded, setExpanded] = useState<ExpandedState>({});
   const [filter, setFilter] = useState("");
@@ -264,8 +347,8 @@ export function FilesTable({ files }: { files: EvidenceFileDto[] }) {
         </div>
       </div>
       <div className="overflow-x-auto rounded-lg border border-line bg-surface">
-        <table className="w-full min-w-[900px] table-fixed border-collapse text-sm">
-          <caption className="sr-only">Files in this incident; expand a row for warnings and skipped lines</caption>
+        <table className="w-full min-w-[1060px] table-fixed border-collapse text-sm">
+          <caption className="sr-only">Files in this incident; expand a row for warnings, skipped lines and the capture time of a snapshot</caption>
           <colgroup>
             {table.getVisibleLeafColumns().map((c) => (
               <col key={c.id} style={{ width: c.columnDef.meta?.width === "auto" ? undefined : c.columnDef.meta?.width }} />
@@ -319,7 +402,7 @@ export function FilesTable({ files }: { files: EvidenceFileDto[] }) {
                 {row.getIsExpanded() ? (
                   <tr className="border-b border-line bg-bg/60">
                     <td colSpan={row.getVisibleCells().length}>
-                      <FileDetails f={row.original} />
+                      <FileDetails incidentId={incidentId} f={row.original} />
                     </td>
                   </tr>
                 ) : null}

@@ -134,7 +134,7 @@ export function IncidentView({ initial, overview }: { initial: IncidentDetailDto
       {overview && !active ? <ImpactPanel incidentId={incident.id} overview={overview} /> : null}
       <HypothesisList incidentId={incident.id} hypotheses={incident.hypotheses} finished={finished} outcome={outcome} assessment={incident.run?.assessment ?? null} coverage={incident.run?.coverage ?? []} />
       <SimilarIncidents incidentId={incident.id} ready={finished} runKey={`${incident.run?.id ?? ""}:${runStatus ?? ""}`} />
-      <FilesTable files={incident.files} />
+      <FilesTable incidentId={incident.id} files={incident.files} />
       <BundleList bundles={incident.bundles} />
     </div>
   );

@@ -26,6 +26,11 @@ export const FileSummaryDto = z.object({
 });
 export type FileSummaryDto = z.infer<typeof FileSummaryDto>;
 
+/** Where a snapshot file's capture time came from (lib/server/pipeline/capture-time.ts). */
+export const CAPTURE_BASES = ["header", "manifest", "file name", "archive mtime", "user", "assumed (name order)"] as const;
+export const CaptureBasis = z.enum(CAPTURE_BASES);
+export type CaptureBasis = z.infer<typeof CaptureBasis>;
+
 export const EvidenceFileDto = z.object({
   id: z.string(),
   path: z.string(),
@@ -41,6 +46,11 @@ export const EvidenceFileDto = z.object({
   error: z.string().nullable(),
   node: z.string().nullable(),
   clockSkewMs: z.number().nullable(),
+  /** Snapshot files only (null for logs and other timed evidence): when it was captured and how that is known. */
+  capture: z
+    .object({ time: z.string().nullable(), basis: CaptureBasis, note: z.string().nullable(), override: z.string().nullable() })
+    .nullable()
+    .default(null),
   summary: FileSummaryDto.nullable(),
 });
 export type EvidenceFileDto = z.infer<typeof EvidenceFileDto>;
@@ -150,5 +160,15 @@ export const CliReport = z.object({
 export type CliReport = z.infer<typeof CliReport>;
 
 /** PATCH /api/incidents/:id/files/:fileId — per-file clock-skew override (ms; null clears it). */
-export const FilePatch = z.object({ clockSkewMs: z.number().finite().min(-86_400_000).max(86_400_000).nullable() }).strict();
+/**
+ * PATCH /api/incidents/:id/files/:fileId — per-file overrides: clock skew (ms) and, for snapshot
+ * files, the capture time (ISO 8601 with a zone). null clears an override, an absent key keeps it.
+ */
+export const FilePatch = z
+  .object({
+    clockSkewMs: z.number().finite().min(-86_400_000).max(86_400_000).nullable().optional(),
+    captureTime: z.iso.datetime({ offset: true }).nullable().optional(),
+  })
+  .strict()
+  .refine((p) => p.clockSkewMs !== undefined || p.captureTime !== undefined, { message: "nothing to change: give clockSkewMs and/or captureTime" });
 export type FilePatch = z.infer<typeof FilePatch>;

@@ -8,6 +8,7 @@ export const StoredParseContext = z.object({
   node: z.string().optional(),
   timezone: z.string().optional(),
   referenceDate: z.string().optional(),
+  referenceDateSource: z.enum(["manifest", "evidence"]).optional(),
   captureTime: z.number().optional(),
   role: z.enum(["before", "after"]).optional(),
 });

@@ -30,6 +30,8 @@ export const BundleManifest = z
       .optional(),
     /** Per-file clock-skew overrides in milliseconds: { "logs/ztunnel.log": -1200 } */
     clockSkewMs: z.record(z.string(), z.number()).optional(),
+    /** Capture times of snapshot files without one of their own: { "nodes/a/conntrack-S.txt": "2025-03-12T09:05:00Z" } */
+    captureTimes: z.record(z.string(), z.iso.datetime({ offset: true })).optional(),
     /** Force a parser for a path: { "misc/out.txt": "ztunnel-access" } */
     formats: z.record(z.string(), z.string()).optional(),
   })

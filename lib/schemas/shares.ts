@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AnalysisRunDto, FileStatus, IncidentStatus } from "./api";
-import { Hypothesis } from "./hypothesis";
+import { EvidenceRef, Hypothesis } from "./hypothesis";
 import { OverviewDto } from "./views-overview";
 
 /** POST /api/incidents/:id/shares — optional expiry (ISO time, in the future, within a year). */
@@ -27,6 +27,14 @@ export const ShareCreated = ShareLinkDto.extend({ token: z.string(), url: z.stri
 export type ShareCreated = z.infer<typeof ShareCreated>;
 
 /**
+ * Cited evidence on a share page: everything but `fileId`, a row id of ours (security row 6). The
+ * page shows the bundle-relative path and line instead and links nowhere, so it needs no reference;
+ * parsing with this schema drops the field wherever the payload is built.
+ */
+const SharedEvidenceRef = EvidenceRef.omit({ fileId: true });
+export const SharedHypothesis = Hypothesis.extend({ evidence: z.array(SharedEvidenceRef), counterEvidence: z.array(SharedEvidenceRef).default([]) });
+
+/**
  * What a share link shows (GET /api/s/:token and the page /s/:token): the analysis and the draft.
  * Deliberately narrower than IncidentDetailDto: no ids of files or bundles, no error texts or
  * skipped excerpts that could carry server paths, no storage keys, no user emails.
@@ -45,7 +53,7 @@ export const SharedIncidentDto = z.object({
   }),
   run: AnalysisRunDto.pick({ status: true, startedAt: true, finishedAt: true, assessment: true, coverage: true }).nullable(),
   overview: OverviewDto.nullable(),
-  hypotheses: z.array(Hypothesis),
+  hypotheses: z.array(SharedHypothesis),
   files: z.array(z.object({ path: z.string(), size: z.number(), format: z.string().nullable(), status: FileStatus, records: z.number().int(), skipped: z.number().int() })),
   draft: z.object({ markdown: z.string() }).nullable(),
   share: z.object({ expiresAt: z.string().nullable() }),

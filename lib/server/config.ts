@@ -23,6 +23,7 @@ export const ENV_DOCS = [
   { name: "HINDSIGHT_PARSE_THREADS", default: "CPUs (at most 4)", doc: "Parse threads per summarised file" },
   { name: "HINDSIGHT_AUTH", default: "on", doc: "Accounts and roles; `off` is single-user mode (everyone is admin) and the server then binds to 127.0.0.1 only" },
   { name: "HINDSIGHT_PAGE_CACHE_MB", default: "64", doc: "Memory for rendered copies of incident and share pages, per web process (a copy is served only to the same principal or share link while the incident's content is unchanged; docs/SECURITY.md); 0 turns the page cache off" },
+  { name: "HINDSIGHT_TRUSTED_PROXIES", default: "(unset: the socket address)", doc: "Which peers are your reverse proxies, for the client address that sign-in limits count by: a hop count (`1`) or addresses/CIDRs (`10.0.0.0/8,::1`); `X-Forwarded-For` is read only back through these (docs/SECURITY.md)" },
   { name: "HINDSIGHT_AUTH_SECRET", default: "(generated at first start, kept in the database)", doc: "Secret that signs session cookies (at least 32 characters); set the same value on every web process if you prefer not to keep it in the database" },
   { name: "HINDSIGHT_TOKEN", default: "(unset)", doc: "CLI `hindsight upload`: API token sent as `Authorization: Bearer` (same as `--token`)" },
   { name: "HINDSIGHT_SAMPLE", default: "on", doc: "Import the sample incident on first start when the database is empty" },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBundleError } from "@/lib/server/bundle/errors";
 import { getDraft } from "@/lib/server/draft/service";
 import { getComparison } from "@/lib/server/services/compare";
+import { patchFile } from "@/lib/server/services/reanalyze";
 import { getOverview } from "@/lib/server/views/overview";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { contentUpload, FIXTURES, startPipeline, type PipelineHarness } from "../helpers/pipeline";
@@ -12,8 +13,7 @@ import { contentUpload, FIXTURES, startPipeline, type PipelineHarness } from "..
 /**
  * Issue 14's observations, each replayed through the real pipeline (upload → parse → correlate →
  * detect → draft) on a bundle of our own (tests/fixtures/own/regressions/, README there), written
- * independently of the scenario generator. Observation 3 is a unit test next to its code
- * (snapshot dating); these are 1, 2, 4, 5 and 6.
+ * independently of the scenario generator: observations 1 to 6.
  */
 const REG = "own/regressions";
 
@@ -84,6 +84,69 @@ describe("issue 14 regressions (own fixtures, real pipeline)", () => {
     const root = draft.sections.find((s) => s.id === "rootCause")!.markdown;
     expect(root).toContain("detector `endpoint-removal-race`");
     expect(ruledOut).not.toContain("`endpoint-removal-race`");
+  });
+
+  it("observation 3: conntrack -S snapshots dated only by their file names are dated from them, and the SNAT race uses their counters", async () => {
+    const dir = "obs3-undated-conntrack";
+    // insert_failed growth per node, summed over CPUs, recomputed here from the fixture files.
+    const sumOf = (rel: string) =>
+      [...fs.readFileSync(path.join(FIXTURES, REG, dir, rel), "utf8").matchAll(/insert_failed=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const growthA = sumOf("node-a/conntrack-S-1025.txt") - sumOf("node-a/conntrack-S-0905.txt");
+    const growthB = sumOf("node-b/conntrack-S-1025.txt") - sumOf("node-b/conntrack-S-0905.txt");
+    expect(growthA).toBeGreaterThan(10_000);
+    const { id } = await h.create(uploadsOf(dir));
+    const done = await h.waitDone(id);
+    const top = done.hypotheses[0]!;
+    expect(top.detector).toBe("conntrack-snat-race");
+    expect(top.facts.insertFailedGrowth).toBe(growthA + growthB);
+    const cited = (name: string) => top.evidence.filter((e) => e.file === `${dir}/node-a/${name}`);
+    // Both snapshots are cited, with the time of day their names give on the date of the other evidence.
+    expect(cited("conntrack-S-0905.txt").map((e) => e.ts)).toContain("2025-03-12T09:05:00.000Z");
+    expect(cited("conntrack-S-1025.txt").map((e) => e.ts)).toContain("2025-03-12T10:25:00.000Z");
+    expect(top.summary).toContain(`insert_failed grew by ${growthA + growthB}`);
+    expect(top.summary).not.toMatch(/not available|not checked|No conntrack/);
+    expect(JSON.stringify(top.confidenceFactors)).not.toMatch(/times are not all known/);
+    const snapshots = done.files.filter((f) => f.path.includes("/conntrack-S-"));
+    expect(snapshots.length).toBe(4);
+    for (const f of snapshots) {
+      expect(f.capture?.basis, f.path).toBe("file name");
+      expect(f.capture?.note ?? "", f.path).toMatch(/date 2025-03-12 taken from the bundle's other evidence/);
+    }
+    // The timeline states "Times are CET (UTC+1)" and no date: its date comes from the other evidence.
+    const timeline = await h.db.evidence.findMany({ where: { incidentId: id, source: "timeline" }, orderBy: { seq: "asc" }, select: { ts: true, data: true } });
+    expect(timeline.map((r) => (r.ts === null ? null : new Date(r.ts).toISOString()))).toEqual(["2025-03-12T09:12:00.000Z", "2025-03-12T09:20:00.000Z", "2025-03-12T10:25:00.000Z", "2025-03-12T10:40:00.000Z"]);
+    // "… no page sent to payments" is not an alert.
+    expect(timeline.map((r) => (JSON.parse(r.data) as { reason: string }).reason)).toEqual(["alert", "investigation", "other", "investigation"]);
+    expect(done.files.find((f) => f.path.endsWith("timeline.md"))!.warnings.map((w) => w.message).join("\n")).toMatch(/no date: 2025-03-12 taken from the bundle's other evidence/);
+    // The access log and the timeline are not snapshots: no capture basis.
+    expect(done.files.filter((f) => !f.path.includes("/conntrack-S-")).map((f) => f.capture)).toEqual([null, null]);
+  });
+
+  it("observation 3: a user sets a snapshot's capture time through the API; the file is parsed again with it and the basis says so", async () => {
+    const dir = "obs3-undated-conntrack";
+    const { id } = await h.create(uploadsOf(dir));
+    await h.waitDone(id);
+    const deps = { db: h.db, queue: async () => h.queue };
+    const file = await h.db.evidenceFile.findFirstOrThrow({ where: { incidentId: id, path: `${dir}/node-a/conntrack-S-1025.txt` } });
+    const log = await h.db.evidenceFile.findFirstOrThrow({ where: { incidentId: id, path: `${dir}/ingress/ingress-nginx-controller.log` } });
+    // Access log records carry their own times: a capture time is refused, with a reason.
+    const refused = await patchFile(id, log.id, { captureTime: "2025-03-12T10:30:00Z" }, deps).then(() => null, (e: unknown) => e);
+    expect(refused).toMatchObject({ status: 422, code: "not_a_snapshot" });
+    const before = await h.db.evidence.count({ where: { incidentId: id } });
+
+    const { runId } = await patchFile(id, file.id, { captureTime: "2025-03-12T11:30:00+01:00" }, deps);
+    let done = await h.waitDone(id);
+    expect(done.run?.id).toBe(runId);
+    const f = done.files.find((x) => x.id === file.id)!;
+    expect(f.capture).toMatchObject({ basis: "user", time: "2025-03-12T10:30:00.000Z", override: "2025-03-12T10:30:00.000Z" });
+    const rows = await h.db.evidence.findMany({ where: { fileId: file.id }, select: { ts: true } });
+    expect(new Set(rows.map((r) => r.ts))).toEqual(new Set([Date.parse("2025-03-12T10:30:00Z")]));
+    // Parsed again, not appended: the incident holds as many rows as before.
+    expect(await h.db.evidence.count({ where: { incidentId: id } })).toBe(before);
+
+    await patchFile(id, file.id, { captureTime: null }, deps);
+    done = await h.waitDone(id);
+    expect(done.files.find((x) => x.id === file.id)!.capture).toMatchObject({ basis: "file name", time: "2025-03-12T10:25:00.000Z", override: null });
   });
 
   it("observation 4: IPVS backends of services without an EndpointSlice in the bundle (API server, kube-dns) are not stale; the two real stale backends are", async () => {

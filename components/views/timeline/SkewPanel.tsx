@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useRouter } from "next/navigation";
 import type { TimelineFileDto } from "@/lib/schemas/views-timeline";
 import { useCanEdit } from "@/components/auth/RoleContext";
+import { patchFileAndFollow } from "@/components/incidents/patch-file";
 
 function fmt(ms: number | null): string {
   if (ms === null) return "—";
@@ -27,30 +28,9 @@ export function SkewPanel({ incidentId, files }: { incidentId: string; files: Ti
   async function save(file: TimelineFileDto, clear: boolean) {
     const ms = clear ? null : Number(value);
     if (!clear && !Number.isFinite(ms)) return setStatus({ tone: "error", text: "Enter the skew in milliseconds, e.g. 1500 or -250." });
-    setStatus({ tone: "info", text: "Saving…" });
     try {
-      const res = await fetch(`/api/incidents/${encodeURIComponent(incidentId)}/files/${encodeURIComponent(file.id)}`, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ clockSkewMs: ms }),
-      });
-      if (!res.ok) {
-        const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-        throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      }
+      await patchFileAndFollow(incidentId, file.id, { clockSkewMs: ms }, setStatus);
       setEditing(null);
-      setStatus({ tone: "info", text: "Saved. Re-analysing with the new correction…" });
-      for (let i = 0; i < 600; i++) {
-        await new Promise((r) => setTimeout(r, 1000));
-        const d = (await (await fetch(`/api/incidents/${encodeURIComponent(incidentId)}`, { cache: "no-store" })).json()) as { run?: { status?: string; stage?: string } | null };
-        const s = d.run?.status;
-        if (s === "queued" || s === "running") {
-          setStatus({ tone: "info", text: `Re-analysing (${d.run?.stage ?? s})…` });
-          continue;
-        }
-        setStatus({ tone: "info", text: `Re-analysis ${s ?? "finished"}.` });
-        break;
-      }
       router.refresh();
     } catch (err) {
       setStatus({ tone: "error", text: `Could not save: ${err instanceof Error ? err.message : "error"}` });

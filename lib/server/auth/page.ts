@@ -2,6 +2,7 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { type Role, roleAtLeast } from "@/lib/schemas/auth";
+import { safeNext } from "@/lib/http/safe-next";
 import { needsSetup, pagePrincipal, type Principal } from "./guard";
 
 /**
@@ -14,7 +15,8 @@ export async function pageAccess(min: Role = "viewer", next?: string): Promise<{
   const principal = await requestPrincipal();
   if (!principal) {
     if (await needsSetup()) redirect("/setup");
-    redirect(next && next.startsWith("/") && !next.startsWith("//") ? `/login?next=${encodeURIComponent(next)}` : "/login");
+    const back = safeNext(next, "");
+    redirect(back ? `/login?next=${encodeURIComponent(back)}` : "/login");
   }
   return { principal, allowed: roleAtLeast(principal.role, min) };
 }

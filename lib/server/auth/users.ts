@@ -3,6 +3,7 @@ import { getPrisma, type Db } from "@/lib/server/db/client";
 import { HttpError, NotFoundError } from "@/lib/server/http/errors";
 import { authFor, getAuth } from "./auth";
 import { authEnabled } from "./mode";
+import { signInThrottle } from "./throttle";
 
 const SETUP_KEY = "setup.admin";
 
@@ -60,6 +61,16 @@ export async function deleteUser(id: string, db: Db = getPrisma()): Promise<void
   if (!user) throw new NotFoundError("user");
   if (user.role === "admin") await assertAnotherAdmin(db, id);
   await db.user.delete({ where: { id } });
+}
+
+/**
+ * An admin ends an account's sign-in lockout/backoff (lib/server/auth/throttle.ts) in this web
+ * process; the clearing is written to the audit log. Returns whether the account had any.
+ */
+export async function clearSignInLockout(id: string, by: { id: string | null; name: string }, db: Db = getPrisma()): Promise<{ cleared: boolean }> {
+  const user = await db.user.findUnique({ where: { id }, select: { email: true } });
+  if (!user) throw new NotFoundError("user");
+  return { cleared: signInThrottle().clearAccount(user.email, by) };
 }
 
 async function assertAnotherAdmin(db: Db, id: string): Promise<void> {

@@ -48,6 +48,23 @@ export interface BundleEntry {
   sha256: string;
   /** CAS key (same as sha256). */
   key: string;
+  /**
+   * Modification time of the archive entry (epoch ms), when the archive gives a plausible one: a
+   * capture script writes a snapshot file when it runs, so this dates snapshots that carry no time
+   * (lib/server/pipeline/capture-time.ts). Loose uploads have none.
+   */
+  mtime?: number;
+}
+
+/**
+ * Archive times before this are placeholders, not capture times: reproducible archives write 0
+ * (1970) and zip's DOS format cannot go below 1980-01-01.
+ */
+const MIN_PLAUSIBLE_MTIME = Date.UTC(1990, 0, 1);
+
+function plausibleMtime(d: Date | undefined | null): number | undefined {
+  const t = d?.getTime();
+  return t !== undefined && Number.isFinite(t) && t >= MIN_PLAUSIBLE_MTIME ? t : undefined;
 }
 
 export interface UnpackResult {
@@ -353,7 +370,9 @@ class Unpacker {
           const inflate = zlib.createInflateRaw();
           content = chain(raw, inflate, this.ratioGuard(inflate, () => path));
         }
-        const stored = await this.addEntry(path, content, name, false);
+        // Info-ZIP's "UT" / NTFS extra fields are UTC; the DOS time fallback has no zone and is read as UTC.
+        const mtime = plausibleMtime((entry as unknown as { getLastModDate(o: { timezone: "UTC" }): Date }).getLastModDate({ timezone: "UTC" }));
+        const stored = await this.addEntry(path, content, name, false, mtime);
         if (stored && entry.compressionMethod === 8 && stored.size !== entry.uncompressedSize && entry.uncompressedSize !== 0xffffffff) {
           this.warnings.push(
             `${name}: ${path}: header declares ${entry.uncompressedSize} bytes but ${stored.size} were inflated`,
@@ -416,7 +435,7 @@ class Unpacker {
           continue;
         }
         this.current = full;
-        await this.addEntry(full, entry as unknown as AsyncIterable<Uint8Array>, name, false);
+        await this.addEntry(full, entry as unknown as AsyncIterable<Uint8Array>, name, false, plausibleMtime(header.mtime));
       }
     } catch (error) {
       extract.destroy();
@@ -434,6 +453,7 @@ class Unpacker {
     source: AsyncIterable<Uint8Array>,
     where: string,
     decompressed: boolean,
+    mtime?: number,
   ): Promise<BundleEntry | null> {
     let peeked = await peekStream(source);
     let kind = sniffContainer(peeked.head);
@@ -497,7 +517,7 @@ class Unpacker {
       await this.cas.removeTempFile(temp.tempPath);
     }
     this.totalBytes += temp.size;
-    const stored: BundleEntry = { path: claim.path, size: temp.size, sha256: temp.sha256, key: temp.sha256 };
+    const stored: BundleEntry = { path: claim.path, size: temp.size, sha256: temp.sha256, key: temp.sha256, ...(mtime !== undefined ? { mtime } : {}) };
     this.entries.push(stored);
     return stored;
   }

@@ -1,21 +1,16 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { CliReport } from "@/lib/schemas/api";
+import type { CliReport } from "@/lib/schemas/api";
 import { ASSESSMENT_LABEL } from "@/lib/schemas/hypothesis";
-import { limitsFromEnv } from "@/lib/schemas/limits";
-import { createPrisma } from "@/lib/server/db/client";
-import { databaseFromUrl } from "@/lib/server/db/provider";
-import { migrate } from "@/lib/server/db/migrate";
-import { consumeAnalysis, createQueue } from "@/lib/server/jobs";
-import { createIncident, getIncident } from "@/lib/server/services/incidents";
+import { openAnalysisSession } from "@/lib/server/analysis/session";
 import { collectInputs } from "./inputs";
 import { parseArgs, UsageError } from "./args";
 import { takeDraftFlag, writeDraft } from "@/lib/server/draft/cli";
 
 /**
  * `hindsight analyze`: the same pipeline as the server (unpack → parse in worker threads →
- * correlate → detect) against a temporary SQLite database that is deleted afterwards.
+ * correlate → detect) against a temporary SQLite database that is deleted afterwards
+ * (lib/server/analysis/session.ts, shared with `npm run eval`).
  */
 export async function analyzeCommand(rawArgv: string[]): Promise<number> {
   // --draft [FILE]: the postmortem draft (Markdown) to FILE, or to stdout instead of the report.
@@ -34,53 +29,20 @@ export async function analyzeCommand(rawArgv: string[]): Promise<number> {
     const ext = /\.json$/i.test(m) ? "json" : "yaml";
     inputs.push({ name: `bundle.${ext}`, absPath: m, size: fs.statSync(m).size });
   }
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hindsight-cli-"));
-  process.env.HINDSIGHT_DATA_DIR = tmp;
-  const dbConfig = databaseFromUrl(path.join(tmp, "hindsight.db"));
-  await migrate(dbConfig);
-  const db = createPrisma(dbConfig);
-  const queue = await createQueue(dbConfig, db, { ...process.env, HINDSIGHT_JOB_MAX_ATTEMPTS: "2" });
+  const session = await openAnalysisSession(process.env);
   try {
-    await queue.start();
     log(`analyzing ${inputs.length} file(s)…`);
     const totalBytes = inputs.reduce((s, i) => s + i.size, 0);
-    const { id } = await createIncident(
-      { title: typeof flags.title === "string" ? flags.title : undefined, uploads: inputs.map((i) => ({ name: i.name, tempPath: i.absPath, size: i.size })) },
-      { db, queue: async () => queue, dataDir: tmp, limits: limitsFromEnv(process.env) },
-    );
-    await consumeAnalysis(queue, db, dbConfig, { ...process.env, HINDSIGHT_JOB_MAX_ATTEMPTS: "2" });
-    let lastStage = "";
-    for (;;) {
-      const detail = await getIncident(id, db);
-      const run = detail?.run;
-      if (run && run.stage !== lastStage) {
-        log(`  ${Math.round(run.progress * 100)}% ${run.stage}`);
-        lastStage = run.stage;
-      }
-      if (detail && run && (run.status === "completed" || run.status === "partial" || run.status === "failed")) {
-        const report = CliReport.parse({
-          status: run.status,
-          assessment: run.assessment,
-          files: detail.files.map((f) => ({ path: f.path, format: f.format, status: f.status, records: f.records, skipped: f.skipped, warnings: f.warnings, ...(f.summary ? { summary: f.summary } : {}) })),
-          hypotheses: detail.hypotheses.map((h) => ({
-            detector: h.detector,
-            title: h.title,
-            confidence: h.confidence,
-            summary: h.summary,
-            evidence: h.evidence.map((e) => ({ file: e.file, line: e.line ?? null, ts: e.ts ?? null, excerpt: e.excerpt })),
-          })),
-        });
-        if (draft && run.status !== "failed") await writeDraft(db, id, draft, log);
-        if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        else if (draft?.file !== null) printHuman(report, totalBytes, run.problems);
-        return run.status === "failed" ? 1 : 0;
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
+    const { incidentId, report, problems } = await session.analyze(inputs, {
+      title: typeof flags.title === "string" ? flags.title : undefined,
+      onStage: (progress, stage) => log(`  ${Math.round(progress * 100)}% ${stage}`),
+    });
+    if (draft && report.status !== "failed") await writeDraft(session.db, incidentId, draft, log);
+    if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (draft?.file !== null) printHuman(report, totalBytes, problems);
+    return report.status === "failed" ? 1 : 0;
   } finally {
-    await queue.stop(1000);
-    await db.$disconnect();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await session.close();
   }
 }
 

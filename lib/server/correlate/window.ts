@@ -8,7 +8,7 @@ import type { Located } from "./store";
  *
  * Requests are bucketed per BUCKET_S seconds (wider for sparse logs, see bucketizeAdaptive; skew-corrected). The baseline is the 25th percentile
  * of bucket error rates / p99s (robust when the incident covers most of the bundle). A bucket is
- * abnormal when its error rate > max(MIN_ERR, 3×baseline) with ≥ MIN_ERRORS errors, or its p99 > max(2.5×baseline, baseline+150 ms).
+ * abnormal when its error rate > max(MIN_ERR, 3×baseline) with ≥ MIN_ERRORS errors, or its tail (p99, or lower in a small bucket: see tailQuantile) > max(2.5×baseline, baseline+150 ms).
  *
  *   err%  ▁▁▁▁▁▂▇█▇▆▇▅▂▁▁▁▁
  *              ▲onset ▲peak  ▲recovery (end of the last abnormal bucket)
@@ -62,6 +62,17 @@ export function bucketize(perSecond: Map<number, SecondAgg>[], bucketS = BUCKET_
   return [...m.values()].sort((a, b) => a.start - b.start);
 }
 
+/**
+ * The bucket's tail quantile: p99, but never so high that one request decides it. In a 10 s bucket of
+ * 9 requests p99 is the slowest request, so one normally slow call (an export, a report) would make
+ * the bucket "abnormal"; a latency change point is a shift of the distribution, so at least
+ * TAIL_MIN requests must lie above the quantile the bucket is judged by.
+ */
+const TAIL_MIN = 3;
+export function tailQuantile(count: number): number {
+  return Math.max(0.5, Math.min(0.99, 1 - TAIL_MIN / Math.max(1, count)));
+}
+
 function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))]!;
@@ -92,7 +103,7 @@ export function detectWindow(buckets: Bucket[], events: Located<EventRecord>[]):
   let peakP99: number | null = null;
   if (usable.length >= 3) {
     const rates = usable.map((b) => b.errors / b.count);
-    const p99s = usable.map((b) => b.hist.quantile(0.99) ?? 0);
+    const p99s = usable.map((b) => b.hist.quantile(tailQuantile(b.count)) ?? 0);
     baseErr = pct(rates, 0.25);
     baseP99 = pct(p99s, 0.25);
     const errLimit = Math.max(MIN_ERR, 3 * baseErr);

@@ -1,6 +1,7 @@
 import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { CounterRecord, RequestRecord, SpanRecord } from "@/lib/schemas/records";
 import { isFailedRequest, type Located } from "@/lib/server/correlate";
+import { seriesName } from "@/lib/server/parsers/name-time";
 import { Confidence } from "./confidence";
 import type { Detector, DetectorContext } from "./types";
 import { describeRequest, describeSpan, median } from "./util";
@@ -29,6 +30,8 @@ import { describeRequest, describeSpan, median } from "./util";
 const RTO_STEPS_MS = [1000, 3000, 7000];
 const MIN_BANDED = 5;
 const SHARPNESS = 4;
+/** insert_failed growth that is evidence by itself (a handful of clashes happens on busy nodes). */
+const MIN_INSERT_FAILED = 100;
 
 interface Pop {
   basis: "connect-time" | "duration";
@@ -68,7 +71,9 @@ interface Growth { node: string; name: string; delta: number; first: Located<Cou
 function counterGrowth(ctx: DetectorContext): Growth[] {
   const rel = ctx.counters.filter((c) => /^conntrack_(insert_failed|drop|early_drop)$/.test(c.rec.name) || /(^|_)(insert_failed)$/.test(c.rec.name));
   const pathOf = (fileId: string) => ctx.files.get(fileId)?.path ?? fileId;
-  const nodeOf = (c: Located<CounterRecord>) => c.rec.labels.node ?? ctx.files.get(c.fileId)?.node ?? pathOf(c.fileId);
+  // Without a node, a series is the file name with its capture time cut out (`…-0905.txt` and
+  // `…-1025.txt` are one series), else the file itself.
+  const nodeOf = (c: Located<CounterRecord>) => c.rec.labels.node ?? ctx.files.get(c.fileId)?.node ?? seriesName(pathOf(c.fileId)) ?? pathOf(c.fileId);
   // Snapshots: within a file, a new one starts at a new timestamp or when a CPU repeats.
   interface Snap { key: string; ts: number | null; path: string; line: number; sum: number; rec: Located<CounterRecord>; cpus: Set<string> }
   const series = new Map<string, Snap[]>();
@@ -143,18 +148,28 @@ export const conntrackSnatRace: Detector = {
     const countersPresent = growth.some((g) => g.name.endsWith("insert_failed"));
 
     const steps = banded.length >= MIN_BANDED && med !== null && med < 200 && sharp >= SHARPNESS;
-    if (!steps && !(gapSpans.length >= 3 && (insertFailedGrowth > 0 || gapSpans.length >= 5))) return [];
+    // The counters are the mechanism itself (a failed conntrack insert drops the SYN): their growth
+    // is evidence even when the logs in the bundle saw few of the delayed connections — the clients
+    // that retried may not be the ones whose logs were collected.
+    const countersAlone = !steps && gapSpans.length < 3 && insertFailedGrowth >= MIN_INSERT_FAILED;
+    if (!steps && !countersAlone && !(gapSpans.length >= 3 && (insertFailedGrowth > 0 || gapSpans.length >= 5))) return [];
 
     const ones = banded.filter((x) => x.v < 2000).length;
     const threes = banded.length - ones;
     const explainedSlow = slow.length ? banded.filter((x) => x.v >= 900).length / slow.length : null;
 
-    const c = new Confidence(0.5, steps ? `${banded.length} successful ${all.basis === "connect-time" ? "connections took" : "requests took"} almost exactly 1 s or 3 s longer than usual — TCP's SYN-retransmit steps` : `${gapSpans.length} traced calls reached the callee almost exactly 1 s or 3 s after the caller started them`);
+    const c = countersAlone
+      ? new Confidence(0.4, `conntrack insert_failed grew by ${insertFailedGrowth}: new connections lost their SYN to a failed conntrack insert (the SNAT clash)`)
+      : new Confidence(0.5, steps ? `${banded.length} successful ${all.basis === "connect-time" ? "connections took" : "requests took"} almost exactly 1 s or 3 s longer than usual — TCP's SYN-retransmit steps` : `${gapSpans.length} traced calls reached the callee almost exactly 1 s or 3 s after the caller started them`);
     c.when(steps && all.basis === "connect-time", 0.08, "the delay is in the connect time: it happened before the connection existed");
     c.when(steps && sharp >= 10, 0.05, "the delays form sharp steps at the retransmit times, not a spread of slow responses");
     c.when(gapSpans.length >= 2, steps ? 0.06 : 0.1, `${gapSpans.length} traces show the callee starting ~1 s/~3 s after its caller's call`, "independence");
     c.when(ones > 0 && ones >= threes, 0.03, `1 s delays (${ones}) outnumber 3 s ones (${threes}), as TCP's doubling backoff predicts`);
-    if (insertFailedGrowth > 0) c.add(0.15, `conntrack insert_failed grew by ${insertFailedGrowth} on ${[...new Set(insertFailed.filter((g) => g.delta > 0).map((g) => g.node))].join(", ")}${insertFailed.some((g) => !g.dated) ? " (snapshots ordered by file name: their times are not all known)" : ""}`, "independence");
+    if (countersAlone) {
+      c.when(banded.length > 0, Math.min(0.12, 0.04 * banded.length), `${banded.length} successful request${banded.length > 1 ? "s" : ""} in the logs took ~1 s/~3 s longer than usual, as a retransmitted SYN does`, "independence");
+      c.when(insertFailed.filter((g) => g.delta > 0).length > 1, 0.04, `insert_failed grew on ${new Set(insertFailed.filter((g) => g.delta > 0).map((g) => g.node)).size} nodes / ${insertFailed.filter((g) => g.delta > 0).length} counters`);
+      c.cap(banded.length ? 0.6 : 0.45, "the counters show the race; the logs in the bundle show little of its latency");
+    } else if (insertFailedGrowth > 0) c.add(0.15, `conntrack insert_failed grew by ${insertFailedGrowth} on ${[...new Set(insertFailed.filter((g) => g.delta > 0).map((g) => g.node))].join(", ")}${insertFailed.some((g) => !g.dated) ? " (snapshots ordered by file name: their times are not all known)" : ""}`, "independence");
     else if (countersPresent) c.add(-0.15, "conntrack insert_failed did not grow between the snapshots", "counter");
     if (explainedSlow !== null && steps) {
       if (explainedSlow >= 0.6) c.add(0.05, `explains ${Math.round(explainedSlow * 100)} % of the successful requests slower than 0.9 s`, "impact");
@@ -181,7 +196,9 @@ export const conntrackSnatRace: Detector = {
         detector: "conntrack-snat-race",
         title: `Outbound connects stall ~1 s/~3 s (SYN retransmits): conntrack SNAT race${insertFailedGrowth ? `, insert_failed +${insertFailedGrowth}` : ""}`,
         ...c.result(),
-        summary: `${steps ? `${banded.length} outbound ${all.basis === "connect-time" ? "connections took" : "requests took"} almost exactly ~1 s or ~3 s (${ones} near 1 s, ${threes} near 3 s) while the median is ${Math.round(med ?? 0)} ms` : `${gapSpans.length} traced calls started ~1 s/~3 s late`} — the signature of a dropped first SYN retransmitted after TCP's 1 s and 3 s timeouts. ${countersText}`,
+        summary: countersAlone
+          ? `conntrack insert_failed grew by ${insertFailedGrowth} between the snapshots${banded.length ? ` and ${banded.length} request${banded.length > 1 ? "s" : ""} in the logs took ~1 s/~3 s longer than usual` : ", while the logs in the bundle show no retransmit-shaped delays"}: each failed insert drops a SYN that TCP retransmits after 1 s and 3 s, which is the SNAT port-allocation race in netfilter.`
+          : `${steps ? `${banded.length} outbound ${all.basis === "connect-time" ? "connections took" : "requests took"} almost exactly ~1 s or ~3 s (${ones} near 1 s, ${threes} near 3 s) while the median is ${Math.round(med ?? 0)} ms` : `${gapSpans.length} traced calls started ~1 s/~3 s late`} — the signature of a dropped first SYN retransmitted after TCP's 1 s and 3 s timeouts. ${countersText}`,
         evidence,
         counterEvidence,
         checks: ["conntrack -S on the nodes doing SNAT: watch insert_failed while load runs.", "tcpdump the pod's outbound SYNs: a SYN with no SYN-ACK followed by a retransmit 1 s later confirms the drop.", "Check whether the affected calls leave the node through SNAT/MASQUERADE."],

@@ -58,6 +58,8 @@ interface Burst {
   firstMs: number;
   lastMs: number;
   successesAfter: number;
+  /** The pod's address was matched by service name and timing, not read from the bundle. */
+  inferred: boolean;
 }
 
 const wholeSecond = (t: number) => t % 1000 === 0;
@@ -125,14 +127,37 @@ export const endpointRemovalRace: Detector = {
 
     const bursts: Burst[] = [];
     const explained = new Set<Located<RequestRecord>>();
+    // IPs some pod in the bundle is known to own: never re-attributed by name and timing.
+    const ownedIps = new Set([...ips.values()].flatMap((set) => [...set]));
+    const claimed = new Set<string>();
     for (const t of [...terms.values()].sort((a, b) => (a.startMs ?? Infinity) - (b.startMs ?? Infinity) || (a.pod < b.pod ? -1 : 1))) {
-      const ipset = ips.get(t.pod) ?? new Set<string>();
-      const mine = [...new Set([...[...ipset].flatMap((ip) => byIp.get(ip) ?? []), ...(byWorkload.get(t.pod) ?? [])])].sort((a, b) => (a.rec.ts as number) - (b.rec.ts as number));
-      if (!mine.length) continue;
-      const clusters = cluster(mine);
+      let ipset = ips.get(t.pod) ?? new Set<string>();
       const slack = PRE_MS + (Number.isFinite(t.resolutionMs) ? t.resolutionMs : 0);
       const after = t.graceMs !== null ? t.graceMs + 5_000 : DEFAULT_AFTER_MS;
-      const pick = t.startMs === null ? clusters[0] : clusters.find((c) => (c[0]!.rec.ts as number) >= t.startMs! - slack && (c[0]!.rec.ts as number) <= t.startMs! + after);
+      const inWindow = (c: Located<RequestRecord>[]) => t.startMs !== null && (c[0]!.rec.ts as number) >= t.startMs - slack && (c[0]!.rec.ts as number) <= t.startMs + after;
+      let mine = [...new Set([...[...ipset].flatMap((ip) => byIp.get(ip) ?? []), ...(byWorkload.get(t.pod) ?? [])])].sort((a, b) => (a.rec.ts as number) - (b.rec.ts as number));
+      let inferred = false;
+      if (!mine.length && !ipset.size && t.startMs !== null) {
+        // No IP of this pod in the bundle (no pod objects, slices or ztunnel workload names): an
+        // address nobody in the bundle owns, of the pod's own service, whose refusals begin just
+        // after this pod's termination, is taken as the pod's — said so, and weighed lower.
+        const workload = workloadOfPod(t.pod);
+        const candidates = [...byIp.entries()]
+          .filter(([ip, list]) => !ownedIps.has(ip) && !claimed.has(ip) && list.some((r) => serviceOf(r.rec) === workload) && !ctx.identity.resolve(ip, list[0]!.rec.ts)?.pod)
+          .map(([ip, list]) => ({ ip, first: cluster(list.filter((r) => serviceOf(r.rec) === workload)).find(inWindow) }))
+          .filter((c): c is { ip: string; first: Located<RequestRecord>[] } => !!c.first)
+          .sort((a, b) => (a.first[0]!.rec.ts as number) - (b.first[0]!.rec.ts as number) || (a.ip < b.ip ? -1 : 1));
+        const best = candidates[0];
+        if (best) {
+          ipset = new Set([best.ip]);
+          claimed.add(best.ip);
+          mine = byIp.get(best.ip)!;
+          inferred = true;
+        }
+      }
+      if (!mine.length) continue;
+      const clusters = cluster(mine);
+      const pick = t.startMs === null ? clusters[0] : clusters.find(inWindow);
       if (!pick) continue;
       const start = pick[0]!.rec.ts as number;
       // A pod that was already failing before its termination is a dead backend (perhaps killed
@@ -141,7 +166,7 @@ export const endpointRemovalRace: Detector = {
       if (pre * 2 >= pick.length) continue;
       const m = measure(pick);
       pick.forEach((r) => explained.add(r));
-      bursts.push({ t, ips: [...ipset], failures: pick, ...m, successesAfter: t.startMs === null ? 0 : okAfter(ipset, t.pod, t.startMs, start) });
+      bursts.push({ t, ips: [...ipset], failures: pick, ...m, successesAfter: t.startMs === null ? 0 : okAfter(ipset, t.pod, t.startMs, start), inferred });
     }
     const total = uniqueRequests([...explained]);
     if (!bursts.length || total < 3) return [];
@@ -182,6 +207,8 @@ export const endpointRemovalRace: Detector = {
     if (sources.size > 1) c.add(0.04, `seen independently by ${[...sources].sort().join(" and ")} logs`, "independence");
     if (bursts.some((b) => b.successesAfter > 0)) c.add(0.03, "requests still reached the pods after their termination began: the data plane kept routing to them", "evidence");
     if (unexplained + total > 0 && unexplained / (unexplained + total) > 0.3) c.add(-0.15, `${unexplained} refused requests went to pods that were not terminating`, "counter");
+    const inferredN = bursts.filter((b) => b.inferred).length;
+    if (inferredN) c.add(-0.08, `${inferredN === bursts.length ? "every" : `${inferredN} of ${bursts.length}`} pod address${inferredN > 1 ? "es" : ""} matched by service name and timing only: the bundle holds no pod IPs (no pod objects, EndpointSlices or ztunnel workload names)`, "specificity");
     c.cap(0.95, "a timing correlation never proves the propagation path by itself");
 
     const evidence: EvidenceRef[] = [];
@@ -229,6 +256,28 @@ export const endpointRemovalRace: Detector = {
     ];
   },
 };
+
+/**
+ * The workload a pod belongs to, from its name: `pricing-7d9f8c6b5-x2x4q` → `pricing` (Deployment:
+ * ReplicaSet hash + suffix), `ztunnel-4xk2p` → `ztunnel` (DaemonSet / StatefulSet ordinal). Only used
+ * to match a pod with the service its refusals were addressed to when the bundle holds no pod IP.
+ */
+export function workloadOfPod(pod: string): string {
+  const parts = pod.split("-");
+  // A ReplicaSet hash has a digit or uses only Kubernetes' vowel-free alphabet; "server" in
+  // `web-server-x2x4q` is part of the name.
+  const hash = (seg: string) => /^(?=[a-z]*\d)[a-z0-9]{4,10}$/.test(seg) || /^[bcdfghjklmnpqrstvwxz2456789]{6,10}$/.test(seg);
+  if (parts.length >= 3 && /^[a-z0-9]{5}$/.test(parts[parts.length - 1]!) && hash(parts[parts.length - 2]!)) return parts.slice(0, -2).join("-");
+  if (parts.length >= 2 && /^(?:[a-z0-9]{5}|\d+)$/.test(parts[parts.length - 1]!)) return parts.slice(0, -1).join("-");
+  return pod;
+}
+
+/** The service a request was addressed to: the parsed service, else the first label of the authority. */
+function serviceOf(r: RequestRecord): string | undefined {
+  const name = r.dest?.service ?? r.authority;
+  // `pricing.catalog.svc.cluster.local`, `pricing.catalog:8080` → `pricing`
+  return name ? name.split(":")[0]!.split(".")[0] : undefined;
+}
 
 /** Bursts of one pod's failures: a gap over CLUSTER_GAP_MS starts a new one. */
 function cluster(sorted: Located<RequestRecord>[]): Located<RequestRecord>[][] {

@@ -1,6 +1,7 @@
 import type { EventRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
 import { MIN_ERRORS } from "@/lib/server/correlate/window";
+import { isFailedRequest } from "@/lib/server/correlate/requests";
 import type { Detector, DetectorContext } from "./types";
 import { Confidence } from "./confidence";
 import { fmtMs, iso, round3 } from "./util";
@@ -52,7 +53,7 @@ export const errorBurstAfterChange: Detector = {
     const peakRate = Math.max(...rates);
     // Onset instant: the first failing request in the first abnormal bucket, or the correlated window
     // onset when that is earlier (latency can lead errors). A change must come before it.
-    const firstErr = ctx.requests.find((r) => r.rec.ts !== null && (r.rec.ts as number) >= bucket.start && ((r.rec.status ?? 0) >= 500 || r.rec.status === 0 || !!r.rec.error));
+    const firstErr = ctx.requests.find((r) => r.rec.ts !== null && (r.rec.ts as number) >= bucket.start && isFailedRequest(r.rec));
     const onset = Math.min(firstErr ? (firstErr.rec.ts as number) : bucket.start, ctx.window.onsetMs ?? Number.POSITIVE_INFINITY);
     const changes = ctx.events
       .filter((e) => e.rec.ts !== null && isChange(e.rec) && (e.rec.ts as number) <= onset && onset - (e.rec.ts as number) <= MAX_LAG_MS)

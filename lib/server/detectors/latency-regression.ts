@@ -17,6 +17,47 @@ import { describeRequest, fmtMs, quantile } from "./util";
  * p99 ≥ 2 × reference, ≥ +50 ms, and both sides have ≥ MIN_N requests.
  */
 const MIN_N = 30;
+/**
+ * A route: method + path without query, ids folded (`/api/profile/96774` → `/api/profile/:id`), and the
+ * destination, so a mix change is not mistaken for a regression.
+ */
+const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f-]{27,})$/i;
+function routeOf(r: RequestRecord): string {
+  const path = (r.path ?? "").split("?")[0]!.split("/").map((seg) => (ID_SEGMENT.test(seg) ? ":id" : seg)).join("/");
+  return `${r.method ?? ""} ${r.authority ?? r.dest?.service ?? ""}${path}`;
+}
+
+/**
+ * Share of the slow requests of a shifted group that were as slow as usual *for their route* in the
+ * reference group. A regression makes the same kind of request slower; a group that merely holds
+ * more of a normally slow call (a report export during a load test) has shifted its mix, not its
+ * latency.
+ *
+ *   reference  GET /cart 10 ms … GET /export 3.6 s
+ *   group      GET /cart 11 ms … GET /export 3.7 s ×4   → slow requests usual for their route: 100 %
+ */
+function usualForRoute(group: Located<RequestRecord>[], reference: Located<RequestRecord>[], refP99: number): { slow: number; usual: number } {
+  const byRoute = new Map<string, number[]>();
+  for (const r of reference)
+    if (r.rec.durationMs !== null && r.rec.status !== null) (byRoute.get(routeOf(r.rec)) ?? byRoute.set(routeOf(r.rec), []).get(routeOf(r.rec))!).push(Number(r.rec.durationMs));
+  let slow = 0;
+  let usual = 0;
+  for (const r of group) {
+    const d = r.rec.durationMs === null || r.rec.status === null ? null : Number(r.rec.durationMs);
+    if (d === null || d < Math.max(2 * refP99, refP99 + 50)) continue;
+    slow++;
+    const ref = byRoute.get(routeOf(r.rec));
+    const p90 = ref && ref.length >= 3 ? quantile(ref, 0.9) : null;
+    if (p90 !== null && p90 >= 0.5 * d) usual++;
+  }
+  return { slow, usual };
+}
+/** Above this share of "usual for the route", a shift is a change of mix and not reported. */
+const MIX_SHARE = 0.6;
+function isMixChange(group: Located<RequestRecord>[], reference: Located<RequestRecord>[], refP99: number): boolean {
+  const { slow, usual } = usualForRoute(group, reference, refP99);
+  return slow > 0 && usual / slow >= MIX_SHARE;
+}
 /** HTTP durations only (TCP records carry connection lifetimes). */
 const durations = (rs: Located<RequestRecord>[]) => rs.filter((r) => r.rec.status !== null).map((r) => r.rec.durationMs).filter((d): d is NonNullable<typeof d> => d !== null).map(Number);
 
@@ -39,7 +80,10 @@ export const latencyRegression: Detector = {
       const during = sample.filter((r) => (r.rec.ts as number) >= onsetMs && (recoveryMs === null || (r.rec.ts as number) < recoveryMs));
       const b = quantile(durations(before), 0.99);
       const d = quantile(durations(during), 0.99);
-      if (before.length >= MIN_N && during.length >= MIN_N && b !== null && d !== null && d >= 2 * b && d - b >= 50)
+      // The reference for routes is everything outside the window: a route first seen after
+      // recovery is still its own baseline.
+      const outside = sample.filter((r) => (r.rec.ts as number) < onsetMs || (recoveryMs !== null && (r.rec.ts as number) >= recoveryMs));
+      if (before.length >= MIN_N && during.length >= MIN_N && b !== null && d !== null && d >= 2 * b && d - b >= 50 && !isMixChange(during, outside, b))
         shifts.push({ dim: "window", key: "during vs before", p99: d, ref: b, p999: quantile(durations(during), 0.999) ?? d, n: during.length, members: during });
     }
     const dims: [string, (r: Located<RequestRecord>) => string | undefined][] = [
@@ -58,7 +102,7 @@ export const latencyRegression: Detector = {
         const rest = [...groups.entries()].filter(([k]) => k !== key).flatMap(([, v]) => v);
         const p = quantile(durations(members), 0.99);
         const ref = quantile(durations(rest), 0.99);
-        if (members.length >= MIN_N && rest.length >= MIN_N && p !== null && ref !== null && p >= 2 * ref && p - ref >= 50)
+        if (members.length >= MIN_N && rest.length >= MIN_N && p !== null && ref !== null && p >= 2 * ref && p - ref >= 50 && !isMixChange(members, rest, ref))
           shifts.push({ dim, key, p99: p, ref, p999: quantile(durations(members), 0.999) ?? p, n: members.length, members });
       }
     }

@@ -1,5 +1,7 @@
 import { ZodError } from "zod";
 import type { ApiError } from "@/lib/schemas/api";
+import { HashingBusyError } from "@/lib/server/auth/password";
+import { TooManyAttemptsError } from "@/lib/server/auth/throttle";
 import { isBundleError } from "@/lib/server/bundle/errors";
 
 export class NotFoundError extends Error {
@@ -17,11 +19,12 @@ export class HttpError extends Error {
 
 /**
  * The one error mapper for route handlers: zod → 422 with issues, not found → 404, bundle
- * limits/validation → their 413/422, anything else → 500 without internals (logged server-side).
+ * limits/validation → their 413/422, sign-in throttling → 429 / busy hashing → 503 (both with
+ * Retry-After), anything else → 500 without internals (logged server-side).
  */
 export function toErrorResponse(err: unknown): Response {
-  const body = (status: number, error: ApiError["error"]) =>
-    Response.json({ error } satisfies ApiError, { status, headers: { "Cache-Control": "no-store" } });
+  const body = (status: number, error: ApiError["error"], retryAfter?: number) =>
+    Response.json({ error } satisfies ApiError, { status, headers: { "Cache-Control": "no-store", ...(retryAfter ? { "Retry-After": String(retryAfter) } : {}) } });
   if (err instanceof ZodError) {
     return body(422, {
       code: "invalid_input",
@@ -31,6 +34,8 @@ export function toErrorResponse(err: unknown): Response {
   }
   if (err instanceof NotFoundError) return body(404, { code: "not_found", message: err.message });
   if (err instanceof HttpError) return body(err.status, { code: err.code, message: err.message });
+  if (err instanceof TooManyAttemptsError) return body(429, { code: "too_many_attempts", message: err.message }, err.retryAfterSeconds);
+  if (err instanceof HashingBusyError) return body(503, { code: "busy", message: err.message }, err.retryAfterSeconds);
   if (isBundleError(err)) return body(err.status, { code: err.code, message: err.message });
   console.error("[api] unexpected error:", err);
   return body(500, { code: "internal", message: "Internal error — the server log has the details." });

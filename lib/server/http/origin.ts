@@ -2,20 +2,27 @@ import { HttpError } from "./errors";
 
 /**
  * Rejects cross-site writes: a browser always sends Origin on a cross-origin POST, so an Origin
- * that is not this host (or is the literal "null") is refused. Non-browser clients (the CLI,
+ * that is not this server's origin (or is the literal "null") is refused. Scheme, host and port
+ * are all compared (security row 7): `https://host` posting to `http://host` is another origin — a
+ * page served over the other scheme (or port) is not ours to trust. Non-browser clients (the CLI,
  * curl) send no Origin and are allowed.
  */
 export function assertSameOrigin(request: Request): void {
   const origin = request.headers.get("origin");
   if (origin === null) return;
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  let originHost: string | null = null;
-  try {
-    originHost = origin === "null" ? null : new URL(origin).host;
-  } catch {
-    originHost = null;
+  if (origin === "null" || originOf(origin) !== originOf(requestOrigin(request))) {
+    throw new HttpError(403, "cross_origin", "Cross-site request refused.");
   }
-  if (!originHost || !host || originHost !== host) throw new HttpError(403, "cross_origin", "Cross-site request refused.");
+}
+
+/** "HTTP://Host:80" → "http://host" (scheme and host lower-cased, default port dropped); null when not a URL. */
+function originOf(value: string): string | null {
+  try {
+    const o = new URL(value).origin;
+    return o === "null" ? null : o;
+  } catch {
+    return null;
+  }
 }
 
 /**

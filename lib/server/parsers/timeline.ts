@@ -1,7 +1,7 @@
 import type { Attrs, EventRecord } from "@/lib/schemas/records";
 import type { EpochMs } from "@/lib/schemas/time";
 import { excerpt, readLines, stripAnsi } from "./lines";
-import { type Zone, parseDateOnly, resolveZone, wallClockToUtc } from "./tz";
+import { type Zone, findZone, parseDateOnly, resolveZone, wallClockToUtc } from "./tz";
 import type { ParseContext, ParseItem, Parser } from "./types";
 
 /**
@@ -33,10 +33,18 @@ function validYmd(year: number, month: number, day: number): YMD | null {
   return d.getUTCDate() === day ? { year, month, day } : null;
 }
 
-/** First calendar date in a piece of text: ISO, "October 15, 2024", "15 Oct 2024", "2024/10/15". */
+/**
+ * First calendar date in a piece of text: ISO, "October 15, 2024", "15 Oct 2024", "2024/10/15",
+ * "12.03.2025" (day.month.year, as written in most of Europe), "3/12/2025" (month/day/year, US;
+ * day/month when the first number cannot be a month).
+ */
 export function findDate(text: string): YMD | null {
   let m = /\b(\d{4})[-/](\d{2})[-/](\d{2})\b/.exec(text);
   if (m) return validYmd(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = /(?<![\w.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.]\d)/.exec(text);
+  if (m) return validYmd(Number(m[3]), Number(m[2]), Number(m[1]));
+  m = /(?<![\w/])(\d{1,2})\/(\d{1,2})\/(\d{4})(?![\d/])/.exec(text);
+  if (m) return Number(m[1]) > 12 ? validYmd(Number(m[3]), Number(m[2]), Number(m[1])) : validYmd(Number(m[3]), Number(m[1]), Number(m[2]));
   m = /\b([A-Za-z]{3,9})\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b/.exec(text);
   if (m && MONTHS[m[1]!.toLowerCase()]) return validYmd(Number(m[3]), MONTHS[m[1]!.toLowerCase()]!, Number(m[2]));
   m = /\b(\d{1,2})(?:st|nd|rd|th)? ([A-Za-z]{3,9})\.?,? (\d{4})\b/.exec(text);
@@ -44,38 +52,75 @@ export function findDate(text: string): YMD | null {
   return null;
 }
 
+/**
+ * A day and month without a year ("12 Mar", "March 12", "Mar 12th"): month names must be capitalised
+ * so prose ("we may 3 …") is not read as a date. Only headings, labels and bare date lines use it.
+ */
+export function findMonthDay(text: string): { month: number; day: number } | null {
+  const month = (w: string) => (/^[A-Z]/.test(w) ? MONTHS[w.toLowerCase()] : undefined);
+  let m = /\b(\d{1,2})(?:st|nd|rd|th)?\.? ([A-Z][a-z]{2,8})\b\.?/.exec(text);
+  if (m && month(m[2]!)) return { month: month(m[2]!)!, day: Number(m[1]) };
+  m = /\b([A-Z][a-z]{2,8})\.? (\d{1,2})(?:st|nd|rd|th)?\b(?!:)/.exec(text);
+  if (m && month(m[1]!)) return { month: month(m[1]!)!, day: Number(m[2]) };
+  return null;
+}
+
 const ymdText = (d: YMD) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
 
+/** A date in a heading/label line; the year of a year-less one ("12 Mar") comes from `year`, and is flagged. */
+type LineDate = YMD & { yearFrom?: "reference" };
+
+function dateOrMonthDay(text: string, year: number | undefined): LineDate | null | "no-year" {
+  const full = findDate(text);
+  if (full) return full;
+  const md = findMonthDay(text);
+  if (!md) return null;
+  if (year === undefined) return "no-year";
+  const d = validYmd(year, md.month, md.day);
+  return d ? { ...d, yearFrom: "reference" } : null;
+}
+
 /** Lines that set the date of the entries below them (headings, labels, a bare date line). */
-function dateLine(line: string): YMD | null {
+function dateLine(line: string, year?: number): LineDate | null | "no-year" {
   const t = line.trim();
-  if (/^#{1,6}\s/.test(t)) return findDate(t);
+  if (/^#{1,6}\s/.test(t)) return dateOrMonthDay(t, year);
   const label = /^(?:[*_]{1,2})?(?:incident\s+|event\s+)?date(?:\s*\([^)]{0,10}\))?(?:[*_]{1,2})?\s*[:\-–—]/i.exec(t);
-  if (label) return findDate(t.slice(label[0].length));
+  if (label) return dateOrMonthDay(t.slice(label[0].length), year);
   if (t.length <= 40 && /^(?:[*_]{1,2})?[A-Za-z0-9 ,./-]+(?:[*_]{1,2})?:?$/.test(t)) {
-    const d = findDate(t);
-    // Only a line that is nothing but the date: "October 15, 2024", "**2024-10-15**".
+    const d = dateOrMonthDay(t, year);
+    // Only a line that is nothing but the date: "October 15, 2024", "**2024-10-15**", "12 Mar".
     if (d && t.replace(/[*_:]/g, "").replace(/\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b,?/gi, "").trim().length <= 20) return d;
   }
   return null;
 }
 
-const ZONE_TOKEN = /^(?:\(|:\s*)?\s*([A-Z][A-Za-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|[A-Z]{1,5})\b\)?/;
+// "All times …", "Times are …", "Times UTC.", "London time (BST)", "Timezone: …", "TZ: …" — but not
+// "times out", "timeline", "timestamp".
+const ZONE_INTRO = /\b(?:all\s+)?times?\b(?!\s+out\b)|\btime\s*zone\b|\btz\b/i;
+const ZONE_FILLER = /^\s*[:\-–—]?\s*(?:(?:are|is|shown|given|listed|written|noted|in|as|local|all)\s+)*/i;
 
-/** "Incident Timeline (All Times UTC)", "All times are in PDT", "Timezone: Europe/Berlin". */
+/**
+ * The zone a document states for its entries: "Incident Timeline (All Times UTC)", "Times are CET
+ * (UTC+1)", "All times Pacific (PDT, UTC−7)", "_All times IST (UTC+05:30)._", "London time (BST)",
+ * "Times UTC.", "Timezone: Europe/Berlin", a heading ending "(UTC)". What follows the statement
+ * is read by tz.findZone (an explicit offset wins over an abbreviation, which wins over a region).
+ */
 export function zoneHint(line: string): Zone | null {
-  const m = /\b(?:all\s+times?(?:\s+(?:are|shown|given|listed))?(?:\s+in)?|times?\s+(?:are\s+)?(?:shown\s+|given\s+)?in|time\s*zone|tz)\b\s*:?\s*/i.exec(line);
-  if (m) {
-    const rest = line.slice(m.index + m[0].length, m.index + m[0].length + 64);
-    const z = ZONE_TOKEN.exec(rest);
-    if (z) {
-      const zone = resolveZone(z[1]);
-      if (zone) return zone;
-    }
+  // Markdown emphasis around words, not the underscores inside IANA names (America/Los_Angeles).
+  const t = line.replace(/(^|[\s(])[*_]+|[*_]+(?=[\s).,;:]|$)/g, "$1");
+  const intro = ZONE_INTRO.exec(t);
+  if (intro) {
+    const rest = t.slice(intro.index + intro[0].length, intro.index + intro[0].length + 120).replace(ZONE_FILLER, "");
+    // The zone must come first ("Times are CET (UTC+1)"), not somewhere in a sentence about
+    // response times ("Response times in the UK region doubled").
+    const first = /^\(?[^\s,.;()]+\)?/.exec(rest);
+    if (first && findZone(first[0])) return findZone(rest.slice(0, 60));
   }
-  if (/timeline/i.test(line)) {
-    const p = /\((UTC|GMT|[A-Z]{2,5}|[+-]\d{2}:?\d{2})\)/.exec(line);
-    if (p) return resolveZone(p[1]);
+  if (/^\s*#{1,6}\s/.test(t) || /timeline/i.test(t)) {
+    for (const p of t.matchAll(/\(([^()]{1,60})\)/g)) {
+      const z = findZone(p[1]!);
+      if (z) return z;
+    }
   }
   return null;
 }
@@ -106,8 +151,40 @@ export function classifyWithType(type: string | undefined, text: string): Timeli
   return classify(t ? `${t} ${text}` : text);
 }
 
+/*
+ * Negation. "no alerts fired", "without alerts", "alert did not fire", "not resolved yet",
+ * "rollback not needed": a keyword says what did *not* happen, so it must not classify the line.
+ * Within one clause (split at punctuation and "but"), a keyword is negated when a negation word
+ * comes at most two words before it — with no preposition between, so "no errors after the
+ * rollback" is still a rollback — or when a negated verb follows it ("did not fire", "was not
+ * sent", "never triggered").
+ */
+const CLAUSE = /[,;:.!?()\[\]\u2014\u2013]|\s-\s|\bbut\b|\bhowever\b/i;
+const NEG_BEFORE = /\b(?:no|not|never|without|none|nor|zero|neither|nobody|nothing)\s+((?:[\w'-]+\s+){0,2})$/i;
+const NOT_BETWEEN = /\b(?:after|before|since|until|following|during|from|despite|once|when|while)\b/i;
+// A bare "not" after the keyword negates only a firing verb: "alert not acknowledged" did fire.
+const NEG_AFTER = /^\s*(?:[\w'-]+\s+){0,2}?(?:(?:did|does|do|was|were|is|are|has|have|had|could|would|will)\s*(?:not|n't)|(?:did|does|was|were|is|are|has|have|had)n't|never|not\s+(?:fire|fired|trigger|triggered|sent|raised|page|paged|detect|detected|go off|went off))\b/i;
+
+function negated(clause: string, at: number, len: number): boolean {
+  const before = NEG_BEFORE.exec(clause.slice(0, at));
+  if (before && !NOT_BETWEEN.test(before[1] ?? "")) return true;
+  return NEG_AFTER.test(clause.slice(at + len));
+}
+
+const globalOf = new Map<RegExp, RegExp>();
+
+/** True when `re` matches somewhere in `text` in a clause that does not negate it. */
+function affirms(text: string, re: RegExp): boolean {
+  let global = globalOf.get(re);
+  if (!global) globalOf.set(re, (global = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`)));
+  for (const clause of text.split(CLAUSE)) {
+    for (const m of clause.matchAll(global)) if (!negated(clause, m.index, m[0].length)) return true;
+  }
+  return false;
+}
+
 export function classify(text: string): TimelineReason {
-  for (const [reason, re] of CLASSES) if (re.test(text)) return reason;
+  for (const [reason, re] of CLASSES) if (re.test(text) && affirms(text, re)) return reason;
   return "other";
 }
 
@@ -135,8 +212,20 @@ interface Stamp {
 
 const STAMP = /^\[?(?:(\d{4})-(\d{2})-(\d{2})(?:[ T]|,\s*))?(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?(?:\s?([AaPp])\.?[Mm]\.?)?(Z\b)?(?:\s{0,2}(\(?(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?\)?|\(?[A-Z]{2,5}\)?|[+-]\d{2}:?\d{2}))?\]?/;
 
+/** "12.03.2025 10:12", "3/12/2025 10:12", "12.03.2025, 10:12": a date STAMP's ISO prefix does not cover. */
+const LEAD_DATE = /^\[?(\d{1,2}[./]\d{1,2}[./]\d{4})(?:,?\s+|T)(?=\d{1,2}:\d{2})/;
+
 /** Reads a timestamp at the start of `s`; null when there is none. */
 export function readStamp(s: string): Stamp | null {
+  const lead = LEAD_DATE.exec(s);
+  if (lead) {
+    const rest = readStamp((s.startsWith("[") ? "[" : "") + s.slice(lead[0].length));
+    if (!rest || rest.date) return rest;
+    const date = findDate(lead[1]!);
+    const shift = lead[0].length - (s.startsWith("[") ? 1 : 0);
+    const end = rest.end + shift;
+    return { ...rest, date, end, raw: s.slice(0, end).trim(), ...(date ? {} : { invalid: "impossible date" }) };
+  }
   const m = STAMP.exec(s);
   if (!m) return null;
   let end = m[0].length;
@@ -405,7 +494,7 @@ function makeRecord(
   const day = date ? addDays(date, dayOffset) : null;
   if (day) ts = wallClockToUtc({ ...day, hour: stamp.hour, minute: stamp.minute, second: stamp.second }, zone);
   if (!day) warnings.push("date unknown: ts left empty");
-  if (dateSource === "referenceDate") warnings.push("date assumed from the reference date");
+  if (dateSource === "referenceDate") warnings.push(c.ctx.referenceDateSource === "evidence" ? "date taken from the bundle's other evidence" : "date assumed from the reference date");
   if (dateSource === "prose") warnings.push("date taken from the surrounding text");
   if (dayOffset > 0) warnings.push(`day rollover assumed (+${dayOffset}d: times went backwards)`);
   if (zoneSource === "assumed") warnings.push("timezone UTC assumed");
@@ -482,16 +571,21 @@ async function* parse(input: Parameters<Parser["parse"]>[0], ctx: ParseContext):
   }
 
   // Pass 1: document-level hints (the date label may come after a summary, the zone in a heading).
-  let docDate: YMD | null = null;
+  let docDate: LineDate | null = null;
   let proseDate: YMD | null = null;
+  let yearless = false;
   for (const l of lines) {
     const t = l.text.length > 2000 ? l.text.slice(0, 2000) : l.text;
-    if (!c.docZone) c.docZone = zoneHint(t);
     const entry = readEntry(t);
     if (entry) continue;
-    if (!docDate) docDate = dateLine(t);
+    // Entry text ("response times …") is not a zone statement.
+    if (!c.docZone) c.docZone = zoneHint(t);
+    const d = dateLine(t, ref?.year);
+    if (d === "no-year") yearless = true;
+    else if (!docDate && d) docDate = d;
     if (!proseDate) proseDate = findDate(t);
   }
+  if (yearless && !ref && !docDate) yield { kind: "warning", message: "timeline dates have no year and no reference date is known: entries have no timestamp" };
 
   // Pass 2: entries.
   let cur: YMD | null = null;
@@ -503,8 +597,12 @@ async function* parse(input: Parameters<Parser["parse"]>[0], ctx: ParseContext):
     const t = l.text.length > 2000 ? l.text.slice(0, 2000) : l.text;
     const entry = readEntry(t);
     if (!entry) {
-      const d = dateLine(t);
-      if (d) {
+      const d = dateLine(t, ref?.year);
+      if (d && d !== "no-year") {
+        if (d.yearFrom && !c.warned.has("year-ref")) {
+          c.warned.add("year-ref");
+          yield { kind: "warning", line: l.no, message: `timeline dates have no year: ${d.year} taken from ${referenceFrom(ctx)}` };
+        }
         cur = d;
         curSource = "heading";
         last = null;
@@ -563,10 +661,15 @@ async function* parse(input: Parameters<Parser["parse"]>[0], ctx: ParseContext):
   if (entries === 0) yield { kind: "warning", message: "no timeline entries found (expected lines like '- 14:02: First alert…' or a CSV with time and description columns)" };
 }
 
+/** Where ctx.referenceDate came from, in words. */
+function referenceFrom(ctx: ParseContext): string {
+  return ctx.referenceDateSource === "evidence" ? "the bundle's other evidence" : "the reference date";
+}
+
 function* dateWarning(source: string, c: Ctx2, line: number, date?: YMD | null): Generator<ParseItem> {
   if (source === "referenceDate" && !c.warned.has("date-ref")) {
     c.warned.add("date-ref");
-    yield { kind: "warning", line, message: `timeline gives no date: ${c.ctx.referenceDate} assumed from the reference date` };
+    yield { kind: "warning", line, message: `timeline gives no date: ${c.ctx.referenceDate} ${c.ctx.referenceDateSource === "evidence" ? "taken from" : "assumed from"} ${referenceFrom(c.ctx)}` };
   } else if (source === "none" && !c.warned.has("date-none")) {
     c.warned.add("date-none");
     yield { kind: "warning", line, message: "timeline gives no date and no reference date is known: entries have no timestamp (set date in the manifest)" };

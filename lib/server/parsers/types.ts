@@ -33,6 +33,8 @@ export interface ParseContext {
   timezone?: string;
   /** Date to assume for time-of-day-only sources (manifest, or earliest evidence in the bundle). */
   referenceDate?: string;
+  /** Where referenceDate came from: the manifest (date or window), or the date of the bundle's other evidence. */
+  referenceDateSource?: "manifest" | "evidence";
   /** When the evidence was captured (file mtime in the archive, manifest window end), for relative ages. */
   captureTime?: EpochMs;
   /** Before/after role from the manifest for iptables dumps. */

@@ -163,6 +163,11 @@ export function pickZone(hint: string | null | undefined, ctxTimezone: string | 
 
 export const UTC_ZONE: Zone = { kind: "offset", minutes: 0, label: "UTC" };
 
+/** The calendar date (YYYY-MM-DD) an instant falls on in a zone. */
+export function dateInZone(utcMs: number, zone: Zone): string {
+  return new Date(utcMs + zoneOffsetMinutes(zone, utcMs) * 60_000).toISOString().slice(0, 10);
+}
+
 /** Parses "YYYY-MM-DD" (as in manifest.date / ctx.referenceDate, or a longer ISO string) into parts. */
 export function parseDateOnly(s: string | null | undefined): { year: number; month: number; day: number } | null {
   if (!s) return null;
@@ -173,4 +178,75 @@ export function parseDateOnly(s: string | null | undefined): { year: number; mon
   const day = Number(m[3]);
   if (month < 1 || month > 12 || day < 1 || day > 31) return null;
   return { year, month, day };
+}
+
+/**
+ * Region names people write instead of a zone ("All times Pacific", "London time", "ET"). Each is
+ * an IANA zone, so the offset follows DST at the instant; an explicit offset or abbreviation in the
+ * same statement wins over it (findZone).
+ */
+export const ZONE_REGIONS: Readonly<Record<string, string>> = {
+  pacific: "America/Los_Angeles",
+  pt: "America/Los_Angeles",
+  mountain: "America/Denver",
+  mt: "America/Denver",
+  central: "America/Chicago",
+  ct: "America/Chicago",
+  eastern: "America/New_York",
+  et: "America/New_York",
+  london: "Europe/London",
+  uk: "Europe/London",
+  dublin: "Europe/Dublin",
+  lisbon: "Europe/Lisbon",
+  paris: "Europe/Paris",
+  berlin: "Europe/Berlin",
+  amsterdam: "Europe/Amsterdam",
+  madrid: "Europe/Madrid",
+  zurich: "Europe/Zurich",
+  stockholm: "Europe/Stockholm",
+  warsaw: "Europe/Warsaw",
+  helsinki: "Europe/Helsinki",
+  moscow: "Europe/Moscow",
+  india: "Asia/Kolkata",
+  singapore: "Asia/Singapore",
+  tokyo: "Asia/Tokyo",
+  sydney: "Australia/Sydney",
+  "new york": "America/New_York",
+  "san francisco": "America/Los_Angeles",
+};
+
+// Offsets as people type them: "UTC+1", "UTC−7" (U+2212 minus, normalised before), "GMT +05:30", "+0200".
+const PROSE_OFFSET = /(?:\b(?:UTC|GMT)\s?([+-])\s?(\d{1,2})(?::?(\d{2}))?(?!\d)|(?<![\w:])([+-])(\d{2}):?(\d{2})(?!\d))/;
+const PROSE_IANA = /\b[A-Z][a-z]+\/[A-Z][A-Za-z_]+(?:\/[A-Z][A-Za-z_]+)?\b/g;
+const PROSE_ABBR = /\b[A-Z]{1,5}\b/g;
+const PROSE_REGION = new RegExp(`\\b(${Object.keys(ZONE_REGIONS).sort((a, b) => b.length - a.length).join("|")})\\b`, "i");
+
+/**
+ * The zone a short piece of prose names — "CET (UTC+1)", "Pacific (PDT, UTC−7)", "IST (UTC+05:30)",
+ * "London time (BST)", "UTC", "ET (EST, UTC−5)" — or null. The most explicit form wins: a numeric
+ * offset, then an IANA name, then a known abbreviation (first in the text), then a region name
+ * (a region alone is case-sensitive for the two-letter forms, so "pt" in prose is not Pacific).
+ */
+export function findZone(text: string): Zone | null {
+  const t = text.replace(/\u2212/g, "-").slice(0, 200);
+  const off = PROSE_OFFSET.exec(t);
+  if (off) {
+    const sign = off[1] ?? off[4];
+    const h = Number(off[2] ?? off[5]);
+    const mi = Number(off[3] ?? off[6] ?? "0");
+    if (h <= 14 && mi <= 59) return { kind: "offset", minutes: (sign === "-" ? -1 : 1) * (h * 60 + mi), label: `UTC${sign}${String(h).padStart(2, "0")}:${String(mi).padStart(2, "0")}` };
+  }
+  for (const m of t.matchAll(PROSE_IANA)) {
+    const z = resolveZone(m[0]);
+    if (z) return z;
+  }
+  for (const m of t.matchAll(PROSE_ABBR)) {
+    if (ZONE_ABBREVIATIONS[m[0]] !== undefined && m[0] !== "Z") return resolveZone(m[0]);
+  }
+  const r = PROSE_REGION.exec(t);
+  if (r && (r[1]!.length > 2 || r[1] === r[1]!.toUpperCase())) {
+    const zone = ZONE_REGIONS[r[1]!.toLowerCase()]!;
+    return { kind: "iana", zone, label: zone };
+  }
+  return null;
 }

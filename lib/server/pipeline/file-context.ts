@@ -16,12 +16,15 @@ export function fileContext(filePath: string, manifest: BundleManifest | null | 
   const end = manifest?.window?.end;
   if (manifest?.date) ctx.referenceDate = manifest.date;
   else if (start) ctx.referenceDate = start.slice(0, 10);
+  if (ctx.referenceDate) ctx.referenceDateSource = "manifest";
   if (end) ctx.captureTime = epochMs(Date.parse(end));
   const role = roleFor(filePath, manifest);
   if (role) ctx.role = role;
   if (!ctx.node) delete ctx.node;
   return ctx;
 }
+
+const NODE_NAME = String.raw`ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(?:\.[a-z0-9-]+)*\.internal|ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}|gke-[a-z0-9-]+-[a-z0-9]{8}-[a-z0-9]{4}|aks-[a-z0-9]+-\d{8}-vmss[0-9a-z]{6}`;
 
 function nodeFor(filePath: string, manifest: BundleManifest | null | undefined): string | undefined {
   if (manifest?.nodes) {
@@ -32,7 +35,12 @@ function nodeFor(filePath: string, manifest: BundleManifest | null | undefined):
     if (hits[0]) return hits[0][1];
   }
   const m = /(?:^|\/)nodes?\/([^/]+)\//.exec(filePath) ?? /(?:^|\/)node[-_]([A-Za-z0-9.-]+)\//.exec(filePath);
-  return m?.[1];
+  if (m) return m[1];
+  // Cloud node names as a folder or a file-name prefix (`ip-10-0-1-2/…`, `ip-10-0-1-2_conntrack.txt`,
+  // `gke-prod-pool-1-3f2a9c1d-x7k2/…`, `aks-nodepool1-12345678-vmss000002.iptables`): unambiguous
+  // enough to name the node the capture was taken on.
+  const cloud = new RegExp(String.raw`(?:^|/)(${NODE_NAME})(?=[/_.]|-(?![\d]))`).exec(filePath);
+  return cloud?.[1];
 }
 
 function roleFor(filePath: string, manifest: BundleManifest | null | undefined): "before" | "after" | undefined {

@@ -6,6 +6,7 @@ import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
 import type { FileStatus } from "@/lib/schemas/api";
 import { type EvidenceBlockInput, writeFileSummary } from "@/lib/server/db/summary-writes";
 import { AggregatesMerger, IngestAggregates } from "./aggregates";
+import { type Capture, CaptureObserver } from "./capture-time";
 import { mergeNotes, notesCollector } from "./file-notes";
 import { ingestInChunks, parseThreads } from "./summarised-chunks";
 import { ingestSpanFile } from "./summarised-spans";
@@ -27,6 +28,8 @@ export interface IngestFileInput {
   /** Parser forced by the manifest (`formats:`), bypassing sniffing. */
   forcedFormat?: string;
   ctx: ParseContext;
+  /** Capture time the pipeline found for the file (name, manifest, archive, user); ctx.captureTime is its ts. */
+  capture?: Capture | null;
 }
 
 export interface FileIngestResult {
@@ -40,6 +43,10 @@ export interface FileIngestResult {
   skippedSamples: { line?: number; pointer?: string; reason: string; excerpt?: string }[];
   error: string | null;
   parseMs: number;
+  /** Snapshot files: capture time (epoch ms) and its basis after parsing (capture-time.ts). */
+  capture?: { time: number | null; basis: Capture["basis"]; note: string | null } | null;
+  /** Records stored without a time: with no reference date known, the pipeline may parse the file again once one is. */
+  undated?: number;
   /**
    * Set when the file was summarised (tiering.ts): how many records became rows (notable, sampled,
    * other kinds) and how many blocks index the rest.
@@ -96,14 +103,19 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
     const stream = fs.createReadStream(input.blobPath, { highWaterMark: 1024 * 1024 });
     const progress = onProgress ? setInterval(() => onProgress(stream.bytesRead), 250) : null;
     let seq = 0;
+    let undated = 0;
     let rows: EvidenceRowInput[] = [];
     const note = notesCollector(result);
+    const capture = new CaptureObserver(parser.id, input.capture ?? null);
     const handle = (item: ParseItem) => {
       if (item.kind === "skipped" || item.kind === "warning") note(item);
       else {
         seq++;
-        rows.push(toEvidenceRow(item, seq));
-        aggregates.add(item);
+        const rec = capture.see(item);
+        const row = toEvidenceRow(rec, seq);
+        if (row.ts === null) undated++;
+        rows.push(row);
+        aggregates.add(rec);
       }
     };
     let sinkError: unknown = null;
@@ -146,6 +158,9 @@ export async function ingestFile(input: IngestFileInput, onProgress?: (bytesRead
     await sink.upsertLatencyHistograms(aggregates.histogramRows());
     if (aggregates.dropped > 0) result.warnings.push({ message: `aggregate caps reached: ${aggregates.dropped} observations not aggregated (raw records are kept)` });
     result.records = seq;
+    result.undated = undated;
+    const captured = capture.result();
+    if (captured) result.capture = captured;
     result.status = fileStatus(result);
     if (result.status === "failed" && !result.error) result.error = result.skippedSamples[0]?.reason ?? "nothing could be parsed";
     onProgress?.(size);

@@ -6,6 +6,9 @@ import { Cas } from "@/lib/server/storage/cas";
 import { dataDir } from "@/lib/server/config";
 import type { JobContext } from "@/lib/server/jobs/types";
 import type { AnalysisStageInput, AnalysisStageResult } from "./analysis-stage";
+import type { ParseContext } from "@/lib/server/parsers/types";
+import { dateInZone, pickZone } from "@/lib/server/parsers/tz";
+import { type Capture, captureFor, DATE_HUNGRY_FORMATS, type EvidenceRange } from "./capture-time";
 import { fileContext } from "./file-context";
 import type { FileIngestResult, IngestFileInput } from "./ingest-file";
 import { PipelineThread, ThreadCrashError } from "./threads";
@@ -101,11 +104,14 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
 
   const cas = new Cas(dataDir());
   // ── parse ──────────────────────────────────────────────────────────────────────
-  for (const file of files) {
-    if (file.status !== "pending") continue;
+  // Files of a follow-up upload without its own manifest inherit the incident's latest one.
+  const manifestOf = (file: (typeof files)[number]) => manifests.get(file.bundleId) ?? latestManifest;
+  const captureInputs = (file: (typeof files)[number]) => ({ path: file.path, manifest: manifestOf(file), archiveMtime: file.archiveMtime, override: file.captureOverride });
+  const parseOne = async (file: (typeof files)[number], capture: Capture | null, ctxExtra: Partial<ParseContext> = {}): Promise<FileIngestResult> => {
     if (job.signal.aborted) throw new Error("worker stopping");
-    // Files of a follow-up upload without its own manifest inherit the incident's latest one.
-    const manifest = manifests.get(file.bundleId) ?? latestManifest;
+    const manifest = manifestOf(file);
+    const ctx: ParseContext = { ...fileContext(file.path, manifest), ...ctxExtra };
+    if (capture) ctx.captureTime = capture.ts;
     const input: IngestFileInput = {
       db: dbConfig,
       incidentId: payload.incidentId,
@@ -113,7 +119,8 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
       blobPath: cas.blobPath(file.storageKey),
       path: file.path,
       forcedFormat: manifest?.formats?.[file.path],
-      ctx: fileContext(file.path, manifest),
+      ctx,
+      capture,
     };
     const before = doneBytes;
     let result: FileIngestResult;
@@ -149,11 +156,48 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
         error: withoutNul(result.error),
         node: input.ctx.node ?? null,
         parseMs: result.parseMs,
+        captureTime: result.capture?.time != null ? new Date(result.capture.time) : null,
+        captureBasis: result.capture?.basis ?? null,
+        captureNote: result.capture?.note ?? null,
         // Files are parsed once (pending → final), so a summary never needs clearing.
         ...(result.summary ? { summary: result.summary } : {}),
       },
     });
-    doneBytes += Number(file.size);
+    return result;
+  };
+
+  // A snapshot whose name holds only a time of day ("conntrack-0905.txt") with no date in the
+  // manifest is dated by the other evidence, so it is parsed after the rest; so is a second parse
+  // of a file whose times lacked a date or year when no reference date was known.
+  const deferred: (typeof files)[number][] = [];
+  const again: (typeof files)[number][] = [];
+  for (const file of files) {
+    if (file.status !== "pending") continue;
+    const { capture, needsDate } = captureFor(captureInputs(file));
+    if (needsDate) {
+      deferred.push(file);
+      continue;
+    }
+    const result = await parseOne(file, capture);
+    if ((result.undated ?? 0) > 0 && result.format && DATE_HUNGRY_FORMATS.has(result.format) && !fileContext(file.path, manifestOf(file)).referenceDate && Number(file.size) <= REPARSE_MAX_BYTES) again.push(file);
+    else {
+      doneBytes += Number(file.size);
+      await setProgress(PARSE_START + (doneBytes / totalBytes) * (ANALYZE_START - PARSE_START), "parsing", true);
+    }
+  }
+  if (deferred.length > 0 || again.length > 0) {
+    const range = await evidenceRange(db, payload.incidentId);
+    for (const file of deferred) {
+      const { capture } = captureFor({ ...captureInputs(file), evidence: range });
+      await parseOne(file, capture);
+      doneBytes += Number(file.size);
+    }
+    for (const file of again) {
+      // The evidence's first day in the manifest's zone (else UTC): where a time-of-day timeline starts.
+      const ref = range ? dateInZone(range.min, pickZone(null, manifestOf(file)?.timezone).zone) : undefined;
+      if (ref) await parseOne(file, captureFor(captureInputs(file)).capture, { referenceDate: ref, referenceDateSource: "evidence" });
+      doneBytes += Number(file.size);
+    }
     await setProgress(PARSE_START + (doneBytes / totalBytes) * (ANALYZE_START - PARSE_START), "parsing", true);
   }
   timings.parseMs = Date.now() - t0;
@@ -250,6 +294,21 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
     data: { status, stage: "done", progress: 1, problems, timings, finishedAt: new Date(), error: null },
   });
   if (warm.failed.length) console.warn(`[analysis] view cache for ${payload.incidentId} incomplete: ${warm.failed.join("; ")}`);
+}
+
+/** Files whose times lacked a date are parsed a second time only up to this size (timelines, snapshots, short logs). */
+const REPARSE_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Time range of the incident's evidence that happens during it: requests and spans, else anything
+ * dated except Kubernetes objects (their creation times can be months before the incident).
+ */
+async function evidenceRange(db: Db, incidentId: string): Promise<EvidenceRange | null> {
+  for (const kinds of [["request", "span"], ["event", "counter", "series", "ruleset", "ipvs"]]) {
+    const a = await db.evidence.aggregate({ where: { incidentId, kind: { in: kinds }, ts: { not: null } }, _min: { ts: true }, _max: { ts: true } });
+    if (a._min.ts != null && a._max.ts != null) return { min: a._min.ts, max: a._max.ts };
+  }
+  return null;
 }
 
 /** Deep copy with every NUL character in strings replaced by U+FFFD (stored text must not hold NUL). */

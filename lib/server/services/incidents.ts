@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import {
   AnalysisRunDto,
+  CaptureBasis,
   EvidenceFileDto,
   FileSummaryDto,
   FileWarning,
@@ -20,7 +21,8 @@ import { QUEUE_ANALYZE } from "@/lib/schemas/jobs";
 import { limitsFromEnv, type BundleLimits } from "@/lib/schemas/limits";
 import { z } from "zod";
 import { dataDir } from "@/lib/server/config";
-import { getPrisma, type Db } from "@/lib/server/db/client";
+import { getPrisma, rawSql, type Db } from "@/lib/server/db/client";
+import { containsSql } from "@/lib/server/db/like";
 import { unpackUploads } from "@/lib/server/bundle/unpack";
 import { BundleError } from "@/lib/server/bundle/errors";
 import { Cas } from "@/lib/server/storage/cas";
@@ -141,6 +143,7 @@ async function ingestUpload(existingId: string | null, input: CreateIncidentInpu
           size: BigInt(e.size),
           sha256: e.sha256,
           storageKey: e.key,
+          archiveMtime: e.mtime !== undefined ? new Date(e.mtime) : null,
         })),
       });
       const run = await tx.analysisRun.create({ data: { incidentId: incident.id } });
@@ -164,6 +167,7 @@ export function rebaseManifest(manifest: BundleManifest, manifestPath: string | 
     ...(manifest.nodes ? { nodes: keys(manifest.nodes) } : {}),
     ...(manifest.clockSkewMs ? { clockSkewMs: keys(manifest.clockSkewMs) } : {}),
     ...(manifest.formats ? { formats: keys(manifest.formats) } : {}),
+    ...(manifest.captureTimes ? { captureTimes: keys(manifest.captureTimes) } : {}),
     ...(manifest.iptables
       ? { iptables: { ...(manifest.iptables.before ? { before: manifest.iptables.before.map(p) } : {}), ...(manifest.iptables.after ? { after: manifest.iptables.after.map(p) } : {}) } }
       : {}),
@@ -184,8 +188,10 @@ function bundleName(uploads: UploadedPart[]): string {
 }
 
 export async function listIncidents(query: IncidentListQuery, db: Db = getPrisma()): Promise<IncidentListDto> {
+  // Title filter through the escaping LIKE (a "%" matches a percent sign); incidents are few, so by id.
+  const titled = query.q ? await db.$queryRaw<{ id: string }[]>(rawSql.sql`SELECT id FROM "Incident" WHERE ${containsSql("title", query.q)}`) : null;
   const where = {
-    ...(query.q ? { title: { contains: query.q } } : {}),
+    ...(titled ? { id: { in: titled.map((r) => r.id) } } : {}),
     ...(query.status ? { status: query.status } : {}),
   };
   const orderBy = [{ [query.sort]: query.dir } as Record<string, "asc" | "desc">, { id: "asc" as const }];
@@ -271,6 +277,7 @@ export async function getIncident(id: string, db: Db = getPrisma()): Promise<Inc
         error: f.error,
         node: f.node,
         clockSkewMs: f.clockSkewMs,
+        capture: captureOf(f),
         summary: jsonOr(FileSummaryDto.nullable(), f.summary, null),
       }),
     ),
@@ -279,6 +286,13 @@ export async function getIncident(id: string, db: Db = getPrisma()): Promise<Inc
       return parsed.success ? [parsed.data] : [];
     }),
   });
+}
+
+/** A snapshot file's capture time and basis (null for other files, or before it was parsed). */
+function captureOf(f: { captureTime: Date | null; captureBasis: string | null; captureNote: string | null; captureOverride: Date | null }): EvidenceFileDto["capture"] {
+  const basis = CaptureBasis.safeParse(f.captureBasis);
+  if (!basis.success) return null;
+  return { time: f.captureTime?.toISOString() ?? null, basis: basis.data, note: f.captureNote, override: f.captureOverride?.toISOString() ?? null };
 }
 
 /** JSON columns are validated on the way out; a malformed value degrades to a default, never a 500. */

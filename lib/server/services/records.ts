@@ -1,6 +1,7 @@
 import { decodeRecordJson, type EvidenceRecord } from "@/lib/schemas/records";
 import type { RecordPageDto, RecordQuery, RecordRowDto } from "@/lib/schemas/records-api";
-import { getPrisma, type Db, type Prisma } from "@/lib/server/db/client";
+import { getPrisma, rawSql, type Db } from "@/lib/server/db/client";
+import { containsSql } from "@/lib/server/db/like";
 import { materializeForPage, materializeLine } from "./materialize";
 
 /**
@@ -10,36 +11,45 @@ import { materializeForPage, materializeLine } from "./materialize";
  * (incidentId, ts) serve these queries.
  */
 export async function queryRecords(incidentId: string, q: RecordQuery, db: Db = getPrisma()): Promise<RecordPageDto> {
-  const where: Prisma.EvidenceWhereInput = { incidentId };
-  if (q.kind?.length) where.kind = { in: q.kind };
-  if (q.from !== undefined || q.to !== undefined) where.ts = { ...(q.from !== undefined ? { gte: q.from } : {}), ...(q.to !== undefined ? { lt: q.to } : {}) };
-  if (q.service) where.service = { contains: q.service };
-  if (q.node) where.node = q.node;
-  if (q.source?.length) where.source = { in: q.source };
-  if (q.severity?.length) where.severity = { in: q.severity };
-  if (q.fileId) where.fileId = q.fileId;
-  if (q.traceId) where.traceId = q.traceId;
-  if (q.q) where.text = { contains: q.q };
   const cursor = decodeCursor(q.cursor);
-  const and: Prisma.EvidenceWhereInput[] = [];
+  // The page's ids in SQL (so the service and text filters can be literal substrings: LIKE with
+  // ESCAPE, which Prisma's `contains` cannot express — lib/server/db/like.ts), then their rows.
+  const { sql, join } = rawSql;
+  const conditions = [sql`"incidentId" = ${incidentId}`];
+  if (q.kind?.length) conditions.push(sql`kind IN (${join(q.kind)})`);
+  if (q.from !== undefined) conditions.push(sql`ts >= ${q.from}`);
+  if (q.to !== undefined) conditions.push(sql`ts < ${q.to}`);
+  if (q.service) conditions.push(containsSql("service", q.service));
+  if (q.node) conditions.push(sql`node = ${q.node}`);
+  if (q.source?.length) conditions.push(sql`source IN (${join(q.source)})`);
+  if (q.severity?.length) conditions.push(sql`severity IN (${join(q.severity)})`);
+  if (q.fileId) conditions.push(sql`"fileId" = ${q.fileId}`);
+  if (q.traceId) conditions.push(sql`"traceId" = ${q.traceId}`);
+  if (q.q) conditions.push(containsSql("text", q.q));
   if (cursor) {
     // Rows with a null ts sort first (asc); the cursor carries ts=null for them.
-    const cmp = q.order === "asc" ? "gt" : "lt";
-    and.push(
+    const asc = q.order === "asc";
+    conditions.push(
       cursor.ts === null
-        ? q.order === "asc"
-          ? { OR: [{ ts: null, id: { gt: cursor.id } }, { ts: { not: null } }] }
-          : { ts: null, id: { lt: cursor.id } }
-        : { OR: [{ ts: { [cmp]: cursor.ts } }, { ts: cursor.ts, id: { [cmp]: cursor.id } }, ...(q.order === "desc" ? [{ ts: null }] : [])] },
+        ? asc
+          ? sql`((ts IS NULL AND id > ${cursor.id}) OR ts IS NOT NULL)`
+          : sql`(ts IS NULL AND id < ${cursor.id})`
+        : asc
+          ? sql`(ts > ${cursor.ts} OR (ts = ${cursor.ts} AND id > ${cursor.id}))`
+          : sql`(ts < ${cursor.ts} OR (ts = ${cursor.ts} AND id < ${cursor.id}) OR ts IS NULL)`,
     );
   }
-  const read = () =>
-    db.evidence.findMany({
-      where: and.length ? { AND: [where, ...and] } : where,
-      orderBy: [{ ts: { sort: q.order, nulls: q.order === "asc" ? "first" : "last" } }, { id: q.order }],
-      take: q.limit + 1,
+  const order = q.order === "asc" ? sql`ts ASC NULLS FIRST, id ASC` : sql`ts DESC NULLS LAST, id DESC`;
+  const read = async () => {
+    const ids = await db.$queryRaw<{ id: number | bigint }[]>(sql`SELECT id FROM "Evidence" WHERE ${join(conditions, " AND ")} ORDER BY ${order} LIMIT ${q.limit + 1}`);
+    const wanted = ids.map((r) => Number(r.id));
+    const found = await db.evidence.findMany({
+      where: { id: { in: wanted } },
       select: { id: true, fileId: true, kind: true, ts: true, durationMs: true, source: true, service: true, node: true, status: true, severity: true, traceId: true, text: true, line: true },
     });
+    const byId = new Map(found.map((r) => [r.id, r]));
+    return wanted.flatMap((id) => byId.get(id) ?? []);
+  };
   // Summarised files: bring in the blocks whose healthy records belong on this page first.
   let rows: Awaited<ReturnType<typeof read>> | null = null;
   const { boundary } = await materializeForPage(

@@ -3,6 +3,7 @@ import { IncidentStatus } from "@/lib/schemas/api";
 import { Hypothesis } from "@/lib/schemas/hypothesis";
 import type { SearchHit, SearchOptionsDto, SearchPlace, SearchQuery, SearchResultDto, Snippet } from "@/lib/schemas/search";
 import { getPrisma, type Db } from "@/lib/server/db/client";
+import { likePattern } from "@/lib/server/db/like";
 import { DETECTORS } from "@/lib/server/detectors";
 import { getDraft } from "@/lib/server/draft/service";
 import { HttpError } from "@/lib/server/http/errors";
@@ -41,11 +42,6 @@ export function searchOptions(): SearchOptionsDto {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** LIKE pattern for a case-insensitive substring; %, _ and \ in the term are matched literally. */
-export function likePattern(term: string): string {
-  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** The first match of `term` in `text` with up to `radius` characters either side, whitespace collapsed. */

@@ -10,6 +10,7 @@ import type {
   TimelineRecordDto,
 } from "@/lib/schemas/views-timeline";
 import { getPrisma, rawSql, type Db } from "@/lib/server/db/client";
+import { likePattern } from "@/lib/server/db/like";
 import { findRecordByLine, getRecord, queryRecords } from "@/lib/server/services/records";
 import { TimelinePageQuery as PageQuery, TimelineRatesQuery as RatesQuery, type TimelineFirstViewDto } from "@/lib/schemas/views-timeline";
 import { chartQueryFor, firstPageQueryFor, readState } from "@/lib/timeline-url";
@@ -171,8 +172,9 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
   const kinds = csv(q.kind);
   const sources = csv(q.source);
   const severities = csv(q.severity);
-  const service = q.service ? `%${q.service.toLowerCase()}%` : null;
-  const text = q.q ? `%${q.q.toLowerCase()}%` : null;
+  // Literal substrings: a "%" or "_" in the filter matches itself (lib/server/db/like.ts).
+  const service = q.service ? likePattern(q.service) : null;
+  const text = q.q ? likePattern(q.q) : null;
   const node = q.node ?? null;
   const fileId = q.fileId ?? null;
   // Provider-neutral SQL (SQLite and PostgreSQL): FLOOR, CAST, ||, LOWER, LIKE; optional filters
@@ -185,7 +187,7 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
       AND (CAST(${kinds} AS TEXT) IS NULL OR CAST(${kinds} AS TEXT) LIKE ('%,' || kind || ',%'))
       AND (CAST(${sources} AS TEXT) IS NULL OR CAST(${sources} AS TEXT) LIKE ('%,' || source || ',%'))
       AND (CAST(${severities} AS TEXT) IS NULL OR CAST(${severities} AS TEXT) LIKE ('%,' || severity || ',%'))
-      AND (CAST(${service} AS TEXT) IS NULL OR LOWER(service) LIKE CAST(${service} AS TEXT))
+      AND (CAST(${service} AS TEXT) IS NULL OR LOWER(service) LIKE CAST(${service} AS TEXT) ESCAPE '\\')
       AND (CAST(${fileId} AS TEXT) IS NULL OR "fileId" = CAST(${fileId} AS TEXT))`;
   type BucketCount = { b: number | bigint; src: string | null; n: number | bigint; errors: number | bigint | null };
   const rows = await db.$queryRaw<BucketCount[]>`
@@ -198,7 +200,7 @@ async function computeTimelineRates(incidentId: string, q: TimelineRatesQuery, d
       AND (${bySecond} = FALSE OR bulk = FALSE)
       ${facets}
       AND (CAST(${node} AS TEXT) IS NULL OR node = CAST(${node} AS TEXT))
-      AND (CAST(${text} AS TEXT) IS NULL OR LOWER(text) LIKE CAST(${text} AS TEXT))
+      AND (CAST(${text} AS TEXT) IS NULL OR LOWER(text) LIKE CAST(${text} AS TEXT) ESCAPE '\\')
     GROUP BY 1, 2`;
   if (bySecond) {
     // A second's records fall in the bucket of the second's start (sub-second buckets: to the second).

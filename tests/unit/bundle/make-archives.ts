@@ -36,6 +36,8 @@ export interface ZipEntrySpec {
   declaredSize?: number;
   /** Raw compressed bytes to store instead of compressing `data` (bombs built without inflating them). */
   raw?: { bytes: Buffer; uncompressedSize: number; crc: number };
+  /** Last-modified time as MS-DOS date/time fields (zone-less); 0/0 when absent. */
+  dos?: { date: number; time: number };
 }
 
 interface Built {
@@ -57,6 +59,8 @@ function buildEntry(spec: ZipEntrySpec): Built {
   local.writeUInt16LE(20, 4);
   local.writeUInt16LE(flags, 6);
   local.writeUInt16LE(method, 8);
+  local.writeUInt16LE(spec.dos?.time ?? 0, 10);
+  local.writeUInt16LE(spec.dos?.date ?? 0, 12);
   local.writeUInt32LE(crc, 14);
   local.writeUInt32LE(compressed.length, 18);
   local.writeUInt32LE(size, 22);
@@ -69,6 +73,8 @@ function buildEntry(spec: ZipEntrySpec): Built {
     header.writeUInt16LE(20, 6);
     header.writeUInt16LE(flags, 8);
     header.writeUInt16LE(method, 10);
+    header.writeUInt16LE(spec.dos?.time ?? 0, 12);
+    header.writeUInt16LE(spec.dos?.date ?? 0, 14);
     header.writeUInt32LE(crc, 16);
     header.writeUInt32LE(compressed.length, 20);
     header.writeUInt32LE(size, 24);
@@ -152,6 +158,7 @@ export interface TarEntrySpec {
   type?: "file" | "directory" | "symlink" | "link" | "fifo" | "character-device";
   linkname?: string;
   data?: Buffer | string;
+  mtime?: Date;
 }
 
 export async function makeTar(entries: TarEntrySpec[]): Promise<Buffer> {
@@ -165,7 +172,7 @@ export async function makeTar(entries: TarEntrySpec[]): Promise<Buffer> {
   for (const e of entries) {
     const data = e.data === undefined ? undefined : Buffer.from(e.data);
     await new Promise<void>((resolve, reject) => {
-      const header = { name: e.name, type: e.type ?? "file", linkname: e.linkname, size: data?.length ?? 0 };
+      const header = { name: e.name, type: e.type ?? "file", linkname: e.linkname, size: data?.length ?? 0, ...(e.mtime ? { mtime: e.mtime } : {}) };
       pack.entry(header, data ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
     });
   }

@@ -164,3 +164,20 @@ describe("manifest", () => {
     await expectBundleError(unpack([bufferInput("bundle.json", "{nope")]), "bad_manifest", 422, "not valid JSON");
   });
 });
+
+describe("archive entry times (capture time of snapshots)", () => {
+  it("tar and zip entries keep their modification time; placeholders (1970, DOS zero) and loose files have none", async () => {
+    const tarball = await makeTar([
+      { name: "b/node-a/conntrack-S.txt", data: "cpu=0 found=1 insert_failed=2\n", mtime: new Date("2025-03-12T09:05:00Z") },
+      { name: "b/node-a/ipvsadm.txt", data: "IP Virtual Server\n", mtime: new Date(0) },
+    ]);
+    const t = await unpack([bufferInput("b.tar", tarball)]);
+    expect(Object.fromEntries(t.entries.map((e) => [e.path, e.mtime]))).toEqual({ "b/node-a/conntrack-S.txt": Date.parse("2025-03-12T09:05:00Z"), "b/node-a/ipvsadm.txt": undefined });
+    // MS-DOS fields 2025-03-12 09:05:00: no zone in the format, read as UTC.
+    const dos = { date: ((2025 - 1980) << 9) | (3 << 5) | 12, time: (9 << 11) | (5 << 5) };
+    const z = await unpack([bufferInput("z.zip", makeZip([{ name: "z/conntrack.txt", data: Buffer.from("x"), dos }, { name: "z/other.txt", data: Buffer.from("y") }]))]);
+    expect(Object.fromEntries(z.entries.map((e) => [e.path, e.mtime]))).toEqual({ "z/conntrack.txt": Date.parse("2025-03-12T09:05:00Z"), "z/other.txt": undefined });
+    const loose = await unpack([bufferInput("conntrack.txt", Buffer.from("x"))]);
+    expect(loose.entries[0]!.mtime).toBeUndefined();
+  });
+});

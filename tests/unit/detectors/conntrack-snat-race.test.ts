@@ -44,4 +44,29 @@ describe("conntrack-snat-race", () => {
     const res = await run([{ path: "logs/envoy.log", records: [...healthyTraffic({ seconds: 300, rps: 10 }), ...timeouts] }], [conntrackSnatRace]);
     expect(res.hypotheses).toEqual([]);
   });
+
+  // Undated snapshots whose time is only in the file name, without a node folder: the file names
+  // with the time cut out make one series. Few delayed connects in the collected log: the counters
+  // carry the finding, at a confidence that says the logs show little of it.
+  it("reads strong insert_failed growth as evidence when the logs caught few delayed connects", async () => {
+    const undated = (v: number) => [0, 1].map((cpu) => ({ ...counter("conntrack_insert_failed", v / 2, T0, { cpu: String(cpu) }), ts: null }));
+    const res = await run([
+      { path: "logs/nginx-access.log", records: [...healthyTraffic({ seconds: 300, rps: 2, source: "nginx", connect: true }), ...synRetransmits(1)] },
+      { path: "bundle/worker-a_conntrack-S-0446.txt", records: undated(40) },
+      { path: "bundle/worker-a_conntrack-S-0457.txt", records: undated(3040) },
+    ], [conntrackSnatRace]);
+    const h = byDetector(res, "conntrack-snat-race");
+    expect(h).toBeDefined();
+    expect(h!.facts.insertFailedGrowth).toBe(3000);
+    expect(h!.confidence).toBeLessThanOrEqual(0.6);
+    expect(h!.evidence.some((e) => e.file === "bundle/worker-a_conntrack-S-0457.txt")).toBe(true);
+  });
+  it("does not fire on a handful of failed inserts with no delays", async () => {
+    const res = await run([
+      { path: "logs/nginx-access.log", records: healthyTraffic({ seconds: 300, rps: 2, source: "nginx", connect: true }) },
+      { path: "nodes/n1/conntrack-S-0446.txt", node: "n1", records: conntrack(T0, 10) },
+      { path: "nodes/n1/conntrack-S-0457.txt", node: "n1", records: conntrack(T0 + 600_000, 40) },
+    ], [conntrackSnatRace]);
+    expect(byDetector(res, "conntrack-snat-race")).toBeUndefined();
+  });
 });

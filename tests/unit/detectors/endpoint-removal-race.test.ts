@@ -51,4 +51,27 @@ describe("endpoint-removal-race", () => {
     ], [endpointRemovalRace]);
     expect(res.hypotheses).toEqual([]);
   });
+
+  // Without pod objects, slices or ztunnel workload names the bundle holds no pod IPs: a gateway's
+  // refusals to an address nobody owns, of the terminating pod's own service, starting just after
+  // its termination, are taken as the pod's — at a lower confidence that says why.
+  const gatewayRefusals = (service: string) =>
+    PODS.flatMap((p) => {
+      const out: EvidenceRecord[] = [];
+      for (let t = 1500; t <= 1500 + p.gap; t += 25) out.push(req({ ts: p.kill + t, durationMs: 1, status: 503, flags: ["UF"], error: "delayed_connect_error:_111", authority: `${service}.default:8080`, dest: { ip: p.ip, port: 8080, service: `${service}.default.svc.cluster.local` } }));
+      return out;
+    });
+  const killings = () => ({ path: "k8s/events.json", records: PODS.map((p) => ev({ ts: p.kill, reason: "Killing", text: "Stopping container httpbin", subject: { kind: "Pod", name: p.name, namespace: "default" } })) });
+  it("matches a terminating pod with refusals of its own service by timing when the bundle has no pod IPs", async () => {
+    const res = await run([killings(), { path: "logs/gateway.log", records: [...healthyTraffic({ seconds: 100, rps: 20, destIp: "10.244.9.9" }), ...gatewayRefusals("httpbin")] }], [endpointRemovalRace]);
+    const h = byDetector(res, "endpoint-removal-race");
+    expect(h).toBeDefined();
+    expect(h!.facts.pods).toEqual(PODS.map((p) => p.name));
+    expect(h!.facts.ips).toEqual(PODS.map((p) => p.ip));
+    expect(h!.confidenceFactors.some((f) => f.kind === "specificity" && /service name and timing/.test(f.label))).toBe(true);
+  });
+  it("does not take refusals of another service for a terminating pod's", async () => {
+    const res = await run([killings(), { path: "logs/gateway.log", records: [...healthyTraffic({ seconds: 100, rps: 20, destIp: "10.244.9.9" }), ...gatewayRefusals("payments")] }], [endpointRemovalRace]);
+    expect(byDetector(res, "endpoint-removal-race")).toBeUndefined();
+  });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { EventRecord } from "@/lib/schemas/records";
 import { sniff } from "@/lib/server/parsers/registry";
 import { classify, findDate, readEntry, timelineParser, zoneHint } from "@/lib/server/parsers/timeline";
+import { wallClockToUtc } from "@/lib/server/parsers/tz";
 import type { ParseContext, ParseItem } from "@/lib/server/parsers/types";
 
 const OWN = path.resolve(__dirname, "../../fixtures/own/timeline");
@@ -123,4 +124,101 @@ describe("timeline: pieces and conservative sniff", () => {
     for (const s of [ztunnel, app, klog, nginx]) expect(timelineParser.sniff(s, "x.log")).toBeLessThan(0.5);
     expect(timelineParser.sniff("time,value\n2024-01-01T00:00:00Z,1\n", "m.csv")).toBeLessThan(0.5);
   });
+});
+
+describe("timeline: how documents state their zone (cases)", () => {
+  // [line, offset in minutes at 2025-03-12T12:00Z, or null when the line states no zone]
+  const cases: [string, number | null][] = [
+    ["Times are CET (UTC+1)", 60],
+    ["All times Pacific (PDT, UTC\u22127)", -420],
+    ["_All times IST (UTC+05:30)._", 330],
+    ["London time (BST)", 60],
+    ["Times UTC.", 0],
+    ["## Timeline (UTC)", 0],
+    ["# Checkout outage, 12 March (UTC)", 0],
+    ["Times: ET (EST, UTC\u22125)", -300],
+    ["All times ET", -240],
+    ["All times Pacific", -420],
+    ["All times are in Europe/Berlin", 60],
+    ["Timezone: America/Los_Angeles", -420],
+    ["**All times in CEST**", 120],
+    ["Incident Timeline (All Times UTC)", 0],
+    ["| Time (UTC+2) | Event |", 120],
+    ["All times are approximate", null],
+    ["The timeline (draft)", null],
+    ["requests times out after 30 s (UTC+1 region)", null],
+    ["## Impact", null],
+    ["Response times in the UK region doubled", null],
+    ["All times are local (CET)", 60],
+  ];
+  it.each(cases)("%s → %s", (line, minutes) => {
+    const z = zoneHint(line);
+    if (minutes === null) return expect(z).toBeNull();
+    expect(z).not.toBeNull();
+    const noon = Date.UTC(2025, 2, 12, 12, 0);
+    expect((noon - wallClockToUtc({ year: 2025, month: 3, day: 12, hour: 12, minute: 0 }, z!)!) / 60000).toBe(minutes);
+  });
+  it("a whole timeline stated in CET lands an hour earlier in UTC", async () => {
+    const evs = events(await run("# Checkout slow, 12.03.2025\n\nTimes are CET (UTC+1).\n\n- 10:12 p99 alert fired\n- 10:30 rolled back\n"));
+    expect(evs.map((e) => new Date(e.ts!).toISOString())).toEqual(["2025-03-12T09:12:00.000Z", "2025-03-12T09:30:00.000Z"]);
+    expect(evs[0]!.attrs?.zoneSource).toBe("document");
+  });
+});
+
+describe("timeline: date forms (cases)", () => {
+  // [text, expected YYYY-MM-DD or null]
+  const full: [string, string | null][] = [
+    ["Date: 12.03.2025", "2025-03-12"],
+    ["3/12/2025", "2025-03-12"],
+    ["13/3/2025", "2025-03-13"],
+    ["2025-03-12", "2025-03-12"],
+    ["March 12, 2025", "2025-03-12"],
+    ["12 Mar 2025", "2025-03-12"],
+    ["31.02.2025", null],
+    ["v1.2.2025", null],
+    ["10.0.3.2025", null],
+  ];
+  it.each(full)("findDate(%s) → %s", (text, want) => {
+    const d = findDate(text);
+    expect(d ? `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}` : null).toBe(want);
+  });
+  // [document, ctx, first entry's UTC time, a warning that must be present]
+  const docs: [string, Partial<ParseContext>, string, RegExp][] = [
+    ["## 12 Mar\n- 10:12 alert fired\n- 10:20 investigating\n", { referenceDate: "2025-01-01", referenceDateSource: "evidence" }, "2025-03-12T10:12:00.000Z", /no year: 2025 taken from the bundle's other evidence/],
+    ["## March 12\nAll times UTC\n- 10:12 alert fired\n- 10:20 investigating\n", { referenceDate: "2025-06-30", referenceDateSource: "manifest" }, "2025-03-12T10:12:00.000Z", /no year: 2025 taken from the reference date/],
+    ["- 10:12 alert fired\n- 10:20 investigating\n- 10:30 resolved\n", { referenceDate: "2025-03-12", referenceDateSource: "evidence" }, "2025-03-12T10:12:00.000Z", /no date: 2025-03-12 taken from the bundle's other evidence/],
+    ["- 12.03.2025 10:12 alert fired\n- 10:20 investigating\n- 10:30 resolved\n", {}, "2025-03-12T10:12:00.000Z", /UTC assumed/],
+    ["- [3/12/2025 10:12] alert fired\n- 10:20 investigating\n- 10:30 resolved\n", {}, "2025-03-12T10:12:00.000Z", /UTC assumed/],
+    ["| Date | Time | What |\n|---|---|---|\n| 12.03.2025 | 10:12 | alert fired |\n| 12.03.2025 | 10:20 | investigating |\n", {}, "2025-03-12T10:12:00.000Z", /UTC assumed/],
+  ];
+  it.each(docs)("%j with %j", async (doc, ctx, first, warning) => {
+    const items = await run(doc, ctx);
+    expect(new Date(events(items)[0]!.ts ?? Number.NaN).toISOString()).toBe(first);
+    expect(items.filter((x) => x.kind === "warning").map((x) => (x as { message: string }).message).join("\n")).toMatch(warning);
+  });
+  it("a year-less date with no reference leaves entries undated (the pipeline parses again with the evidence's date)", async () => {
+    const items = await run("## 12 Mar\n- 10:12 alert fired\n- 10:20 investigating\n");
+    expect(events(items).every((e) => e.ts === null)).toBe(true);
+  });
+});
+
+describe("timeline: classification with negation (cases)", () => {
+  const cases: [string, string][] = [
+    ["end of load test, no alerts fired", "other"],
+    ["load test finished without alerts", "other"],
+    ["latency alert did not fire", "other"],
+    ["no page sent, dashboards green", "other"],
+    ["nobody was paged", "other"],
+    ["alerts never triggered during the test", "other"],
+    ["First alert triggered for elevated 504s", "alert"],
+    ["Alert fired: no response from on-call yet", "alert"],
+    ["alert not acknowledged for 10 minutes", "alert"],
+    ["PagerDuty alert fired, no rollback yet", "alert"],
+    ["rollback not needed, error rate back to baseline", "resolution"],
+    ["not resolved yet, still investigating", "investigation"],
+    ["no errors after the rollback", "mitigation"],
+    ["no more errors", "resolution"],
+    ["deploy of v2 without canary", "deploy"],
+  ];
+  it.each(cases)("%s → %s", (text, want) => expect(classify(text)).toBe(want));
 });

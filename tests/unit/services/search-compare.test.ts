@@ -3,7 +3,8 @@ import { CompareQuery, parseIdList } from "@/lib/schemas/compare";
 import { parseDateBound, SearchQuery } from "@/lib/schemas/search";
 import type { RuleDumpDto } from "@/lib/schemas/views-rules";
 import { relativeSpan, representativeDump } from "@/lib/server/services/compare";
-import { draftSectionAt, likePattern, makeSnippet } from "@/lib/server/services/search";
+import { likePattern } from "@/lib/server/db/like";
+import { draftSectionAt, makeSnippet } from "@/lib/server/services/search";
 
 describe("search query", () => {
   it("a bare date is a whole UTC day: from its first to its last millisecond", () => {

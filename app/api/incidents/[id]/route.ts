@@ -1,17 +1,17 @@
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse, NotFoundError } from "@/lib/server/http/errors";
-import { getIncident } from "@/lib/server/services/incidents";
+import { incidentDetailJson } from "@/lib/server/services/cached-reads";
 
 export const dynamic = "force-dynamic";
 
-/** GET /api/incidents/:id → status, progress, files, hypotheses */
+/** GET /api/incidents/:id → status, progress, files, hypotheses (IncidentDetailDto; built once per content version). */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
     await requireUser(request);
     const { id } = await params;
-    const incident = await getIncident(id);
-    if (!incident) throw new NotFoundError("incident");
-    return Response.json(incident, { headers: { "Cache-Control": "no-store" } });
+    const json = await incidentDetailJson(id);
+    if (json === null) throw new NotFoundError("incident");
+    return new Response(json, { headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
   } catch (err) {
     return toErrorResponse(err);
   }

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { HttpError, NotFoundError } from "@/lib/server/http/errors";
-import { getDraft } from "@/lib/server/draft/service";
+import { printableDraft } from "@/lib/server/services/cached-reads";
 import { Markdown } from "@/components/draft/markdown";
 import { PrintButton } from "@/components/draft/PrintButton";
 import { pageAccess } from "@/lib/server/auth/page";
@@ -18,7 +18,7 @@ export default async function PrintPage({ params }: { params: Promise<{ id: stri
   await pageAccess("viewer", `/incidents/${encodeURIComponent(id)}/print`);
   let markdown: string;
   try {
-    markdown = (await getDraft(id)).markdown;
+    markdown = await printableDraft(id);
   } catch (err) {
     if (err instanceof NotFoundError) notFound();
     if (err instanceof HttpError && err.code === "not_ready") return <p className="text-sm">The analysis has not finished yet.</p>;

@@ -6,7 +6,7 @@ import { patchFile } from "@/lib/server/services/reanalyze";
 
 export const dynamic = "force-dynamic";
 
-/** PATCH /api/incidents/:id/files/:fileId {clockSkewMs} → 202 {runId}: override applied, analysis re-runs. */
+/** PATCH /api/incidents/:id/files/:fileId {clockSkewMs?, captureTime?} → 202 {runId}: override applied, analysis re-runs. */
 export async function PATCH(request: Request, { params }: { params: Promise<{ id: string; fileId: string }> }): Promise<Response> {
   try {
     await requireUser(request, "editor");
