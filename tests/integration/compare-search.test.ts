@@ -58,7 +58,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       expect(drafts.every((x) => x.href.endsWith("/draft") && x.detail === "Draft — Title")).toBe(true);
       expect(await h.db.draft.count()).toBe(4);
       // A word only the draft's root-cause section has for seed-000 (the hypothesis summary is in it too).
-      const root = await search({ q: "safe order", pageSize: "100" });
+      const root = await search({ q: "now gives", pageSize: "100" });
       expect(incidentsOf(root)).toEqual([ids.seed000]);
       expect(root.hits.map((x) => x.where).sort()).toEqual(["draft", "hypothesis"]);
       expect(root.hits.find((x) => x.where === "draft")!.detail).toBe("Draft — Root cause");

@@ -40,6 +40,12 @@ describe("rules view on seed-000 (iptables reorder after the 1.32 upgrade)", () 
     expect(r.b!.shadowedBy!.position).toBeLessThan(r.b!.position);
     expect(r.a!.position).not.toBe(r.b!.position);
     expect(r.a!.shadowedBy).toBeNull();
+    // What the change does to traffic, in words, with the deciding rules.
+    expect(v.semantic?.identical).toBe(false);
+    const harmful = v.semantic!.changes.filter((x) => x.traffic !== "other" && /REJECT|DROP/.test(x.after));
+    expect(harmful.length).toBeGreaterThan(0);
+    expect(harmful[0]!.words).toMatch(/: \S.* → (REJECT|DROP)$/);
+    expect(v.semantic!.shadowed.some((x) => x.rule.position === r.b!.position)).toBe(true);
     // Positions and lines point at real lines of the dumps.
     const after = fs.readFileSync(path.join(FIXTURES, "scenarios/seed-000-mesh-iptables-reorder", v.b!.path.split("seed-000-mesh-iptables-reorder/")[1] ?? v.b!.path), "utf8").split("\n");
     expect(after[r.b!.line - 1]).toContain(c.chain);

@@ -1,6 +1,6 @@
 "use client";
 
-import type { ChainDiffDto, RuleDiffRowDto, RuleDumpDto, RuleSideDto, RulesViewDto } from "@/lib/schemas/views-rules";
+import type { ChainDiffDto, RuleDiffRowDto, RuleDumpDto, RuleRefDto, RuleSideDto, RulesViewDto, SemanticDiffDto } from "@/lib/schemas/views-rules";
 import { absoluteTime, integer } from "@/components/format";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { EvidenceLink } from "@/components/ui/EvidenceLink";
@@ -37,7 +37,7 @@ function Side({ s, dump, incidentId, newlyShadowed }: { s: RuleSideDto | null; d
         {s.text}
         {s.shadowedBy ? (
           <div className={`mt-0.5 font-sans text-[11px] font-medium ${newlyShadowed ? "text-red-700 dark:text-red-300" : "text-muted"}`}>
-            ⚠ shadowed by{" "}
+            ⚠ {s.shadow === "fully" ? "fully shadowed" : "partly shadowed"} by{" "}
             <EvidenceLink incidentId={incidentId} path={dump.path} line={s.shadowedBy.line}>
               #{s.shadowedBy.position}
             </EvidenceLink>{" "}
@@ -56,6 +56,94 @@ function Side({ s, dump, incidentId, newlyShadowed }: { s: RuleSideDto | null; d
         )}
       </td>
     </>
+  );
+}
+
+function RuleLink({ r, dump, incidentId }: { r: RuleRefDto; dump: RuleDumpDto; incidentId: string }) {
+  return (
+    <EvidenceLink incidentId={incidentId} path={dump.path} line={r.line} label={`${r.table}/${r.chain} position ${r.position}, ${dump.path} line ${r.line}`}>
+      <span className="font-mono">
+        {r.chain} #{r.position}
+      </span>
+    </EvidenceLink>
+  );
+}
+
+/**
+ * What the change does to traffic, from the packet-class model: verdict changes in words, rules
+ * newly shadowed (fully / partly) and counter evidence — the findings the rule-order detector uses.
+ */
+function TrafficChanges({ s, a, b, incidentId }: { s: SemanticDiffDto; a: RuleDumpDto; b: RuleDumpDto; incidentId: string }) {
+  const headingId = "traffic-changes";
+  return (
+    <section aria-labelledby={headingId} className="space-y-2 rounded-lg border border-line bg-surface p-3">
+      <h3 id={headingId} className="text-sm font-semibold">
+        What changed for traffic
+      </h3>
+      {s.identical ? <p className="text-sm text-muted">Same rules in the same order: no packet gets a different verdict (counters aside).</p> : null}
+      {s.approximate ? <p className="text-sm text-amber-800 dark:text-amber-200">Part of these rulesets is too large to compare exactly; nothing is claimed for it.</p> : null}
+      {!s.identical && !s.changes.length ? <p className="text-sm text-muted">The rules differ, but every packet class gets the same verdict in both dumps.</p> : null}
+      {s.changes.length ? (
+        <ul className="space-y-1 text-sm" aria-label="Verdict changes">
+          {s.changes.map((c, i) => (
+            <li key={i} className={c.traffic === "other" ? "text-muted" : ""}>
+              {c.traffic !== "other" ? <span className="mr-1 rounded bg-accent-soft px-1.5 text-[11px] font-medium text-accent">{c.traffic}</span> : null}
+              <span className="font-mono text-xs">
+                {c.table}/{c.chain}
+              </span>{" "}
+              <strong className={/^(DROP|REJECT)$/.test(c.after) ? "text-red-700 dark:text-red-300" : ""}>{c.words}</strong>
+              {c.uncertain ? <span className="text-xs text-muted"> (depends on a rewritten mark: may not happen)</span> : null}
+              <span className="text-xs text-muted">
+                {" "}
+                — decided by {c.afterRule ? <RuleLink r={c.afterRule} dump={b} incidentId={incidentId} /> : "the policy"} now
+                {c.beforeRule ? (
+                  <>
+                    , by <RuleLink r={c.beforeRule} dump={a} incidentId={incidentId} /> before
+                  </>
+                ) : (
+                  ", by the policy before"
+                )}
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {s.shadowed.length ? (
+        <ul className="space-y-1 text-sm" aria-label="Newly shadowed rules">
+          {s.shadowed.map((x, i) => (
+            <li key={i}>
+              <RuleLink r={x.rule} dump={b} incidentId={incidentId} /> is now <strong>{x.status} shadowed</strong>
+              {x.was !== "live" ? <span className="text-muted"> (was {x.was})</span> : null}
+              {x.blockers.length ? (
+                <>
+                  {" "}
+                  by{" "}
+                  {x.blockers.map((bl, k) => (
+                    <span key={k}>
+                      {k ? ", " : ""}
+                      <RuleLink r={bl} dump={b} incidentId={incidentId} />
+                    </span>
+                  ))}
+                </>
+              ) : null}
+              <div className="font-mono text-xs break-all text-muted">{x.rule.text}</div>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {s.counters.length ? (
+        <ul className="space-y-1 text-sm" aria-label="Counter evidence">
+          {s.counters.map((e, i) => (
+            <li key={i}>
+              <span className="mr-1 rounded bg-subtle px-1.5 text-[11px] font-medium text-muted">counters</span>
+              {e.words} (<RuleLink r={e.grew} dump={b} incidentId={incidentId} />, <RuleLink r={e.stopped} dump={b} incidentId={incidentId} />)
+            </li>
+          ))}
+        </ul>
+      ) : s.countersCompared ? null : (
+        <p className="text-xs text-muted">No counter evidence: one of the dumps has no rule counters (capture with iptables-save -c).</p>
+      )}
+    </section>
   );
 }
 
@@ -210,6 +298,7 @@ export function RulesView({ incidentId, data, filter, unchanged }: { incidentId:
             </span>
             {data.hiddenChains ? <span className="num"> · {data.hiddenChains} chains hidden ({unchanged ? "filter" : "unchanged or filtered"})</span> : null}
           </p>
+          {data.semantic ? <TrafficChanges s={data.semantic} a={a} b={b} incidentId={incidentId} /> : null}
           {data.chains.length ? (
             data.chains.map((c) => <ChainTable key={`${c.table}|${c.chain}`} c={c} a={a} b={b} incidentId={incidentId} />)
           ) : (

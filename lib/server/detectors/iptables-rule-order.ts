@@ -111,10 +111,25 @@ interface Analysis {
 }
 const cache = new WeakMap<object, Analysis>();
 
+/**
+ * A host for a dump whose node is unknown: its folder and file name without the parts that tell
+ * captures apart (before/after, HHMM, HH-MM-SS, dates, epoch seconds), so `iptables-0905.txt` and
+ * `iptables-1025.txt` of one folder are one host and `node-a.txt` / `node-b.txt` are two.
+ */
+export function hostOfPath(path: string): string {
+  const i = path.lastIndexOf("/");
+  const base = path.slice(i + 1).replace(/\.[a-z0-9]+$/i, "");
+  const stripped = base
+    .replace(/\d{4}-\d{2}-\d{2}(?:[T_ ]\d{2}[:-]?\d{2}(?:[:-]?\d{2})?(?:\.\d+)?Z?)?/g, "")
+    .replace(/(^|[^a-z0-9])(before|after|pre|post|old|new|\d{10}|\d{6}|\d{4}|\d{2}-\d{2}-\d{2})(?=$|[^a-z0-9])/gi, "$1")
+    .replace(/[-_.]+$/, "");
+  return `${path.slice(0, i + 1)}${stripped || base}`;
+}
+
 function analyse(ctx: DetectorContext): Analysis {
   const hit = cache.get(ctx.rulesets);
   if (hit) return hit;
-  const nodeOf = (d: Loc) => d.rec.node ?? ctx.files.get(d.fileId)?.node ?? ctx.files.get(d.fileId)?.path ?? d.fileId;
+  const nodeOf = (d: Loc) => d.rec.node ?? ctx.files.get(d.fileId)?.node ?? hostOfPath(ctx.files.get(d.fileId)?.path ?? d.fileId);
   const groups = new Map<string, Loc[]>();
   for (const d of ctx.rulesets) {
     const k = `${nodeOf(d)}\u0000${d.rec.family}`;
@@ -129,7 +144,15 @@ function analyse(ctx: DetectorContext): Analysis {
     const changes = diff.changes
       .filter((c) => !c.uncertain)
       .map((c) => ({ c, traffic: changeTraffic(c), harm: harmOf(c) }))
-      .filter((x): x is { c: VerdictChange; traffic: Traffic; harm: string } => x.traffic !== null && x.harm !== null);
+      .filter((x): x is { c: VerdictChange; traffic: Traffic; harm: string } => x.traffic !== null && x.harm !== null)
+      .filter(({ c, traffic }) => {
+        // Service churn is not a regression: a service deleted (its DNAT rules gone) or a new
+        // service's own rules (a loadBalancerSourceRanges DROP). Mesh traffic has no such churn.
+        const afterIsNew = !!c.afterBy && !findRule(before.rec, c.table, c.afterBy.uid);
+        const beforeGone = c.beforeRules.length > 0 && c.beforeRules.every((r) => !findRule(after.rec, c.table, r.uid));
+        if (/^DNAT/.test(c.before) && beforeGone) return false;
+        return !(traffic === "service" && afterIsNew);
+      });
     if (!changes.length) return;
     // Mesh first, then the plainest description (OUTPUT's class before FORWARD's with its mark and state).
     changes.sort((a, b) => (a.traffic === b.traffic ? 0 : a.traffic === "mesh" ? -1 : 1) || a.c.words.length - b.c.words.length);
@@ -162,20 +185,14 @@ function analyse(ctx: DetectorContext): Analysis {
     for (const y of peers) {
       const before = out.findings.length;
       consider(x.node, y.d, x.d, "cross-node");
-      // The regression is on the node whose order differs from the majority: keep the first.
+      // Only the harmful direction makes a finding (the healthy node against the regressed one
+      // sees REJECT → ACCEPT), so a finding is on the node whose order hurts; one peer is enough.
       if (out.findings.length > before) {
         found = true;
         break;
       }
     }
     if (!found && !peers.length) out.singles.push({ node: x.node, dump: x.d, models: analyzeRuleset(x.d.rec) });
-  }
-  // Cross-node findings come in mirrored pairs (A vs B and B vs A): keep nodes that differ from most peers.
-  const cross = out.findings.filter((f) => f.baseline === "cross-node");
-  if (cross.length > 1) {
-    const nodes = new Set(cross.map((f) => f.node));
-    const healthy = latest.filter((y) => !nodes.has(y.node)).length;
-    if (healthy > 0) out.findings = out.findings.filter((f) => f.baseline === "same-node" || nodes.has(f.node));
   }
   cache.set(ctx.rulesets, out);
   return out;
@@ -320,8 +337,10 @@ export const iptablesRuleOrder: Detector = {
         }
       }
     const counterEvidence: EvidenceRef[] = [];
-    for (const e of top.counters.slice(0, 2)) {
-      evidence.push(cite(top.after, e.grew.after, e.table, `${top.node} (after)`, `Counter grew by ${e.grew.delta.toLocaleString("en-US")} packets between the captures.`));
+    const grewCited = new Set<Rule>();
+    for (const e of top.counters.slice(0, 3)) {
+      if (!grewCited.has(e.grew.after)) evidence.push(cite(top.after, e.grew.after, e.table, `${top.node} (after)`, `Counter grew by ${e.grew.delta.toLocaleString("en-US")} packets between the captures.`));
+      grewCited.add(e.grew.after);
       evidence.push(cite(top.after, e.stopped.after, e.table, `${top.node} (after)`, `Counter did not grow between the captures (it had counted ${e.stopped.before.counters?.packets.toLocaleString("en-US")} before).`));
     }
     if (!ev && top.diff.countersCompared && afterRule?.counters && afterRuleBefore?.counters && afterRule.counters.packets === afterRuleBefore.counters.packets)

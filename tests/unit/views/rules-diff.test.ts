@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
-import { diffRulesets, longestIncreasing } from "@/lib/server/views/rule-diff";
+import { diffRulesets as diffModels } from "@/lib/server/parsers/iptables/diff";
+import { diffRulesets, longestIncreasing, semanticDiff } from "@/lib/server/views/rule-diff";
 
 const rule = (chain: string, position: number, spec: { p?: string; dport?: string; target: string }): Rule => ({
   chain,
@@ -52,5 +53,23 @@ describe("diffRulesets", () => {
     expect(c!.rows.map((r) => r.status)).toEqual(["added", "same", "removed"]);
     expect(c!.rows[1]!.a!.position).toBe(1);
     expect(c!.rows[1]!.b!.position).toBe(2);
+  });
+  it("says what the swap does to traffic: the verdict change in words, the rule now fully shadowed and by which rule", () => {
+    const before = dump([rule("KUBE-SERVICES", 1, other), rule("KUBE-SERVICES", 2, accept), rule("KUBE-SERVICES", 3, reject)]);
+    const after = dump([rule("KUBE-SERVICES", 1, other), rule("KUBE-SERVICES", 2, reject), rule("KUBE-SERVICES", 3, accept)]);
+    const s = semanticDiff(diffModels(before, after));
+    expect(s.identical).toBe(false);
+    expect(s.changes.map((c) => c.words)).toEqual(["tcp to :15006: ACCEPT → REJECT"]);
+    expect(s.changes[0]!.traffic).toBe("mesh");
+    expect(s.changes[0]!.afterRule).toMatchObject({ chain: "KUBE-SERVICES", position: 2, line: 12 });
+    expect(s.changes[0]!.beforeRule).toMatchObject({ position: 2, line: 12 });
+    expect(s.shadowed).toEqual([expect.objectContaining({ status: "fully", was: "live", rule: expect.objectContaining({ position: 3 }), blockers: [expect.objectContaining({ position: 2 })] })]);
+    const [c] = diffRulesets(before, after);
+    expect(c!.rows.find((r) => r.newlyShadowed)!.b!.shadow).toBe("fully");
+    // The same dumps compared with themselves: nothing changes.
+    const same = semanticDiff(diffModels(after, after));
+    expect(same.identical).toBe(true);
+    expect(same.changes).toEqual([]);
+    expect(same.shadowed).toEqual([]);
   });
 });

@@ -79,7 +79,7 @@ export function describeBox(box: Box, u: Universe): string {
   if (!isFull(proto!, m[0]!)) {
     const p = either(proto!, m[0]!, (s) => indices(s).map((n) => PROTO_NAME.get(n) ?? `proto ${n}`));
     head.push(p.negated ? `not ${p.text}` : p.text);
-  } else head.push("all protocols");
+  }
   const endpoint = (word: string, addr: Intervals, port: Intervals, ai: number, pi: number) => {
     if (isFull(addr, m[ai]!) && isFull(port, m[pi]!)) return;
     let a = "";
@@ -124,5 +124,7 @@ export function describeBox(box: Box, u: Universe): string {
     const t = u.opaqueText.get(id) ?? "an unknown match";
     extra.push(`${v ? "when" : "unless"} ${t}`);
   }
-  return [head.join(" "), ...extra].join(", ");
+  // "packets" alone when only extras constrain the class ("packets, out via lo"); "all packets" when nothing does.
+  const first = head.length ? head.join(" ") : extra.length ? "packets" : "all packets";
+  return [head[0]?.startsWith("from") || head[0]?.startsWith("to") ? `packets ${first}` : first, ...extra].join(", ");
 }

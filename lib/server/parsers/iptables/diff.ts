@@ -2,7 +2,7 @@ import type { Rule, RulesetRecord } from "@/lib/schemas/records";
 import { describeBox } from "./describe";
 import { analyzeTable, shadowers, Universe, type RuleRef, type ShadowStatus, type TableModel, type VerdictClass } from "./model";
 import { renderRule } from "./rule";
-import { boxIntersect, quickDisjoint, sameSet, union, type Box } from "./sets";
+import { BoxPool, boxIntersect, quickDisjoint, sameSet, union, type Box } from "./sets";
 import { chainsOf, isBuiltinChain, ruleUids } from "./values";
 
 /**
@@ -155,8 +155,9 @@ function verdictChanges(A: TableModel, B: TableModel, u: Universe): { changes: V
     const ca = rootClasses(A, chain, u);
     const cb = rootClasses(B, chain, u);
     if (!ca || !cb) continue;
+    const index = new BoxPool(cb);
     for (const x of ca)
-      for (const y of cb) {
+      for (const y of index.candidates(x.box)) {
         if (x.verdict === y.verdict) continue;
         ops += QUICK;
         if (ops > MAX_PAIR_OPS) return { changes: [], approximate: true };
@@ -208,9 +209,11 @@ function shadowChanges(A: TableModel, B: TableModel): ShadowChange[] {
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
+/** A rule named briefly: its target and comment, else its matches ("REJECT \"default/unmatched\""). */
 const short = (r: Rule) => {
+  if (r.comment) return `${r.target ?? "rule"} "${r.comment.length > 60 ? `${r.comment.slice(0, 57)}…` : r.comment}"`;
   const t = renderRule({ ...r, counters: undefined }).replace(/^-A \S+ /, "");
-  return t.length > 120 ? `${t.slice(0, 117)}…` : t;
+  return t.length > 90 ? `${t.slice(0, 87)}…` : t;
 };
 
 /**

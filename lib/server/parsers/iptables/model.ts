@@ -1,5 +1,5 @@
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
-import { boxIntersect, boxSubtract, quickDisjoint, EMPTY, complement, fromRanges, full, intersect, point, type Box, type Intervals } from "./sets";
+import { BoxPool, boxIntersect, boxSubtract, quickDisjoint, EMPTY, complement, fromRanges, full, intersect, point, type Box, type Intervals } from "./sets";
 import type { Packet } from "./interpreter";
 import {
   ADDRTYPES,
@@ -342,14 +342,15 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
     if (!entering.length) return { returned, decided };
     if (depth > MAX_DEPTH) return { returned: entering, decided };
     reachedChains.add(chain);
-    let cur = entering;
-    const removed: { box: Box; by: Compiled }[] = [];
+    type Item = { box: Box };
+    const pool = new BoxPool<Item>(entering.map((box) => ({ box })));
+    const removed = new BoxPool<{ box: Box; by: Compiled }>();
     for (const x of compiled.get(chain) ?? []) {
       // Rules below the point where nothing is left still learn who took their traffic.
       const st = stats.get(x.uid)!;
       if (st.status === "unreached") st.status = "live";
       const rb = boxOf(x, path);
-      for (const e of removed) {
+      for (const e of removed.candidates(rb)) {
         if (e.by.effect === x.effect || st.blockers.has(e.by.uid)) continue;
         tick(QUICK);
         if (quickDisjoint(e.box, rb)) continue;
@@ -359,70 +360,72 @@ export function analyzeTable(t: RulesetRecord["tables"][number], u: Universe, ma
           if (subsetOf(e.by, x)) st.exceptions.add(e.by.uid);
         }
       }
-      const M: Box[] = [];
-      const rest: Box[] = [];
-      for (const b of cur) {
+      const hits: { item: Item; i: Box }[] = [];
+      for (const item of pool.candidates(rb)) {
         tick(QUICK);
-        if (quickDisjoint(b, rb)) {
-          rest.push(b);
-          continue;
-        }
+        if (quickDisjoint(item.box, rb)) continue;
         tick();
-        const i = boxIntersect(b, rb);
-        if (!i) {
-          rest.push(b);
-          continue;
-        }
-        M.push(i);
-        const parts = boxSubtract(b, rb, u.maxes);
-        tick(parts.length);
-        rest.push(...parts);
+        const i = boxIntersect(item.box, rb);
+        if (i) hits.push({ item, i });
       }
-      if (!M.length) continue;
+      if (!hits.length) continue;
+      const M = hits.map((h) => h.i);
       st.matchedCount += M.length;
       if (st.matched.length < 64) st.matched.push(...M.slice(0, 64 - st.matched.length));
+      // The matched part leaves the chain's flow (except for continuing targets).
+      const split = () => {
+        for (const { item } of hits) {
+          pool.delete(item);
+          const parts = boxSubtract(item.box, rb, u.maxes);
+          tick(parts.length);
+          for (const p of parts) pool.add({ box: p });
+        }
+      };
       const ref: RuleRef = { table, chain, uid: x.uid, rule: x.rule };
       switch (x.kind) {
         case "continue":
-          continue; // cur unchanged: the packets go on
+          continue; // the packets go on unchanged
         case "terminal":
+          split();
           for (const b of M) classes.push({ box: b, verdict: x.verdict, by: ref });
           decided.push(...M);
-          for (const b of M) removed.push({ box: b, by: x });
-          cur = rest;
+          for (const b of M) removed.add({ box: b, by: x });
           break;
         case "return":
+          split();
           returned.push(...M);
-          for (const b of M) removed.push({ box: b, by: x });
-          cur = rest;
+          for (const b of M) removed.add({ box: b, by: x });
           break;
         case "jump": {
+          split();
           const w = walk(x.rule.target!, M, childPath(path, x.uid), depth + 1, classes);
           decided.push(...w.decided);
-          for (const b of w.decided) removed.push({ box: b, by: x });
-          cur = [...rest, ...w.returned];
+          for (const b of w.decided) removed.add({ box: b, by: x });
+          for (const b of w.returned) pool.add({ box: b });
           break;
         }
         case "goto": {
+          split();
           const w = walk(x.rule.target!, M, childPath(path, x.uid), depth + 1, classes);
           decided.push(...w.decided);
           returned.push(...w.returned);
-          for (const b of M) removed.push({ box: b, by: x });
-          cur = rest;
+          for (const b of M) removed.add({ box: b, by: x });
           break;
         }
         case "unknown": {
+          split();
           const id = opaqueId(path, x.uid, "target");
           u.opaqueText.set(id, `target ${x.rule.target} decides`);
           const yes = M.map((b) => withOpaque(b, id, true));
           for (const b of yes) classes.push({ box: b, verdict: x.verdict, by: ref });
           decided.push(...yes);
-          for (const b of yes) removed.push({ box: b, by: x });
-          cur = [...rest, ...M.map((b) => withOpaque(b, id, false))];
+          for (const b of yes) removed.add({ box: b, by: x });
+          for (const b of M) pool.add({ box: withOpaque(b, id, false) });
           break;
         }
       }
     }
+    const cur = pool.all().map((x) => x.box);
     returned.push(...cur);
     return { returned, decided };
   };

@@ -168,3 +168,63 @@ export function boxContains(b: Box, values: readonly bigint[], opaque: (id: stri
   }
   return true;
 }
+
+const DST = 2;
+const MAX_POINTS = 16;
+const pointOf = (b: Box): bigint | null => {
+  const d = b.dims[DST]!;
+  return d.length === 1 && d[0]![0] === d[0]![1] ? d[0]![0] : null;
+};
+
+/**
+ * Boxes bucketed by destination address when it is one address: kube-proxy's KUBE-SERVICES has a
+ * `-d VIP/32` rule per service and leaves a box per VIP behind, so a rule for one VIP only needs
+ * that VIP's boxes and the wide ones — not all of them.
+ */
+export class BoxPool<T extends { box: Box } = { box: Box }> {
+  private readonly points = new Map<bigint, Set<T>>();
+  private readonly wide = new Set<T>();
+
+  constructor(items: Iterable<T> = []) {
+    for (const x of items) this.add(x);
+  }
+  add(x: T): void {
+    const k = pointOf(x.box);
+    if (k === null) this.wide.add(x);
+    else {
+      const s = this.points.get(k);
+      if (s) s.add(x);
+      else this.points.set(k, new Set([x]));
+    }
+  }
+  delete(x: T): void {
+    const k = pointOf(x.box);
+    if (k === null) this.wide.delete(x);
+    else {
+      const s = this.points.get(k);
+      s?.delete(x);
+      if (s && !s.size) this.points.delete(k);
+    }
+  }
+  /** Items that may intersect `b` (a superset of those that do). */
+  candidates(b: Box): T[] {
+    const d = b.dims[DST]!;
+    let n = 0n;
+    for (const [lo, hi] of d) {
+      n += hi - lo + 1n;
+      if (n > BigInt(MAX_POINTS)) return this.all();
+    }
+    const out = [...this.wide];
+    for (const [lo, hi] of d)
+      for (let v = lo; v <= hi; v++) {
+        const s = this.points.get(v);
+        if (s) out.push(...s);
+      }
+    return out;
+  }
+  all(): T[] {
+    const out = [...this.wide];
+    for (const s of this.points.values()) out.push(...s);
+    return out;
+  }
+}
