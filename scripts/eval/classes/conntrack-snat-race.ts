@@ -17,7 +17,7 @@ export const conntrackSnatRace: ClassSpec = {
   build(w, kind) {
     const backends = Array.from({ length: w.rng.int(2, 6) }, () => w.hostPort(w.podIp(), 8080));
     const share = w.rng.float(0.01, 0.06);
-    w.axis("delayedShare", share.toFixed(3));
+    w.axis(kind === "incident" ? "delayedShare" : "slowUpstreamShare", share.toFixed(3));
     let delayed = 0;
     const reqs = w.traffic({
       upstreams: () => w.rng.pick(backends),
@@ -40,7 +40,7 @@ export const conntrackSnatRace: ClassSpec = {
       },
     });
     w.accessLog("proxy-access.log", reqs, { formats: ["nginx-timings", "nginx-main-ext", "nginx-json", "nginx-timings", "envoy-text", "envoy-json"], evidence: false });
-    w.axis("proxyDelayedConnects", String(delayed));
+    if (kind === "incident") w.axis("proxyDelayedConnects", String(delayed));
 
     const format = w.pickAxis<CtFormat>("format:conntrack", ["conntrack-S", "conntrack-S-procfs-names", "proc-hex"]);
     const naming = w.pickAxis("snapshot:naming", ["time-in-name-only", "date-line-inside", "iso-in-name"] as const);

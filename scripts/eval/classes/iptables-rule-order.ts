@@ -59,7 +59,7 @@ export const iptablesRuleOrder: ClassSpec = {
     const naming = w.pickAxis("snapshot:naming", ["role-in-name", "time-in-name-only", "header-time"] as const);
     style.header = naming !== "time-in-name-only";
     const affected = w.nodes.slice(0, w.rng.int(1, Math.min(2, w.nodes.length)));
-    w.axis("nodes:affected", String(affected.length));
+    w.axis(kind === "incident" ? "nodes:affected" : "nodes:reordered", String(affected.length));
     const tBefore = w.onset - w.rng.int(3, 10) * 60_000;
     const tAfter = w.end - w.rng.int(0, 4) * 60_000;
 
@@ -106,7 +106,7 @@ export const iptablesRuleOrder: ClassSpec = {
 
     const backends = Array.from({ length: w.rng.int(2, 5) }, () => w.hostPort(w.podIp(), 8080));
     const share = w.rng.float(0.1, 0.35);
-    w.axis("impact", share.toFixed(2));
+    w.axis("impact", kind === "incident" ? share.toFixed(2) : "none");
     const reqs = w.traffic({
       upstreams: () => w.rng.pick(backends),
       shape:

@@ -32,7 +32,8 @@ export const ipvsStaleBackends: ClassSpec = {
     const staleApp = svc[0]!;
     // All of the old backends, or only some (the rest were removed before kube-proxy hung).
     const staleShare = w.pickAxis("stale:backends", ["all", "some"] as const);
-    w.axis("nodes:stale", String(stale.length));
+    w.axis("nodes:stale", kind === "incident" ? String(stale.length) : "0");
+    if (kind !== "incident") w.axis("stale:backends", "none");
     const format = w.pickAxis<IpvsFormat>("format:ipvs", ["ipvsadm-Ln", "ipvsadm-Ln", "ipvsadm-save"]);
     const apiserver = { vip: w.ipv6 ? "fd00:10:96::1" : "10.96.0.1", real: w.ipv6 ? "fd00:172:18::3" : `172.18.0.${w.rng.int(2, 9)}` };
     const dns = { vip: w.ipv6 ? "fd00:10:96::a" : "10.96.0.10", reals: [w.podIp(), w.podIp()] };
