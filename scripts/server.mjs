@@ -41,8 +41,14 @@ const SOCKET_ADDRESS_HEADER = "x-hindsight-socket-address";
 
 const server = http.createServer((req, res) => {
   req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
-  // Security headers on every response, malformed URLs and TRACE refused (lib/server/http/gate.ts).
-  if (globalThis.__hindsightGate?.(req, res)) return;
+  // Security headers on every response, malformed URLs and TRACE refused, heavy reads admitted a
+  // few at a time (lib/server/http/gate.ts); then the page cache, then Next.js.
+  const gate = globalThis.__hindsightGate;
+  if (gate) gate(req, res, () => route(req, res));
+  else route(req, res);
+});
+
+function route(req, res) {
   const front = globalThis.__hindsightPageFront;
   if (!front || req.method !== "GET") return void handle(req, res);
   front(req, res).then(
@@ -54,7 +60,7 @@ const server = http.createServer((req, res) => {
       if (!res.headersSent) void handle(req, res);
     },
   );
-});
+}
 server.listen(port, hostname, () => console.log(`[hindsight] ready on ${process.env.__NEXT_PRIVATE_ORIGIN}`));
 server.on("error", (err) => {
   console.error(`[hindsight] cannot listen on ${hostname ?? "*"}:${port}: ${err.message}`);

@@ -4,6 +4,7 @@ import { migrate } from "@/lib/server/db/migrate";
 import { consumeAnalysis, getQueue } from "@/lib/server/jobs";
 import { importSampleIfEmpty } from "@/lib/server/sample/sample-incident";
 import { authEnabled } from "@/lib/server/auth/mode";
+import { proxyTrust } from "@/lib/server/http/client-address";
 
 /**
  * Web-process start-up: migrate, start the embedded worker when this process should run jobs
@@ -13,6 +14,9 @@ import { authEnabled } from "@/lib/server/auth/mode";
 export async function bootServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // Parse and analysis threads run below the web's priority (lib/server/thread-priority.ts).
   process.env.HINDSIGHT_PIPELINE_NICE ??= "10";
+  // A malformed HINDSIGHT_TRUSTED_PROXIES stops the start, not the first sign-in.
+  const trust = proxyTrust(env);
+  if (trust.kind !== "none") console.log(`[hindsight] client address: X-Forwarded-For through ${trust.kind === "hops" ? `${trust.hops} proxy hop(s)` : `proxies ${trust.text}`}`);
   const dbConfig = resolveDatabase(env);
   await migrate(dbConfig);
   const db = getPrisma(env);

@@ -2,8 +2,8 @@ import http from "node:http";
 import { expect, test } from "@playwright/test";
 
 /**
- * Issue 15 rows that need the real production server (scripts/server.mjs → Next.js → proxy.ts) or
- * a browser: the open redirect through `next` (row 2), requests Next.js used to answer with a bare
+ * Issue 15 rows that need the real production server (scripts/server.mjs → Next.js → proxy.ts):
+ * the open redirect through `next` (row 2), requests Next.js used to answer with a bare
  * 500 (row 10) and responses that skipped proxy.ts (row 12). The other rows are
  * tests/integration/security.test.ts.
  */
@@ -31,14 +31,12 @@ function expectHeaders(h: Record<string, string | string[] | undefined>, where: 
   expect(h["referrer-policy"], `${where}: Referrer-Policy`).toBeTruthy();
 }
 
-test("security row 2: /login?next=/%09/evil.example/x stays on this origin (redirect and browser)", async ({ request, page, baseURL }) => {
+test("security row 2: /login?next=/%09/evil.example/x redirects to this origin only", async ({ request }) => {
   for (const next of ["/%09/evil.example/x", "/%0a/evil.example", "//evil.example", "/%5Cevil.example", "/.//evil.example"]) {
     const res = await request.get(`/login?next=${next}`, { maxRedirects: 0 });
     expect(res.status(), next).toBe(307);
     expect(res.headers()["location"], next).toBe("/");
   }
-  await page.goto("/login?next=/%09/evil.example/x");
-  expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);
   // A legitimate path still works.
   const ok = await request.get("/login?next=/search%3Fq%3Dx", { maxRedirects: 0 });
   expect(ok.headers()["location"]).toBe("/search?q=x");

@@ -314,22 +314,33 @@ describe("health (row 9)", () => {
  * run (no security headers; a plain 500 for a path it cannot decode). tests/e2e/security.spec.ts
  * runs the same requests against the real server.
  */
-async function withServer<T>(fn: (base: string) => Promise<T>): Promise<T> {
+async function withServer<T>(fn: (base: string, stats: { active: number; peak: number }) => Promise<T>): Promise<T> {
   const http = await import("node:http");
   const { gateRequest } = await import("@/lib/server/http/gate");
-  const server = http.createServer((req, res) => {
-    if (gateRequest(req, res)) return;
+  const stats = { active: 0, peak: 0 };
+  const stub = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
     try {
       decodeURIComponent(req.url ?? "");
     } catch {
       res.writeHead(500).end("Internal Server Error");
       return;
     }
-    res.writeHead(200, { "content-type": "application/json", "x-saw-content-type": String(req.headers["content-type"] ?? "") }).end("{}");
-  });
+    // A heavy read takes 50 ms to answer; everything else answers at once.
+    const heavy = /^\/api\/incidents\/[^/]+$/.test(req.url ?? "");
+    stats.active += 1;
+    stats.peak = Math.max(stats.peak, stats.active);
+    setTimeout(
+      () => {
+        stats.active -= 1;
+        res.writeHead(200, { "content-type": "application/json", "x-saw-content-type": String(req.headers["content-type"] ?? "") }).end("{}");
+      },
+      heavy ? 50 : 0,
+    );
+  };
+  const server = http.createServer((req, res) => gateRequest(req, res, () => stub(req, res)));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
-    return await fn(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    return await fn(`http://127.0.0.1:${(server.address() as { port: number }).port}`, stats);
   } finally {
     server.close();
   }
@@ -503,5 +514,20 @@ describe("expensive reads (row 13)", () => {
     const printed = await Promise.all(Array.from({ length: 50 }, () => printableDraft(big)));
     expect(new Set([first, ...printed]).size).toBe(1);
     expect(cachedReadBuilds().print - buildsBefore.print).toBeLessThanOrEqual(2);
+
+    // Sending them is still work: the production server hands at most a few heavy reads (incident
+    // JSON, print) to Next.js at once, so a request for another page never queues behind fifty.
+    const { HEAVY_CONCURRENCY } = await import("@/lib/server/http/gate");
+    await withServer(async (base, stats) => {
+      const heavy = Array.from({ length: 40 }, () => raw(base, "GET", `/api/incidents/${big}`));
+      await new Promise((r) => setTimeout(r, 20));
+      const t = performance.now();
+      const other = await raw(base, "GET", "/");
+      const otherMs = performance.now() - t;
+      expect((await Promise.all(heavy)).every((r) => r.status === 200)).toBe(true);
+      expect(stats.peak).toBeLessThanOrEqual(HEAVY_CONCURRENCY + 1); // + the other request
+      expect(other.status).toBe(200);
+      expect(otherMs).toBeLessThan(100);
+    });
   }, 120_000);
 });

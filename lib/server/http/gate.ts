@@ -15,19 +15,63 @@ import { API_CSP, securityHeaders } from "./security-headers";
  *   answered a plain 500 (security row 10). TRACE, TRACK and CONNECT are answered 405: nothing here
  *   implements them, and TRACE echoes request headers (cookies) back.
  *
- * Returns true when it answered the request itself.
+ * - Heavy reads are admitted a few at a time (below).
  */
 const REFUSED_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);
 
-export function gateRequest(req: IncomingMessage, res: ServerResponse): boolean {
+/**
+ * Reads that cost a megabyte or a full render each (an incident's JSON, the print page). Their
+ * content is built once per version (lib/server/services/cached-reads.ts), but sending it still
+ * takes the main thread ~10 ms a time: fifty viewers asking in a loop kept every other request
+ * (GET /) queued behind them for seconds (security row 13). At most HEAVY_CONCURRENCY of them are
+ * handed to Next.js at once; the rest wait here without costing anything, and past HEAVY_QUEUE
+ * waiting they are answered 503 with Retry-After.
+ */
+const HEAVY = /^\/(api\/)?incidents\/[^/]+(\/print)?$/;
+export const HEAVY_CONCURRENCY = 4;
+export const HEAVY_QUEUE = 256;
+let heavyActive = 0;
+const heavyWaiting: (() => void)[] = [];
+
+function isHeavy(method: string, pathname: string): boolean {
+  return method === "GET" && HEAVY.test(pathname) && (pathname.startsWith("/api/") || pathname.endsWith("/print"));
+}
+
+function admitHeavy(res: ServerResponse, next: () => void): void {
+  const start = () => {
+    heavyActive += 1;
+    let released = false;
+    // Finished or aborted, the slot passes on.
+    res.once("close", () => {
+      if (released) return;
+      released = true;
+      heavyActive -= 1;
+      heavyWaiting.shift()?.();
+    });
+    next();
+  };
+  if (heavyActive < HEAVY_CONCURRENCY) return start();
+  if (heavyWaiting.length >= HEAVY_QUEUE) {
+    answer(res, 503, "busy", "Too many large reads at once: try again in a moment.", { "Retry-After": "1" });
+    return;
+  }
+  heavyWaiting.push(start);
+}
+
+/**
+ * Calls `next` to hand the request on (page cache, then Next.js), now or once a slot for a heavy
+ * read is free, or answers it itself (400, 405, 503).
+ */
+export function gateRequest(req: IncomingMessage, res: ServerResponse, next: () => void): void {
   const url = req.url ?? "/";
   const pathname = url.split("?")[0]!;
   for (const [name, value] of Object.entries(securityHeaders(pathname, API_CSP))) res.setHeader(name, value);
   const method = (req.method ?? "GET").toUpperCase();
   if ((method === "GET" || method === "HEAD") && req.headers["content-type"] !== undefined) delete req.headers["content-type"];
-  if (REFUSED_METHODS.has(method)) return answer(res, 405, "method_not_allowed", `${method} is not supported.`, { Allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
-  if (!wellEncoded(url)) return answer(res, 400, "bad_request", "The URL's percent-encoding is malformed.");
-  return false;
+  if (REFUSED_METHODS.has(method)) return void answer(res, 405, "method_not_allowed", `${method} is not supported.`, { Allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
+  if (!wellEncoded(url)) return void answer(res, 400, "bad_request", "The URL's percent-encoding is malformed.");
+  if (isHeavy(method, pathname)) return admitHeavy(res, next);
+  next();
 }
 
 /** Whether every %XX in the path and query decodes to valid UTF-8 (what Next.js's router requires of the path). */
@@ -47,7 +91,7 @@ function answer(res: ServerResponse, status: number, code: string, message: stri
   return true;
 }
 
-type Gate = (req: IncomingMessage, res: ServerResponse) => boolean;
+type Gate = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 const hook = globalThis as typeof globalThis & { __hindsightGate?: Gate };
 
 /** Offers gateRequest to scripts/server.mjs (from instrumentation.ts, like the page cache's front door). */
