@@ -62,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
   const shard = typeof flags.shard === "string" ? /^(\d+)\/(\d+)$/.exec(flags.shard) : null;
   if (shard) {
     // A child of a parallel run: analyse every `of`-th variant and hand the outcomes back as JSON.
-    const mine = await evaluate({ seed, n, only, index, dump, shard: { i: Number(shard[1]), of: Number(shard[2]) } });
+    const of = Number(shard[2]);
+    const mine = await evaluate({ seed, n, only, index, dump, shard: { i: Number(shard[1]), of }, onOutcome: (_o, done, total) => done % 50 === 0 && process.stderr.write(`shard ${shard[1]}/${of}: ${done}/${Math.ceil(total / of)}\n`) });
     process.stdout.write(`${JSON.stringify(mine)}\n`);
     return 0;
   }
