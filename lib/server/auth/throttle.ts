@@ -119,8 +119,9 @@ class Counter {
   }
 }
 
+/** The account counter's key: the email as typed, case-folded (cut to 320 characters, the longest valid address, to bound memory). */
 export function accountKey(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().toLowerCase().slice(0, 320);
 }
 
 export type Outcome = "succeeded" | "failed" | "undecided";

@@ -28,7 +28,7 @@ const REFUSED_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);
  * waiting they are answered 503 with Retry-After.
  */
 const HEAVY = /^\/(api\/)?incidents\/[^/]+(\/print)?$/;
-export const HEAVY_CONCURRENCY = 4;
+export const HEAVY_CONCURRENCY = 2;
 export const HEAVY_QUEUE = 256;
 let heavyActive = 0;
 const heavyWaiting: (() => void)[] = [];
