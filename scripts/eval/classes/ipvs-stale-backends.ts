@@ -1,6 +1,6 @@
 import type { ClassSpec } from "../generator";
 import { ipvsDump, type IpvsFormat, type IpvsService } from "../formats/netfilter";
-import { endpointSlices, klog, type Slice } from "../formats/k8s";
+import { endpointSlices, klog, serviceList, type Slice } from "../formats/k8s";
 import { hhmmCompact } from "../formats/time";
 
 /**
@@ -75,6 +75,9 @@ export const ipvsStaleBackends: ClassSpec = {
     // The services' current endpoints: what a human compares the dumps with.
     const slices: Slice[] = svc.map((s) => ({ service: s.app, ns: w.ns, port: s.port, endpoints: s.cur.map((c) => ({ ip: c.ip, pod: c.pod, node: c.node, ready: true, serving: true, terminating: false })) }));
     w.add("endpointslices.json", endpointSlices(slices, captured));
+    // Which VIP is which service: without it a node whose backends are all stale cannot be tied to
+    // the EndpointSlice it contradicts, by a human or by the analysis.
+    w.add("services.json", serviceList(svc.map((s) => ({ name: s.app, ns: w.ns, clusterIP: s.vip, port: s.port, nodePort: s.nodePort })), captured));
 
     // The pods were replaced at the onset; kube-proxy had been upgraded before.
     for (const s of svc)

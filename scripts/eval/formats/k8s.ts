@@ -124,3 +124,15 @@ export function podList(pods: { name: string; ns: string; app: string; ip: strin
   }));
   return `${JSON.stringify({ apiVersion: "v1", kind: "List", items, metadata: { resourceVersion: "" } }, null, 2)}\n`;
 }
+
+/** `kubectl get svc -o json`: the ClusterIP (and NodePort) that names an IPVS virtual service. */
+export function serviceList(svcs: { name: string; ns: string; clusterIP: string; port: number; nodePort: number }[], capturedMs: number): string {
+  const items = svcs.map((s) => ({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: s.name, namespace: s.ns, creationTimestamp: iso(capturedMs - 30 * 86_400_000, 0) },
+    spec: { type: "NodePort", clusterIP: s.clusterIP, clusterIPs: [s.clusterIP], selector: { app: s.name }, ports: [{ name: "http", port: s.port, targetPort: s.port, nodePort: s.nodePort, protocol: "TCP" }] },
+    status: { loadBalancer: {} },
+  }));
+  return `${JSON.stringify({ apiVersion: "v1", kind: "List", items, metadata: { resourceVersion: "" } }, null, 2)}\n`;
+}
