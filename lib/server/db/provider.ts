@@ -54,3 +54,13 @@ function sqlitePathFromFileUrl(url: string): string {
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
 }
+
+/**
+ * Where the job queue lives (lib/server/jobs): PostgreSQL serves pg-boss for any number of worker
+ * processes; SQLite has one writer at a time, so its queue is Job rows polled inside the web process.
+ */
+export type QueueBackend = { kind: "pg-boss"; connectionString: string } | { kind: "embedded" };
+
+export function queueBackend(db: DatabaseConfig): QueueBackend {
+  return db.provider === "postgresql" ? { kind: "pg-boss", connectionString: db.url } : { kind: "embedded" };
+}
