@@ -4,7 +4,7 @@ import { dataDir } from "@/lib/server/config";
 
 /**
  * The one place that knows which database Hindsight talks to. Everything else receives a
- * `DatabaseConfig` (client.ts, migrate.ts, bulk.ts) and branches on `provider` only.
+ * `DatabaseConfig`; only modules under lib/server/db/ branch on its `provider`.
  *
  *   DATABASE_URL unset               → SQLite file ${HINDSIGHT_DATA_DIR:-./data}/hindsight.db
  *   DATABASE_URL=file:…              → that SQLite file (relative paths resolve from the cwd)

@@ -6,7 +6,7 @@ import { openRaw } from "./raw";
  * The low-volume side of a summarised file (lib/server/pipeline/tiering.ts): its block index, its
  * per-second counts and its digest — about one block per 2,048 lines and one count per second and
  * series, so plain statements in one transaction, on a connection of their own. Rows of a file are
- * cleared with its records (bulk.ts FILE_TABLES), which keeps re-ingest idempotent.
+ * cleared with its records (bulk/sink.ts FILE_TABLES), which keeps re-ingest idempotent.
  */
 
 export interface EvidenceBlockInput {
