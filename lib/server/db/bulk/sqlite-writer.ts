@@ -20,11 +20,11 @@ import {
   type SinkTarget,
   upsertTail,
 } from "./sink";
-import { openWriter, type SqliteStatements, type WriterConfig, type WriterMessage } from "./sqlite-writer-thread.cjs";
+import { openWriter, type SqliteStatements, type WriterConfig, type WriterMessage } from "./sqlite-writer-thread.js";
 
 /**
  * SQLite: one prepared statement, one transaction per batch. Pipelined sinks write from a writer
- * thread with its own connection (sqlite-writer-thread.cjs) while the caller keeps parsing; the
+ * thread with its own connection (sqlite-writer-thread.js) while the caller keeps parsing; the
  * others run the same executor in the caller's thread.
  */
 
@@ -58,7 +58,7 @@ class WriterThread {
   constructor(w: WriterConfig) {
     // From the source tree, like the pipeline thread (threads.ts): the ignore comments keep Next's
     // bundler from replacing the file with a chunk. Plain JavaScript, so no loader (execArgv: []).
-    const entry = path.join(/*turbopackIgnore: true*/ projectRoot(), "lib/server/db/bulk/sqlite-writer-thread.cjs");
+    const entry = path.join(/*turbopackIgnore: true*/ projectRoot(), "lib/server/db/bulk/sqlite-writer-thread.js");
     this.worker = new Worker(/* webpackIgnore: true */ /*turbopackIgnore: true*/ entry, { workerData: { hindsightSqliteWriter: w }, execArgv: [] });
     this.worker.on("message", (msg: { id: number; error?: string }) => {
       const p = this.pending.get(msg.id);

@@ -1,4 +1,4 @@
-// Types of sqlite-writer-thread.cjs: the messages it handles and the configuration it opens with.
+// Types of sqlite-writer-thread.js: the messages it handles and the configuration it opens with.
 import type { LatencyHistogramInput, RequestBucketInput } from "./sink";
 
 export interface SqliteStatements {

@@ -2,7 +2,9 @@
 // The SQLite sink's statement executor (sqlite-writer.ts). Plain CommonJS, so a writer thread loads
 // it without the TypeScript loader: starting a thread costs milliseconds, not the ~0.5 s of
 // registering tsx and loading the pipeline. Non-pipelined sinks run the same code in their own
-// thread (openWriter), so both paths execute identical code.
+// thread (openWriter), so both paths execute identical code. CommonJS (require) because Node 20
+// cannot require() an ES module, and the TypeScript pipeline that imports this file runs as CommonJS.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const Database = require("better-sqlite3");
 const { isMainThread, parentPort, workerData } = require("node:worker_threads");
 
