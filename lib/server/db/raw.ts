@@ -17,7 +17,11 @@ export type SqlValue = string | number | bigint | boolean | null | Buffer;
 
 export interface RawDb {
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
-  /** Rows one by one with bounded memory: SQLite steps a statement, PostgreSQL fetches a cursor in pages. */
+  /**
+   * Rows one by one with bounded memory: SQLite steps a statement, PostgreSQL fetches a cursor in
+   * pages (inside the caller's transaction, or one of its own while the iteration lasts). The
+   * connection runs nothing else until the iteration ends (better-sqlite3 refuses it).
+   */
   iterate<T>(sql: string, params?: readonly SqlValue[]): AsyncGenerator<T>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
