@@ -12,7 +12,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { POSTGRESQL_SCHEMA_PATH, ROOT, SQLITE_SCHEMA_PATH, writeDerivedSchemas } from "./prisma-schema.mjs";
+import { POSTGRESQL_SCHEMA_PATH, ROOT, SQLITE_SCHEMA_PATH, writeDerivedSchemas } from "../lib/server/db/prisma-schema.mjs";
 
 const require = createRequire(import.meta.url);
 const force = process.argv.includes("--force");

@@ -1,13 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import Database from "better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { DatabaseConfig } from "./provider";
 
 /**
- * Connection settings every SQLite connection needs, Prisma's or bulk.ts's:
+ * Connection settings every SQLite connection needs, Prisma's or our own (raw.ts, bulk/):
  * - WAL: readers (web) never block on the writer (ingest worker thread) and vice versa.
  * - busy_timeout: a second writer waits up to 5 s for the lock instead of failing with SQLITE_BUSY.
  * - foreign_keys: SQLite ignores FOREIGN KEY clauses (so ON DELETE CASCADE) unless enabled per connection.
@@ -36,29 +35,5 @@ export function adapterFactory(db: DatabaseConfig): SqlMigrationAwareDriverAdapt
     adapterName: inner.adapterName,
     connect: async () => configure(await inner.connect()),
     connectToShadowDb: async () => configure(await inner.connectToShadowDb()),
-  };
-}
-
-/**
- * A read-only connection to an SQLite file with a cache of prepared statements, for the few reads
- * that run on every request of a cached page (lib/server/page-cache): through Prisma one query
- * costs ~0.5 ms of the web's main thread (query compiler, interpreter, a fresh prepare each time),
- * a prepared statement here ~20 µs. WAL: it reads the last committed state, never blocks writers.
- */
-export interface SqliteReader {
-  all<T>(sql: string, params: (string | number | null)[]): T[];
-  close(): void;
-}
-
-export function openSqliteReader(sqlitePath: string): SqliteReader {
-  const conn = new Database(sqlitePath, { readonly: true, fileMustExist: true, timeout: 5000 });
-  const statements = new Map<string, Database.Statement>();
-  return {
-    all<T>(sql: string, params: (string | number | null)[]): T[] {
-      let st = statements.get(sql);
-      if (!st) statements.set(sql, (st = conn.prepare(sql)));
-      return st.all(...params) as T[];
-    },
-    close: () => conn.close(),
   };
 }

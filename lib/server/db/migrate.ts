@@ -3,7 +3,6 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
@@ -12,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { projectRoot } from "@/lib/server/paths";
 import { adapterFactory } from "./adapters";
 import { type DatabaseConfig, type DatabaseProvider, databaseFromUrl, redact, resolveDatabase } from "./provider";
+import { openRaw } from "./raw";
 
 /**
  * Migrations without Prisma's CLI engine.
@@ -329,16 +329,15 @@ async function migrateOnce(db: DatabaseConfig, options: { force?: boolean }): Pr
   };
 
   if (db.provider === "postgresql") {
-    const lock = new pg.Client({ connectionString: db.url });
-    await lock.connect();
+    const lock = await openRaw(db);
     try {
-      await lock.query("SELECT pg_advisory_lock($1::bigint)", [PG_MIGRATE_LOCK]);
+      await lock.all("SELECT pg_advisory_lock(?::bigint)", [PG_MIGRATE_LOCK]);
       // Whoever held the lock may have done the work meanwhile.
       if (!options.force && (await upToDate())) return result([], true);
       return result(await apply(), false);
     } finally {
-      await lock.query("SELECT pg_advisory_unlock($1::bigint)", [PG_MIGRATE_LOCK]).catch(() => undefined);
-      await lock.end();
+      await lock.all("SELECT pg_advisory_unlock(?::bigint)", [PG_MIGRATE_LOCK]).catch(() => undefined);
+      await lock.close();
     }
   }
   // SQLite across processes: the loser of a race fails (busy, or "table already exists") while the
@@ -357,27 +356,18 @@ async function migrateOnce(db: DatabaseConfig, options: { force?: boolean }): Pr
 
 /** Names of successfully applied migrations, or null when the database has no migrations table yet. */
 export async function appliedMigrationNames(db: DatabaseConfig): Promise<Set<string> | null> {
-  const sql = `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-  if (db.provider === "sqlite") {
-    if (!fs.existsSync(db.sqlitePath)) return null;
-    const conn = new Database(db.sqlitePath, { readonly: true, fileMustExist: true, timeout: 5000 });
-    try {
-      const table = conn.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`).get();
-      if (!table) return null;
-      return new Set((conn.prepare(sql).all() as { migration_name: string }[]).map((r) => r.migration_name));
-    } finally {
-      conn.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  if (db.provider === "sqlite" && !fs.existsSync(db.sqlitePath)) return null;
+  const exists =
+    db.provider === "sqlite"
+      ? `SELECT 1 AS "t" FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`
+      : `SELECT to_regclass('_prisma_migrations')::text AS "t"`;
+  const raw = await openRaw(db, { readonly: true });
   try {
-    const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`);
-    if (!exists.rows[0]?.t) return null;
-    const rows = await client.query<{ migration_name: string }>(sql);
-    return new Set(rows.rows.map((r) => r.migration_name));
+    if (!(await raw.all<{ t: unknown }>(exists))[0]?.t) return null;
+    const rows = await raw.all<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+    return new Set(rows.map((r) => r.migration_name));
   } finally {
-    await client.end();
+    await raw.close();
   }
 }
 
@@ -401,8 +391,8 @@ export function devPostgresUrl(env: NodeJS.ProcessEnv = process.env): string {
  * Pure with respect to the repository: nothing is written.
  */
 export async function pendingSchemaChange(provider: DatabaseProvider, options: { postgresUrl?: string } = {}): Promise<string> {
-  // Dev-time only: loaded lazily so the web bundle never evaluates the script helper.
-  const { writeDerivedSchemas, SQLITE_SCHEMA_PATH, POSTGRESQL_SCHEMA_PATH } = await import("@/scripts/prisma-schema.mjs");
+  // Dev-time only: loaded lazily so the web bundle never evaluates it.
+  const { writeDerivedSchemas, SQLITE_SCHEMA_PATH, POSTGRESQL_SCHEMA_PATH } = await import("./prisma-schema.mjs");
   const schemas = writeDerivedSchemas();
   const content = provider === "sqlite" ? schemas.sqlite : schemas.postgresql;
   const schemaPath = provider === "sqlite" ? SQLITE_SCHEMA_PATH : POSTGRESQL_SCHEMA_PATH;

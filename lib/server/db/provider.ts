@@ -4,7 +4,7 @@ import { dataDir } from "@/lib/server/config";
 
 /**
  * The one place that knows which database Hindsight talks to. Everything else receives a
- * `DatabaseConfig` (client.ts, migrate.ts, bulk.ts) and branches on `provider` only.
+ * `DatabaseConfig`; only modules under lib/server/db/ branch on its `provider`.
  *
  *   DATABASE_URL unset               → SQLite file ${HINDSIGHT_DATA_DIR:-./data}/hindsight.db
  *   DATABASE_URL=file:…              → that SQLite file (relative paths resolve from the cwd)
@@ -53,4 +53,14 @@ function sqlitePathFromFileUrl(url: string): string {
 /** For error messages and logs: never print a password. */
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
+
+/**
+ * Where the job queue lives (lib/server/jobs): PostgreSQL serves pg-boss for any number of worker
+ * processes; SQLite has one writer at a time, so its queue is Job rows polled inside the web process.
+ */
+export type QueueBackend = { kind: "pg-boss"; connectionString: string } | { kind: "embedded" };
+
+export function queueBackend(db: DatabaseConfig): QueueBackend {
+  return db.provider === "postgresql" ? { kind: "pg-boss", connectionString: db.url } : { kind: "embedded" };
 }

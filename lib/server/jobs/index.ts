@@ -1,6 +1,6 @@
 import { QUEUE_ANALYZE } from "@/lib/schemas/jobs";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { resolveDatabase, type DatabaseConfig } from "@/lib/server/db/provider";
+import { queueBackend, resolveDatabase, type DatabaseConfig } from "@/lib/server/db/provider";
 import { runAnalysisJob } from "@/lib/server/pipeline/run-analysis";
 import { findLostRuns, runIsHeld } from "@/lib/server/pipeline/run-lease";
 import { EmbeddedQueue } from "./embedded";
@@ -17,14 +17,15 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-/** Which queue backs this database: embedded rows on SQLite, pg-boss on PostgreSQL. */
+/** Which queue backs this database (queueBackend: embedded rows on SQLite, pg-boss on PostgreSQL). */
 export async function createQueue(dbConfig: DatabaseConfig, db: Db, env: NodeJS.ProcessEnv = process.env): Promise<JobQueue> {
   const s = jobSettings(env);
-  if (dbConfig.provider === "postgresql") {
-    // Loaded on demand: the embedded (SQLite) deployment never needs pg-boss or pg in memory.
+  const backend = queueBackend(dbConfig);
+  if (backend.kind === "pg-boss") {
+    // Loaded on demand: the embedded (SQLite) deployment never needs pg-boss in memory.
     const { PgBossQueue } = await import("./pgboss");
     return new PgBossQueue({
-      connectionString: dbConfig.url,
+      connectionString: backend.connectionString,
       expireInSeconds: s.expireInSeconds,
       maintenanceIntervalSeconds: s.maintenanceIntervalSeconds,
       maxAttempts: s.maxAttempts,

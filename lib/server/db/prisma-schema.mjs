@@ -1,11 +1,12 @@
 // Derives the PostgreSQL flavour of the data model from prisma/schema.prisma (the single source,
-// written for SQLite). Shared by scripts/prisma-generate.mjs and lib/server/db/migrate.ts so the
+// written for SQLite). Shared by scripts/prisma-generate.mjs and migrate.ts (plain JavaScript: the
+// generator runs at `npm install`, before any TypeScript loader is available) so the
 // two never disagree about what the PostgreSQL schema is.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const SQLITE_SCHEMA_PATH = path.join(ROOT, "prisma", "schema.prisma");
 export const POSTGRESQL_SCHEMA_PATH = path.join(ROOT, "prisma", "generated", "schema.postgresql.prisma");
 
