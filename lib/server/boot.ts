@@ -1,5 +1,5 @@
 import { getPrisma } from "@/lib/server/db/client";
-import { resolveDatabase, redact } from "@/lib/server/db/provider";
+import { queueBackend, resolveDatabase, redact } from "@/lib/server/db/provider";
 import { migrate } from "@/lib/server/db/migrate";
 import { consumeAnalysis, getQueue } from "@/lib/server/jobs";
 import { importSampleIfEmpty } from "@/lib/server/sample/sample-incident";
@@ -20,7 +20,7 @@ export async function bootServer(env: NodeJS.ProcessEnv = process.env): Promise<
   const dbConfig = resolveDatabase(env);
   await migrate(dbConfig);
   const db = getPrisma(env);
-  const embedded = env.HINDSIGHT_EMBEDDED_WORKER ? env.HINDSIGHT_EMBEDDED_WORKER !== "off" : dbConfig.provider === "sqlite";
+  const embedded = env.HINDSIGHT_EMBEDDED_WORKER ? env.HINDSIGHT_EMBEDDED_WORKER !== "off" : queueBackend(dbConfig).kind === "embedded";
   const queue = await getQueue(env);
   if (embedded) {
     await consumeAnalysis(queue, db, dbConfig, env);
