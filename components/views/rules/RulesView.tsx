@@ -95,13 +95,13 @@ function TrafficChanges({ s, a, b, incidentId }: { s: SemanticDiffDto; a: RuleDu
               {c.uncertain ? <span className="text-xs text-muted"> (depends on a rewritten mark: may not happen)</span> : null}
               <span className="text-xs text-muted">
                 {" "}
-                — decided by {c.afterRule ? <RuleLink r={c.afterRule} dump={b} incidentId={incidentId} /> : "the policy"} now
+                — decided by {c.afterRule ? <RuleLink r={c.afterRule} dump={b} incidentId={incidentId} /> : "the policy"} ({c.after}) now
                 {c.beforeRule ? (
                   <>
-                    , by <RuleLink r={c.beforeRule} dump={a} incidentId={incidentId} /> before
+                    , by <RuleLink r={c.beforeRule} dump={a} incidentId={incidentId} /> ({c.before}) before
                   </>
                 ) : (
-                  ", by the policy before"
+                  ` , by the policy (${c.before}) before`.slice(1)
                 )}
               </span>
             </li>
