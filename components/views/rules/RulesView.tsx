@@ -101,7 +101,7 @@ function TrafficChanges({ s, a, b, incidentId }: { s: SemanticDiffDto; a: RuleDu
                     , by <RuleLink r={c.beforeRule} dump={a} incidentId={incidentId} /> ({c.before}) before
                   </>
                 ) : (
-                  ` , by the policy (${c.before}) before`.slice(1)
+                  `, by the policy (${c.before}) before`
                 )}
               </span>
             </li>
