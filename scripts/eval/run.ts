@@ -8,7 +8,9 @@
  * under 95 % top-1 or there is a false alarm.
  */
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, UsageError } from "@/lib/server/cli/args";
 import { failures, formatTable, meetsBar, tabulate, type Outcome } from "./score";
@@ -24,14 +26,13 @@ async function inParallel(argv: string[], jobs: number): Promise<Outcome[]> {
   const parts = await Promise.all(
     Array.from({ length: jobs }, (_, i) =>
       new Promise<Outcome[]>((resolve, reject) => {
-        const child = spawn(process.execPath, [...process.execArgv, script, ...argv.filter((a, k) => a !== "--json" && argv[k - 1] !== "--jobs" && a !== "--jobs"), "--shard", `${i}/${jobs}`], { stdio: ["ignore", "pipe", "inherit"] });
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        const out = path.join(os.tmpdir(), `hindsight-eval-shard-${process.pid}-${i}.json`);
+        const child = spawn(process.execPath, [...process.execArgv, script, ...argv.filter((a, k) => a !== "--json" && argv[k - 1] !== "--jobs" && a !== "--jobs"), "--shard", `${i}/${jobs}`, "--out", out], { stdio: ["ignore", "ignore", "inherit"] });
         child.on("error", reject);
         child.on("close", (code) => {
-          const last = out.trim().split("\n").pop() ?? "";
           try {
-            resolve(JSON.parse(last) as Outcome[]);
+            resolve(JSON.parse(fs.readFileSync(out, "utf8")) as Outcome[]);
+            fs.rmSync(out, { force: true });
           } catch {
             reject(new Error(`eval shard ${i}/${jobs} exited ${code} without outcomes`));
           }
@@ -45,7 +46,7 @@ async function inParallel(argv: string[], jobs: number): Promise<Outcome[]> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { strings: ["seed", "n", "only", "index", "dump", "jobs", "shard"], booleans: ["json"] });
+  const { flags } = parseArgs(argv, { strings: ["seed", "n", "only", "index", "dump", "jobs", "shard", "out"], booleans: ["json"] });
   const seed = flags.seed === undefined ? 1 : Number(flags.seed);
   const n = flags.n === undefined ? 200 : Number(flags.n);
   if (!Number.isInteger(seed) || seed < 0 || !Number.isInteger(n) || n < 1) throw new UsageError("--seed and --n take non-negative / positive integers");
@@ -64,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
     // A child of a parallel run: analyse every `of`-th variant and hand the outcomes back as JSON.
     const of = Number(shard[2]);
     const mine = await evaluate({ seed, n, only, index, dump, shard: { i: Number(shard[1]), of }, onOutcome: (_o, done, total) => done % 50 === 0 && process.stderr.write(`shard ${shard[1]}/${of}: ${done}/${Math.ceil(total / of)}\n`) });
-    process.stdout.write(`${JSON.stringify(mine)}\n`);
+    // Through a file, not stdout: process.exit right after a large write to a pipe loses its tail.
+    fs.writeFileSync(String(flags.out), JSON.stringify(mine));
     return 0;
   }
   const progress = (o: Outcome, done: number, total: number) => {
