@@ -38,8 +38,11 @@ function routeOf(r: RequestRecord): string {
  */
 function usualForRoute(group: Located<RequestRecord>[], reference: Located<RequestRecord>[], refP99: number): { slow: number; usual: number } {
   const byRoute = new Map<string, number[]>();
-  for (const r of reference)
-    if (r.rec.durationMs !== null && r.rec.status !== null) (byRoute.get(routeOf(r.rec)) ?? byRoute.set(routeOf(r.rec), []).get(routeOf(r.rec))!).push(Number(r.rec.durationMs));
+  for (const r of reference) {
+    if (r.rec.durationMs === null || r.rec.status === null) continue;
+    const route = routeOf(r.rec);
+    (byRoute.get(route) ?? byRoute.set(route, []).get(route)!).push(Number(r.rec.durationMs));
+  }
   let slow = 0;
   let usual = 0;
   for (const r of group) {

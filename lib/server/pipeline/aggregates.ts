@@ -1,6 +1,7 @@
 import * as hdr from "hdr-histogram-js";
 import type { EvidenceRecord, RequestRecord, SpanFacts } from "@/lib/schemas/records";
 import { bucketOutcome, clientName, destName } from "@/lib/server/correlate/requests";
+import type { RequestBucketInput } from "@/lib/server/db/bulk";
 
 export { clientName, destName };
 
@@ -108,15 +109,8 @@ export interface AggregatesState {
   dropped: number;
 }
 
-export interface RequestBucketRow {
-  second: number;
-  source: string;
-  dest: string;
-  status: number;
-  flag: string;
-  count: number;
-  durationSumMs: number;
-}
+/** One per-second request aggregate: the row the record sink writes. */
+export type RequestBucketRow = RequestBucketInput;
 export interface LatencyHistogramRow {
   service: string;
   hop: string;
