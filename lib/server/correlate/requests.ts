@@ -10,10 +10,12 @@ import type { RequestRecord } from "@/lib/schemas/records";
  *     error text next to an answered request is a note on it, not a failure).
  * Without an HTTP status (0 = Envoy's "no response sent" — also what it logs for a TCP flow; null
  * = a TCP record such as ztunnel's) the request failed when
- *   - an error text says so (ztunnel `error="connection refused"`), or
  *   - a response flag says so (UF upstream connect failure, UH no healthy upstream, UT timeout, URX,
- *     UC/UR resets, UO, NR, LR, UPE, SI, DT…), unless the only flags say the client went away
- *     (DC/DPE: Envoy's 499).
+ *     UC/UR resets, UO, NR, LR, UPE, SI, DT…), or
+ *   - there is no flag and an error text says so (ztunnel `error="connection refused"`).
+ * When the only flags say the client went away (DC/DPE: Envoy's 499) it did not fail, whatever the
+ * error text: Envoy writes its response-code details there (`0 DC downstream_remote_disconnect`),
+ * which name the same client hang-up, not a second failure.
  * A TCP flow that closed without an error or a flag is fine.
  */
 /** Response flags that say the *client* ended the exchange: not a failure of the service. */
@@ -21,10 +23,14 @@ export const CLIENT_SIDE_FLAGS: ReadonlySet<string> = new Set(["DC", "DPE"]);
 
 const hasError = (error: string | undefined) => !!error && error.trim() !== "" && error !== "-";
 
+const realFlags = (flags: readonly string[]) => flags.filter((f) => f !== "-");
+
 export function isFailedOutcome(status: number | null, flags: readonly string[], error: string | undefined): boolean {
   if (status !== null && status >= 100) return status >= 500;
-  if (hasError(error)) return true;
-  return flags.some((f) => f !== "-" && !CLIENT_SIDE_FLAGS.has(f));
+  const set = realFlags(flags);
+  if (set.some((f) => !CLIENT_SIDE_FLAGS.has(f))) return true;
+  if (set.length > 0) return false; // only the client's flags: the error text is their details
+  return hasError(error);
 }
 
 export function isFailedRequest(r: Pick<RequestRecord, "status" | "flags" | "error">): boolean {
@@ -39,8 +45,8 @@ export function isFailedRequest(r: Pick<RequestRecord, "status" | "flags" | "err
  */
 export function bucketOutcome(r: Pick<RequestRecord, "status" | "flags" | "error">): { status: number; flag: string } {
   const flags = r.flags ?? [];
-  const failedErrorText = (r.status === null || r.status < 100) && hasError(r.error);
-  const status = r.status ?? (hasError(r.error) ? -1 : 0);
+  const failedErrorText = (r.status === null || r.status < 100) && realFlags(flags).length === 0 && hasError(r.error);
+  const status = r.status ?? (failedErrorText ? -1 : 0);
   const flag = flags.find((f) => f !== "-" && !CLIENT_SIDE_FLAGS.has(f)) ?? (failedErrorText ? "error" : (flags[0] ?? "-"));
   return { status, flag };
 }

@@ -12,6 +12,11 @@ describe("failed requests", () => {
     [{ status: 0, flags: ["UC"] }, true],
     [{ status: 0, flags: ["UH"] }, true],
     [{ status: 0, flags: ["DC"] }, false],
+    // Envoy logs the client's hang-up with its details as the error text: still the client's side.
+    [{ status: 0, flags: ["DC"], error: "downstream_remote_disconnect" }, false],
+    [{ status: null, flags: ["DPE"], error: "http1.codec_error" }, false],
+    [{ status: 0, flags: ["DC", "UC"], error: "upstream_reset_before_response_started" }, true],
+    [{ status: 0, flags: ["-"], error: "connection refused" }, true],
     [{ status: 0 }, false],
     [{ status: null }, false],
     [{ status: 404, flags: ["NR"] }, false],
@@ -28,7 +33,7 @@ describe("failed requests", () => {
       fc.property(
         fc.oneof(fc.constant(null), fc.constant(0), fc.integer({ min: 100, max: 599 })),
         fc.option(fc.array(flag, { maxLength: 3 }), { nil: undefined }),
-        fc.option(fc.constantFrom("", "-", "connection refused", "via_upstream"), { nil: undefined }),
+        fc.option(fc.constantFrom("", "-", "connection refused", "via_upstream", "downstream_remote_disconnect"), { nil: undefined }),
         (status, flags, error) => {
           const r = { status, flags, error };
           const b = bucketOutcome(r);
