@@ -27,8 +27,8 @@ import { unpackUploads } from "@/lib/server/bundle/unpack";
 import { BundleError } from "@/lib/server/bundle/errors";
 import { Cas } from "@/lib/server/storage/cas";
 import { getQueue } from "@/lib/server/jobs";
-import { NotFoundError } from "@/lib/server/http/errors";
 import type { JobQueue } from "@/lib/server/jobs/types";
+import { requireIncident } from "./require-incident";
 
 export interface UploadedPart {
   /** Client-supplied name, may include folders (`logs/ztunnel.log`) */
@@ -69,8 +69,7 @@ export async function createIncident(input: CreateIncidentInput, deps: ServiceDe
  * createIncident.
  */
 export async function addBundle(incidentId: string, input: Omit<CreateIncidentInput, "isSample">, deps: ServiceDeps = defaultDeps()): Promise<{ id: string; runId: string }> {
-  const exists = await deps.db.incident.findUnique({ where: { id: incidentId }, select: { id: true } });
-  if (!exists) throw new NotFoundError("incident");
+  await requireIncident(incidentId, deps.db);
   return ingestUpload(incidentId, input, deps);
 }
 
