@@ -3,6 +3,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBundleError } from "@/lib/server/bundle/errors";
+import { toErrorResponse } from "@/lib/server/http/errors";
 import { getDraft } from "@/lib/server/draft/service";
 import { getComparison } from "@/lib/server/services/compare";
 import { patchFile } from "@/lib/server/services/reanalyze";
@@ -191,7 +192,8 @@ describe("issue 14 regressions (own fixtures, real pipeline)", () => {
       expect(done.hypotheses.filter((x) => x.confidence >= 0.5), upload.name).toEqual([]);
     }
     const refused = await h.create([]).then(() => null, (e: unknown) => e);
-    expect(isBundleError(refused) && refused.status).toBe(422);
+    expect(isBundleError(refused) && refused.code).toBe("empty_bundle");
+    expect(toErrorResponse(refused).status).toBe(422);
   });
 
   it("observation 6: one impact — failed requests counted once across sources and the same in the Overview, the draft and Compare", async () => {

@@ -2,7 +2,7 @@ import { ZodError } from "zod";
 import type { ApiError } from "@/lib/schemas/api";
 import { HashingBusyError } from "@/lib/server/auth/password";
 import { TooManyAttemptsError } from "@/lib/server/auth/throttle";
-import { isBundleError } from "@/lib/server/bundle/errors";
+import { type BundleErrorCode, isBundleError } from "@/lib/server/bundle/errors";
 import { ConflictError, type DomainError, ForbiddenError, InvalidInputError, MalformedInputError, NotFoundError, UnauthenticatedError } from "@/lib/server/errors";
 
 /**
@@ -17,6 +17,26 @@ const STATUS: ReadonlyArray<readonly [abstract new (...args: never[]) => DomainE
   [ConflictError, 409],
   [InvalidInputError, 422],
 ];
+
+/** Why a bundle was refused → status: a limit hit 413, a malformed request 400, unacceptable content 422. */
+const BUNDLE_STATUS: Readonly<Record<BundleErrorCode, 400 | 413 | 422>> = {
+  upload_too_large: 413,
+  entry_too_large: 413,
+  bundle_too_large: 413,
+  ratio_exceeded: 413,
+  too_many_entries: 413,
+  bad_request: 400,
+  aborted: 400,
+  path_too_deep: 422,
+  path_too_long: 422,
+  unsafe_path: 422,
+  link_entry: 422,
+  special_entry: 422,
+  nested_archive: 422,
+  bad_archive: 422,
+  bad_manifest: 422,
+  empty_bundle: 422,
+};
 
 /** What a route answers for an error: status, the ApiError body, and Retry-After seconds when it should wait. */
 export interface ErrorAnswer {
@@ -45,7 +65,7 @@ export function describeError(err: unknown): ErrorAnswer | null {
   for (const [kind, status] of STATUS) if (err instanceof kind) return { status, error: { code: err.code, message: err.message } };
   if (err instanceof TooManyAttemptsError) return { status: 429, error: { code: "too_many_attempts", message: err.message }, retryAfter: err.retryAfterSeconds };
   if (err instanceof HashingBusyError) return { status: 503, error: { code: "busy", message: err.message }, retryAfter: err.retryAfterSeconds };
-  if (isBundleError(err)) return { status: err.status, error: { code: err.code, message: err.message } };
+  if (isBundleError(err)) return { status: BUNDLE_STATUS[err.code], error: { code: err.code, message: err.message } };
   return null;
 }
 

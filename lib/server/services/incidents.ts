@@ -77,7 +77,7 @@ async function ingestUpload(existingId: string | null, input: CreateIncidentInpu
   const { db } = deps;
   // An upload with no file at all is not a bundle: nothing would be analysed, and an incident
   // reported "analysed" over nothing reads as "healthy".
-  if (input.uploads.length === 0) throw new BundleError("empty_bundle", "the upload contains no file: add the bundle's files or an archive", 422);
+  if (input.uploads.length === 0) throw new BundleError("empty_bundle", "the upload contains no file: add the bundle's files or an archive");
   const unpacked = await unpackUploads(
     input.uploads.map((u) => ({ name: u.name, tempPath: u.tempPath })),
     { limits: deps.limits, dataDir: deps.dataDir },
