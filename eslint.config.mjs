@@ -30,5 +30,36 @@ const config = [
       ],
     },
   },
+  {
+    // Services throw domain errors (lib/server/errors.ts), never HTTP statuses: only lib/server/http
+    // (the one error mapper, responses) and route handlers speak HTTP. no-restricted-syntax rather
+    // than no-restricted-imports, so this never replaces another block's import rules for lib/.
+    files: ["lib/**/*.ts"],
+    ignores: ["lib/server/http/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportDeclaration[source.value=/(^|\\/)http\\/errors$/]",
+          message: "Throw a domain error from lib/server/errors.ts; lib/server/http/errors.ts maps it to a status for route handlers.",
+        },
+        {
+          selector: "NewExpression[callee.name=/Error$/] > Literal[raw=/^[45][0-9][0-9]$/]",
+          message: "Errors carry no HTTP status: throw a domain error (lib/server/errors.ts) and map it in lib/server/http/errors.ts.",
+        },
+        { selector: "NewExpression[callee.name='Response'], CallExpression[callee.object.name='Response']", message: "Only route handlers and lib/server/http build HTTP responses." },
+      ],
+    },
+  },
+  {
+    // Pages and route handlers call services; the database is reached through lib/server only.
+    files: ["app/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ImportDeclaration[source.value=/^@\\/lib\\/server\\/db\\//]", message: "Call a service (lib/server/services) instead of querying the database from app/." },
+      ],
+    },
+  },
 ];
 export default config;

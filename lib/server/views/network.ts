@@ -5,7 +5,7 @@ import { getPrisma, type Db } from "@/lib/server/db/client";
 import { stripPort, type FileInfo, type Located } from "@/lib/server/correlate";
 import { ipvsStaleBackends } from "@/lib/server/detectors/ipvs-stale-backends";
 import type { DetectorContext } from "@/lib/server/detectors/types";
-import { NotFoundError } from "@/lib/server/http/errors";
+import { requireIncident } from "@/lib/server/services/require-incident";
 import { conntrackDeltas } from "@/lib/server/parsers/conntrack-stats";
 
 /**
@@ -150,7 +150,7 @@ export function conntrackView(counters: CounterLoaded[], selected: string[]): Co
 }
 
 export async function getNetworkView(incidentId: string, q: NetworkQuery, db: Db = getPrisma()): Promise<NetworkViewDto> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const fileRows = await db.evidenceFile.findMany({ where: { incidentId }, select: { id: true, path: true, node: true, format: true } });
   const files = new Map<string, FileInfo>(fileRows.map((f) => [f.id, { fileId: f.id, path: f.path, node: f.node ?? undefined, format: f.format }]));
   const pathOf = (id: string) => files.get(id)?.path ?? id;

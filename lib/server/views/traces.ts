@@ -12,7 +12,8 @@ import type {
   WaterfallWindowRowDto,
 } from "@/lib/schemas/views-traces";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError } from "@/lib/server/errors";
+import { requireIncident } from "@/lib/server/services/require-incident";
 import { materializeTrace, tracesInBlocks } from "@/lib/server/services/materialize";
 import { finishedRun, memoPerRun } from "./overview-correlation";
 
@@ -338,14 +339,14 @@ async function detail(db: Db, incidentId: string, traceId: string, compareId: st
 
 /** A window of a trace's visible rows (the waterfall of a big trace scrolls through these). */
 export async function getWaterfallWindow(incidentId: string, traceId: string, q: WaterfallWindowQuery, db: Db = getPrisma()): Promise<WaterfallWindowDto> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const t = await laidOutTrace(db, incidentId, traceId);
   if (!t) throw new NotFoundError(`trace ${traceId}`);
   return waterfallWindow(t.rows, new Set(q.collapsed), q.offset, q.limit, q.around);
 }
 
 export async function getTracesView(incidentId: string, q: TracesQuery, db: Db = getPrisma()): Promise<TracesViewDto> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const list = await listTraces(incidentId, q.limit, db);
   return { ...list, detail: q.trace ? await detail(db, incidentId, q.trace, q.compare, q.span) : null };
 }
