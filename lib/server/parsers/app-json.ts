@@ -200,8 +200,8 @@ function classify(l: HeadLine): HeadClass {
   return sev || msg ? "weak" : "none";
 }
 
-function sniffJson(head: string): number {
-  return sniffScore(headLines(head, 60), classify);
+function sniffJson(head: string, name: string): number {
+  return sniffScore(headLines(head, 60), classify, name);
 }
 
 // ---------------------------------------------------------------------------------------------- parser
@@ -235,9 +235,9 @@ export const appJsonParser: Parser = {
   id: "app-json",
   title: "Application log, JSON lines (zap, logrus, slog, pino, bunyan, logstash/ECS, structlog, OpenTelemetry)",
   emits: ["event"],
-  sniff(head) {
+  sniff(head, name) {
     try {
-      return sniffJson(head);
+      return sniffJson(head, name);
     } catch {
       return 0;
     }

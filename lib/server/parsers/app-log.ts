@@ -407,7 +407,9 @@ export function podFromPath(filePath: string): FilePod {
   } else if (podsAt !== -1 && podsAt === parts.length - 3 && /^[a-z0-9][a-z0-9.-]{0,252}$/.test(parts[podsAt + 1]!)) {
     out.pod = parts[podsAt + 1];
     out.container = base;
-  } else if (/^[a-z0-9][a-z0-9-]{0,240}$/.test(base) && workloadOfPod(base) !== base) {
+  } else if (/^[a-z0-9][a-z0-9-]{0,240}$/.test(base) && workloadOfPod(base) !== base && /-(?=[a-z]*\d)[a-z0-9]{5}$|-\d{1,3}$/.test(base)) {
+    // A pod-shaped file name anywhere: a generated suffix with a digit, or a StatefulSet ordinal
+    // (`app-2022.log`, `api-https.log` are not pods).
     out.pod = base;
   }
   if (out.pod) out.service = workloadOfPod(out.pod);
@@ -494,12 +496,19 @@ export function headLines(head: string, maxLines = 60): HeadLine[] {
 export type HeadClass = "strong" | "weak" | "continuation" | "none";
 
 /**
+ * Mesh proxies whose files mix their own log with access lines that may come only after the sniff head
+ * (an istio-proxy's startup lines fill the first 64 KiB): their parsers own these files, so an
+ * application-log sniff stays below 0.5 for such names whatever the head holds.
+ */
+const PROXY_FILE = /(?:^|[/_.-])(?:ztunnel|istio-proxy|envoy|waypoint|sidecar)/i;
+
+/**
  * Shared sniff arithmetic: `strong` lines are the format's own shape with a level, `weak` lines are
  * plausible (a wrapped line, a time without a level), continuation lines (stack traces) count with
  * them. Lines of other parsers' formats cap the score below those parsers' (≤ 0.45), and at 0.2 when
- * they are a fair share of the head.
+ * they are a fair share of the head; so does a mesh proxy's file name (PROXY_FILE).
  */
-export function sniffScore(lines: HeadLine[], classify: (l: HeadLine) => HeadClass): number {
+export function sniffScore(lines: HeadLine[], classify: (l: HeadLine) => HeadClass, name = ""): number {
   if (lines.length === 0) return 0;
   let strong = 0;
   let weak = 0;
@@ -524,7 +533,7 @@ export function sniffScore(lines: HeadLine[], classify: (l: HeadLine) => HeadCla
     if (ratio >= 0.5) score = 0.6 + 0.3 * Math.min(1, (ratio - 0.5) * 2) * Math.min(1, strong / own + 0.5);
     else if (strong >= 5 && ratio >= 0.3) score = 0.52;
   } else if (ratio >= 0.8) score = 0.52;
-  if (foreign > 0) score = Math.min(score, 0.45);
+  if (foreign > 0 || PROXY_FILE.test(name)) score = Math.min(score, 0.45);
   return Math.round(score * 1000) / 1000;
 }
 

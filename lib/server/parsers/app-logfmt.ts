@@ -137,8 +137,8 @@ function classifyWith(kv: KvScanner) {
   };
 }
 
-function sniffLogfmt(head: string): number {
-  return sniffScore(headLines(head, 60), classifyWith(new KvScanner()));
+function sniffLogfmt(head: string, name: string): number {
+  return sniffScore(headLines(head, 60), classifyWith(new KvScanner()), name);
 }
 
 // ---------------------------------------------------------------------------------------------- parser
@@ -174,9 +174,9 @@ export const appLogfmtParser: Parser = {
   id: "app-logfmt",
   title: "Application log, logfmt (logrus text, go-kit, slog TextHandler, Prometheus/Loki/Grafana)",
   emits: ["event"],
-  sniff(head) {
+  sniff(head, name) {
     try {
-      return sniffLogfmt(head);
+      return sniffLogfmt(head, name);
     } catch {
       return 0;
     }

@@ -356,8 +356,8 @@ function classify(l: HeadLine): HeadClass {
   return l.wrapped ? "weak" : "none";
 }
 
-function sniffText(head: string): number {
-  return sniffScore(headLines(head, 60), classify);
+function sniffText(head: string, name: string): number {
+  return sniffScore(headLines(head, 60), classify, name);
 }
 
 // ---------------------------------------------------------------------------------------------- parser
@@ -422,9 +422,9 @@ export const appTextParser: Parser = {
   id: "app-text",
   title: "Application log, plain text (logback/log4j, Spring Boot, Python logging, zap/logrus console, pino/bunyan pretty)",
   emits: ["event"],
-  sniff(head) {
+  sniff(head, name) {
     try {
-      return sniffText(head);
+      return sniffText(head, name);
     } catch {
       return 0;
     }

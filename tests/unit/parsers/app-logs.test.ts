@@ -232,6 +232,9 @@ describe("app-log helpers", () => {
     expect(podFromPath(`var/log/containers/cart-6b7f9d8c4-abcde_shop_server-${"a".repeat(64)}.log`)).toEqual({ pod: "cart-6b7f9d8c4-abcde", namespace: "shop", container: "server", service: "cart" });
     expect(podFromPath("logs/redis-0.log")).toEqual({ pod: "redis-0", service: "redis" });
     expect(podFromPath("logs/app.log")).toEqual({});
+    expect(podFromPath("logs/app-2022.log")).toEqual({});
+    expect(podFromPath("logs/api-https.log")).toEqual({});
+    expect(podFromPath("logs/kube-proxy-x7k2p.log")).toEqual({ pod: "kube-proxy-x7k2p", service: "kube-proxy" });
   });
 
   it("an event's trace id reaches the Evidence row (the link to its spans)", async () => {

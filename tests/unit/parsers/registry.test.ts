@@ -73,6 +73,17 @@ const NEGATIVES: { name: string; content: string; parser: string | null }[] = [
     content: '{"apiVersion":"v1","kind":"Event","metadata":{"name":"web.17f","namespace":"default"},"involvedObject":{"kind":"Pod","name":"web-7d9f8c6b5-x2x4q"},"reason":"Killing","message":"Stopping container web","type":"Normal","lastTimestamp":"2024-05-04T09:59:05Z"}\n',
     parser: "k8s-events",
   },
+  {
+    // An istio-proxy whose sniff head holds only the agent's startup lines: the access lines come later,
+    // the file stays the Envoy parser's to claim (today nobody's), not an application log.
+    name: "pods/productpage-v1-6b746f74dc-9stvs/istio-proxy.log",
+    content:
+      '2024-07-20T07:05:58.670998Z\tinfo\tFLAG: --concurrency="2"\n' +
+      "2024-07-20T07:05:58.671204Z\tinfo\tVersion 1.22.3-e1fd3bb0f4ac4a1a0e1e0e0e0e0e0e0e0e0e0e0e-Clean\n" +
+      "2024-07-20T07:05:58.901112Z\tinfo\txdsproxy\tInitializing with upstream address \"istiod.istio-system.svc:15012\" and cluster \"Kubernetes\"\n" +
+      "2024-07-20T07:05:59.102030Z\twarn\tenvoy main external/envoy/source/server/server.cc:843\tUsage of the deprecated runtime key\n",
+    parser: null,
+  },
   { name: "README.txt", content: "This bundle holds the evidence exported for review.\nTraces, metrics and logs are in their folders.\n", parser: null },
   { name: "notes.txt", content: "key=value\nanother line\n", parser: null },
 ];
