@@ -29,8 +29,10 @@ import type { EpochMs } from "@/lib/schemas/time";
  * compared at p50, p75 and p90:
  *
  *   shift  = mean over q of max(0, Q_window(q) − Q_reference(q))        ms per span
- *   ratio  = max over q ∈ {p50, p90} of (Q_window + 1 ms) / (Q_reference + 1 ms)
+ *   ratio  = max over q of (Q_window(q) + 1 ms) / (Q_reference(q) + 1 ms)
  *   excess = shift × window spans / window traces                        extra ms per window trace
+ *
+ * (p75 and p90 only where both sides have TAIL_MIN samples above them: the p90 of 12 spans is one span.)
  *
  * An upstream whose duration grew only because a callee grew keeps its self time, so it gets no
  * excess: blame lands where the time is spent, not on everyone above it.
@@ -39,7 +41,8 @@ import type { EpochMs } from "@/lib/schemas/time";
  * span only propagates; a failing span with no failing child is an *origin* (a failing client call
  * with nothing failing below it is charged to the callee it called: it did not answer).
  *
- * Blame. A service's score is the largest of: its share of all excess (self time) × a gate on how
+ * Blame. A service's score is the largest of: its share of all excess (self time; the total taken
+ * as at least MIN_EXCESS_OF_REQUEST of the reference's end-to-end p50) × a gate on how
  * much its top operation slowed (ratio 1 → 0, STRONG_RATIO → 1); the same for the edge gaps charged
  * to it (kind "network"); its share of the rise in error origins per trace × a gate on how new they
  * are. Uniform growth (every service +15 %) gives every gate ≈ 0.15: no strong blame.
@@ -51,6 +54,14 @@ import type { EpochMs } from "@/lib/schemas/time";
 export const TRACE_BLAME = {
   /** Fewest samples per side for a comparison. */
   MIN_SAMPLES: 5,
+  /** A tail quantile (p75, p90) is compared only with this many samples above it on both sides. */
+  TAIL_MIN: 3,
+  /**
+   * Shares of the excess are taken of at least this fraction of the reference's end-to-end p50: when
+   * the whole window is only a millisecond slower, the service holding most of that millisecond is
+   * not the cause of anything.
+   */
+  MIN_EXCESS_OF_REQUEST: 0.2,
   /** Added to both sides of a latency ratio: sub-millisecond self times do not make 10× ratios. */
   RATIO_FLOOR_MS: 1,
   /** A ratio this large gives the full gate. */
@@ -216,15 +227,26 @@ function dist(xs: number[]): Dist {
   return { count: s.length, p50: quantile(s, 0.5), p75: quantile(s, 0.75), p90: quantile(s, 0.9) };
 }
 
+const QUANTILES = [
+  ["p50", 0.5],
+  ["p75", 0.75],
+  ["p90", 0.9],
+] as const;
+
 function compare(ref: number[], win: number[], min: number): Comparison {
   const reference = dist(ref);
   const window = dist(win);
   if (reference.count < min || window.count < min) return { reference, window, ratio: null, shiftMs: null };
   const F = TRACE_BLAME.RATIO_FLOOR_MS;
-  const r = (w: number | null, b: number | null) => ((w ?? 0) + F) / ((b ?? 0) + F);
-  const ratio = Math.max(r(window.p50, reference.p50), r(window.p90, reference.p90));
-  const shiftMs = (["p50", "p75", "p90"] as const).reduce((a, q) => a + Math.max(0, (window[q] ?? 0) - (reference[q] ?? 0)), 0) / 3;
-  return { reference, window, ratio, shiftMs };
+  // A tail quantile of a dozen samples is one or two spans: use it only with TAIL_MIN samples above it on both sides.
+  const usable = QUANTILES.filter(([, q]) => q === 0.5 || Math.min(reference.count, window.count) * (1 - q) >= TRACE_BLAME.TAIL_MIN);
+  let ratio = 0;
+  let shift = 0;
+  for (const [k] of usable) {
+    ratio = Math.max(ratio, ((window[k] ?? 0) + F) / ((reference[k] ?? 0) + F));
+    shift += Math.max(0, (window[k] ?? 0) - (reference[k] ?? 0));
+  }
+  return { reference, window, ratio, shiftMs: shift / usable.length };
 }
 
 const gateOfRatio = (ratio: number | null) => (ratio === null ? 0 : Math.max(0, Math.min(1, (ratio - 1) / (TRACE_BLAME.STRONG_RATIO - 1))));
@@ -633,7 +655,8 @@ function chargeEdges(edges: EdgeStats[]): void {
  */
 export function blameServices(input: readonly SpanInput[] | TraceAnalysis, opts: TraceBlameOptions = {}): ServiceBlame[] {
   const a = Array.isArray(input) ? analyseTraces(input as readonly SpanInput[], opts) : (input as TraceAnalysis);
-  const totalExcess = a.services.reduce((x, s) => x + s.excessMsPerTrace, 0) + a.edges.reduce((x, e) => x + e.excessMsPerTrace, 0);
+  const excessFloor = TRACE_BLAME.MIN_EXCESS_OF_REQUEST * (a.endToEnd.reference.p50 ?? 0);
+  const totalExcess = Math.max(excessFloor, a.services.reduce((x, s) => x + s.excessMsPerTrace, 0) + a.edges.reduce((x, e) => x + e.excessMsPerTrace, 0));
   const errRise = new Map(a.errors.map((e) => [e.service, Math.max(0, e.windowRate - e.referenceRate)]));
   const totalErrRise = [...errRise.values()].reduce((x, y) => x + y, 0);
   const names = new Set<string>([...a.services.map((s) => s.service), ...a.edges.map((e) => e.chargedTo), ...a.errors.map((e) => e.service)]);

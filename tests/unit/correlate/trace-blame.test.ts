@@ -243,6 +243,29 @@ describe("blame", () => {
     }
   });
 
+  it("near miss: a small window whose tail is one or two slow calls blames nobody (p90 of a dozen spans is one span)", () => {
+    const spans = traffic(BASE, BASE, 40, 6).filter((s) => !s.traceId.startsWith("w") || Number(s.traceId.slice(1)) < 12);
+    // Two of the twelve window calls A → B waited 60 ms.
+    for (const s of spans) if ((s.traceId === "w3" || s.traceId === "w7") && s.spanId.endsWith("-ac")) (s as { durationMs: number }).durationMs += 60;
+    const a = analyseTraces(spans, { splitMs: SPLIT });
+    const ab = a.edges.find((e) => e.caller === "A" && e.callee === "B")!;
+    expect(ab.gap.window.p90!).toBeGreaterThan(20);
+    expect(ab.gap.ratio!).toBeLessThan(TRACE_BLAME.GROWN_RATIO);
+    expect(blameServices(a).filter((b) => b.strong)).toEqual([]);
+  });
+
+  it("near miss: a sub-millisecond step in one service is a large ratio of nothing — not strong", () => {
+    const spans = traffic(BASE, BASE, 40, 7);
+    // D: a cache lookup under C, 0.1 ms → 1.1 ms; the requests take ~27 ms.
+    for (const s of [...spans]) if (s.spanId.endsWith("-c")) spans.push(sp(s.traceId, `${s.spanId}-d`, s.spanId, "D", "cache.get", "server", s.ts + 1, s.traceId.startsWith("w") ? 1.1 : 0.1));
+    const blame = blameServices(spans, { splitMs: SPLIT });
+    const d = blame.find((b) => b.service === "D")!;
+    expect(d.latency!.ratio!).toBeGreaterThan(1.8);
+    expect(d.latency!.excessMsPerTrace).toBeCloseTo(1, 1);
+    expect(d.strong).toBe(false);
+    expect(blame.filter((b) => b.strong)).toEqual([]);
+  });
+
   it("near miss: nothing changed blames nobody; no reference compares nothing", () => {
     expect(blameServices(traffic(BASE, BASE), { splitMs: SPLIT }).filter((b) => b.score > 0.1)).toEqual([]);
     const onlyWindow = traffic(BASE, { ...BASE, selfC: 60 }).filter((s) => s.traceId.startsWith("w"));
