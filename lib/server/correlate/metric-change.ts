@@ -42,7 +42,8 @@ import type { EpochMs } from "@/lib/schemas/time";
  * is reported beside it, so a series that changed elsewhere says so.
  *
  * Metric names are read generically (metricKind): cpu, memory, network, latency, errors (success
- * rates are errors that are bad when they go *down*), traffic (a symptom either way), other.
+ * rates are errors that are bad when they go *down*), traffic (a symptom either way), other. Latency a
+ * pod measured as a client (client/outbound/upstream) is its callees' time: a symptom for the pod.
  */
 export const METRIC_CHANGE = {
   /** Fewest reference points a split needs. */
@@ -143,6 +144,12 @@ export interface SeriesChange extends SplitEvaluation {
   kind: MetricKind;
   badWhen: BadWhen;
   orientation: Orientation;
+  /**
+   * Latency measured by the pod as a *client* (client/outbound/upstream in the name): the time its
+   * callees took, seen from here. Its rise is the callees' (or the path's) fault, so it is a symptom
+   * for this pod, never a bad change of its own.
+   */
+  callerView: boolean;
   entity: MetricEntity;
   prov?: Provenance;
   /** Finite points examined (after reduction of very long series) and non-finite ones skipped. */
@@ -184,10 +191,15 @@ export function metricKind(name: string, labels: Record<string, string> = {}, un
     return { kind: "errors", badWhen: "up" };
   const timeUnit = unit === "s" || unit === "ms" || unit === "us" || /_(?:seconds|milliseconds|ms|microseconds)(?:_bucket|_sum)?$/.test(n);
   const quantile = labels.quantile !== undefined || /(?:^|_)p(?:50|75|90|95|99|999)(?:_|$)|quantile|_bucket$|_sum$/.test(n);
-  if (/latency|duration|response_?time|elapsed|(?:^|_)rtt|delay|wait/.test(n) && !/_count$/.test(n)) return { kind: "latency", badWhen: "up" };
+  if (/latency|duration|(?:response|request|rq)_?time|elapsed|(?:^|_)rtt|delay|wait/.test(n) && !/_count$/.test(n)) return { kind: "latency", badWhen: "up" };
   if (timeUnit && quantile && !/_count$/.test(n)) return { kind: "latency", badWhen: "up" };
   if (/(?:^|_)ops|requests?|qps|rps|throughput|workload|calls|handled|served|processed|_count$|hits/.test(n)) return { kind: "traffic", badWhen: "either" };
   return { kind: "other", badWhen: null };
+}
+
+/** Latency the entity measured as a caller (see SeriesChange.callerView). */
+export function isCallerView(kind: MetricKind, name: string): boolean {
+  return kind === "latency" && /client|outbound|upstream/i.test(name);
 }
 
 export function orientationOf(badWhen: BadWhen, direction: Direction): Orientation {
@@ -550,6 +562,7 @@ export function detectSeriesChange(series: SeriesInput, opts: MetricChangeOption
     kind,
     badWhen,
     orientation: "unknown",
+    callerView: isCallerView(kind, series.name),
     entity: entityOf(series.name, series.labels),
     ...(series.prov ? { prov: series.prov } : {}),
     finitePoints: pts.length,
@@ -577,7 +590,9 @@ export function detectSeriesChange(series: SeriesInput, opts: MetricChangeOption
       points: [],
     };
   }
-  return { ...head, ...primary, orientation: orientationOf(badWhen, primary.changed ? primary.direction : "none") };
+  let orientation = orientationOf(badWhen, primary.changed ? primary.direction : "none");
+  if (head.callerView && orientation === "bad") orientation = "symptom";
+  return { ...head, ...primary, orientation };
 }
 
 /** Change analysis of every series (input order kept; `seriesIndex` points back into the input). */

@@ -265,6 +265,8 @@ describe("metric names and entities", () => {
     ["app_errors_total", {}, "errors", "up"],
     ["pod_success_rate", {}, "errors", "down"],
     ["pod_workload_ops", {}, "traffic", "either"],
+    ["envoy_cluster_upstream_rq_time", {}, "latency", "up"],
+    ["process_start_time_seconds", {}, "other", null],
     ["process_uptime_seconds", {}, "other", null],
     ["syscall_read", {}, "other", null],
   ] as const)("%s %j → %s (bad when %s)", (name, labels, kind, badWhen) => {
@@ -329,6 +331,26 @@ describe("ranking entities", () => {
     expect(r.nodes[0]).toMatchObject({ name: "n2", kind: "cpu" });
     // …unless asked for.
     expect(rankEntities(changes, { includeNodeLevel: true }).services.find((s) => s.name === "email")?.kind).toBe("cpu");
+  });
+
+  it("latency a pod measured as a client (its callees' time) is a symptom for it, not its own bad change", () => {
+    const changes = detectMetricChanges([
+      series(latStep, { name: "pod_client_latency_p95_seconds", labels: pod("frontend-579b9bff58-t2dbm"), noise: 0.02 }),
+      series(latStep, { name: "envoy_cluster_upstream_rq_time", labels: pod("gateway-579b9bff58-t2dbm"), noise: 0.02 }),
+      series(latStep, { name: "pod_server_latency_p95_seconds", labels: pod("cart-579f59597d-wc2lz"), noise: 0.02 }),
+    ]);
+    expect(changes.map((c) => [c.kind, c.callerView, c.orientation])).toEqual([
+      ["latency", true, "symptom"],
+      ["latency", true, "symptom"],
+      ["latency", false, "bad"],
+    ]);
+    const r = rankEntities(changes);
+    expect(r.services.map((s) => [s.name, s.kind])).toEqual([
+      ["cart", "latency"],
+      ["frontend", null],
+      ["gateway", null],
+    ]);
+    expect(r.services[1]!.symptom).toMatchObject({ metric: "pod_client_latency_p95_seconds", direction: "up" });
   });
 
   it("a benign move (latency down) gives no score; nothing changed gives an empty ranking", () => {
