@@ -2,17 +2,9 @@
 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { CompareDto } from "@/lib/schemas/compare";
-import { integer } from "@/components/format";
+import { integer, latencyMs } from "@/components/format";
 import { useSearchParamState } from "@/components/ui/useSearchParamState";
 import { incidentColour, incidentLetter } from "./shared";
-
-export function fmtMs(v: number | null | undefined): string {
-  if (v == null || !Number.isFinite(v)) return "—";
-  if (v < 1) return `${(v * 1000).toFixed(0)} µs`;
-  if (v < 10) return `${v.toFixed(1)} ms`;
-  if (v < 1000) return `${Math.round(v)} ms`;
-  return `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`;
-}
 
 /**
  * Latency distributions overlaid: every incident's request durations on the same log-scale
@@ -25,7 +17,7 @@ export function CompareLatency({ data }: { data: CompareDto }) {
   const key = (i: number) => `i${i}`;
   const totals = l.percentiles.map((p) => p?.count ?? 0);
   const rows = l.buckets.map((b) => {
-    const row: Record<string, number | string> = { label: fmtMs(b.loMs), lo: b.loMs, hi: b.hiMs };
+    const row: Record<string, number | string> = { label: latencyMs(b.loMs), lo: b.loMs, hi: b.hiMs };
     b.counts.forEach((n, i) => {
       row[key(i)] = totals[i] ? n / totals[i]! : 0;
       row[`n${i}`] = n;
@@ -74,7 +66,7 @@ export function CompareLatency({ data }: { data: CompareDto }) {
                 contentStyle={{ background: "var(--hs-surface)", border: "1px solid var(--hs-border)", fontSize: 12, color: "var(--hs-fg)" }}
                 labelFormatter={(_l, payload) => {
                   const p = payload?.[0]?.payload as { lo?: number; hi?: number } | undefined;
-                  return p?.lo !== undefined ? `${fmtMs(p.lo)} – ${fmtMs(p.hi)}` : "";
+                  return p?.lo !== undefined ? `${latencyMs(p.lo)} – ${latencyMs(p.hi)}` : "";
                 }}
                 formatter={(v, name, item) => {
                   const i = names.indexOf(String(name));
@@ -121,10 +113,10 @@ export function CompareLatency({ data }: { data: CompareDto }) {
                   </th>
                   <td className="pr-3 font-sans text-muted">{l.scope[i] === "window" ? "window" : "whole range"}</td>
                   <td className="pr-3 text-right">{p ? integer(p.count) : "—"}</td>
-                  <td className="pr-3 text-right">{fmtMs(p?.p50)}</td>
-                  <td className="pr-3 text-right">{fmtMs(p?.p90)}</td>
-                  <td className="pr-3 text-right">{fmtMs(p?.p99)}</td>
-                  <td className="text-right">{fmtMs(p?.p999)}</td>
+                  <td className="pr-3 text-right">{latencyMs(p?.p50)}</td>
+                  <td className="pr-3 text-right">{latencyMs(p?.p90)}</td>
+                  <td className="pr-3 text-right">{latencyMs(p?.p99)}</td>
+                  <td className="text-right">{latencyMs(p?.p999)}</td>
                 </tr>
               );
             })}

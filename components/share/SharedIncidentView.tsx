@@ -1,14 +1,10 @@
 import type { SharedIncidentDto } from "@/lib/schemas/shares";
 import { IncidentStatus } from "@/lib/schemas/api";
-import { absoluteTime, humanBytes, integer, percent } from "@/components/format";
+import { absoluteTime, humanBytes, integer, latencyMs, percent } from "@/components/format";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { HypothesisList } from "@/components/incidents/HypothesisList";
 import { Markdown } from "@/components/draft/markdown";
 import { RoleProvider } from "@/components/auth/RoleContext";
-
-function ms(v: number | null): string {
-  return v === null ? "—" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
-}
 
 /**
  * The page behind a share link: the analysis (window, impact, ranked hypotheses with their cited
@@ -79,11 +75,11 @@ export function SharedIncidentView({ data }: { data: SharedIncidentDto }) {
               </div>
               <div>
                 <dt className="text-xs text-muted">p99 before</dt>
-                <dd className="num font-mono text-lg font-semibold">{ms(impact.p99BeforeMs)}</dd>
+                <dd className="num font-mono text-lg font-semibold">{latencyMs(impact.p99BeforeMs)}</dd>
               </div>
               <div>
                 <dt className="text-xs text-muted">p99 during</dt>
-                <dd className="num font-mono text-lg font-semibold">{ms(impact.p99DuringMs)}</dd>
+                <dd className="num font-mono text-lg font-semibold">{latencyMs(impact.p99DuringMs)}</dd>
               </div>
             </dl>
           </section>

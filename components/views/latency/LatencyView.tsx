@@ -5,18 +5,10 @@ import { usePathname, useRouter } from "next/navigation";
 import { LazyMount } from "@/components/ui/LazyMount";
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { LatencyDto, LatencyHistogramDto, Percentiles } from "@/lib/schemas/views-latency";
-import { integer } from "@/components/format";
+import { integer, latencyMs } from "@/components/format";
 
 const PHASE_COLOURS = { before: "#14b8a6", during: "#ef4444", after: "#6366f1" } as const;
 const PHASE_ORDER = ["before", "during", "after"] as const;
-
-export function fmtMs(v: number | null | undefined): string {
-  if (v == null || !Number.isFinite(v)) return "—";
-  if (v < 1) return `${(v * 1000).toFixed(0)} µs`;
-  if (v < 10) return `${v.toFixed(1)} ms`;
-  if (v < 1000) return `${Math.round(v)} ms`;
-  return `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`;
-}
 
 function PercentileTable({ h }: { h: LatencyHistogramDto }) {
   const rows: Array<[string, Percentiles | null]> = [
@@ -45,10 +37,10 @@ function PercentileTable({ h }: { h: LatencyHistogramDto }) {
               {phase}
             </th>
             <td className="pr-3 text-right">{p ? integer(p.count) : "—"}</td>
-            <td className="pr-3 text-right">{fmtMs(p?.p50)}</td>
-            <td className="pr-3 text-right">{fmtMs(p?.p90)}</td>
-            <td className="pr-3 text-right">{fmtMs(p?.p99)}</td>
-            <td className="text-right">{fmtMs(p?.p999)}</td>
+            <td className="pr-3 text-right">{latencyMs(p?.p50)}</td>
+            <td className="pr-3 text-right">{latencyMs(p?.p90)}</td>
+            <td className="pr-3 text-right">{latencyMs(p?.p99)}</td>
+            <td className="text-right">{latencyMs(p?.p999)}</td>
           </tr>
         ))}
       </tbody>
@@ -60,7 +52,7 @@ function PercentileTable({ h }: { h: LatencyHistogramDto }) {
 function HistogramChart({ h }: { h: LatencyHistogramDto }) {
   const totals = { before: h.phases.before?.count ?? 0, during: h.phases.during?.count ?? 0, after: h.phases.after?.count ?? 0 };
   const data = h.buckets.map((b) => ({
-    label: fmtMs(b.loMs),
+    label: latencyMs(b.loMs),
     lo: b.loMs,
     before: totals.before ? b.before / totals.before : 0,
     during: totals.during ? b.during / totals.during : 0,
@@ -95,7 +87,7 @@ function HistogramChart({ h }: { h: LatencyHistogramDto }) {
             contentStyle={{ background: "var(--hs-surface)", border: "1px solid var(--hs-border)", fontSize: 12, color: "var(--hs-fg)" }}
             labelFormatter={(_l, payload) => {
               const b = (payload?.[0]?.payload as { raw?: { loMs: number; hiMs: number } } | undefined)?.raw;
-              return b ? `${fmtMs(b.loMs)} – ${fmtMs(b.hiMs)}` : "";
+              return b ? `${latencyMs(b.loMs)} – ${latencyMs(b.hiMs)}` : "";
             }}
             formatter={(v, name, item) => {
               const raw = (item?.payload as { raw?: Record<string, number> } | undefined)?.raw;
@@ -185,8 +177,8 @@ export function LatencyView({ incidentId, data }: { incidentId: string; data: La
               {connect ? (
                 <details className="mt-2">
                   <summary className="cursor-pointer text-xs text-muted select-none hover:text-fg">
-                    Connect time vs total — connect p99 during {fmtMs(connect.phases.during?.p99 ?? connect.phases.before?.p99)} of total{" "}
-                    {fmtMs(h.phases.during?.p99 ?? h.phases.before?.p99)}
+                    Connect time vs total — connect p99 during {latencyMs(connect.phases.during?.p99 ?? connect.phases.before?.p99)} of total{" "}
+                    {latencyMs(h.phases.during?.p99 ?? h.phases.before?.p99)}
                   </summary>
                   <HistogramChart h={connect} />
                   <PercentileTable h={connect} />
@@ -205,7 +197,7 @@ export function LatencyView({ incidentId, data }: { incidentId: string; data: La
           <span className="text-xs text-muted">
             {c.thresholdMs !== null ? (
               <>
-                slowest 5% (≥ {fmtMs(c.thresholdMs)}, {integer(c.slow)} requests) vs the other {integer(c.fast)} — {c.scope}
+                slowest 5% (≥ {latencyMs(c.thresholdMs)}, {integer(c.slow)} requests) vs the other {integer(c.fast)} — {c.scope}
                 {c.truncated ? `, first ${integer(c.sampled)} sampled` : ""}
               </>
             ) : (
