@@ -3,6 +3,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { CompareDto } from "@/lib/schemas/compare";
 import { integer, latencyMs } from "@/components/format";
+import { PercentileTable } from "@/components/ui/PercentileTable";
 import { useSearchParamState } from "@/components/ui/useSearchParamState";
 import { incidentColour, incidentLetter } from "./shared";
 
@@ -89,39 +90,19 @@ export function CompareLatency({ data }: { data: CompareDto }) {
         </p>
       )}
       <div className="overflow-x-auto">
-        <table className="text-xs">
-          <caption className="sr-only">Latency percentiles per incident</caption>
-          <thead className="text-muted">
-            <tr>
-              <th scope="col" className="pr-4 text-left font-medium">Incident</th>
-              <th scope="col" className="pr-3 text-left font-medium">Scope</th>
-              <th scope="col" className="pr-3 text-right font-medium">requests</th>
-              <th scope="col" className="pr-3 text-right font-medium">p50</th>
-              <th scope="col" className="pr-3 text-right font-medium">p90</th>
-              <th scope="col" className="pr-3 text-right font-medium">p99</th>
-              <th scope="col" className="text-right font-medium">p99.9</th>
-            </tr>
-          </thead>
-          <tbody className="num font-mono">
-            {data.incidents.map((inc, i) => {
-              const p = l.percentiles[i];
-              return (
-                <tr key={inc.id}>
-                  <th scope="row" className="max-w-[24rem] truncate pr-4 text-left font-sans font-normal">
-                    <span className="mr-1 inline-block h-2 w-2 rounded-sm" style={{ background: incidentColour(i) }} />
-                    {names[i]}
-                  </th>
-                  <td className="pr-3 font-sans text-muted">{l.scope[i] === "window" ? "window" : "whole range"}</td>
-                  <td className="pr-3 text-right">{p ? integer(p.count) : "—"}</td>
-                  <td className="pr-3 text-right">{latencyMs(p?.p50)}</td>
-                  <td className="pr-3 text-right">{latencyMs(p?.p90)}</td>
-                  <td className="pr-3 text-right">{latencyMs(p?.p99)}</td>
-                  <td className="text-right">{latencyMs(p?.p999)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <PercentileTable
+          caption="Latency percentiles per incident"
+          rowHeader="Incident"
+          countHeader="requests"
+          noteHeader="Scope"
+          rows={data.incidents.map((inc, i) => ({
+            key: inc.id,
+            label: names[i],
+            colour: incidentColour(i),
+            percentiles: l.percentiles[i] ?? null,
+            note: l.scope[i] === "window" ? "window" : "whole range",
+          }))}
+        />
       </div>
     </section>
   );

@@ -4,47 +4,22 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { LazyMount } from "@/components/ui/LazyMount";
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { LatencyDto, LatencyHistogramDto, Percentiles } from "@/lib/schemas/views-latency";
+import type { LatencyDto, LatencyHistogramDto } from "@/lib/schemas/views-latency";
 import { integer, latencyMs } from "@/components/format";
+import { PercentileTable } from "@/components/ui/PercentileTable";
 
 const PHASE_COLOURS = { before: "#14b8a6", during: "#ef4444", after: "#6366f1" } as const;
 const PHASE_ORDER = ["before", "during", "after"] as const;
 
-function PercentileTable({ h }: { h: LatencyHistogramDto }) {
-  const rows: Array<[string, Percentiles | null]> = [
-    ["before", h.phases.before],
-    ["during", h.phases.during],
-    ["after", h.phases.after],
-  ];
+/** The phases of one histogram as a PercentileTable (shared with compare's latency table). */
+function PhasePercentiles({ h }: { h: LatencyHistogramDto }) {
   return (
-    <table className="text-xs">
-      <caption className="sr-only">Percentiles of {h.hop} {h.metric}</caption>
-      <thead className="text-muted">
-        <tr>
-          <th scope="col" className="pr-3 text-left font-medium">Phase</th>
-          <th scope="col" className="pr-3 text-right font-medium">n</th>
-          <th scope="col" className="pr-3 text-right font-medium">p50</th>
-          <th scope="col" className="pr-3 text-right font-medium">p90</th>
-          <th scope="col" className="pr-3 text-right font-medium">p99</th>
-          <th scope="col" className="text-right font-medium">p99.9</th>
-        </tr>
-      </thead>
-      <tbody className="num font-mono">
-        {rows.map(([phase, p]) => (
-          <tr key={phase}>
-            <th scope="row" className="pr-3 text-left font-sans font-normal">
-              <span className="mr-1 inline-block h-2 w-2 rounded-sm" style={{ background: PHASE_COLOURS[phase as keyof typeof PHASE_COLOURS] }} />
-              {phase}
-            </th>
-            <td className="pr-3 text-right">{p ? integer(p.count) : "—"}</td>
-            <td className="pr-3 text-right">{latencyMs(p?.p50)}</td>
-            <td className="pr-3 text-right">{latencyMs(p?.p90)}</td>
-            <td className="pr-3 text-right">{latencyMs(p?.p99)}</td>
-            <td className="text-right">{latencyMs(p?.p999)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <PercentileTable
+      caption={`Percentiles of ${h.hop} ${h.metric}`}
+      rowHeader="Phase"
+      countHeader="n"
+      rows={PHASE_ORDER.map((phase) => ({ key: phase, label: phase, colour: PHASE_COLOURS[phase], percentiles: h.phases[phase] }))}
+    />
   );
 }
 
@@ -172,7 +147,7 @@ export function LatencyView({ incidentId, data }: { incidentId: string; data: La
                 <HistogramChart h={h} />
               </LazyMount>
               <div className="mt-2 overflow-x-auto">
-                <PercentileTable h={h} />
+                <PhasePercentiles h={h} />
               </div>
               {connect ? (
                 <details className="mt-2">
@@ -181,7 +156,7 @@ export function LatencyView({ incidentId, data }: { incidentId: string; data: La
                     {latencyMs(h.phases.during?.p99 ?? h.phases.before?.p99)}
                   </summary>
                   <HistogramChart h={connect} />
-                  <PercentileTable h={connect} />
+                  <PhasePercentiles h={connect} />
                 </details>
               ) : null}
             </section>
