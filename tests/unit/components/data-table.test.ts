@@ -1,7 +1,7 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, createTable, getCoreRowModel } from "@tanstack/react-table";
 import { DataTable, Paginator, type DataTableSort } from "@/components/ui/DataTable";
 
 /** The table and pager the incidents list and the search results share. */
@@ -13,11 +13,15 @@ const columns = [
   col.accessor("size", { header: "Size", meta: { width: "6rem", numeric: true } }),
 ];
 
-function Harness({ rows, sort }: { rows: Row[]; sort?: DataTableSort }) {
-  const table = useReactTable({ data: rows, columns, getRowId: (r) => r.id, getCoreRowModel: getCoreRowModel(), manualSorting: true, manualPagination: true });
-  return createElement(DataTable<Row>, { table, caption: "Things", className: "min-w-[500px]", sort, empty: "Nothing here." });
-}
-const render = (rows: Row[], sort?: DataTableSort) => renderToStaticMarkup(createElement(Harness, { rows, sort }));
+// The table instance useReactTable would hold, built as it builds it (its initial state in place).
+const tableOf = (rows: Row[]) => {
+  const options = { data: rows, columns, getRowId: (r: Row) => r.id, getCoreRowModel: getCoreRowModel<Row>(), manualSorting: true, manualPagination: true, state: {}, onStateChange: () => {}, renderFallbackValue: null };
+  const table = createTable<Row>(options);
+  table.setOptions((prev) => ({ ...prev, state: table.initialState }));
+  return table;
+};
+const render = (rows: Row[], sort?: DataTableSort) =>
+  renderToStaticMarkup(createElement(DataTable<Row>, { table: tableOf(rows), caption: "Things", className: "min-w-[500px]", sort, empty: "Nothing here." }));
 
 describe("DataTable", () => {
   const rows = [
