@@ -12,8 +12,8 @@ import type {
 } from "@/lib/schemas/views-traces";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { NotFoundError } from "@/lib/server/http/errors";
-import { PromiseCache } from "@/lib/server/promise-cache";
 import { materializeTrace, tracesInBlocks } from "@/lib/server/services/materialize";
+import { PromiseCache } from "@/lib/server/promise-cache";
 import { waterfallWindow } from "@/lib/waterfall";
 import { finishedRun, memoPerRun } from "./overview-correlation";
 
