@@ -63,7 +63,19 @@ export interface ParserSample {
   name: string;
   content: string;
   /** What parsing the sample must give (checked by the registry test). */
-  expect: { records: number; skipped?: number; kinds?: Partial<Record<EvidenceRecord["kind"], number>> };
+  expect: {
+    records: number;
+    skipped?: number;
+    kinds?: Partial<Record<EvidenceRecord["kind"], number>>;
+    /**
+     * Field values of records by position (0 = the first record; skipped lines and warnings are not
+     * records), read off the sample text. Each listed field must equal the record's: nested objects
+     * and array items compare their listed keys only, arrays also their length. Record times (ts,
+     * firstTs, capturedAt, createdAt, deletedAt) may be written as ISO 8601 strings, sub-millisecond
+     * digits included; they are compared with the record's epoch milliseconds.
+     */
+    fields?: Readonly<Record<number, Readonly<Record<string, unknown>>>>;
+  };
 }
 
 export interface Parser {
