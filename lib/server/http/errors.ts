@@ -3,6 +3,7 @@ import type { ApiError } from "@/lib/schemas/api";
 import { HashingBusyError } from "@/lib/server/auth/password";
 import { TooManyAttemptsError } from "@/lib/server/auth/throttle";
 import { isBundleError } from "@/lib/server/bundle/errors";
+import { log } from "@/lib/server/log";
 
 export class NotFoundError extends Error {
   constructor(what: string) {
@@ -37,6 +38,6 @@ export function toErrorResponse(err: unknown): Response {
   if (err instanceof TooManyAttemptsError) return body(429, { code: "too_many_attempts", message: err.message }, err.retryAfterSeconds);
   if (err instanceof HashingBusyError) return body(503, { code: "busy", message: err.message }, err.retryAfterSeconds);
   if (isBundleError(err)) return body(err.status, { code: err.code, message: err.message });
-  console.error("[api] unexpected error:", err);
+  log.error({ err }, "api: unexpected error");
   return body(500, { code: "internal", message: "Internal error — the server log has the details." });
 }
