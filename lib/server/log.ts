@@ -19,7 +19,7 @@ import pino, { type Level, type Logger } from "pino";
  */
 const LEVELS: readonly (Level | "silent")[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-export function logLevel(env: NodeJS.ProcessEnv = process.env): Level | "silent" {
+export function logLevel(env: Readonly<Record<string, string | undefined>> = process.env): Level | "silent" {
   const wanted = env.HINDSIGHT_LOG_LEVEL?.trim().toLowerCase();
   if (wanted && (LEVELS as readonly string[]).includes(wanted)) return wanted as Level | "silent";
   return env.VITEST ? "silent" : "info";
