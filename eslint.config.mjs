@@ -21,6 +21,12 @@ const config = [
     rules: { "@next/next/no-assign-module-variable": "off" },
   },
   {
+    // Diagnostics go through the process's log (lib/server/log.ts: pino on stderr); what a CLI tells
+    // its user is written to process.stdout / process.stderr.
+    files: ["lib/**/*.ts"],
+    rules: { "no-console": "error" },
+  },
+  {
     // Components are client-side code: they never import server modules (types are fine).
     files: ["components/**/*.{ts,tsx}"],
     rules: {

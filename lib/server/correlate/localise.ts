@@ -182,7 +182,7 @@ export const pathDelta = (p: PathChange) => Math.abs(p.perCall.window - p.perCal
 function serviceOfLog(e: Pick<EventRecord, "subject" | "attrs">): string | null {
   const s = e.subject;
   if (s?.service) return s.service;
-  if (s?.pod) return serviceFromPodName(s.pod);
+  if (s?.name && (s.kind === undefined || s.kind === "pod")) return serviceFromPodName(s.name);
   const a = e.attrs as Record<string, unknown> | undefined;
   const v = a?.service ?? a?.["service.name"];
   return typeof v === "string" ? v : null;
