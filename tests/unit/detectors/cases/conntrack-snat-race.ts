@@ -1,7 +1,7 @@
 import type { EvidenceRecord, RequestRecord } from "@/lib/schemas/records";
 import { bands } from "@/lib/server/detectors/conntrack-snat-race";
 import { defineDetectorCases, inRange } from "@/tests/helpers/detector-cases";
-import { counter, healthyTraffic, req, T0 } from "../builders";
+import { counter, healthyTraffic, req, span, T0 } from "../builders";
 
 function synRetransmits(n: number): EvidenceRecord[] {
   const out: EvidenceRecord[] = [];
@@ -28,8 +28,34 @@ function spreadOutSlowness(): RequestRecord[] {
   return [...healthy, ...spread.filter((r) => !steps.some((b) => connect(r) >= b.lo && connect(r) <= b.hi))];
 }
 
+/**
+ * Traced calls gateway → orders: the orders server span starts `gapOf(i)` ms after the gateway's
+ * client span (normally ~2 ms).
+ */
+function tracedCalls(n: number, gapOf: (i: number) => number): EvidenceRecord[] {
+  const out: EvidenceRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = T0 + i * 1000;
+    const gap = gapOf(i);
+    out.push(span({ traceId: `t${i}`, spanId: `c${i}`, service: "gateway", name: "GET /orders", spanKind: "client", ts: t, durationMs: gap + 20 }));
+    out.push(span({ traceId: `t${i}`, spanId: `s${i}`, parentSpanId: `c${i}`, service: "orders", name: "GET /orders", spanKind: "server", ts: t + gap, durationMs: 18 }));
+  }
+  return out;
+}
+
 export const cases = defineDetectorCases({
   fires: [
+    {
+      // The span path: the callee's server span begins ~1 s / ~3 s after the caller's client span.
+      name: "traced calls reaching the callee ~1 s/~3 s late (sharp steps in the span gaps), with insert_failed growth",
+      files: () => [
+        { path: "traces/otlp.json", records: tracedCalls(300, (i) => (i % 10 === 0 ? 1003 + (i % 7) : i % 25 === 1 ? 3004 : 2 + (i % 3))) },
+        { path: "nodes/n1/conntrack-S-before.txt", node: "n1", records: conntrack(T0, 24) },
+        { path: "nodes/n1/conntrack-S-after.txt", node: "n1", records: conntrack(T0 + 300_000, 2024) },
+      ],
+      confidence: { gte: 0.6 },
+      facts: { traceGaps: inRange({ gte: 30 }) },
+    },
     {
       name: "1 s/3 s connect clusters with an unaffected median, corroborated by insert_failed growth",
       files: () => [
@@ -57,6 +83,12 @@ export const cases = defineDetectorCases({
     },
   ],
   doesNotFire: [
+    {
+      // A CPU-starved callee answers late by any amount: its server spans start 0.2–2.6 s after the
+      // call, some of them inside the 1 s band, but they do not pile up there.
+      name: "a starved callee starting late by spread-out amounts (no steps in the span gaps)",
+      files: () => [{ path: "traces/otlp.json", records: tracedCalls(300, (i) => (i % 3 === 0 ? 200 + ((i * 37) % 2400) : 2 + (i % 3))) }],
+    },
     {
       name: "slowness spread out (no 1 s/3 s bands)",
       files: () => [{ path: "logs/nginx.log", records: spreadOutSlowness() }],
