@@ -37,6 +37,8 @@ export const LOCALISE = {
   EXPLAINS_SHARE: 0.5,
   /** Invocations per side for a code-path comparison. */
   PATH_MIN_CALLS: 10,
+  /** The most a code-path change alone contributes. */
+  PATH_MAX: 0.35,
   /** Error log lines in the window for a log signal. */
   LOG_MIN_ERRORS: 5,
 } as const;
@@ -188,6 +190,19 @@ function serviceOfLog(e: Pick<EventRecord, "subject" | "attrs">): string | null 
   return typeof v === "string" ? v : null;
 }
 
+type Signals = Suspect["signals"];
+const combine = (s: Signals) => 1 - (1 - s.trace) * (1 - s.metric) * (1 - s.path) * (1 - s.logs);
+
+/** The kind of the strongest signal. */
+function kindOf(s: Signals, trace: ServiceBlame | null, metric: EntityRank | null): FaultKind {
+  const parts: Array<[FaultKind, number]> = [
+    [trace?.kind === "network" ? "network" : trace?.kind === "errors" ? "errors" : "latency", s.trace],
+    [metric?.kind === "cpu" || metric?.kind === "memory" || metric?.kind === "network" ? metric.kind : metric?.kind === "errors" ? "errors" : "latency", s.metric],
+    ["errors", Math.max(s.path, s.logs)],
+  ];
+  return parts.sort((a, b) => b[1] - a[1])[0]![0];
+}
+
 export function localise(input: LocaliseInput): Localisation {
   const { splitMs } = input;
   const start = traceStarts(input.spans);
@@ -252,32 +267,33 @@ export function localise(input: LocaliseInput): Localisation {
     const metric = metricBySvc.get(service) ?? null;
     const m = metric ? clamp01(metric.score / LOCALISE.METRIC_FULL_Z) : 0;
     const path = paths.get(service) ?? null;
-    const p = path ? clamp01((pathDelta(path) - 0.2) / 0.6) * clamp01(Math.min(path.calls.reference, path.calls.window) / 30) : 0;
+    // Weak on its own: a caller's path also changes with its workload mix or when a callee fails.
+    const p = path ? LOCALISE.PATH_MAX * clamp01((pathDelta(path) - 0.2) / 0.6) * clamp01(Math.min(path.calls.reference, path.calls.window) / 30) : 0;
     const log = logs.get(service) ?? null;
     const lRate = log ? log.window / Math.max(1, log.reference) : 0;
     const l = log && log.window >= LOCALISE.LOG_MIN_ERRORS ? clamp01((lRate - 1) / 4) : 0;
-    const score = 1 - (1 - t) * (1 - m) * (1 - p) * (1 - l);
+    const signals = { trace: t, metric: m, path: p, logs: l };
+    const score = combine(signals);
     if (score <= 0) continue;
-    const parts: Array<[FaultKind, number]> = [
-      [trace?.kind === "network" ? "network" : trace?.kind === "errors" ? "errors" : "latency", t],
-      [metric?.kind === "cpu" || metric?.kind === "memory" || metric?.kind === "network" ? metric.kind : metric?.kind === "errors" ? "errors" : "latency", m],
-      ["errors", Math.max(p, l)],
-    ];
-    const kind = parts.sort((a, b) => b[1] - a[1])[0]![0];
-    suspects.push({ service, pod: podBySvc.get(service)?.name ?? null, kind, score, signals: { trace: t, metric: m, path: p, logs: l }, trace, localRatio, metric, metricPod: podBySvc.get(service) ?? null, path, logs: log, explainedBy: null });
+    suspects.push({ service, pod: podBySvc.get(service)?.name ?? null, kind: kindOf(signals, trace, metric), score, signals, trace, localRatio, metric, metricPod: podBySvc.get(service) ?? null, path, logs: log, explainedBy: null });
   }
 
-  // Propagation: latency seen at a caller is explained by a callee suspect carrying enough of it.
+  // Propagation: a caller's server-latency *metric* includes its callees' time, so a callee suspect
+  // carrying at least EXPLAINS_SHARE of it explains it away. Trace evidence is already the
+  // service's own (self time, its edges' gaps) and resource, path and log changes are its own:
+  // those are never explained by a callee.
   const bySvc = new Map(suspects.map((s) => [s.service, s]));
-  const own = (s: Suspect) => s.kind === "cpu" || s.kind === "memory" || s.kind === "errors";
   for (const s of suspects) {
-    if (own(s)) continue;
-    const callees = [...(graph.get(s.service) ?? [])].map((c) => bySvc.get(c)).filter((c): c is Suspect => !!c && c.score >= LOCALISE.EXPLAINS_SHARE * s.score);
-    const best = callees.sort((a, b) => b.score - a.score)[0];
-    if (best) {
-      s.explainedBy = best.service;
-      s.score = Math.min(s.score, best.score * 0.6);
-    }
+    if (s.signals.metric === 0 || s.metric?.kind !== "latency") continue;
+    const best = [...(graph.get(s.service) ?? [])]
+      .map((c) => bySvc.get(c))
+      .filter((c): c is Suspect => !!c && c.score >= LOCALISE.EXPLAINS_SHARE * s.signals.metric)
+      .sort((a, b) => b.score - a.score)[0];
+    if (!best) continue;
+    s.explainedBy = best.service;
+    s.signals = { ...s.signals, metric: s.signals.metric * 0.3 };
+    s.score = combine(s.signals);
+    s.kind = kindOf(s.signals, s.trace, s.metric);
   }
   suspects.sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : 1));
   return {

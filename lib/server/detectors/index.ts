@@ -6,6 +6,7 @@ import { ipvsStaleBackends } from "./ipvs-stale-backends";
 import { conntrackSnatRace } from "./conntrack-snat-race";
 import { latencyRegression } from "./latency-regression";
 import { errorBurstAfterChange } from "./error-burst-after-change";
+import { serviceFault } from "./service-fault";
 
 export type { Detector, DetectorContext } from "./types";
 
@@ -18,5 +19,6 @@ export const DETECTORS: readonly Detector[] = [
   conntrackSnatRace,
   latencyRegression,
   errorBurstAfterChange,
+  serviceFault,
 ];
 export const DETECTOR_IDS = DETECTORS.map((d) => d.id);

@@ -6,6 +6,7 @@ import { cases as iptablesRuleOrder } from "./iptables-rule-order";
 import { cases as ipvsStaleBackends } from "./ipvs-stale-backends";
 import { cases as latencyRegression } from "./latency-regression";
 import { cases as retryLatencyAmplification } from "./retry-latency-amplification";
+import { cases as serviceFault } from "./service-fault";
 
 /**
  * Every detector's cases by detector id: `<id>.test.ts` beside this folder runs them
@@ -19,4 +20,5 @@ export const DETECTOR_CASES: Readonly<Record<string, DetectorCases>> = {
   "ipvs-stale-backends": ipvsStaleBackends,
   "latency-regression": latencyRegression,
   "retry-latency-amplification": retryLatencyAmplification,
+  "service-fault": serviceFault,
 };
