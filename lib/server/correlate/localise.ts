@@ -1,4 +1,4 @@
-import type { EventRecord, SeriesRecord, SpanRecord } from "@/lib/schemas/records";
+import type { EventRecord, SeriesRecord } from "@/lib/schemas/records";
 import { detectMetricChanges, rankEntities, serviceFromPodName, type EntityRank, type KindEvidence, type SeriesChange } from "./metric-change";
 import { analyseTraces, blameServices, type ServiceBlame, type SpanInput, type TraceAnalysis } from "./trace-blame";
 
