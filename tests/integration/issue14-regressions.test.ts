@@ -3,7 +3,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBundleError } from "@/lib/server/bundle/errors";
-import { getDraft } from "@/lib/server/draft/service";
+import { getDraft } from "@/lib/server/services/draft";
 import { getComparison } from "@/lib/server/services/compare";
 import { patchFile } from "@/lib/server/services/reanalyze";
 import { getOverview } from "@/lib/server/views/overview";

@@ -13,7 +13,7 @@ import type {
 } from "@/lib/schemas/views-traces";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { NotFoundError } from "@/lib/server/http/errors";
-import { materializeTrace, tracesInBlocks } from "@/lib/server/services/materialize";
+import { materializeTrace, tracesInBlocks } from "@/lib/server/pipeline/materialize";
 import { finishedRun, memoPerRun } from "./overview-correlation";
 
 /**

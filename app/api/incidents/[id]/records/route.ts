@@ -2,7 +2,7 @@ import { RecordQuery } from "@/lib/schemas/records-api";
 import { requireUser } from "@/lib/server/auth/guard";
 import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
 import { getPrisma } from "@/lib/server/db/client";
-import { queryRecords } from "@/lib/server/services/records";
+import { queryRecords } from "@/lib/server/views/records";
 
 export const dynamic = "force-dynamic";
 

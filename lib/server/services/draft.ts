@@ -1,4 +1,4 @@
-import { getIncident } from "@/lib/server/services/incidents";
+import { getIncident } from "./incidents";
 import {
   AnalysisExport,
   DraftDto,
@@ -12,9 +12,9 @@ import {
 } from "@/lib/schemas/draft";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { HttpError, NotFoundError } from "@/lib/server/http/errors";
-import { draftMarkdown, generateDraft } from "./generate";
-import { loadDraftInput } from "./load";
-import { buildRedactor } from "./redact";
+import { draftMarkdown, generateDraft } from "@/lib/server/draft/generate";
+import { loadDraftInput } from "./draft-input";
+import { buildRedactor } from "@/lib/server/draft/redact";
 
 export type DraftAuthor = "generator" | "editor";
 
