@@ -10,8 +10,9 @@ import nextTs from "eslint-config-next/typescript";
  * single files, without extension) that belong to it. Folders of one layer may import each other.
  */
 const LAYERS = [
-  { name: "shared", modules: ["lib/schemas", "lib/http", "lib/prng", "lib/timeline-url"] },
-  { name: "platform", modules: ["lib/server/config", "lib/server/paths", "lib/server/thread-priority", "lib/server/audit"] },
+  { name: "shared", modules: ["lib/schemas", "lib/http", "lib/prng", "lib/timeline-url", "lib/format-ms", "lib/waterfall"] },
+  // log: the diagnostic logger (lib/server/log.ts, where the branch that adds it has landed).
+  { name: "platform", modules: ["lib/server/config", "lib/server/paths", "lib/server/thread-priority", "lib/server/audit", "lib/server/errors", "lib/server/promise-cache", "lib/server/log"] },
   { name: "parsers", modules: ["lib/server/parsers"] },
   { name: "correlate", modules: ["lib/server/correlate"] },
   { name: "detectors", modules: ["lib/server/detectors"] },
@@ -43,7 +44,7 @@ const filesOf = (module) => [`${module}.${SOURCES}`, `${module}/**/*.${SOURCES}`
  * forbidden modules, written as `@/` aliases or as relative paths that climb out of a folder
  * (`../views/warm` from lib/server/pipeline).
  */
-function forbid(modules, message, { allowTypeImports = false } = {}) {
+function forbid(modules, message, { allowTypeImports = false, syntax = [] } = {}) {
   const alias = `^@/(?:${modules.map(escape).join("|")})(?:[/.]|$)`;
   const named = [...new Set(modules.flatMap(suffixes))];
   const relative = `^(?:\\.\\./)+(?:${named.map(escape).join("|")})(?:[/.]|$)`;
@@ -63,19 +64,38 @@ function forbid(modules, message, { allowTypeImports = false } = {}) {
       "error",
       { selector: `ImportExpression[source.value=/${literal(alias)}/]`, message },
       { selector: `ImportExpression[source.value=/${literal(relative)}/]`, message: `${message} (relative path)` },
+      ...syntax,
     ],
   };
 }
 
-const layerRules = LAYERS.slice(0, -1).map((layer, i) => {
+/**
+ * Services throw domain errors (lib/server/errors.ts), never HTTP statuses: only lib/server/http
+ * (the one error mapper, responses) and route handlers speak HTTP. A config block's
+ * no-restricted-syntax replaces an earlier one's for the same file, so the layer blocks below
+ * carry these selectors too.
+ */
+const DOMAIN_ERRORS = [
+  {
+    selector: "ImportDeclaration[source.value=/(^|\\/)http\\/errors$/]",
+    message: "Throw a domain error from lib/server/errors.ts; lib/server/http/errors.ts maps it to a status for route handlers.",
+  },
+  {
+    selector: "NewExpression[callee.name=/Error$/] > Literal[raw=/^[45][0-9][0-9]$/]",
+    message: "Errors carry no HTTP status: throw a domain error (lib/server/errors.ts) and map it in lib/server/http/errors.ts.",
+  },
+  { selector: "NewExpression[callee.name='Response'], CallExpression[callee.object.name='Response']", message: "Only route handlers and lib/server/http build HTTP responses." },
+];
+const SPEAKS_HTTP = ["lib/server/http"];
+
+/** One block per module of every layer but the top: the layers after it are forbidden. */
+const layerRules = LAYERS.slice(0, -1).flatMap((layer, i) => {
   const higher = LAYERS.slice(i + 1);
-  return {
-    files: layer.modules.flatMap(filesOf),
-    rules: forbid(
-      [...higher.flatMap((l) => l.modules), ...OUTSIDE],
-      `Layer order (docs/ARCHITECTURE.md "Layers"): ${layer.name} may not import ${higher.map((l) => l.name).join(", ")}, ${OUTSIDE.join(", ")}.`,
-    ),
-  };
+  const message = `Layer order (docs/ARCHITECTURE.md "Layers"): ${layer.name} may not import ${higher.map((l) => l.name).join(", ")}, ${OUTSIDE.join(", ")}.`;
+  return layer.modules.map((module) => ({
+    files: filesOf(module),
+    rules: forbid([...higher.flatMap((l) => l.modules), ...OUTSIDE], message, { syntax: SPEAKS_HTTP.includes(module) ? [] : DOMAIN_ERRORS }),
+  }));
 });
 
 const config = [
@@ -95,11 +115,28 @@ const config = [
     files: ["lib/server/**/*.ts", "tests/**/*.ts"],
     rules: { "@next/next/no-assign-module-variable": "off" },
   },
-  ...layerRules,
   {
     // Components are client-side code: they never import server modules (types are fine), nor pages.
     files: [`components/**/*.${SOURCES}`],
     rules: forbid(["lib/server", "app", "scripts", "tests"], "Client components must not import server code (lib/server), app/, scripts or tests.", { allowTypeImports: true }),
+  },
+  {
+    // Domain errors in lib/ (see DOMAIN_ERRORS) — for a file of lib/ no layer claims yet; the layer
+    // blocks after this one repeat the selectors next to their own.
+    files: ["lib/**/*.ts"],
+    ignores: SPEAKS_HTTP.map((m) => `${m}/**`),
+    rules: { "no-restricted-syntax": ["error", ...DOMAIN_ERRORS] },
+  },
+  ...layerRules,
+  {
+    // Pages and route handlers call services; the database is reached through lib/server only.
+    files: ["app/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ImportDeclaration[source.value=/^@\\/lib\\/server\\/db\\//]", message: "Call a service (lib/server/services) instead of querying the database from app/." },
+      ],
+    },
   },
 ];
 export default config;

@@ -1,5 +1,7 @@
 // Formatting helpers shared by server and client components (pure, no server imports).
 
+import { ELAPSED, formatMs, LATENCY, SKEW } from "@/lib/format-ms";
+
 const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
 
 /** 1536 → "1.5 KiB"; binary units because the limits are configured in GiB. */
@@ -68,11 +70,17 @@ export function shortSha(sha: string | null | undefined, length = 12): string {
   return sha.length > length ? `${sha.slice(0, length)}…` : sha;
 }
 
+/** Elapsed time: "850 ms", "3.0 s", "4 min 30 s" (the one formatter, lib/format-ms.ts). */
 export function durationMs(ms: number | null | undefined): string {
-  if (ms == null || !Number.isFinite(ms)) return "—";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const min = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return `${min} min ${s} s`;
+  return formatMs(ms, ELAPSED);
+}
+
+/** A measured latency: "450 µs", "7.3 ms", "1.25 s" (the one formatter, lib/format-ms.ts). */
+export function latencyMs(ms: number | null | undefined): string {
+  return formatMs(ms, LATENCY);
+}
+
+/** A clock skew: "+850 ms", "-1.25 s" (the one formatter, lib/format-ms.ts). */
+export function skewMs(ms: number | null | undefined): string {
+  return formatMs(ms, SKEW);
 }

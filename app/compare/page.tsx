@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { CompareQuery, MAX_COMPARE, type CompareDto } from "@/lib/schemas/compare";
 import { pageAccess } from "@/lib/server/auth/page";
-import { HttpError } from "@/lib/server/http/errors";
+import { DomainError } from "@/lib/server/errors";
+import { describeError } from "@/lib/server/http/errors";
 import { getComparison } from "@/lib/server/services/compare";
 import { listIncidents } from "@/lib/server/services/incidents";
 import { getIncidentHeader } from "@/lib/server/views/overview";
@@ -37,7 +38,9 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
     loaded = await getComparison(query).then(
       (data): Loaded => ({ kind: "ok", data }),
       (err: unknown): Loaded => {
-        if (err instanceof HttpError) return { kind: "error", status: err.status, message: err.message };
+        // What the service refused (too few ids, unknown incident…), with the status the API would answer.
+        const answer = err instanceof DomainError ? describeError(err) : null;
+        if (answer) return { kind: "error", status: answer.status, message: answer.error.message };
         console.error("[compare]", err);
         return { kind: "error", status: 500, message: "The comparison could not be built — the server log has the details." };
       },

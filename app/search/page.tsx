@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { SearchQuery, type SearchResultDto } from "@/lib/schemas/search";
 import { pageAccess } from "@/lib/server/auth/page";
-import { HttpError } from "@/lib/server/http/errors";
+import { DomainError } from "@/lib/server/errors";
 import { searchIncidents, searchOptions } from "@/lib/server/services/search";
 import { Alert } from "@/components/ui/Alert";
 import { EmptyState } from "@/components/ui/EmptyState";
@@ -46,7 +46,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Searc
     try {
       result = await searchIncidents(query);
     } catch (err) {
-      if (!(err instanceof HttpError)) {
+      if (!(err instanceof DomainError)) {
         console.error("[search]", err);
         error = "The search failed — the server log has the details.";
       } else error = err.message;

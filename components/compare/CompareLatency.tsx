@@ -2,17 +2,10 @@
 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { CompareDto } from "@/lib/schemas/compare";
-import { integer } from "@/components/format";
+import { integer, latencyMs } from "@/components/format";
+import { PercentileTable } from "@/components/ui/PercentileTable";
 import { useSearchParamState } from "@/components/ui/useSearchParamState";
 import { incidentColour, incidentLetter } from "./shared";
-
-export function fmtMs(v: number | null | undefined): string {
-  if (v == null || !Number.isFinite(v)) return "—";
-  if (v < 1) return `${(v * 1000).toFixed(0)} µs`;
-  if (v < 10) return `${v.toFixed(1)} ms`;
-  if (v < 1000) return `${Math.round(v)} ms`;
-  return `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`;
-}
 
 /**
  * Latency distributions overlaid: every incident's request durations on the same log-scale
@@ -25,7 +18,7 @@ export function CompareLatency({ data }: { data: CompareDto }) {
   const key = (i: number) => `i${i}`;
   const totals = l.percentiles.map((p) => p?.count ?? 0);
   const rows = l.buckets.map((b) => {
-    const row: Record<string, number | string> = { label: fmtMs(b.loMs), lo: b.loMs, hi: b.hiMs };
+    const row: Record<string, number | string> = { label: latencyMs(b.loMs), lo: b.loMs, hi: b.hiMs };
     b.counts.forEach((n, i) => {
       row[key(i)] = totals[i] ? n / totals[i]! : 0;
       row[`n${i}`] = n;
@@ -74,7 +67,7 @@ export function CompareLatency({ data }: { data: CompareDto }) {
                 contentStyle={{ background: "var(--hs-surface)", border: "1px solid var(--hs-border)", fontSize: 12, color: "var(--hs-fg)" }}
                 labelFormatter={(_l, payload) => {
                   const p = payload?.[0]?.payload as { lo?: number; hi?: number } | undefined;
-                  return p?.lo !== undefined ? `${fmtMs(p.lo)} – ${fmtMs(p.hi)}` : "";
+                  return p?.lo !== undefined ? `${latencyMs(p.lo)} – ${latencyMs(p.hi)}` : "";
                 }}
                 formatter={(v, name, item) => {
                   const i = names.indexOf(String(name));
@@ -97,39 +90,19 @@ export function CompareLatency({ data }: { data: CompareDto }) {
         </p>
       )}
       <div className="overflow-x-auto">
-        <table className="text-xs">
-          <caption className="sr-only">Latency percentiles per incident</caption>
-          <thead className="text-muted">
-            <tr>
-              <th scope="col" className="pr-4 text-left font-medium">Incident</th>
-              <th scope="col" className="pr-3 text-left font-medium">Scope</th>
-              <th scope="col" className="pr-3 text-right font-medium">requests</th>
-              <th scope="col" className="pr-3 text-right font-medium">p50</th>
-              <th scope="col" className="pr-3 text-right font-medium">p90</th>
-              <th scope="col" className="pr-3 text-right font-medium">p99</th>
-              <th scope="col" className="text-right font-medium">p99.9</th>
-            </tr>
-          </thead>
-          <tbody className="num font-mono">
-            {data.incidents.map((inc, i) => {
-              const p = l.percentiles[i];
-              return (
-                <tr key={inc.id}>
-                  <th scope="row" className="max-w-[24rem] truncate pr-4 text-left font-sans font-normal">
-                    <span className="mr-1 inline-block h-2 w-2 rounded-sm" style={{ background: incidentColour(i) }} />
-                    {names[i]}
-                  </th>
-                  <td className="pr-3 font-sans text-muted">{l.scope[i] === "window" ? "window" : "whole range"}</td>
-                  <td className="pr-3 text-right">{p ? integer(p.count) : "—"}</td>
-                  <td className="pr-3 text-right">{fmtMs(p?.p50)}</td>
-                  <td className="pr-3 text-right">{fmtMs(p?.p90)}</td>
-                  <td className="pr-3 text-right">{fmtMs(p?.p99)}</td>
-                  <td className="text-right">{fmtMs(p?.p999)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <PercentileTable
+          caption="Latency percentiles per incident"
+          rowHeader="Incident"
+          countHeader="requests"
+          noteHeader="Scope"
+          rows={data.incidents.map((inc, i) => ({
+            key: inc.id,
+            label: names[i],
+            colour: incidentColour(i),
+            percentiles: l.percentiles[i] ?? null,
+            note: l.scope[i] === "window" ? "window" : "whole range",
+          }))}
+        />
       </div>
     </section>
   );

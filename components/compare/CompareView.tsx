@@ -3,8 +3,8 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { CompareDto, CompareIncident } from "@/lib/schemas/compare";
-import { absoluteTime, durationMs, integer, percent } from "@/components/format";
-import { CompareLatency, fmtMs } from "./CompareLatency";
+import { absoluteTime, durationMs, integer, latencyMs, percent } from "@/components/format";
+import { CompareLatency } from "./CompareLatency";
 import { CompareRules } from "./CompareRules";
 import { CompareTimeline } from "./CompareTimeline";
 import { incidentColour, incidentLetter } from "./shared";
@@ -57,7 +57,7 @@ function KeyFigures({ data }: { data: CompareDto }) {
         </>
       ),
     ],
-    ["p99 before → during", (inc) => `${fmtMs(inc.figures.p99BeforeMs)} → ${fmtMs(inc.figures.p99DuringMs)}`],
+    ["p99 before → during", (inc) => `${latencyMs(inc.figures.p99BeforeMs)} → ${latencyMs(inc.figures.p99DuringMs)}`],
     [
       "p99 shift",
       (inc) =>
@@ -66,7 +66,7 @@ function KeyFigures({ data }: { data: CompareDto }) {
         ) : (
           <>
             {inc.figures.p99ShiftMs >= 0 ? "+" : "−"}
-            {fmtMs(Math.abs(inc.figures.p99ShiftMs))}
+            {latencyMs(Math.abs(inc.figures.p99ShiftMs))}
             {inc.figures.p99Ratio != null ? <span className="ml-1 text-xs text-muted">(×{inc.figures.p99Ratio.toFixed(inc.figures.p99Ratio < 10 ? 1 : 0)})</span> : null}
           </>
         ),

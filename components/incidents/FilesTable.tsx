@@ -13,7 +13,7 @@ import {
   type SortingState,
 } from "@tanstack/react-table";
 import type { EvidenceFileDto } from "@/lib/schemas/api";
-import { absoluteTime, durationMs, humanBytes, integer, percent, shortSha } from "@/components/format";
+import { absoluteTime, humanBytes, integer, percent, shortSha, skewMs } from "@/components/format";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { SortIndicator } from "@/components/ui/SortIndicator";
 import { useCanEdit } from "@/components/auth/RoleContext";
@@ -232,7 +232,7 @@ function FileDetails({ incidentId, f }: { incidentId: string; f: EvidenceFileDto
         {f.clockSkewMs != null ? (
           <div className="flex gap-1">
             <dt>clock skew</dt>
-            <dd className="num font-mono text-fg">{f.clockSkewMs > 0 ? "+" : ""}{durationMs(f.clockSkewMs)}</dd>
+            <dd className="num font-mono text-fg">{skewMs(f.clockSkewMs)}</dd>
           </div>
         ) : null}
       </dl>

@@ -5,10 +5,9 @@ import { useRouter } from "next/navigation";
 import { IncidentDetailDto } from "@/lib/schemas/api";
 import type { OverviewDto } from "@/lib/schemas/views-overview";
 import { ImpactPanel } from "@/components/views/overview/ImpactPanel";
-import { absoluteTime, humanBytes, integer } from "@/components/format";
-import { RelativeTime } from "@/components/ui/RelativeTime";
 import { RunPanel, isRunActive } from "./RunPanel";
 import { HypothesisList } from "./HypothesisList";
+import { IncidentFacts, runOutcome } from "./IncidentFacts";
 import { FilesTable } from "./FilesTable";
 import { BundleList } from "./BundleList";
 import { SimilarIncidents } from "./SimilarIncidents";
@@ -84,50 +83,12 @@ export function IncidentView({ initial, overview }: { initial: IncidentDetailDto
     wasActive.current = active;
   }, [active, router]);
   const runStatus = incident.run?.status;
-  const finished = !active && (runStatus === "completed" || runStatus === "partial" || runStatus === "failed" || incident.status === "analysed" || incident.status === "partial" || incident.status === "failed");
-  const outcome =
-    runStatus === "failed" || (!incident.run && incident.status === "failed")
-      ? "failed"
-      : runStatus === "partial" || incident.status === "partial"
-        ? "partial"
-        : "completed";
+  const { finished, outcome } = runOutcome(incident, incident.run);
 
   return (
     <div className="space-y-5">
       <section aria-label="Incident details" className="space-y-2">
-        <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm text-muted">
-          <div className="flex gap-1.5">
-            <dt>Created</dt>
-            <dd className="text-fg">
-              <RelativeTime iso={incident.createdAt} className="num" />
-            </dd>
-          </div>
-          <div className="flex gap-1.5">
-            <dt>Files</dt>
-            <dd className="num font-mono text-fg">{integer(incident.fileCount)}</dd>
-          </div>
-          <div className="flex gap-1.5">
-            <dt>Size</dt>
-            <dd className="num font-mono text-fg">{humanBytes(incident.totalBytes)}</dd>
-          </div>
-          {incident.windowStart || incident.windowEnd ? (
-            <div className="flex gap-1.5">
-              <dt>Window</dt>
-              <dd className="num font-mono text-xs leading-5 text-fg">
-                {absoluteTime(incident.windowStart)} → {absoluteTime(incident.windowEnd)}
-              </dd>
-            </div>
-          ) : null}
-          <div className="flex gap-1.5">
-            <dt>Time zone</dt>
-            <dd className="font-mono text-xs leading-5 text-fg">{incident.timezone}</dd>
-          </div>
-          <div className="flex gap-1.5">
-            <dt>ID</dt>
-            <dd className="font-mono text-xs leading-5 text-fg">{incident.id}</dd>
-          </div>
-        </dl>
-        {incident.summary ? <p className="max-w-4xl whitespace-pre-line text-sm">{incident.summary}</p> : null}
+        <IncidentFacts incident={incident} id={incident.id} />
       </section>
 
       <RunPanel run={incident.run} incidentStatus={incident.status} pollError={pollError} />

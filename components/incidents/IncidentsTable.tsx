@@ -5,7 +5,6 @@ import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useTransition } from "react";
 import {
   createColumnHelper,
-  flexRender,
   getCoreRowModel,
   useReactTable,
   type RowSelectionState,
@@ -16,7 +15,7 @@ import { MAX_COMPARE } from "@/lib/schemas/compare";
 import { humanBytes, integer, percent } from "@/components/format";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { RelativeTime } from "@/components/ui/RelativeTime";
-import { SortIndicator } from "@/components/ui/SortIndicator";
+import { DataTable, Paginator } from "@/components/ui/DataTable";
 
 type SortKey = IncidentListQuery["sort"];
 const SORT_KEYS: readonly SortKey[] = ["title", "createdAt", "status", "fileCount", "totalBytes", "topConfidence"];
@@ -211,9 +210,6 @@ export function IncidentsTable({ data, query }: { data: IncidentListDto; query: 
     else navigate({ sort: id, dir: id === "title" || id === "status" ? "asc" : "desc", page: 1 });
   }
 
-  const from = data.total === 0 ? 0 : (data.page - 1) * data.pageSize + 1;
-  const to = Math.min(data.total, data.page * data.pageSize);
-
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-end gap-3" role="search" aria-label="Filter incidents">
@@ -292,180 +288,60 @@ export function IncidentsTable({ data, query }: { data: IncidentListDto; query: 
         </div>
       </div>
 
-      <div
-        className={`overflow-x-auto rounded-lg border border-line bg-surface transition-opacity ${pending ? "opacity-60" : ""}`}
-        aria-busy={pending}
-      >
-        <table className="w-full min-w-[980px] table-fixed border-collapse text-sm">
-          <caption className="sr-only">
-            Incidents, sorted by {query.sort} {query.dir === "asc" ? "ascending" : "descending"}, page {data.page} of {pageCount}
-          </caption>
-          <colgroup>
-            {table.getVisibleLeafColumns().map((c) => (
-              <col key={c.id} style={{ width: c.columnDef.meta?.width === "auto" ? undefined : c.columnDef.meta?.width }} />
-            ))}
-          </colgroup>
-          <thead className="border-b border-line bg-subtle/60 text-xs text-muted">
-            {table.getHeaderGroups().map((hg) => (
-              <tr key={hg.id}>
-                {hg.headers.map((header) => {
-                  if (header.column.id === "select") {
-                    return (
-                      <th key={header.id} scope="col" className="px-3 py-2">
-                        {flexRender(header.column.columnDef.header, header.getContext())}
-                      </th>
-                    );
-                  }
-                  const active = query.sort === header.column.id;
-                  const numeric = header.column.columnDef.meta?.numeric;
-                  return (
-                    <th
-                      key={header.id}
-                      scope="col"
-                      aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : "none"}
-                      className={`px-3 py-2 font-medium ${numeric ? "text-right" : "text-left"}`}
-                    >
-                      <button
-                        type="button"
-                        onClick={() => toggleSort(header.column.id)}
-                        className={`inline-flex items-center gap-1 rounded hover:text-fg ${active ? "text-fg" : ""} ${numeric ? "flex-row-reverse" : ""}`}
-                      >
-                        {flexRender(header.column.columnDef.header, header.getContext())}
-                        <SortIndicator direction={active ? query.dir : null} />
-                      </button>
-                    </th>
-                  );
-                })}
-              </tr>
-            ))}
-          </thead>
-          <tbody>
-            {table.getRowModel().rows.map((row) => (
-              <tr key={row.id} className="border-b border-line last:border-b-0 hover:bg-subtle/60">
-                {row.getVisibleCells().map((cell) => (
-                  <td
-                    key={cell.id}
-                    className={`h-10 px-3 ${cell.column.columnDef.meta?.numeric ? "text-right" : "text-left"} overflow-hidden`}
-                  >
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                  </td>
-                ))}
-              </tr>
-            ))}
-            {data.items.length === 0 ? (
-              <tr>
-                <td colSpan={columns.length} className="px-3 py-12 text-center">
-                  {filtered ? (
-                    <>
-                      <p className="font-medium">No incidents match these filters.</p>
-                      <p className="mt-1 text-muted">
-                        Try a shorter search, another status, or{" "}
-                        <button
-                          type="button"
-                          className="text-accent underline"
-                          onClick={() => {
-                            setQ("");
-                            navigate({ q: undefined, status: undefined, page: 1 });
-                          }}
-                        >
-                          clear the filters
-                        </button>
-                        .
-                      </p>
-                    </>
-                  ) : data.total > 0 ? (
-                    <>
-                      <p className="font-medium">This page is past the end of the list.</p>
-                      <button type="button" className="mt-1 text-accent underline" onClick={() => navigate({ page: 1 })}>
-                        Go to the first page
-                      </button>
-                    </>
-                  ) : (
-                    <>
-                      <p className="font-medium">No incidents yet — create one</p>
-                      <p className="mt-1 text-muted">
-                        Upload logs, traces and dumps from an incident; Hindsight parses them and ranks root-cause hypotheses.
-                      </p>
-                      <Link
-                        href="/incidents/new"
-                        className="mt-3 inline-block rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg hover:bg-accent-hover"
-                      >
-                        New incident
-                      </Link>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        table={table}
+        caption={`Incidents, sorted by ${query.sort} ${query.dir === "asc" ? "ascending" : "descending"}, page ${data.page} of ${pageCount}`}
+        className="min-w-[980px]"
+        pending={pending}
+        sort={{ column: query.sort, dir: query.dir, onToggle: toggleSort }}
+        empty={
+          filtered ? (
+            <>
+              <p className="font-medium">No incidents match these filters.</p>
+              <p className="mt-1 text-muted">
+                Try a shorter search, another status, or{" "}
+                <button
+                  type="button"
+                  className="text-accent underline"
+                  onClick={() => {
+                    setQ("");
+                    navigate({ q: undefined, status: undefined, page: 1 });
+                  }}
+                >
+                  clear the filters
+                </button>
+                .
+              </p>
+            </>
+          ) : data.total > 0 ? (
+            <>
+              <p className="font-medium">This page is past the end of the list.</p>
+              <button type="button" className="mt-1 text-accent underline" onClick={() => navigate({ page: 1 })}>
+                Go to the first page
+              </button>
+            </>
+          ) : (
+            <>
+              <p className="font-medium">No incidents yet — create one</p>
+              <p className="mt-1 text-muted">Upload logs, traces and dumps from an incident; Hindsight parses them and ranks root-cause hypotheses.</p>
+              <Link href="/incidents/new" className="mt-3 inline-block rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg hover:bg-accent-hover">
+                New incident
+              </Link>
+            </>
+          )
+        }
+      />
 
-      <nav aria-label="Pagination" className="flex flex-wrap items-center gap-3 text-sm">
-        <div className="flex items-center gap-2">
-          <label htmlFor="incident-page-size" className="text-xs text-muted">
-            Rows per page
-          </label>
-          <select
-            id="incident-page-size"
-            value={data.pageSize}
-            onChange={(e) => navigate({ pageSize: Number(e.target.value), page: 1 })}
-            className="num h-7 rounded-md border border-line-strong bg-surface px-1.5 text-sm"
-          >
-            {(PAGE_SIZES as readonly number[]).includes(data.pageSize) ? null : <option value={data.pageSize}>{data.pageSize}</option>}
-            {PAGE_SIZES.map((size) => (
-              <option key={size} value={size}>
-                {size}
-              </option>
-            ))}
-          </select>
-        </div>
-        <p className="num text-xs text-muted">
-          {integer(from)}–{integer(to)} of {integer(data.total)}
-        </p>
-        <div className="ml-auto flex items-center gap-1">
-          <PageButton label="First page" disabled={data.page <= 1} onClick={() => navigate({ page: 1 })}>
-            «
-          </PageButton>
-          <PageButton label="Previous page" disabled={data.page <= 1} onClick={() => navigate({ page: data.page - 1 })}>
-            ‹ Prev
-          </PageButton>
-          <span className="num px-2 text-xs text-muted">
-            Page {integer(data.page)} of {integer(pageCount)}
-          </span>
-          <PageButton label="Next page" disabled={data.page >= pageCount} onClick={() => navigate({ page: data.page + 1 })}>
-            Next ›
-          </PageButton>
-          <PageButton label="Last page" disabled={data.page >= pageCount} onClick={() => navigate({ page: pageCount })}>
-            »
-          </PageButton>
-        </div>
-      </nav>
+      <Paginator
+        label="Pagination"
+        id="incident-page-size"
+        page={data.page}
+        pageSize={data.pageSize}
+        total={data.total}
+        pageSizes={PAGE_SIZES}
+        onPage={(page) => navigate({ page })}
+        onPageSize={(pageSize) => navigate({ pageSize, page: 1 })}
+      />
     </div>
-  );
-}
-
-function PageButton({
-  label,
-  disabled,
-  onClick,
-  children,
-}: {
-  label: string;
-  disabled: boolean;
-  onClick: () => void;
-  children: React.ReactNode;
-}) {
-  return (
-    <button
-      type="button"
-      aria-label={label}
-      title={label}
-      disabled={disabled}
-      onClick={onClick}
-      className="h-7 min-w-7 rounded-md border border-line bg-surface px-2 text-sm hover:bg-subtle disabled:cursor-not-allowed disabled:opacity-40 disabled:hover:bg-surface"
-    >
-      {children}
-    </button>
   );
 }

@@ -24,7 +24,7 @@ export function stageLabel(stage: string): string {
   return STAGE_LABELS[stage.toLowerCase()] ?? stage;
 }
 
-export function isRunActive(status: IncidentStatus, run: AnalysisRunDto | null): boolean {
+export function isRunActive(status: IncidentStatus, run: Pick<AnalysisRunDto, "status"> | null): boolean {
   return status === "new" || status === "processing" || run?.status === "queued" || run?.status === "running";
 }
 

@@ -3,10 +3,11 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useTransition } from "react";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { SEARCH_PAGE_SIZES, type SearchHit, type SearchPlace, type SearchResultDto } from "@/lib/schemas/search";
 import { absoluteTime, integer } from "@/components/format";
 import { ConfidencePill } from "@/components/incidents/IncidentsTable";
+import { DataTable, Paginator } from "@/components/ui/DataTable";
 import { searchHref, type SearchFormValues } from "./url";
 
 const PLACE_LABEL: Record<SearchPlace, string> = {
@@ -95,8 +96,6 @@ export function SearchResults({ data, values }: { data: SearchResultDto; values:
   });
   const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
   const go = (page: number, pageSize = data.pageSize) => startTransition(() => router.push(searchHref({ ...values, page, pageSize })));
-  const from = data.total === 0 ? 0 : (data.page - 1) * data.pageSize + 1;
-  const to = Math.min(data.total, data.page * data.pageSize);
 
   return (
     <section aria-labelledby="results-heading" className="space-y-3">
@@ -113,89 +112,39 @@ export function SearchResults({ data, values }: { data: SearchResultDto; values:
           {n}
         </p>
       ))}
-      <div className={`overflow-x-auto rounded-lg border border-line bg-surface ${pending ? "opacity-60" : ""}`} aria-busy={pending}>
-        <table className="w-full min-w-[900px] table-fixed border-collapse text-sm">
-          <caption className="sr-only">
-            Search results, page {data.page} of {pages}: incident, where it matched, the text around the match, date and top hypothesis
-          </caption>
-          <colgroup>
-            {table.getVisibleLeafColumns().map((c) => (
-              <col key={c.id} style={{ width: c.columnDef.meta?.width === "auto" ? undefined : c.columnDef.meta?.width }} />
-            ))}
-          </colgroup>
-          <thead className="border-b border-line bg-subtle/60 text-xs text-muted">
-            {table.getHeaderGroups().map((hg) => (
-              <tr key={hg.id}>
-                {hg.headers.map((h) => (
-                  <th key={h.id} scope="col" className="px-3 py-2 text-left font-medium">
-                    {flexRender(h.column.columnDef.header, h.getContext())}
-                  </th>
-                ))}
-              </tr>
-            ))}
-          </thead>
-          <tbody>
-            {table.getRowModel().rows.map((row) => (
-              <tr key={row.id} className="border-b border-line align-top last:border-b-0 hover:bg-subtle/60">
-                {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className="overflow-hidden px-3 py-2">
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                  </td>
-                ))}
-              </tr>
-            ))}
-            {data.hits.length === 0 ? (
-              <tr>
-                <td colSpan={columns.length} className="px-3 py-10 text-center">
-                  {data.total > 0 ? (
-                    <>
-                      <p className="font-medium">This page is past the end of the results.</p>
-                      <button type="button" className="mt-1 text-accent underline" onClick={() => go(1)}>
-                        Go to the first page
-                      </button>
-                    </>
-                  ) : (
-                    <>
-                      <p className="font-medium">Nothing matches.</p>
-                      <p className="mt-1 text-muted">Try a shorter word, fewer filters, or a wider date range. Text matches titles, summaries, drafts, human timeline entries and hypotheses.</p>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        table={table}
+        caption={`Search results, page ${data.page} of ${pages}: incident, where it matched, the text around the match, date and top hypothesis`}
+        className="min-w-[900px]"
+        pending={pending}
+        rows="wrap"
+        empty={
+          data.total > 0 ? (
+            <>
+              <p className="font-medium">This page is past the end of the results.</p>
+              <button type="button" className="mt-1 text-accent underline" onClick={() => go(1)}>
+                Go to the first page
+              </button>
+            </>
+          ) : (
+            <>
+              <p className="font-medium">Nothing matches.</p>
+              <p className="mt-1 text-muted">Try a shorter word, fewer filters, or a wider date range. Text matches titles, summaries, drafts, human timeline entries and hypotheses.</p>
+            </>
+          )
+        }
+      />
       {data.total > 0 ? (
-        <nav aria-label="Result pages" className="flex flex-wrap items-center gap-3 text-sm">
-          <div className="flex items-center gap-2">
-            <label htmlFor="search-page-size" className="text-xs text-muted">
-              Rows per page
-            </label>
-            <select id="search-page-size" value={data.pageSize} onChange={(e) => go(1, Number(e.target.value))} className="num h-7 rounded-md border border-line-strong bg-surface px-1.5 text-sm">
-              {(SEARCH_PAGE_SIZES as readonly number[]).includes(data.pageSize) ? null : <option value={data.pageSize}>{data.pageSize}</option>}
-              {SEARCH_PAGE_SIZES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </div>
-          <p className="num text-xs text-muted">
-            {integer(from)}–{integer(to)} of {integer(data.total)}
-          </p>
-          <div className="ml-auto flex items-center gap-1">
-            <button type="button" disabled={data.page <= 1} onClick={() => go(data.page - 1)} className="h-7 rounded-md border border-line bg-surface px-2 text-sm hover:bg-subtle disabled:cursor-not-allowed disabled:opacity-40">
-              ‹ Prev
-            </button>
-            <span className="num px-2 text-xs text-muted">
-              Page {integer(data.page)} of {integer(pages)}
-            </span>
-            <button type="button" disabled={data.page >= pages} onClick={() => go(data.page + 1)} className="h-7 rounded-md border border-line bg-surface px-2 text-sm hover:bg-subtle disabled:cursor-not-allowed disabled:opacity-40">
-              Next ›
-            </button>
-          </div>
-        </nav>
+        <Paginator
+          label="Result pages"
+          id="search-page-size"
+          page={data.page}
+          pageSize={data.pageSize}
+          total={data.total}
+          pageSizes={SEARCH_PAGE_SIZES}
+          onPage={(page) => go(page)}
+          onPageSize={(pageSize) => go(1, pageSize)}
+        />
       ) : null}
     </section>
   );

@@ -1,14 +1,11 @@
 import type { SharedIncidentDto } from "@/lib/schemas/shares";
 import { IncidentStatus } from "@/lib/schemas/api";
-import { absoluteTime, humanBytes, integer, percent } from "@/components/format";
+import { absoluteTime, integer, latencyMs, percent } from "@/components/format";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { HypothesisList } from "@/components/incidents/HypothesisList";
+import { IncidentFacts, runOutcome } from "@/components/incidents/IncidentFacts";
 import { Markdown } from "@/components/draft/markdown";
 import { RoleProvider } from "@/components/auth/RoleContext";
-
-function ms(v: number | null): string {
-  return v === null ? "—" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
-}
 
 /**
  * The page behind a share link: the analysis (window, impact, ranked hypotheses with their cited
@@ -18,8 +15,8 @@ function ms(v: number | null): string {
  */
 export function SharedIncidentView({ data }: { data: SharedIncidentDto }) {
   const { incident, run, overview, hypotheses, files, draft } = data;
-  const finished = run !== null && run.status !== "queued" && run.status !== "running";
-  const outcome = run?.status === "failed" ? "failed" : run?.status === "partial" ? "partial" : "completed";
+  // The same window and outcome as the incident page: one component and one rule for both.
+  const { finished, outcome } = runOutcome(incident, run);
   const impact = overview?.analysed ? overview.impact : null;
   return (
     <RoleProvider role={null}>
@@ -32,33 +29,7 @@ export function SharedIncidentView({ data }: { data: SharedIncidentDto }) {
             <h1 className="min-w-0 text-xl font-semibold tracking-tight break-words">{incident.title || "(untitled)"}</h1>
             <StatusBadge status={IncidentStatus.catch("new").parse(incident.status)} />
           </div>
-          <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm text-muted">
-            <div className="flex gap-1.5">
-              <dt>Created</dt>
-              <dd className="num text-fg">{absoluteTime(incident.createdAt)}</dd>
-            </div>
-            <div className="flex gap-1.5">
-              <dt>Files</dt>
-              <dd className="num font-mono text-fg">{integer(incident.fileCount)}</dd>
-            </div>
-            <div className="flex gap-1.5">
-              <dt>Size</dt>
-              <dd className="num font-mono text-fg">{humanBytes(incident.totalBytes)}</dd>
-            </div>
-            {overview?.window.onset ? (
-              <div className="flex gap-1.5">
-                <dt>Window</dt>
-                <dd className="num font-mono text-xs leading-5 text-fg">
-                  {absoluteTime(overview.window.onset)} → {absoluteTime(overview.window.recovery)}
-                </dd>
-              </div>
-            ) : null}
-            <div className="flex gap-1.5">
-              <dt>Time zone</dt>
-              <dd className="font-mono text-xs leading-5 text-fg">{incident.timezone}</dd>
-            </div>
-          </dl>
-          {incident.summary ? <p className="max-w-4xl whitespace-pre-line text-sm">{incident.summary}</p> : null}
+          <IncidentFacts incident={incident} />
         </header>
 
         {impact ? (
@@ -79,11 +50,11 @@ export function SharedIncidentView({ data }: { data: SharedIncidentDto }) {
               </div>
               <div>
                 <dt className="text-xs text-muted">p99 before</dt>
-                <dd className="num font-mono text-lg font-semibold">{ms(impact.p99BeforeMs)}</dd>
+                <dd className="num font-mono text-lg font-semibold">{latencyMs(impact.p99BeforeMs)}</dd>
               </div>
               <div>
                 <dt className="text-xs text-muted">p99 during</dt>
-                <dd className="num font-mono text-lg font-semibold">{ms(impact.p99DuringMs)}</dd>
+                <dd className="num font-mono text-lg font-semibold">{latencyMs(impact.p99DuringMs)}</dd>
               </div>
             </dl>
           </section>

@@ -61,7 +61,7 @@ export const EventRecord = z.object({
   /** First time seen for aggregated events (k8s count > 1, "x256 over 58m"). */
   firstTs: EpochMs.nullable().optional(),
   count: z.number().int().positive().optional(),
-  /** e.g. k8s, klog, timeline, ztunnel, envoy-app */
+  /** e.g. k8s, klog, timeline, ztunnel, envoy-app, app (application logs: app-json, app-logfmt, app-text) */
   source: z.string(),
   severity: Severity,
   /** Short machine reason: Killing, Unhealthy, BackOff, alert, mitigation, … */
@@ -69,6 +69,15 @@ export const EventRecord = z.object({
   text: z.string(),
   subject: Subject.optional(),
   attrs: Attrs.optional(),
+  /**
+   * Application log lines (source `app`): the logger / component that wrote the line, the trace and
+   * span it was written in (lowercase hex, trace ids 32 digits: the form span records carry), and the
+   * stack trace / continuation lines kept with it (capped; prov.line..endLine cites the whole block).
+   */
+  logger: z.string().optional(),
+  traceId: z.string().optional(),
+  spanId: z.string().optional(),
+  stack: z.string().optional(),
   ...base,
 });
 export type EventRecord = z.infer<typeof EventRecord>;

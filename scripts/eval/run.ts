@@ -6,6 +6,9 @@
  * (right detector first, citing the file that holds the evidence), median confidence of the right
  * cause, false alarms (a hypothesis ≥ 0.5 on a healthy or near-miss variant). Exit 1 when a class is
  * under 95 % top-1 or there is a false alarm.
+ *
+ * `npm run eval -- nezha <set-dir> [--only CASE] [--json] [--files] [--out FILE] [--jobs N]`: service localisation
+ * (AS@1 / AS@3) on a benchmark set of real incident bundles, see nezha.ts.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -13,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, UsageError } from "@/lib/server/cli/args";
+import { nezhaMain } from "./nezha";
 import { failures, formatTable, meetsBar, tabulate, type Outcome } from "./score";
 import { evaluate, suiteEntries } from "./suite";
 
@@ -46,6 +50,8 @@ async function inParallel(argv: string[], jobs: number): Promise<Outcome[]> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `npm run eval -- nezha <set-dir> …`: service localisation on a benchmark set (nezha.ts).
+  if (argv[0] === "nezha") return nezhaMain(argv.slice(1));
   const { flags } = parseArgs(argv, { strings: ["seed", "n", "only", "index", "dump", "jobs", "shard", "out"], booleans: ["json"] });
   const seed = flags.seed === undefined ? 1 : Number(flags.seed);
   const n = flags.n === undefined ? 200 : Number(flags.n);

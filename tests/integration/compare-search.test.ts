@@ -4,7 +4,8 @@ import { scenarioUploads, startPipeline, type PipelineHarness } from "../helpers
 import { CompareDto, CompareQuery } from "@/lib/schemas/compare";
 import { SearchQuery, SearchResultDto, type SearchQueryInput } from "@/lib/schemas/search";
 import { SimilarIncidentsDto } from "@/lib/schemas/similar";
-import { HttpError } from "@/lib/server/http/errors";
+import { type DomainError, InvalidInputError, NotFoundError } from "@/lib/server/errors";
+import { toErrorResponse } from "@/lib/server/http/errors";
 import { getComparison } from "@/lib/server/services/compare";
 import { searchIncidents } from "@/lib/server/services/search";
 import { getSimilarIncidents } from "@/lib/server/services/similar";
@@ -101,7 +102,10 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       const pages = [];
       for (let page = 1; page <= Math.ceil(all.total / 3); page++) pages.push(...(await search({ q: "Cmp", pageSize: "3", page: String(page) })).hits);
       expect(pages.map((x) => `${x.incidentId}:${x.where}`)).toEqual(all.hits.map((x) => `${x.incidentId}:${x.where}`));
-      await expect(searchIncidents(SearchQuery.parse({}), h.db)).rejects.toMatchObject({ status: 422, code: "empty_query" });
+      const empty = await searchIncidents(SearchQuery.parse({}), h.db).then(() => null, (e: unknown) => e);
+      expect(empty).toBeInstanceOf(InvalidInputError);
+      expect(empty).toMatchObject({ code: "empty_query" });
+      expect(toErrorResponse(empty).status).toBe(422);
     });
 
     it("similar incidents: shared detectors and error signatures, one-line reason, healthy baseline left out", async (ctx) => {
@@ -187,16 +191,20 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       expect(swapped.rules.a?.dump.id).toBe(c.rules.b!.dump.id);
       const none = await getComparison(CompareQuery.parse({ ids: `${ids.seed001},${ids.slow}` }), h.db);
       expect(none.rules.note).toMatch(/None of these incidents has iptables dumps/);
-      await expect(getComparison(CompareQuery.parse({ ids: `${ids.seed001},${ids.slow}`, ra: String(c.rules.a!.dump.id) }), h.db)).rejects.toMatchObject({ status: 404 });
+      await expect(getComparison(CompareQuery.parse({ ids: `${ids.seed001},${ids.slow}`, ra: String(c.rules.a!.dump.id) }), h.db)).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it("compare: fewer than two, more than four, or unknown ids are refused with what to do", async (ctx) => {
       if (!h) return ctx.skip();
-      const fail = (ids: string) => getComparison(CompareQuery.parse({ ids }), h!.db).then(() => null, (e: unknown) => e as HttpError);
-      expect(await fail(ids.seed000)).toMatchObject({ status: 422, code: "too_few" });
-      expect(await fail(`${ids.seed000},${ids.seed001},${ids.slow},${ids.healthy},x5`)).toMatchObject({ status: 422, code: "too_many" });
+      // The service throws domain errors; the API answers them with the status beside each.
+      const fail = async (ids: string) => {
+        const e = (await getComparison(CompareQuery.parse({ ids }), h!.db).then(() => null, (e: unknown) => e)) as DomainError | null;
+        return e && { kind: e.constructor, code: e.code, message: e.message, status: toErrorResponse(e).status };
+      };
+      expect(await fail(ids.seed000)).toMatchObject({ kind: InvalidInputError, code: "too_few", status: 422 });
+      expect(await fail(`${ids.seed000},${ids.seed001},${ids.slow},${ids.healthy},x5`)).toMatchObject({ kind: InvalidInputError, code: "too_many", status: 422 });
       const unknown = await fail(`${ids.seed000},nope`);
-      expect(unknown).toMatchObject({ status: 404 });
+      expect(unknown).toMatchObject({ kind: NotFoundError, code: "not_found", status: 404 });
       expect(unknown!.message).toContain("nope");
     });
   });

@@ -3,7 +3,9 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBundleError } from "@/lib/server/bundle/errors";
+import { toErrorResponse } from "@/lib/server/http/errors";
 import { getDraft } from "@/lib/server/services/draft";
+import { InvalidInputError } from "@/lib/server/errors";
 import { getComparison } from "@/lib/server/services/compare";
 import { patchFile } from "@/lib/server/services/reanalyze";
 import { getOverview } from "@/lib/server/views/overview";
@@ -131,7 +133,9 @@ describe("issue 14 regressions (own fixtures, real pipeline)", () => {
     const log = await h.db.evidenceFile.findFirstOrThrow({ where: { incidentId: id, path: `${dir}/ingress/ingress-nginx-controller.log` } });
     // Access log records carry their own times: a capture time is refused, with a reason.
     const refused = await patchFile(id, log.id, { captureTime: "2025-03-12T10:30:00Z" }, deps).then(() => null, (e: unknown) => e);
-    expect(refused).toMatchObject({ status: 422, code: "not_a_snapshot" });
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect(refused).toMatchObject({ code: "not_a_snapshot" });
+    expect(toErrorResponse(refused).status).toBe(422);
     const before = await h.db.evidence.count({ where: { incidentId: id } });
 
     const { runId } = await patchFile(id, file.id, { captureTime: "2025-03-12T11:30:00+01:00" }, deps);
@@ -191,7 +195,8 @@ describe("issue 14 regressions (own fixtures, real pipeline)", () => {
       expect(done.hypotheses.filter((x) => x.confidence >= 0.5), upload.name).toEqual([]);
     }
     const refused = await h.create([]).then(() => null, (e: unknown) => e);
-    expect(isBundleError(refused) && refused.status).toBe(422);
+    expect(isBundleError(refused) && refused.code).toBe("empty_bundle");
+    expect(toErrorResponse(refused).status).toBe(422);
   });
 
   it("observation 6: one impact — failed requests counted once across sources and the same in the Overview, the draft and Compare", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { contentUpload, fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 import { TracesQuery, TracesViewDto, WaterfallWindowQuery } from "@/lib/schemas/views-traces";
-import { buildWaterfall, getTracesView, getWaterfallWindow, WATERFALL_FIRST_WINDOW, waterfallWindow } from "@/lib/server/views/traces";
+import { buildWaterfall, getTracesView, getWaterfallWindow, WATERFALL_FIRST_WINDOW } from "@/lib/server/views/traces";
 
 describe("traces view on seed-003 (conntrack SNAT race, X-Ray)", () => {
   let t: TempDatabase;
@@ -61,35 +61,6 @@ describe("buildWaterfall (pure)", () => {
     expect(w.retries).toBe(1);
     expect(w.errors).toBe(1);
     expect(w.gaps).toBe(1);
-  });
-});
-
-describe("waterfallWindow (pure): big traces reach the browser in windows", () => {
-  // a(0) ─ b(1) ─ c(2)
-  //      │      └ d(2)
-  //      └ e(1) ─ f(2)
-  const row = (id: number, parent: number | null, depth: number) => ({ id, parent, depth }) as never;
-  const rows = [row(1, null, 0), row(2, 1, 1), row(3, 2, 2), row(4, 2, 2), row(5, 1, 1), row(6, 5, 2)];
-
-  it("windows the visible rows and gives each its parent's visible index", () => {
-    const w = waterfallWindow(rows, new Set(), 2, 3);
-    expect(w.total).toBe(6);
-    expect(w.offset).toBe(2);
-    expect(w.rows.map((r) => [r.id, r.index, r.parentIndex])).toEqual([[3, 2, 1], [4, 3, 1], [5, 4, 0]]);
-  });
-
-  it("hides collapsed subtrees and re-indexes what follows", () => {
-    const w = waterfallWindow(rows, new Set([2]), 0, 10);
-    expect(w.total).toBe(4);
-    expect(w.rows.map((r) => r.id)).toEqual([1, 2, 5, 6]);
-    expect(w.rows.find((r) => r.id === 6)!.parentIndex).toBe(2);
-  });
-
-  it("centres the window on `around` and clamps at the end", () => {
-    expect(waterfallWindow(rows, new Set(), 0, 2, 4).rows.map((r) => r.id)).toEqual([3, 4]);
-    expect(waterfallWindow(rows, new Set(), 99, 4).offset).toBe(2);
-    // a span hidden by a collapse cannot be centred: the requested offset applies
-    expect(waterfallWindow(rows, new Set([2]), 0, 2, 4).offset).toBe(0);
   });
 });
 

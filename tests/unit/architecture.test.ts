@@ -22,7 +22,7 @@ const ORDER: [string, string, string][] = [
   ["draft", "lib/server/draft/planted.ts", "@/lib/server/draft/generate"],
   ["persistence", "lib/server/db/planted.ts", "@/lib/server/db/client"],
   ["pipeline", "lib/server/pipeline/planted.ts", "@/lib/server/pipeline/run-analysis"],
-  ["access", "lib/server/auth/planted.ts", "@/lib/server/http/errors"],
+  ["access", "lib/server/auth/planted.ts", "@/lib/server/auth/guard"],
   ["page-cache", "lib/server/page-cache/planted.ts", "@/lib/server/page-cache/version"],
   ["views", "lib/server/views/planted.ts", "@/lib/server/views/warm"],
   ["jobs", "lib/server/jobs/planted.ts", "@/lib/server/jobs"],
@@ -73,9 +73,18 @@ describe("layer order (eslint.config.mjs)", () => {
     expect(await layerErrors("lib/server/db/planted.ts", `import { x } from "../../../scripts/db-migrate";\nexport const y = x;\n`)).toHaveLength(1);
     expect(await layerErrors("lib/server/db/planted.ts", `import { x } from "@/scripts/db-migrate";\nexport const y = x;\n`)).toHaveLength(1);
     // Same-layer neighbours and lower layers, relative or aliased, stay allowed.
-    expect(await layerErrors("lib/server/auth/planted.ts", `import { HttpError } from "../http/errors";\nexport const e = HttpError;\n`)).toEqual([]);
+    expect(await layerErrors("lib/server/auth/planted.ts", `import { assertSameOrigin } from "../http/origin";\nexport const a = assertSameOrigin;\n`)).toEqual([]);
     expect(await layerErrors("lib/server/parsers/mesh/planted.ts", `import { excerpt } from "../lines";\nexport const e = excerpt;\n`)).toEqual([]);
     expect(await layerErrors("lib/server/views/planted.ts", `export async function m() {\n  return import("@/lib/server/pipeline/materialize");\n}\n`)).toEqual([]);
+  });
+
+  it("keeps the domain-error rules next to the layer rules", async () => {
+    // Both use no-restricted-syntax: a layer block must not drop the other rule's selectors.
+    const response = `export function f() {\n  return new Response("x");\n}\n`;
+    expect(await layerErrors("lib/server/services/planted.ts", response)).toHaveLength(1);
+    expect(await layerErrors("lib/server/views/planted.ts", `export function f() {\n  throw new NotReadyError(409, "x");\n}\nclass NotReadyError extends Error {}\n`)).toHaveLength(1);
+    expect(await layerErrors("lib/server/services/planted.ts", `import { toErrorResponse } from "@/lib/server/http/errors";\nexport const t = toErrorResponse;\n`)).toHaveLength(1);
+    expect(await layerErrors("lib/server/http/planted.ts", response)).toEqual([]);
   });
 
   it("keeps client components off server code, types excepted", async () => {

@@ -4,55 +4,22 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { LazyMount } from "@/components/ui/LazyMount";
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { LatencyDto, LatencyHistogramDto, Percentiles } from "@/lib/schemas/views-latency";
-import { integer } from "@/components/format";
+import type { LatencyDto, LatencyHistogramDto } from "@/lib/schemas/views-latency";
+import { integer, latencyMs } from "@/components/format";
+import { PercentileTable } from "@/components/ui/PercentileTable";
 
 const PHASE_COLOURS = { before: "#14b8a6", during: "#ef4444", after: "#6366f1" } as const;
 const PHASE_ORDER = ["before", "during", "after"] as const;
 
-export function fmtMs(v: number | null | undefined): string {
-  if (v == null || !Number.isFinite(v)) return "—";
-  if (v < 1) return `${(v * 1000).toFixed(0)} µs`;
-  if (v < 10) return `${v.toFixed(1)} ms`;
-  if (v < 1000) return `${Math.round(v)} ms`;
-  return `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`;
-}
-
-function PercentileTable({ h }: { h: LatencyHistogramDto }) {
-  const rows: Array<[string, Percentiles | null]> = [
-    ["before", h.phases.before],
-    ["during", h.phases.during],
-    ["after", h.phases.after],
-  ];
+/** The phases of one histogram as a PercentileTable (shared with compare's latency table). */
+function PhasePercentiles({ h }: { h: LatencyHistogramDto }) {
   return (
-    <table className="text-xs">
-      <caption className="sr-only">Percentiles of {h.hop} {h.metric}</caption>
-      <thead className="text-muted">
-        <tr>
-          <th scope="col" className="pr-3 text-left font-medium">Phase</th>
-          <th scope="col" className="pr-3 text-right font-medium">n</th>
-          <th scope="col" className="pr-3 text-right font-medium">p50</th>
-          <th scope="col" className="pr-3 text-right font-medium">p90</th>
-          <th scope="col" className="pr-3 text-right font-medium">p99</th>
-          <th scope="col" className="text-right font-medium">p99.9</th>
-        </tr>
-      </thead>
-      <tbody className="num font-mono">
-        {rows.map(([phase, p]) => (
-          <tr key={phase}>
-            <th scope="row" className="pr-3 text-left font-sans font-normal">
-              <span className="mr-1 inline-block h-2 w-2 rounded-sm" style={{ background: PHASE_COLOURS[phase as keyof typeof PHASE_COLOURS] }} />
-              {phase}
-            </th>
-            <td className="pr-3 text-right">{p ? integer(p.count) : "—"}</td>
-            <td className="pr-3 text-right">{fmtMs(p?.p50)}</td>
-            <td className="pr-3 text-right">{fmtMs(p?.p90)}</td>
-            <td className="pr-3 text-right">{fmtMs(p?.p99)}</td>
-            <td className="text-right">{fmtMs(p?.p999)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <PercentileTable
+      caption={`Percentiles of ${h.hop} ${h.metric}`}
+      rowHeader="Phase"
+      countHeader="n"
+      rows={PHASE_ORDER.map((phase) => ({ key: phase, label: phase, colour: PHASE_COLOURS[phase], percentiles: h.phases[phase] }))}
+    />
   );
 }
 
@@ -60,7 +27,7 @@ function PercentileTable({ h }: { h: LatencyHistogramDto }) {
 function HistogramChart({ h }: { h: LatencyHistogramDto }) {
   const totals = { before: h.phases.before?.count ?? 0, during: h.phases.during?.count ?? 0, after: h.phases.after?.count ?? 0 };
   const data = h.buckets.map((b) => ({
-    label: fmtMs(b.loMs),
+    label: latencyMs(b.loMs),
     lo: b.loMs,
     before: totals.before ? b.before / totals.before : 0,
     during: totals.during ? b.during / totals.during : 0,
@@ -95,7 +62,7 @@ function HistogramChart({ h }: { h: LatencyHistogramDto }) {
             contentStyle={{ background: "var(--hs-surface)", border: "1px solid var(--hs-border)", fontSize: 12, color: "var(--hs-fg)" }}
             labelFormatter={(_l, payload) => {
               const b = (payload?.[0]?.payload as { raw?: { loMs: number; hiMs: number } } | undefined)?.raw;
-              return b ? `${fmtMs(b.loMs)} – ${fmtMs(b.hiMs)}` : "";
+              return b ? `${latencyMs(b.loMs)} – ${latencyMs(b.hiMs)}` : "";
             }}
             formatter={(v, name, item) => {
               const raw = (item?.payload as { raw?: Record<string, number> } | undefined)?.raw;
@@ -180,16 +147,16 @@ export function LatencyView({ incidentId, data }: { incidentId: string; data: La
                 <HistogramChart h={h} />
               </LazyMount>
               <div className="mt-2 overflow-x-auto">
-                <PercentileTable h={h} />
+                <PhasePercentiles h={h} />
               </div>
               {connect ? (
                 <details className="mt-2">
                   <summary className="cursor-pointer text-xs text-muted select-none hover:text-fg">
-                    Connect time vs total — connect p99 during {fmtMs(connect.phases.during?.p99 ?? connect.phases.before?.p99)} of total{" "}
-                    {fmtMs(h.phases.during?.p99 ?? h.phases.before?.p99)}
+                    Connect time vs total — connect p99 during {latencyMs(connect.phases.during?.p99 ?? connect.phases.before?.p99)} of total{" "}
+                    {latencyMs(h.phases.during?.p99 ?? h.phases.before?.p99)}
                   </summary>
                   <HistogramChart h={connect} />
-                  <PercentileTable h={connect} />
+                  <PhasePercentiles h={connect} />
                 </details>
               ) : null}
             </section>
@@ -205,7 +172,7 @@ export function LatencyView({ incidentId, data }: { incidentId: string; data: La
           <span className="text-xs text-muted">
             {c.thresholdMs !== null ? (
               <>
-                slowest 5% (≥ {fmtMs(c.thresholdMs)}, {integer(c.slow)} requests) vs the other {integer(c.fast)} — {c.scope}
+                slowest 5% (≥ {latencyMs(c.thresholdMs)}, {integer(c.slow)} requests) vs the other {integer(c.fast)} — {c.scope}
                 {c.truncated ? `, first ${integer(c.sampled)} sampled` : ""}
               </>
             ) : (

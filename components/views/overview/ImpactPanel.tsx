@@ -1,15 +1,10 @@
 import Link from "next/link";
 import type { OverviewDto } from "@/lib/schemas/views-overview";
-import { absoluteTime, durationMs, integer } from "@/components/format";
+import { absoluteTime, durationMs, integer, latencyMs } from "@/components/format";
 
 function pct(rate: number | null | undefined, digits = 1): string {
   if (rate == null || !Number.isFinite(rate)) return "—";
   return `${(rate * 100).toFixed(digits)}%`;
-}
-
-function ms(v: number | null | undefined): string {
-  if (v == null || !Number.isFinite(v)) return "—";
-  return v < 10 ? `${v.toFixed(1)} ms` : durationMs(v);
 }
 
 /** One headline figure; the value links to the evidence behind it. */
@@ -86,10 +81,10 @@ export function ImpactPanel({ incidentId, overview }: { incidentId: string; over
         <dl className="grid grid-cols-2 gap-2 md:grid-cols-4">
           <Figure label="Peak error rate" value={pct(i.peakErrorRate)} detail={`baseline ${pct(i.baselineErrorRate)}`} href={timeline({ severity: "error" })} />
           <Figure label="Requests failed" value={integer(i.failed)} detail={`of ${integer(i.requests)}`} href={timeline({ kind: "request", severity: "error" })} />
-          <Figure label="p99 before" value={ms(i.p99BeforeMs)} href={latency()} />
+          <Figure label="p99 before" value={latencyMs(i.p99BeforeMs)} href={latency()} />
           <Figure
             label="p99 during"
-            value={ms(i.p99DuringMs)}
+            value={latencyMs(i.p99DuringMs)}
             detail={i.p99BeforeMs && i.p99DuringMs ? `×${(i.p99DuringMs / i.p99BeforeMs).toFixed(1)}` : undefined}
             href={latency()}
           />
@@ -129,12 +124,12 @@ export function ImpactPanel({ incidentId, overview }: { incidentId: string; over
                     <td className="num py-1 pr-3 text-right font-mono text-xs">{pct(s.errorRate)}</td>
                     <td className="num py-1 pr-3 text-right font-mono text-xs">
                       <Link href={latency(s.service)} className="hover:text-accent hover:underline">
-                        {ms(s.p99BeforeMs)}
+                        {latencyMs(s.p99BeforeMs)}
                       </Link>
                     </td>
                     <td className="num py-1 text-right font-mono text-xs">
                       <Link href={latency(s.service)} className="hover:text-accent hover:underline">
-                        {ms(s.p99DuringMs)}
+                        {latencyMs(s.p99DuringMs)}
                       </Link>
                     </td>
                   </tr>

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Bar, CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { TimelineRatesDto } from "@/lib/schemas/views-timeline";
 import { clockTime, shortTime } from "@/lib/timeline-url";
+import { formatMs, TERSE } from "@/lib/format-ms";
 
 export const SOURCE_COLOURS = ["#6366f1", "#14b8a6", "#f59e0b", "#ec4899", "#0ea5e9", "#84cc16"];
 export const OTHER_COLOUR = "#9ca3af";
@@ -65,7 +66,7 @@ export function RateChart({
           <Tooltip
             isAnimationActive={false}
             contentStyle={{ background: "var(--hs-surface)", border: "1px solid var(--hs-border)", fontSize: 12, color: "var(--hs-fg)" }}
-            labelFormatter={(v) => `${shortTime(Number(v))} (+${rates.bucketMs >= 1000 ? `${rates.bucketMs / 1000} s` : `${rates.bucketMs} ms`})`}
+            labelFormatter={(v) => `${shortTime(Number(v))} (+${formatMs(rates.bucketMs, TERSE)})`}
           />
           {inRange(window.onset) ? (
             <ReferenceArea x1={snap(window.onset!)} x2={snap(inRange(window.recovery) ? window.recovery! : last!)} fill={ERROR_COLOUR} fillOpacity={0.08} ifOverflow="hidden" />

@@ -5,11 +5,7 @@ import { useRouter } from "next/navigation";
 import type { TimelineFileDto } from "@/lib/schemas/views-timeline";
 import { useCanEdit } from "@/components/auth/RoleContext";
 import { patchFileAndFollow } from "@/components/incidents/patch-file";
-
-function fmt(ms: number | null): string {
-  if (ms === null) return "—";
-  return `${ms > 0 ? "+" : ""}${Math.abs(ms) >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`}`;
-}
+import { skewMs } from "@/components/format";
 
 /**
  * Clock-skew corrections per file (from the run's correlation) and a small form to override one:
@@ -65,8 +61,8 @@ export function SkewPanel({ incidentId, files }: { incidentId: string; files: Ti
             {files.map((f) => (
               <tr key={f.id} className="border-b border-line/50 last:border-0">
                 <td className="py-1 pr-3 font-mono break-all">{f.path}</td>
-                <td className="num py-1 pr-3 text-right font-mono">{fmt(f.appliedMs)}</td>
-                <td className="num py-1 pr-3 text-right font-mono text-muted">{fmt(f.estimateMs)}</td>
+                <td className="num py-1 pr-3 text-right font-mono">{skewMs(f.appliedMs)}</td>
+                <td className="num py-1 pr-3 text-right font-mono text-muted">{skewMs(f.estimateMs)}</td>
                 <td className="py-1 pr-3 text-muted" title={f.note ?? undefined}>
                   {f.basis ?? "—"}
                   {f.samples ? ` (${f.samples})` : ""}
@@ -101,7 +97,7 @@ export function SkewPanel({ incidentId, files }: { incidentId: string; files: Ti
                     </form>
                   ) : (
                     <span className="flex items-center gap-2">
-                      <span className="num font-mono">{f.clockSkewMs === null ? "auto" : fmt(f.clockSkewMs)}</span>
+                      <span className="num font-mono">{f.clockSkewMs === null ? "auto" : skewMs(f.clockSkewMs)}</span>
                       {canEdit ? (
                       <button
                         type="button"

@@ -9,6 +9,7 @@ import { RecordList } from "./RecordList";
 import { RecordDetail } from "./RecordDetail";
 import { SkewPanel } from "./SkewPanel";
 import { chartQueryFor, filterQuery, firstPageQueryFor, isoInput, parseTimeInput, readState, TIMELINE_PAGE as PAGE, withPatch, type FilterKey } from "@/lib/timeline-url";
+import { formatMs, TERSE } from "@/lib/format-ms";
 const SEVERITIES = ["critical", "error", "warning", "notice", "info", "debug"];
 
 type Patch = Partial<Record<FilterKey | "record", string | null>>;
@@ -140,7 +141,7 @@ export function TimelineView({ incidentId, meta, notice, initial = null }: { inc
             Events per interval
           </h2>
           <span className="text-xs text-muted">
-            {rates ? `${integer(rates.total)} records · ${rates.bucketMs >= 1000 ? `${rates.bucketMs / 1000} s` : `${rates.bucketMs} ms`} buckets · drag across the chart to zoom` : "loading…"}
+            {rates ? `${integer(rates.total)} records · ${formatMs(rates.bucketMs, TERSE)} buckets · drag across the chart to zoom` : "loading…"}
           </span>
           {rates?.partial ? (
             <span className="text-xs text-amber-700 dark:text-amber-300" title="Summarised files keep their healthy requests as per-second counts; a text or node filter can only count the ones stored as rows (notable, sampled, or shown before).">

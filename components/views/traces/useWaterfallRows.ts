@@ -2,9 +2,12 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { WaterfallWindowDto, type TraceDetailDto, type WaterfallSpanDto } from "@/lib/schemas/views-traces";
+import { visibleRows, type VisibleRows } from "@/lib/waterfall";
 
 /** Rows fetched per request while scrolling a big trace. */
 const PAGE = 200;
+
+const NOTHING_VISIBLE: VisibleRows<WaterfallSpanDto> = { rows: [], indexOf: new Map() };
 
 export interface WaterfallRows {
   /** Visible rows in total (collapsed subtrees hidden). */
@@ -29,20 +32,8 @@ export interface WaterfallRows {
  */
 export function useWaterfallRows(incidentId: string, detail: TraceDetailDto, collapsed: ReadonlySet<number>, activeId: number): WaterfallRows {
   const inline = detail.window === null;
-  const visibleInline = useMemo(() => {
-    if (!inline) return [];
-    if (!collapsed.size) return detail.spans;
-    const out: WaterfallSpanDto[] = [];
-    let hideBelow = Number.POSITIVE_INFINITY;
-    for (const s of detail.spans) {
-      if (s.depth > hideBelow) continue;
-      hideBelow = Number.POSITIVE_INFINITY;
-      out.push(s);
-      if (collapsed.has(s.id)) hideBelow = s.depth;
-    }
-    return out;
-  }, [inline, detail.spans, collapsed]);
-  const inlineIndex = useMemo(() => new Map(visibleInline.map((s, i) => [s.id, i])), [visibleInline]);
+  // Collapsing is lib/waterfall.ts's, the same the server applies to big traces.
+  const { rows: visibleInline, indexOf: inlineIndex } = useMemo(() => (inline ? visibleRows(detail.spans, collapsed) : NOTHING_VISIBLE), [inline, detail.spans, collapsed]);
 
   // Windowed: rows by visible index for the current collapsed set.
   const collapsedKey = useMemo(() => [...collapsed].sort((a, b) => a - b).join(","), [collapsed]);

@@ -1,6 +1,6 @@
 import { type ApiTokenCreated, ApiTokenDto, type ApiTokenInput } from "@/lib/schemas/auth";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { ConflictError, NotFoundError } from "@/lib/server/errors";
 import type { Principal } from "./guard";
 import { hashToken, newToken, PREFIX_LENGTH } from "./tokens";
 
@@ -8,7 +8,7 @@ import { hashToken, newToken, PREFIX_LENGTH } from "./tokens";
 export const API_TOKEN_PREFIX = "hst_";
 
 function ownerId(principal: Principal): string {
-  if (!principal.id) throw new HttpError(409, "auth_off", "HINDSIGHT_AUTH=off: the API needs no token.");
+  if (!principal.id) throw new ConflictError("auth_off", "HINDSIGHT_AUTH=off: the API needs no token.");
   return principal.id;
 }
 

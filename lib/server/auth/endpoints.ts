@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { clientAddress } from "@/lib/server/http/client-address";
-import { NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError } from "@/lib/server/errors";
 import { authFor, CLIENT_ADDRESS_HEADER } from "./auth";
 import { authEnabled } from "./mode";
 import { assertHashingCapacity } from "./password";

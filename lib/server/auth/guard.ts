@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type PrincipalDto, Role, roleAtLeast } from "@/lib/schemas/auth";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { HttpError } from "@/lib/server/http/errors";
+import { ForbiddenError, UnauthenticatedError } from "@/lib/server/errors";
 import { assertSameOrigin } from "@/lib/server/http/origin";
 import { authFor } from "./auth";
 import { authEnabled } from "./mode";
@@ -16,7 +16,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * Authorization at the point of use: every route handler that reads or writes data calls this
- * before touching a service (tests/unit/auth-guard-coverage.test.ts fails otherwise). It never
+ * before touching a service (tests/integration/auth-guard-coverage.test.ts fails otherwise). It never
  * trusts anything a proxy or middleware may have added — only the session cookie (checked
  * against the Session table by better-auth) or an API token (checked against ApiToken).
  *
@@ -25,15 +25,16 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  *   requireUser(request, "admin")    admins
  *
  * For a Request with an unsafe method it also refuses cross-site calls (assertSameOrigin), so no
- * write route can forget the CSRF check. Throws HttpError 401 (nobody) / 403 (role too low).
+ * write route can forget the CSRF check. Throws UnauthenticatedError (nobody: 401) / ForbiddenError
+ * (role too low: 403).
  */
 export async function requireUser(source: Request | Headers, min: Role = "viewer"): Promise<Principal> {
   if (source instanceof Request && !SAFE_METHODS.has(source.method.toUpperCase())) assertSameOrigin(source);
   const principal = await getPrincipal(source instanceof Request ? source.headers : source);
   if (!principal) {
-    throw new HttpError(401, "unauthenticated", (await needsSetup()) ? "No account exists yet: create the first admin at /setup." : "Sign in first (or send an API token as Authorization: Bearer).");
+    throw new UnauthenticatedError((await needsSetup()) ? "No account exists yet: create the first admin at /setup." : "Sign in first (or send an API token as Authorization: Bearer).");
   }
-  if (!roleAtLeast(principal.role, min)) throw new HttpError(403, "forbidden", `This needs the ${min} role; you are ${principal.role}.`);
+  if (!roleAtLeast(principal.role, min)) throw new ForbiddenError("forbidden", `This needs the ${min} role; you are ${principal.role}.`);
   return principal;
 }
 
@@ -54,7 +55,7 @@ export async function pagePrincipal(headers: Headers, db: Db = getPrisma()): Pro
   try {
     return await getPrincipal(headers, db);
   } catch (err) {
-    if (err instanceof HttpError) return null;
+    if (err instanceof UnauthenticatedError || err instanceof ForbiddenError) return null;
     throw err;
   }
 }
@@ -65,7 +66,7 @@ export async function getPrincipal(headers: Headers, db: Db = getPrisma()): Prom
   const authorization = headers.get("authorization");
   if (authorization) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!m) throw new HttpError(401, "unauthenticated", "Authorization must be `Bearer <token>`.");
+    if (!m) throw new UnauthenticatedError("Authorization must be `Bearer <token>`.");
     return principalFromApiToken(m[1]!, db);
   }
   const auth = await authFor(headers);
@@ -81,9 +82,9 @@ async function principalFromApiToken(token: string, db: Db): Promise<Principal> 
   if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
     // A share-link token is read-only and only works under /s/ and /api/s/: say so (row 17).
     if (await db.shareLink.findUnique({ where: { tokenHash }, select: { id: true } })) {
-      throw new HttpError(403, "read_only", "A share link only opens its shared page; it cannot call the API.");
+      throw new ForbiddenError("read_only", "A share link only opens its shared page; it cannot call the API.");
     }
-    throw new HttpError(401, "unauthenticated", "Unknown or expired API token.");
+    throw new UnauthenticatedError("Unknown or expired API token.");
   }
   if (shouldTouch(row.lastUsedAt)) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { type CreateUserInput, Role, type SetupInput, type UpdateUserInput, UserDto } from "@/lib/schemas/auth";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { ConflictError, NotFoundError } from "@/lib/server/errors";
 import { authFor, getAuth } from "./auth";
 import { authEnabled } from "./mode";
 import { signInThrottle } from "./throttle";
@@ -13,12 +13,12 @@ const SETUP_KEY = "setup.admin";
  * session cookie(s) better-auth issued.
  */
 export async function setupAdmin(input: SetupInput, db: Db = getPrisma(), headers: Headers = new Headers()): Promise<{ user: UserDto; setCookie: string[] }> {
-  if (!authEnabled()) throw new HttpError(409, "auth_off", "HINDSIGHT_AUTH=off: there are no accounts to set up.");
-  if (await db.user.findFirst({ select: { id: true } })) throw new HttpError(409, "already_setup", "An account already exists: sign in instead.");
+  if (!authEnabled()) throw new ConflictError("auth_off", "HINDSIGHT_AUTH=off: there are no accounts to set up.");
+  if (await db.user.findFirst({ select: { id: true } })) throw new ConflictError("already_setup", "An account already exists: sign in instead.");
   try {
     await db.setting.create({ data: { key: SETUP_KEY, value: new Date().toISOString() } });
   } catch {
-    throw new HttpError(409, "already_setup", "Setup is already done (or in progress): sign in instead.");
+    throw new ConflictError("already_setup", "Setup is already done (or in progress): sign in instead.");
   }
   let user: UserDto;
   try {
@@ -35,7 +35,7 @@ export async function setupAdmin(input: SetupInput, db: Db = getPrisma(), header
 /** An account with a password (hashed by better-auth) and a role. Email is unique (409). */
 export async function createUser(input: CreateUserInput, db: Db = getPrisma()): Promise<UserDto> {
   if (await db.user.findUnique({ where: { email: input.email }, select: { id: true } })) {
-    throw new HttpError(409, "email_taken", `An account for ${input.email} already exists.`);
+    throw new ConflictError("email_taken", `An account for ${input.email} already exists.`);
   }
   const auth = await getAuth();
   const created = await auth.api.signUpEmail({ body: { name: input.name, email: input.email, password: input.password } });
@@ -75,7 +75,7 @@ export async function clearSignInLockout(id: string, by: { id: string | null; na
 
 async function assertAnotherAdmin(db: Db, id: string): Promise<void> {
   const others = await db.user.count({ where: { role: "admin", id: { not: id } } });
-  if (others === 0) throw new HttpError(409, "last_admin", "This is the last admin: make someone else admin first.");
+  if (others === 0) throw new ConflictError("last_admin", "This is the last admin: make someone else admin first.");
 }
 
 function toDto(u: { id: string; name: string; email: string; role: string; createdAt: Date }): UserDto {

@@ -19,8 +19,8 @@ export type BundleErrorCode =
   | "aborted";
 
 /**
- * Why a bundle was refused. `status` is the HTTP status route handlers should answer with: 413 when a
- * size/count limit was hit, 422 when the content itself is unacceptable, 400 for a malformed request.
+ * Why a bundle was refused: a size/count limit was hit, the content itself is unacceptable, or the
+ * request was malformed (the code says which; lib/server/http/errors.ts gives each its status).
  * `entry` names the offending path when there is one; the message always names entry and limit.
  */
 export class BundleError extends Error {
@@ -28,7 +28,6 @@ export class BundleError extends Error {
   constructor(
     readonly code: BundleErrorCode,
     message: string,
-    readonly status: 400 | 413 | 422,
     readonly entry?: string,
     /** Inflated bytes when a byte counter fired; lets tests and logs show how early a bomb was stopped. */
     readonly observed?: number,
@@ -41,10 +40,10 @@ export function isBundleError(error: unknown): error is BundleError {
   return error instanceof BundleError;
 }
 
-/** Maps storage limit errors to 413 bundle errors; anything unexpected is rethrown as is. */
+/** Maps storage limit errors to bundle errors (same code); anything unexpected is rethrown as is. */
 export function toBundleError(error: unknown, entry?: string): BundleError {
   if (error instanceof BundleError) return error;
-  if (error instanceof LimitError) return new BundleError(error.code, error.message, 413, entry, error.observed);
+  if (error instanceof LimitError) return new BundleError(error.code, error.message, entry, error.observed);
   throw error;
 }
 

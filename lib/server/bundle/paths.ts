@@ -20,7 +20,7 @@ export interface SafePath {
 }
 
 function reject(code: "unsafe_path", raw: string, where: string, why: string): never {
-  throw new BundleError(code, `${where}: entry ${JSON.stringify(raw)} rejected: ${why}`, 422, raw);
+  throw new BundleError(code, `${where}: entry ${JSON.stringify(raw)} rejected: ${why}`, raw);
 }
 
 /**
@@ -43,7 +43,6 @@ export function safeEntryPath(raw: string, where: string, limits: BundleLimits):
     throw new BundleError(
       "path_too_deep",
       `${where}: entry ${JSON.stringify(normalised.slice(0, 120))} is ${kept.length} folders deep; the limit is ${limits.maxDepth} (HINDSIGHT_MAX_DEPTH)`,
-      422,
       raw.slice(0, 200),
     );
   }
@@ -51,7 +50,6 @@ export function safeEntryPath(raw: string, where: string, limits: BundleLimits):
     throw new BundleError(
       "path_too_long",
       `${where}: entry path of ${normalised.length} characters exceeds the limit of ${limits.maxPathLength} (HINDSIGHT_MAX_PATH_LENGTH)`,
-      422,
       raw.slice(0, 200),
     );
   }

@@ -149,7 +149,6 @@ class Unpacker {
       throw new BundleError(
         "too_many_entries",
         `${where}: the bundle has more than ${this.limits.maxEntries} entries (${this.entryCount} so far); the limit is ${this.limits.maxEntries} (HINDSIGHT_MAX_ENTRIES)`,
-        413,
         where,
         this.entryCount,
       );
@@ -174,7 +173,6 @@ class Unpacker {
               new BundleError(
                 "ratio_exceeded",
                 `${label()}: compression ratio ${Math.round(ratio)}:1 exceeds the limit of ${maxRatio}:1 (HINDSIGHT_MAX_RATIO), stopped after ${formatBytes(out)} inflated`,
-                413,
                 label(),
                 out,
               ),
@@ -195,11 +193,11 @@ class Unpacker {
   async processInput(input: UploadInput): Promise<void> {
     const safe = safeEntryPath(input.name, "upload name", this.limits);
     if (safe.path === "") {
-      throw new BundleError("unsafe_path", `upload name ${JSON.stringify(input.name)} is empty`, 422, input.name);
+      throw new BundleError("unsafe_path", `upload name ${JSON.stringify(input.name)} is empty`, input.name);
     }
     const name = safe.path;
     const source = input.stream ?? (input.tempPath ? createReadStream(input.tempPath) : null);
-    if (!source) throw new BundleError("bad_request", `${name}: no content`, 400, name);
+    if (!source) throw new BundleError("bad_request", `${name}: no content`, name);
     const peeked = await peekStream(source);
     const kind = sniffContainer(peeked.head);
     const prefix = dirName(name);
@@ -247,7 +245,7 @@ class Unpacker {
     } catch {
       const entry = this.current && this.current !== archive ? `${this.current}: ` : "";
       const reason = error instanceof Error ? error.message : String(error);
-      return new BundleError("bad_archive", `${archive}: ${entry}unreadable or corrupt data (${reason})`, 422, archive);
+      return new BundleError("bad_archive", `${archive}: ${entry}unreadable or corrupt data (${reason})`, archive);
     }
   }
 
@@ -264,7 +262,6 @@ class Unpacker {
       throw new BundleError(
         "nested_archive",
         `${name}: the gzip stream contains ${describeKind(kind)}; nested archives are not unpacked`,
-        422,
         name,
       );
     }
@@ -291,7 +288,7 @@ class Unpacker {
       );
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new BundleError("bad_archive", `${name}: not a readable zip archive (${reason})`, 422, name);
+      throw new BundleError("bad_archive", `${name}: not a readable zip archive (${reason})`, name);
     }
     try {
       // The central directory states the count up front: refuse before reading a single entry.
@@ -323,7 +320,6 @@ class Unpacker {
           throw new BundleError(
             "link_entry",
             `${name}: entry ${JSON.stringify(raw)} is a symbolic link; links are not accepted in bundles`,
-            422,
             raw,
           );
         }
@@ -331,19 +327,17 @@ class Unpacker {
           throw new BundleError(
             "special_entry",
             `${name}: entry ${JSON.stringify(raw)} is a special file (mode ${fileType.toString(8)}); only regular files are accepted`,
-            422,
             raw,
           );
         }
         if (member.isDirectory || member.path === "" || fileType === S_IFDIR) continue;
         if (entry.generalPurposeBitFlag & 0x1) {
-          throw new BundleError("bad_archive", `${name}: entry ${JSON.stringify(raw)} is encrypted; encrypted zips are not supported`, 422, raw);
+          throw new BundleError("bad_archive", `${name}: entry ${JSON.stringify(raw)} is encrypted; encrypted zips are not supported`, raw);
         }
         if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
           throw new BundleError(
             "bad_archive",
             `${name}: entry ${JSON.stringify(raw)} uses compression method ${entry.compressionMethod}; only stored and deflate are supported`,
-            422,
             raw,
           );
         }
@@ -402,7 +396,6 @@ class Unpacker {
           throw new BundleError(
             "link_entry",
             `${name}: entry ${JSON.stringify(header.name)} is ${kind} (to ${JSON.stringify(header.linkname)}); links are not accepted in bundles`,
-            422,
             header.name,
           );
         }
@@ -410,7 +403,6 @@ class Unpacker {
           throw new BundleError(
             "special_entry",
             `${name}: entry ${JSON.stringify(header.name)} has tar type ${JSON.stringify(header.type ?? "unknown")}; only regular files and directories are accepted`,
-            422,
             header.name,
           );
         }
@@ -424,7 +416,6 @@ class Unpacker {
           throw new BundleError(
             "entry_too_large",
             `${name}: entry ${JSON.stringify(full)} is ${formatBytes(header.size)}; the limit is ${formatBytes(this.limits.maxEntryBytes)} (HINDSIGHT_MAX_ENTRY_BYTES)`,
-            413,
             full,
             header.size,
           );
@@ -471,7 +462,6 @@ class Unpacker {
         throw new BundleError(
           "nested_archive",
           `${where}: entry ${JSON.stringify(path)} is gzip inside gzip; only one level of .gz is decompressed`,
-          422,
           path,
         );
       }
@@ -481,7 +471,6 @@ class Unpacker {
       throw new BundleError(
         "nested_archive",
         `${where}: entry ${JSON.stringify(path)} is ${describeKind(kind)}; nested archives are not unpacked (upload it separately)`,
-        422,
         path,
       );
     }
@@ -538,7 +527,6 @@ class Unpacker {
       throw new BundleError(
         "bad_manifest",
         `${chosen.path}: manifest is ${formatBytes(chosen.size)}; a manifest may be at most ${formatBytes(MANIFEST_MAX_BYTES)}`,
-        422,
         chosen.path,
       );
     }
@@ -551,14 +539,14 @@ class Unpacker {
       data = chosen.path.endsWith(".json") ? JSON.parse(text) : YAML.parse(text);
     } catch (error) {
       const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-      throw new BundleError("bad_manifest", `${chosen.path}: not valid ${chosen.path.endsWith(".json") ? "JSON" : "YAML"}: ${reason}`, 422, chosen.path);
+      throw new BundleError("bad_manifest", `${chosen.path}: not valid ${chosen.path.endsWith(".json") ? "JSON" : "YAML"}: ${reason}`, chosen.path);
     }
     const result = BundleManifest.safeParse(data ?? {});
     if (!result.success) {
       const details = result.error.issues
         .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
         .join("; ");
-      throw new BundleError("bad_manifest", `${chosen.path}: ${details}`, 422, chosen.path);
+      throw new BundleError("bad_manifest", `${chosen.path}: ${details}`, chosen.path);
     }
     return { manifest: result.data, path: chosen.path };
   }
@@ -613,6 +601,6 @@ function toBundleErrorOrBadArchive(error: unknown): BundleError {
     return toBundleError(error);
   } catch {
     const reason = error instanceof Error ? error.message : String(error);
-    return new BundleError("bad_archive", `unreadable bundle (${reason})`, 422);
+    return new BundleError("bad_archive", `unreadable bundle (${reason})`);
   }
 }

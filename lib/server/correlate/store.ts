@@ -36,6 +36,9 @@ export interface Located<T> {
  *  - exact per-file, per-second aggregates (count, errors, latency histogram) for every request;
  *  - other kinds up to their caps (spans 200k, events 100k, objects 50k, counters 100k, series 5k,
  *    rulesets/ipvs 2k dumps). Dropped records are counted in `dropped`.
+ *  - application log lines (events of source "app") share the event cap but may take at most
+ *    APP_EVENT_CAP of it, and lines below warning at most APP_QUIET_CAP: a chatty service's info
+ *    lines must not crowd out the cluster events and timeline entries the window depends on.
  */
 export const BOUNDS = {
   REQUEST_CAP: 200_000,
@@ -44,6 +47,8 @@ export const BOUNDS = {
   SLOW_MS: 500,
   SPAN_CAP: 200_000,
   EVENT_CAP: 100_000,
+  APP_EVENT_CAP: 60_000,
+  APP_QUIET_CAP: 30_000,
   OBJECT_CAP: 50_000,
   COUNTER_CAP: 100_000,
   SERIES_CAP: 5_000,
@@ -144,6 +149,8 @@ export class EvidenceStore {
   readonly reservoir: Located<RequestRecord>[] = [];
   readonly spans: Located<SpanRecord>[] = [];
   readonly events: Located<EventRecord>[] = [];
+  private appEvents = 0;
+  private appQuiet = 0;
   readonly objects: Located<ObjectRecord>[] = [];
   readonly counters: Located<CounterRecord>[] = [];
   readonly series: Located<SeriesRecord>[] = [];
@@ -195,6 +202,17 @@ export class EvidenceStore {
         if (!rec.parentSpanId) this.noteKey(`trace:${rec.traceId}`, fileId, rec.ts);
         return this.push(this.spans, fileId, rec, BOUNDS.SPAN_CAP, "span");
       case "event":
+        if (rec.source === "app") {
+          const quiet = rec.severity === "debug" || rec.severity === "info" || rec.severity === "notice";
+          if (this.appEvents >= BOUNDS.APP_EVENT_CAP || (quiet && this.appQuiet >= BOUNDS.APP_QUIET_CAP)) {
+            this.dropped.event = (this.dropped.event ?? 0) + 1;
+            return;
+          }
+          if (this.events.length < BOUNDS.EVENT_CAP) {
+            this.appEvents++;
+            if (quiet) this.appQuiet++;
+          }
+        }
         return this.push(this.events, fileId, rec, BOUNDS.EVENT_CAP, "event");
       case "object":
         return this.push(this.objects, fileId, rec, BOUNDS.OBJECT_CAP, "object");

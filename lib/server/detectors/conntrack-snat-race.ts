@@ -20,9 +20,10 @@ import { describeRequest, describeSpan, median } from "./util";
  * Values: connect times (nginx $upstream_connect_time, a span's connect-time attribute), else HTTP
  * request durations; span gaps (a callee's server span starting ~1 s/~3 s after its caller's
  * client span). A retransmit adds the RTO to an otherwise normal value, so the bands are
- * [k s − 50 ms, k s + the normal p90 + 100 ms] for k = 1, 3, 7. The step must be sharp: the bands
- * hold far more values per millisecond than the ranges between them — a slow upstream spreads its
- * latencies over the whole range and does not make steps. Successful requests only: a 1 s client
+ * [k s − 50 ms, k s + the normal p90 + 100 ms] for k = 1, 3, 7. The step must be sharp, for
+ * durations and span gaps alike: the bands hold far more values per millisecond than the ranges
+ * between them — a slow upstream (or a CPU-starved callee that starts late) spreads its values
+ * over the whole range and does not make steps. Successful requests only: a 1 s client
  * timeout also piles up at 1 s, but it fails.
  * Counters: snapshots of a node ordered by time, else by file name and line (an undated snapshot
  * still has an order); growth = last − first summed over CPUs; a decrease is a reset, not growth.
@@ -133,14 +134,23 @@ export const conntrackSnatRace: Detector = {
 
     // Trace gaps: the callee's server span starts ~1 s/~3 s after the caller's client span; or a
     // span's own connect-time attribute in a band.
+    // A starved callee (CPU contention, a full accept queue) also starts late, but by any amount:
+    // only gaps that pile up *at* the retransmit times, far denser there than between them, are
+    // SYN retransmits — the same sharpness test as the request durations.
     const byId = new Map(ctx.spans.map((s) => [`${s.rec.traceId}|${s.rec.spanId}`, s]));
-    const gapSpans = ctx.spans.filter((s) => {
+    const gaps: { v: number; s: Located<SpanRecord> }[] = [];
+    const connectSpans: Located<SpanRecord>[] = [];
+    for (const s of ctx.spans) {
       const c = spanConnect(s.rec);
-      if (c !== null && c >= 950 && inBand(c)) return true;
-      if (!s.rec.parentSpanId || s.rec.spanKind !== "server" || s.rec.status === "error") return false;
+      if (c !== null && c >= 950 && inBand(c)) connectSpans.push(s);
+      if (!s.rec.parentSpanId || s.rec.spanKind !== "server" || s.rec.status === "error") continue;
       const parent = byId.get(`${s.rec.traceId}|${s.rec.parentSpanId}`);
-      return !!parent && parent.rec.spanKind !== "server" && parent.rec.service !== s.rec.service && inBand(s.rec.ts - parent.rec.ts);
-    });
+      if (parent && parent.rec.spanKind !== "server" && parent.rec.service !== s.rec.service) gaps.push({ v: s.rec.ts - parent.rec.ts, s });
+    }
+    const gapBands = bands(gaps.map((g) => g.v));
+    const inGapBand = (v: number) => gapBands.some((x) => v >= x.lo && v <= x.hi);
+    const gapSharp = sharpness(gaps.map((g) => g.v), gapBands);
+    const gapSpans = [...connectSpans, ...(gapSharp >= SHARPNESS ? gaps.filter((g) => inGapBand(g.v)).map((g) => g.s) : [])];
 
     const growth = counterGrowth(ctx);
     const insertFailed = growth.filter((g) => g.name.endsWith("insert_failed") && !g.reset);

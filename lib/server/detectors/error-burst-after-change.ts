@@ -24,6 +24,9 @@ const CHANGE_REASONS = /^(ScalingReplicaSet|DeploymentRollout|RollingUpdate|Upgr
 const CHANGE_TEXT = /\b(deploy(ed|ment)?|roll(ing)?[- ]?out|rollout restart|upgrad(e|ed|ing)|canary|config(uration)? change|release[d]?|helm (upgrade|install)|scaled up replica set)\b/i;
 
 function isChange(e: EventRecord): boolean {
+  // An application's own log line ("connection released", "upgrade header") names no change to the
+  // system; changes come from the cluster (events, objects), the operators' timeline and system logs.
+  if (e.source === "app") return false;
   const reason = (e.reason ?? "").toLowerCase();
   if (["alert", "mitigation", "resolution"].includes(reason)) return false;
   if (/roll(ed)?[- ]?back/i.test(e.text)) return false;

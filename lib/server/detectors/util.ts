@@ -1,3 +1,4 @@
+import { formatMs, TERSE } from "@/lib/format-ms";
 import type { RequestRecord, SpanRecord } from "@/lib/schemas/records";
 
 export function median(xs: number[]): number | null {
@@ -16,7 +17,8 @@ export const round = (x: number, step = 1) => Math.round(x / step) * step;
 /** Confidence precision: three decimals, exactly (x / 0.001 * 0.001 would leave float noise). */
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export const iso = (t: unknown): string | null => (typeof t === "number" && Number.isFinite(t) ? new Date(t).toISOString() : null);
-export const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${Math.round(ms)} ms`);
+/** "850 ms", "1 s", "1.5 s": the hypothesis texts' style of the one formatter (lib/format-ms.ts). */
+export const fmtMs = (ms: number) => formatMs(ms, TERSE);
 
 /** One line describing a request, for evidence excerpts. */
 export function describeRequest(r: RequestRecord): string {

@@ -1,4 +1,5 @@
 /** Deterministic formatting for the draft: times in the incident's zone, durations, rates, Markdown escaping. */
+import { DRAFT_DURATION, DRAFT_LATENCY, formatMs } from "@/lib/format-ms";
 
 /** A valid IANA zone or "UTC" (a bad manifest value must not break the draft). */
 export function safeZone(tz: string | null | undefined): string {
@@ -56,30 +57,14 @@ export function zoneName(tz: string, sampleIso: string | null): string {
   return `${tz} (${parts(sampleIso, tz).timeZoneName ?? tz})`;
 }
 
-/** "2 h 17 min", "4 min 30 s", "850 ms". */
+/** "2 h 17 min", "4 min 30 s", "850 ms": the draft's durations, by the one formatter (lib/format-ms.ts). */
 export function fmtDuration(ms: number): string {
-  const neg = ms < 0;
-  const a = Math.abs(ms);
-  let s: string;
-  if (a < 1000) s = `${Math.round(a)} ms`;
-  else if (a < 60_000) s = `${(a / 1000).toFixed(a < 10_000 ? 1 : 0).replace(/\.0$/, "")} s`;
-  else if (a < 3_600_000) {
-    const m = Math.floor(a / 60_000);
-    const sec = Math.round((a % 60_000) / 1000);
-    s = sec === 0 || sec === 60 ? `${sec === 60 ? m + 1 : m} min` : `${m} min ${sec} s`;
-  } else {
-    const h = Math.floor(a / 3_600_000);
-    const m = Math.round((a % 3_600_000) / 60_000);
-    s = m === 0 ? `${h} h` : m === 60 ? `${h + 1} h` : `${h} h ${m} min`;
-  }
-  return neg ? `-${s}` : s;
+  return formatMs(ms, DRAFT_DURATION);
 }
 
-/** Latency: "920 ms", "1.2 s". */
+/** Latency: "920 ms", "1.2 s", by the one formatter (lib/format-ms.ts). */
 export function fmtMs(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1).replace(/0+$/, "").replace(/\.$/, "")} s`;
+  return formatMs(ms, DRAFT_LATENCY);
 }
 
 /** 0.3214 → "32.1%", 0.0004 → "0.04%". */

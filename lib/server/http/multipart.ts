@@ -37,14 +37,14 @@ export async function receiveMultipart(
   const { limits } = options;
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\b/i.test(contentType)) {
-    throw new BundleError("bad_request", "expected a multipart/form-data upload", 400);
+    throw new BundleError("bad_request", "expected a multipart/form-data upload");
   }
   // Refuse early when the client announces more than we accept: no byte needs to be read.
   const announced = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(announced) && announced > limits.maxUploadBytes) {
     throw tooLarge(limits.maxUploadBytes, announced);
   }
-  if (!request.body) throw new BundleError("bad_request", "the upload has no body", 400);
+  if (!request.body) throw new BundleError("bad_request", "the upload has no body");
 
   const cas = new Cas(options.dataDir);
   let busboy: Busboy.Busboy;
@@ -64,7 +64,7 @@ export async function receiveMultipart(
       },
     });
   } catch (error) {
-    throw new BundleError("bad_request", `malformed multipart request (${(error as Error).message})`, 400);
+    throw new BundleError("bad_request", `malformed multipart request (${(error as Error).message})`);
   }
 
   const body = Readable.fromWeb(request.body as unknown as NodeWebReadableStream<Uint8Array>);
@@ -84,7 +84,7 @@ export async function receiveMultipart(
       try {
         reject(toBundleError(error));
       } catch {
-        reject(new BundleError("bad_request", `upload failed (${(error as Error)?.message ?? String(error)})`, 400));
+        reject(new BundleError("bad_request", `upload failed (${(error as Error)?.message ?? String(error)})`));
       }
     };
 
@@ -99,7 +99,7 @@ export async function receiveMultipart(
       void cleanupAndReject(error);
     };
 
-    const onAbort = () => fail(new BundleError("aborted", "the client aborted the upload", 400));
+    const onAbort = () => fail(new BundleError("aborted", "the client aborted the upload"));
     if (request.signal?.aborted) return onAbort();
     request.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -152,7 +152,7 @@ export async function receiveMultipart(
       fail(
         error instanceof BundleError || error instanceof LimitError
           ? error
-          : new BundleError("bad_request", `malformed multipart body (${(error as Error).message})`, 400),
+          : new BundleError("bad_request", `malformed multipart body (${(error as Error).message})`),
       ),
     );
     busboy.on("close", () => {
@@ -171,7 +171,7 @@ export async function receiveMultipart(
         for (const f of all) if (!files.includes(f)) void cas.removeTempFile(f.tempPath);
         const unnamed = files.find((f) => f.name === "");
         if (unnamed) {
-          fail(new BundleError("bad_request", "a file part has no filename", 400));
+          fail(new BundleError("bad_request", "a file part has no filename"));
           return;
         }
         resolve({ fields, files });
@@ -179,7 +179,7 @@ export async function receiveMultipart(
     });
 
     body.on("error", (error) =>
-      fail(error instanceof BundleError ? error : new BundleError("aborted", `the upload was interrupted (${error.message})`, 400)),
+      fail(error instanceof BundleError ? error : new BundleError("aborted", `the upload was interrupted (${error.message})`)),
     );
     body.pipe(busboy);
   });
@@ -189,7 +189,6 @@ function tooLarge(limit: number, observed: number): BundleError {
   return new BundleError(
     "upload_too_large",
     `the upload exceeds the limit of ${formatBytes(limit)} (HINDSIGHT_MAX_UPLOAD_BYTES)`,
-    413,
     undefined,
     observed,
   );
@@ -199,6 +198,5 @@ function tooMany(limit: number, what: string): BundleError {
   return new BundleError(
     "too_many_entries",
     `the upload has more than ${limit} ${what}; the limit is ${limit} (HINDSIGHT_MAX_ENTRIES)`,
-    413,
   );
 }

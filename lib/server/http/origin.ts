@@ -1,4 +1,4 @@
-import { HttpError } from "./errors";
+import { ForbiddenError } from "@/lib/server/errors";
 
 /**
  * Rejects cross-site writes: a browser always sends Origin on a cross-origin POST, so an Origin
@@ -11,7 +11,7 @@ export function assertSameOrigin(request: Request): void {
   const origin = request.headers.get("origin");
   if (origin === null) return;
   if (origin === "null" || originOf(origin) !== originOf(requestOrigin(request))) {
-    throw new HttpError(403, "cross_origin", "Cross-site request refused.");
+    throw new ForbiddenError("cross_origin", "Cross-site request refused.");
   }
 }
 

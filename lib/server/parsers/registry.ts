@@ -14,6 +14,9 @@ import { k8sObjectsParser } from "./k8s-objects";
 import { klogParser } from "./klog";
 import { prometheusParser } from "./prometheus";
 import { timelineParser } from "./timeline";
+import { appJsonParser } from "./app-json";
+import { appLogfmtParser } from "./app-logfmt";
+import { appTextParser } from "./app-text";
 
 /** Every parser, in no particular order: sniffing picks the most confident one. */
 export const PARSERS: readonly Parser[] = [
@@ -31,6 +34,9 @@ export const PARSERS: readonly Parser[] = [
   klogParser,
   prometheusParser,
   timelineParser,
+  appJsonParser,
+  appLogfmtParser,
+  appTextParser,
 ];
 
 const byId = new Map<string, Parser>(PARSERS.map((p) => [p.id, p]));

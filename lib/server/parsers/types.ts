@@ -18,6 +18,9 @@ export const PARSER_IDS = [
   "klog",
   "prometheus",
   "timeline",
+  "app-json",
+  "app-logfmt",
+  "app-text",
 ] as const;
 export type ParserId = (typeof PARSER_IDS)[number];
 
@@ -62,7 +65,16 @@ export interface ParserSample {
   name: string;
   content: string;
   /** What parsing the sample must give (checked by the registry test). */
-  expect: { records: number; skipped?: number; kinds?: Partial<Record<EvidenceRecord["kind"], number>> };
+  expect: {
+    records: number;
+    skipped?: number;
+    kinds?: Partial<Record<EvidenceRecord["kind"], number>>;
+    /**
+     * Field values of the records, in order (a partial record each, matched like toMatchObject; a
+     * RegExp matches a string field). Values are read from the sample text, not from the parser.
+     */
+    match?: readonly Record<string, unknown>[];
+  };
 }
 
 export interface Parser {

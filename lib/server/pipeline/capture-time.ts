@@ -26,10 +26,11 @@ export { timeFromFileName, type NameTime };
 
 /**
  * Formats whose times may lack a date or a year (time-of-day timelines, klog, ctime headers
- * without a year) and that read ctx.referenceDate: when none was known and records stayed
+ * without a year, application logs with a time of day only and no container wrapper) and that
+ * read ctx.referenceDate: when none was known and records stayed
  * undated, the pipeline parses them again with the date of the bundle's other evidence.
  */
-export const DATE_HUNGRY_FORMATS: ReadonlySet<string> = new Set(["timeline", "klog", "iptables-save", "conntrack-stats"]);
+export const DATE_HUNGRY_FORMATS: ReadonlySet<string> = new Set(["timeline", "klog", "iptables-save", "conntrack-stats", "app-text"]);
 
 /**
  * Formats whose records describe one moment; only their files get a capture basis. Not

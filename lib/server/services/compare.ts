@@ -17,7 +17,7 @@ import { TimelineRatesQuery } from "@/lib/schemas/views-timeline";
 import type { CorrelationSummary } from "@/lib/server/correlate/schema";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { DETECTORS } from "@/lib/server/detectors";
-import { HttpError } from "@/lib/server/http/errors";
+import { InvalidInputError, NotFoundError } from "@/lib/server/errors";
 import { LOG_BUCKETS, MergedLatency, logBucketBounds } from "@/lib/server/views/latency-hdr";
 import { getOverview } from "@/lib/server/views/overview";
 import { isoMs, latestCorrelation } from "@/lib/server/views/overview-correlation";
@@ -56,17 +56,17 @@ interface Loaded {
 
 export async function getComparison(q: CompareQuery, db: Db = getPrisma()): Promise<CompareDto> {
   if (q.ids.length < MIN_COMPARE) {
-    throw new HttpError(422, "too_few", q.ids.length === 0 ? "Pick two to four incidents to compare (ids=a,b)." : "Pick at least one more incident: a comparison needs two to four.");
+    throw new InvalidInputError("too_few", q.ids.length === 0 ? "Pick two to four incidents to compare (ids=a,b)." : "Pick at least one more incident: a comparison needs two to four.");
   }
   if (q.ids.length > MAX_COMPARE) {
-    throw new HttpError(422, "too_many", `At most ${MAX_COMPARE} incidents can be compared at once (${q.ids.length} were given): remove ${q.ids.length - MAX_COMPARE}.`);
+    throw new InvalidInputError("too_many", `At most ${MAX_COMPARE} incidents can be compared at once (${q.ids.length} were given): remove ${q.ids.length - MAX_COMPARE}.`);
   }
   const rows = await db.incident.findMany({
     where: { id: { in: q.ids } },
     select: { id: true, title: true, status: true, isSample: true, windowStart: true, createdAt: true },
   });
   const missing = q.ids.filter((id) => !rows.some((r) => r.id === id));
-  if (missing.length) throw new HttpError(404, "not_found", `No incident with id ${missing.join(", ")} — it may have been deleted or the link mistyped.`);
+  if (missing.length) throw new NotFoundError("incident", `No incident with id ${missing.join(", ")} — it may have been deleted or the link mistyped.`);
 
   const loaded: Loaded[] = [];
   for (const id of q.ids) {
@@ -259,7 +259,7 @@ async function rulesAcross(db: Db, loaded: Loaded[], ra: number | undefined, rb:
   const pick = (id: number | undefined): Dump | undefined => {
     if (id === undefined) return undefined;
     const d = byId.get(id);
-    if (!d) throw new HttpError(404, "not_found", `iptables dump ${id} is not one of the compared incidents' dumps.`);
+    if (!d) throw new NotFoundError(`iptables dump ${id}`, `iptables dump ${id} is not one of the compared incidents' dumps.`);
     return d;
   };
   let a = pick(ra);

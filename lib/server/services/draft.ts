@@ -11,7 +11,8 @@ import {
   type GeneratedSection,
 } from "@/lib/schemas/draft";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError, NotReadyError } from "@/lib/server/errors";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { draftMarkdown, generateDraft } from "@/lib/server/draft/generate";
 import { loadDraftInput } from "./draft-input";
 import { buildRedactor } from "@/lib/server/draft/redact";
@@ -39,9 +40,8 @@ function sameSections(a: DraftSection[], b: DraftSection[]): boolean {
 }
 
 async function loadOrThrow(db: Db, incidentId: string) {
-  const loaded = await loadDraftInput(db, incidentId);
-  if (!loaded) throw new NotFoundError("incident");
-  if (!loaded.runId) throw new HttpError(409, "not_ready", "The analysis has not finished yet: the draft is generated from a completed run.");
+  const loaded = await requireIncident(incidentId, () => loadDraftInput(db, incidentId));
+  if (!loaded.runId) throw new NotReadyError("The analysis has not finished yet: the draft is generated from a completed run.");
   return loaded;
 }
 
@@ -135,8 +135,7 @@ export interface DraftExports {
  */
 export async function exportDraft(incidentId: string, opts: { redact: boolean }, db: Db = getPrisma()): Promise<DraftExports> {
   const draft = await getDraft(incidentId, db);
-  const detail = await getIncident(incidentId, db);
-  if (!detail) throw new NotFoundError("incident");
+  const detail = await requireIncident(incidentId, () => getIncident(incidentId, db));
   const loaded = await loadDraftInput(db, incidentId);
   const analysis: AnalysisExport = {
     schema: "hindsight.analysis/v1",

@@ -27,8 +27,8 @@ import { unpackUploads } from "@/lib/server/bundle/unpack";
 import { BundleError } from "@/lib/server/bundle/errors";
 import { Cas } from "@/lib/server/storage/cas";
 import { getQueue } from "@/lib/server/jobs";
-import { NotFoundError } from "@/lib/server/http/errors";
 import type { JobQueue } from "@/lib/server/jobs/types";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 
 export interface UploadedPart {
   /** Client-supplied name, may include folders (`logs/ztunnel.log`) */
@@ -69,8 +69,7 @@ export async function createIncident(input: CreateIncidentInput, deps: ServiceDe
  * createIncident.
  */
 export async function addBundle(incidentId: string, input: Omit<CreateIncidentInput, "isSample">, deps: ServiceDeps = defaultDeps()): Promise<{ id: string; runId: string }> {
-  const exists = await deps.db.incident.findUnique({ where: { id: incidentId }, select: { id: true } });
-  if (!exists) throw new NotFoundError("incident");
+  await requireIncident(incidentId, deps.db);
   return ingestUpload(incidentId, input, deps);
 }
 
@@ -78,7 +77,7 @@ async function ingestUpload(existingId: string | null, input: CreateIncidentInpu
   const { db } = deps;
   // An upload with no file at all is not a bundle: nothing would be analysed, and an incident
   // reported "analysed" over nothing reads as "healthy".
-  if (input.uploads.length === 0) throw new BundleError("empty_bundle", "the upload contains no file: add the bundle's files or an archive", 422);
+  if (input.uploads.length === 0) throw new BundleError("empty_bundle", "the upload contains no file: add the bundle's files or an archive");
   const unpacked = await unpackUploads(
     input.uploads.map((u) => ({ name: u.name, tempPath: u.tempPath })),
     { limits: deps.limits, dataDir: deps.dataDir },

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { dataDir } from "@/lib/server/config";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError } from "@/lib/server/errors";
 import { Cas, isBlobKey } from "@/lib/server/storage/cas";
 
 export interface RawFile {

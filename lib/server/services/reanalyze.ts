@@ -3,8 +3,9 @@ import type { FilePatch } from "@/lib/schemas/api";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { getQueue } from "@/lib/server/jobs";
 import type { JobQueue } from "@/lib/server/jobs/types";
-import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { InvalidInputError, NotFoundError } from "@/lib/server/errors";
 import { SNAPSHOT_FORMATS } from "@/lib/server/pipeline/capture-time";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 
 /**
  * Starts a new analysis run for an incident. Files already parsed are not parsed again (the job
@@ -13,8 +14,7 @@ import { SNAPSHOT_FORMATS } from "@/lib/server/pipeline/capture-time";
  */
 export async function reanalyze(incidentId: string, deps: { db?: Db; queue?: () => Promise<JobQueue> } = {}): Promise<{ runId: string }> {
   const db = deps.db ?? getPrisma();
-  const incident = await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } });
-  if (!incident) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const run = await db.analysisRun.create({ data: { incidentId } });
   await db.incident.update({ where: { id: incidentId }, data: { status: "processing" } });
   const queue = await (deps.queue ?? (() => getQueue()))();
@@ -32,7 +32,7 @@ export async function patchFile(incidentId: string, fileId: string, patch: FileP
   const file = await db.evidenceFile.findFirst({ where: { id: fileId, incidentId }, select: { id: true, format: true, status: true } });
   if (!file) throw new NotFoundError("file");
   if (patch.captureTime !== undefined && file.status !== "pending" && (file.format === null || !SNAPSHOT_FORMATS.has(file.format))) {
-    throw new HttpError(422, "not_a_snapshot", `a capture time applies to snapshot files (${[...SNAPSHOT_FORMATS].join(", ")}); this file is ${file.format ?? "not recognised"} and its records carry their own times`);
+    throw new InvalidInputError("not_a_snapshot", `a capture time applies to snapshot files (${[...SNAPSHOT_FORMATS].join(", ")}); this file is ${file.format ?? "not recognised"} and its records carry their own times`);
   }
   await db.evidenceFile.update({
     where: { id: file.id },

@@ -6,7 +6,7 @@ import { getPrisma, type Db } from "@/lib/server/db/client";
 import { likePattern } from "@/lib/server/db/like";
 import { DETECTORS } from "@/lib/server/detectors";
 import { getDraft } from "@/lib/server/services/draft";
-import { HttpError } from "@/lib/server/http/errors";
+import { InvalidInputError, NotReadyError } from "@/lib/server/errors";
 import { getIncidentProfiles } from "./incident-profile";
 
 /**
@@ -99,10 +99,10 @@ interface Candidate {
 
 export async function searchIncidents(q: SearchQuery, db: Db = getPrisma()): Promise<SearchResultDto> {
   if (!q.q && !q.detector && !q.service && !q.node && q.from === undefined && q.to === undefined) {
-    throw new HttpError(422, "empty_query", "Give a word to search for (q) or at least one filter: detector, service, node, from, to.");
+    throw new InvalidInputError("empty_query", "Give a word to search for (q) or at least one filter: detector, service, node, from, to.");
   }
   if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
-    throw new HttpError(422, "invalid_range", "The date range ends before it starts: swap from and to.");
+    throw new InvalidInputError("invalid_range", "The date range ends before it starts: swap from and to.");
   }
   const notes: string[] = [];
   let truncated = false;
@@ -286,8 +286,8 @@ export async function searchIncidents(q: SearchQuery, db: Db = getPrisma()): Pro
     const pending = await draftsToGenerate(db, ids, latestRun);
     for (const id of pending.slice(0, DRAFTS_PER_SEARCH)) {
       await getDraft(id, db).catch((err: unknown) => {
-        // Not ready (409) or a bad run: that incident is searched without a draft.
-        if (!(err instanceof HttpError)) console.error("[search] draft generation failed for", id, err);
+        // Not ready: that incident is searched without a draft.
+        if (!(err instanceof NotReadyError)) console.error("[search] draft generation failed for", id, err);
       });
     }
     if (pending.length > DRAFTS_PER_SEARCH) {

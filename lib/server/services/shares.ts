@@ -4,8 +4,9 @@ import { resolveShare, type ResolvedShare } from "@/lib/server/auth/share-links"
 import { hashToken, newToken, plausibleToken, PREFIX_LENGTH } from "@/lib/server/auth/tokens";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { getDraft } from "@/lib/server/services/draft";
-import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError, NotReadyError } from "@/lib/server/errors";
 import { getIncident } from "@/lib/server/services/incidents";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getOverview } from "@/lib/server/views/overview";
 import { VersionedMemo } from "@/lib/server/page-cache/memo";
 import { contentVersion } from "@/lib/server/page-cache/version";
@@ -16,7 +17,7 @@ import { contentVersion } from "@/lib/server/page-cache/version";
  * by anything in the request, and reaches no write path: `/s/*` and `/api/s/*` only read.
  */
 export async function createShare(incidentId: string, principal: Principal, input: ShareCreate, origin: string, db: Db = getPrisma()): Promise<ShareCreated> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const token = newToken();
   const row = await db.shareLink.create({
     data: { incidentId, tokenHash: hashToken(token), prefix: token.slice(0, PREFIX_LENGTH), createdById: principal.id, expiresAt: input.expiresAt ?? null },
@@ -27,7 +28,7 @@ export async function createShare(incidentId: string, principal: Principal, inpu
 
 /** Active links of an incident (not revoked, not expired), newest first. */
 export async function listShares(incidentId: string, db: Db = getPrisma()): Promise<ShareLinkDto[]> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const rows = await db.shareLink.findMany({
     where: { incidentId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
     include: { createdBy: { select: { name: true } } },
@@ -79,7 +80,7 @@ async function sharedPayload(share: ResolvedShare, db: Db): Promise<SharedIncide
     draft = { markdown: withoutAppLinks((await getDraft(share.incidentId, db)).markdown) };
   } catch (err) {
     // Not ready (run still going) or no run: the page says so; anything else is a real failure.
-    if (!(err instanceof HttpError && err.code === "not_ready") && !(err instanceof NotFoundError)) throw err;
+    if (!(err instanceof NotReadyError) && !(err instanceof NotFoundError)) throw err;
   }
   return SharedIncidentDto.parse({
     incident: {

@@ -1,6 +1,6 @@
 import type { SimilarIncidentDto, SimilarIncidentsDto } from "@/lib/schemas/similar";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { NotFoundError } from "@/lib/server/http/errors";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getIncidentProfile, getIncidentProfiles, type IncidentProfile } from "./incident-profile";
 
 /** Incidents considered as candidates: the most recent ones (profiles are memoised per run). */
@@ -79,8 +79,7 @@ export function rankSimilar(target: Profile, others: Profile[], limit = DEFAULT_
 
 /** Up to `limit` incidents most like this one, among the MAX_CANDIDATES most recent analysed ones. */
 export async function getSimilarIncidents(incidentId: string, db: Db = getPrisma(), limit = DEFAULT_LIMIT): Promise<SimilarIncidentsDto> {
-  const target = await getIncidentProfile(db, incidentId);
-  if (!target) throw new NotFoundError("incident");
+  const target = await requireIncident(incidentId, () => getIncidentProfile(db, incidentId));
   if (target.runId === null) return { incidentId, analysed: false, items: [], considered: 0 };
   const candidates = await db.incident.findMany({
     where: { id: { not: incidentId }, status: { in: ["analysed", "partial"] } },

@@ -5,7 +5,7 @@ import { getPrisma, type Db } from "@/lib/server/db/client";
 import { stripPort, type FileInfo, type Located } from "@/lib/server/correlate";
 import { conntrackDeltas } from "@/lib/server/correlate/conntrack";
 import { staleIpvsReals } from "@/lib/server/correlate/ipvs";
-import { NotFoundError } from "@/lib/server/http/errors";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 
 /**
  * Network state view: IPVS virtual → real servers per node, with stale backends flagged by the
@@ -148,7 +148,7 @@ export function conntrackView(counters: CounterLoaded[], selected: string[]): Co
 }
 
 export async function getNetworkView(incidentId: string, q: NetworkQuery, db: Db = getPrisma()): Promise<NetworkViewDto> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const fileRows = await db.evidenceFile.findMany({ where: { incidentId }, select: { id: true, path: true, node: true, format: true } });
   const files = new Map<string, FileInfo>(fileRows.map((f) => [f.id, { fileId: f.id, path: f.path, node: f.node ?? undefined, format: f.format }]));
   const pathOf = (id: string) => files.get(id)?.path ?? id;

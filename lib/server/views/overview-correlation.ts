@@ -1,5 +1,6 @@
 import { CorrelationSummary } from "@/lib/server/correlate/schema";
 import type { Db } from "@/lib/server/db/client";
+import { PromiseCache } from "@/lib/server/promise-cache";
 
 /** The latest run's correlation summary (null before the first analysis or when malformed). */
 export async function latestCorrelation(db: Db, incidentId: string): Promise<CorrelationSummary | null> {
@@ -24,15 +25,16 @@ export function isoMs(iso: string | null | undefined): number | null {
  * citation lookups, trace lists): they only change when a run re-ingests, so they are computed once
  * per finished run. While a run is queued or running nothing is cached.
  *
- * Two levels: this process's Map (bounded, oldest out) and, for `persist: true` values (plain JSON),
+ * Two levels: this process's PromiseCache (bounded, least recently used out) and, for `persist: true` values (plain JSON),
  * the ViewCache table keyed by run id — filled when the run finishes (warmViewCache) or on first use,
  * so the first visit after an analysis, a restarted server and other web processes all skip the scan.
  *
  *   run finishes ──► warmViewCache ──► ViewCache(runId, key)
- *   request ──► Map hit? ──► ViewCache hit? ──► compute (and store in both)
+ *   request ──► PromiseCache hit? ──► ViewCache hit? ──► compute (and store in both)
  */
 const MEMO_MAX = 256;
-const memo = new Map<string, { stamp: string; value: Promise<unknown> }>();
+/** Keyed by incident and view key; the run's stamp is the entry's version (a new run replaces it). */
+const memo = new PromiseCache<unknown>(MEMO_MAX);
 
 export interface FinishedRun {
   runId: string;
@@ -67,15 +69,8 @@ export interface MemoOptions {
 export async function memoPerRun<T>(db: Db, incidentId: string, key: string, compute: () => Promise<T>, options: MemoOptions = {}): Promise<T> {
   const run = await finishedRun(db, incidentId);
   if (run === null) return compute();
-  const k = `${incidentId}\u0000${key}`;
-  const hit = memo.get(k);
-  if (hit && hit.stamp === run.stamp) return hit.value as Promise<T>;
-  const value = options.persist ? readThrough(db, run.runId, key, compute) : compute();
-  memo.delete(k);
-  memo.set(k, { stamp: run.stamp, value });
-  value.catch(() => memo.get(k)?.value === value && memo.delete(k));
-  while (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!);
-  return value;
+  const computeOrRead = () => (options.persist ? readThrough(db, run.runId, key, compute) : compute());
+  return memo.get(`${incidentId}\u0000${key}`, computeOrRead, { version: run.stamp }) as Promise<T>;
 }
 
 async function readThrough<T>(db: Db, runId: string, key: string, compute: () => Promise<T>): Promise<T> {

@@ -2,7 +2,8 @@ import type { Rule, RulesetRecord } from "@/lib/schemas/records";
 import { decodeRecordJson } from "@/lib/schemas/records";
 import type { ChainDiffDto, RuleDiffRowDto, RuleDumpDto, RuleRefDto, RuleSideDto, RulesQuery, RulesViewDto, SemanticDiffDto } from "@/lib/schemas/views-rules";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError } from "@/lib/server/errors";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { diffRulesets as diffModels, type RulesetDiff } from "@/lib/server/correlate/iptables/diff";
 import { shadowers, type RuleAnalysis, type RuleRef } from "@/lib/server/correlate/iptables/model";
 import { changeTraffic, ruleTraffic } from "@/lib/server/correlate/iptables/traffic";
@@ -252,7 +253,7 @@ function windowRows(c: ChainDiffDto): ChainDiffDto {
 const changed = (c: ChainDiffDto) => c.counts.moved + c.counts.added + c.counts.removed > 0 || c.rows.some((r) => r.newlyShadowed) || c.policyA !== c.policyB;
 
 export async function getRulesView(incidentId: string, q: RulesQuery, db: Db = getPrisma()): Promise<RulesViewDto> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const dumps = await loadDumps(db, incidentId);
   const byNode = new Map<string, LoadedDump[]>();
   for (const d of dumps) {

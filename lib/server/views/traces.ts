@@ -9,11 +9,13 @@ import type {
   WaterfallSpanDto,
   WaterfallWindowDto,
   WaterfallWindowQuery,
-  WaterfallWindowRowDto,
 } from "@/lib/schemas/views-traces";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError } from "@/lib/server/errors";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { materializeTrace, tracesInBlocks } from "@/lib/server/pipeline/materialize";
+import { PromiseCache } from "@/lib/server/promise-cache";
+import { waterfallWindow } from "@/lib/waterfall";
 import { finishedRun, memoPerRun } from "./overview-correlation";
 
 /**
@@ -232,7 +234,7 @@ interface LaidOutTrace {
   extentMs: number;
 }
 
-const waterfallCache = new Map<string, Promise<LaidOutTrace | null>>();
+const waterfallCache = new PromiseCache<LaidOutTrace | null>(WATERFALL_CACHE_MAX);
 
 /**
  * A trace loaded and laid out once per finished run and process (LRU of WATERFALL_CACHE_MAX): the
@@ -240,20 +242,8 @@ const waterfallCache = new Map<string, Promise<LaidOutTrace | null>>();
  */
 async function laidOutTrace(db: Db, incidentId: string, traceId: string): Promise<LaidOutTrace | null> {
   const run = await finishedRun(db, incidentId);
-  const key = run ? `${incidentId}\u0000${run.stamp}\u0000${traceId}` : null;
-  const hit = key ? waterfallCache.get(key) : undefined;
-  if (hit) {
-    waterfallCache.delete(key!);
-    waterfallCache.set(key!, hit);
-    return hit;
-  }
-  const value = layOut(db, incidentId, traceId);
-  if (key) {
-    waterfallCache.set(key, value);
-    value.catch(() => waterfallCache.get(key) === value && waterfallCache.delete(key));
-    while (waterfallCache.size > WATERFALL_CACHE_MAX) waterfallCache.delete(waterfallCache.keys().next().value!);
-  }
-  return value;
+  if (!run) return layOut(db, incidentId, traceId);
+  return waterfallCache.get(`${incidentId}\u0000${run.stamp}\u0000${traceId}`, () => layOut(db, incidentId, traceId));
 }
 
 async function layOut(db: Db, incidentId: string, traceId: string): Promise<LaidOutTrace | null> {
@@ -271,36 +261,6 @@ async function layOut(db: Db, incidentId: string, traceId: string): Promise<Laid
     errors: w.errors,
     extentMs: Math.max(1, end - w.start),
   };
-}
-
-/**
- * Pure: the rows left visible when the given spans are collapsed, windowed.
- *
- *   rows (depth-first)   a  b  c  d  e  f     collapsed = {b}  (b's subtree: c, d)
- *   visible              a  b  e  f           index 0..3; window = visible[offset, offset+limit)
- *
- * `around` (an evidence id) picks the window that contains that span (when visible).
- */
-export function waterfallWindow(rows: readonly WaterfallSpanDto[], collapsed: ReadonlySet<number>, offset: number, limit: number, around?: number): WaterfallWindowDto {
-  const visible: WaterfallSpanDto[] = [];
-  const indexOf = new Map<number, number>();
-  let hideBelow = Number.POSITIVE_INFINITY;
-  for (const r of rows) {
-    if (r.depth > hideBelow) continue;
-    hideBelow = Number.POSITIVE_INFINITY;
-    indexOf.set(r.id, visible.length);
-    visible.push(r);
-    if (collapsed.has(r.id)) hideBelow = r.depth;
-  }
-  let from = offset;
-  if (around !== undefined && indexOf.has(around)) from = Math.max(0, indexOf.get(around)! - Math.floor(limit / 2));
-  from = Math.min(from, Math.max(0, visible.length - limit));
-  const out: WaterfallWindowRowDto[] = visible.slice(from, from + limit).map((r, i) => ({
-    ...r,
-    index: from + i,
-    parentIndex: r.parent !== null ? (indexOf.get(r.parent) ?? null) : null,
-  }));
-  return { total: visible.length, offset: from, rows: out };
 }
 
 async function detail(db: Db, incidentId: string, traceId: string, compareId: string | undefined, span: number | undefined): Promise<TraceDetailDto> {
@@ -338,14 +298,14 @@ async function detail(db: Db, incidentId: string, traceId: string, compareId: st
 
 /** A window of a trace's visible rows (the waterfall of a big trace scrolls through these). */
 export async function getWaterfallWindow(incidentId: string, traceId: string, q: WaterfallWindowQuery, db: Db = getPrisma()): Promise<WaterfallWindowDto> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const t = await laidOutTrace(db, incidentId, traceId);
   if (!t) throw new NotFoundError(`trace ${traceId}`);
   return waterfallWindow(t.rows, new Set(q.collapsed), q.offset, q.limit, q.around);
 }
 
 export async function getTracesView(incidentId: string, q: TracesQuery, db: Db = getPrisma()): Promise<TracesViewDto> {
-  if (!(await db.incident.findUnique({ where: { id: incidentId }, select: { id: true } }))) throw new NotFoundError("incident");
+  await requireIncident(incidentId, db);
   const list = await listTraces(incidentId, q.limit, db);
   return { ...list, detail: q.trace ? await detail(db, incidentId, q.trace, q.compare, q.span) : null };
 }

@@ -1,11 +1,15 @@
 import { Readable } from "node:stream";
 import { expect } from "vitest";
 import { BundleError } from "@/lib/server/bundle/errors";
+import { toErrorResponse } from "@/lib/server/http/errors";
 import { listFiles } from "./make-archives";
 
 export const bufferInput = (name: string, data: Buffer | string) => ({ name, stream: Readable.from([Buffer.from(data)]) });
 
-/** Awaits a rejection and checks it is a BundleError with this code, status and message fragments. */
+/**
+ * Awaits a rejection and checks it is a BundleError with this code and message fragments, which the
+ * API answers with this status.
+ */
 export async function expectBundleError(
   promise: Promise<unknown>,
   code: string,
@@ -18,7 +22,7 @@ export async function expectBundleError(
   );
   expect(error, "expected a rejection").toBeInstanceOf(BundleError);
   const be = error as BundleError;
-  expect({ code: be.code, status: be.status }).toEqual({ code, status });
+  expect({ code: be.code, status: toErrorResponse(be).status }).toEqual({ code, status });
   for (const f of fragments) expect(be.message).toContain(f);
   return be;
 }

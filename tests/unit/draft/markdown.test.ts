@@ -1,5 +1,6 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Markdown, safeHref } from "@/components/draft/markdown";
 import { lineDiff } from "@/components/draft/line-diff";
@@ -69,8 +70,8 @@ describe("safe Markdown renderer", () => {
   });
 });
 
-describe("line diff", () => {
-  it("finds additions and deletions by LCS", () => {
+describe("line diff (the diff package's Myers diff)", () => {
+  it("finds additions and deletions, removals before the additions that replace them", () => {
     const d = lineDiff("a\nb\nc\nd", "a\nc\nx\nd");
     expect(d).toEqual([
       { op: "same", text: "a" },
@@ -79,6 +80,7 @@ describe("line diff", () => {
       { op: "add", text: "x" },
       { op: "same", text: "d" },
     ]);
+    expect(lineDiff("1\n2\n3", "1\nx\n3").map((l) => l.op)).toEqual(["same", "del", "add", "same"]);
   });
   it("reassembles both sides", () => {
     const a = "1\n2\n3\n4\n5\n6";
@@ -86,5 +88,33 @@ describe("line diff", () => {
     const d = lineDiff(a, b);
     expect(d.filter((l) => l.op !== "add").map((l) => l.text).join("\n")).toBe(a);
     expect(d.filter((l) => l.op !== "del").map((l) => l.text).join("\n")).toBe(b);
+  });
+  it("keeps as many lines unchanged as a longest common subsequence, and both sides reassemble", () => {
+    const lcs = (x: string[], y: string[]) => {
+      const t = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
+      for (let i = x.length - 1; i >= 0; i--) for (let j = y.length - 1; j >= 0; j--) t[i]![j] = x[i] === y[j] ? t[i + 1]![j + 1]! + 1 : Math.max(t[i + 1]![j]!, t[i]![j + 1]!);
+      return t[0]![0]!;
+    };
+    const lines = fc.array(fc.constantFrom("a", "b", "c", "", "# h"), { maxLength: 30 });
+    fc.assert(
+      fc.property(lines, lines, (x, y) => {
+        const [a, b] = [x.join("\n"), y.join("\n")];
+        const d = lineDiff(a, b);
+        expect(d.filter((l) => l.op !== "add").map((l) => l.text).join("\n")).toBe(a);
+        expect(d.filter((l) => l.op !== "del").map((l) => l.text).join("\n")).toBe(b);
+        expect(d.filter((l) => l.op === "same").length).toBe(lcs(a.split("\n"), b.split("\n")));
+      }),
+    );
+  });
+  it("past its bound shows the middle as removed then added, between the common first and last lines", () => {
+    const n = 5000;
+    const a = ["head", ...Array.from({ length: n }, (_, i) => `old ${i}`), "tail"].join("\n");
+    const b = ["head", ...Array.from({ length: n }, (_, i) => `new ${i}`), "tail"].join("\n");
+    const d = lineDiff(a, b);
+    expect(d.length).toBe(2 * n + 2);
+    expect(d[0]).toEqual({ op: "same", text: "head" });
+    expect(d.slice(1, n + 1).every((l) => l.op === "del")).toBe(true);
+    expect(d.slice(n + 1, 2 * n + 1).every((l) => l.op === "add")).toBe(true);
+    expect(d[2 * n + 1]).toEqual({ op: "same", text: "tail" });
   });
 });

@@ -1,21 +1,16 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { EvidenceRecord, type EventRecord, type RequestRecord } from "@/lib/schemas/records";
+import { type EventRecord, type RequestRecord } from "@/lib/schemas/records";
 import { envoyAccessParser } from "@/lib/server/parsers/envoy-access";
 import { sniff } from "@/lib/server/parsers/registry";
 import type { ParseItem, SkippedItem } from "@/lib/server/parsers/types";
+import { parseChecked } from "../../helpers/parse";
 
 const PUB = path.resolve(__dirname, "../../fixtures/public/envoy");
 const OWN = path.resolve(__dirname, "../../fixtures/own/envoy");
 
-async function run(text: string | Buffer): Promise<ParseItem[]> {
-  const out: ParseItem[] = [];
-  for await (const x of envoyAccessParser.parse(Readable.from([Buffer.from(text)]), { path: "envoy.log" })) out.push(x);
-  for (const x of out) if (x.kind !== "skipped" && x.kind !== "warning") expect(EvidenceRecord.safeParse(x).success, JSON.stringify(x)).toBe(true);
-  return out;
-}
+const run = (text: string | Buffer): Promise<ParseItem[]> => parseChecked(envoyAccessParser, text, { path: "envoy.log" });
 const requests = (xs: ParseItem[]) => xs.filter((x): x is RequestRecord => x.kind === "request");
 const events = (xs: ParseItem[]) => xs.filter((x): x is EventRecord => x.kind === "event");
 const skipped = (xs: ParseItem[]) => xs.filter((x): x is SkippedItem => x.kind === "skipped");

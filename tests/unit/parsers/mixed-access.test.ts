@@ -1,10 +1,10 @@
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { EvidenceRecord, type RequestRecord } from "@/lib/schemas/records";
+import { type RequestRecord } from "@/lib/schemas/records";
 import { envoyAccessParser } from "@/lib/server/parsers/envoy-access";
 import { sniff } from "@/lib/server/parsers/registry";
 import type { ParseItem, Parser } from "@/lib/server/parsers/types";
 import { ztunnelAccessParser } from "@/lib/server/parsers/ztunnel-access";
+import { parseChecked } from "../../helpers/parse";
 
 /**
  * A combined data-plane log dump: ztunnel and Envoy (istio-proxy) access lines interleaved in one
@@ -26,14 +26,7 @@ const MIXED = [
   "",
 ].join("\n");
 
-async function run(parser: Parser, text: string, batches = false): Promise<ParseItem[]> {
-  const input = Readable.from([Buffer.from(text)]);
-  const out: ParseItem[] = [];
-  if (batches) for await (const b of parser.parseBatches!(input, { path: "dataplane.log" })) out.push(...b);
-  else for await (const x of parser.parse(input, { path: "dataplane.log" })) out.push(x);
-  for (const x of out) if (x.kind !== "skipped" && x.kind !== "warning") expect(EvidenceRecord.safeParse(x).success, JSON.stringify(x)).toBe(true);
-  return out;
-}
+const run = (parser: Parser, text: string, batches = false): Promise<ParseItem[]> => parseChecked(parser, text, { path: "dataplane.log" }, { batches });
 const summary = (xs: ParseItem[]) =>
   xs.map((x) => (x.kind === "request" ? `${x.source} ${x.prov.line}${x.prov.endLine ? `-${x.prov.endLine}` : ""} ${(x as RequestRecord).durationMs}` : x.kind === "event" ? `event ${x.source} ${x.prov.line}` : `${x.kind}`));
 

@@ -1,21 +1,16 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { EvidenceRecord, type RequestRecord } from "@/lib/schemas/records";
+import { type RequestRecord } from "@/lib/schemas/records";
 import { nginxAccessParser, parseSecondsList, parseTimeLocal } from "@/lib/server/parsers/nginx-access";
 import { sniff } from "@/lib/server/parsers/registry";
 import type { ParseItem, SkippedItem } from "@/lib/server/parsers/types";
+import { parseChecked } from "../../helpers/parse";
 
 const PUB = path.resolve(__dirname, "../../fixtures/public/nginx");
 const OWN = path.resolve(__dirname, "../../fixtures/own/nginx");
 
-async function run(text: string | Buffer): Promise<ParseItem[]> {
-  const out: ParseItem[] = [];
-  for await (const x of nginxAccessParser.parse(Readable.from([Buffer.from(text)]), { path: "access.log" })) out.push(x);
-  for (const x of out) if (x.kind !== "skipped" && x.kind !== "warning") expect(EvidenceRecord.safeParse(x).success, JSON.stringify(x)).toBe(true);
-  return out;
-}
+const run = (text: string | Buffer): Promise<ParseItem[]> => parseChecked(nginxAccessParser, text, { path: "access.log" });
 const requests = (xs: ParseItem[]) => xs.filter((x): x is RequestRecord => x.kind === "request");
 const skipped = (xs: ParseItem[]) => xs.filter((x): x is SkippedItem => x.kind === "skipped");
 const file = (dir: string, name: string) => readFileSync(path.join(dir, name));

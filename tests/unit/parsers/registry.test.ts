@@ -9,6 +9,85 @@ async function collect(it: AsyncIterable<ParseItem>): Promise<ParseItem[]> {
   return out;
 }
 
+/**
+ * Where a sample's `expect.match` differs from a record: a RegExp matches a string, a number matches
+ * within 1 µs (sub-millisecond times are fractions), objects match the keys they name. null = matches.
+ */
+function mismatch(actual: unknown, expected: unknown, at: string): string | null {
+  if (expected instanceof RegExp) return typeof actual === "string" && expected.test(actual) ? null : `${at}: ${JSON.stringify(actual)} does not match ${String(expected)}`;
+  if (typeof expected === "number") return typeof actual === "number" && Math.abs(actual - expected) <= 1e-3 ? null : `${at}: ${JSON.stringify(actual)} ≠ ${expected}`;
+  if (expected !== null && typeof expected === "object") {
+    if (actual === null || typeof actual !== "object") return `${at}: ${JSON.stringify(actual)} is not an object`;
+    for (const [k, v] of Object.entries(expected)) {
+      const m = mismatch((actual as Record<string, unknown>)[k], v, `${at}.${k}`);
+      if (m) return m;
+    }
+    return null;
+  }
+  return Object.is(actual, expected) ? null : `${at}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`;
+}
+
+/**
+ * Files that are not application logs, with the parser that must get them (null: nobody). The
+ * application-log sniffs must leave these alone; other parsers' own samples are checked above.
+ */
+const NEGATIVES: { name: string; content: string; parser: string | null }[] = [
+  {
+    name: "timeline.md",
+    content: "# Incident timeline (all times UTC)\n- 05:18 alert: error rate on the front end\n- 05:21 rolled back checkout v2\n- 05:30 resolved\n",
+    parser: "timeline",
+  },
+  {
+    name: "pods/ztunnel-x7k2p.log",
+    content:
+      '{"log":"2024-05-04T09:59:05.028709Z\\tinfo\\taccess\\tconnection complete\\tsrc.addr=10.244.1.12:60059 dst.addr=10.244.1.10:15008 direction=\\"outbound\\" bytes_sent=80 bytes_recv=175 duration=\\"1ms\\"\\n","stream":"stdout","time":"2024-05-04T09:59:05.029000000Z"}\n' +
+      '{"log":"2024-05-04T09:59:06.100000Z\\tinfo\\tztunnel::proxy::outbound\\tproxying to 10.244.1.10:15008\\n","stream":"stdout","time":"2024-05-04T09:59:06.101000000Z"}\n',
+    parser: "ztunnel-access",
+  },
+  {
+    name: "ztunnel.jsonl",
+    content:
+      '{"level":"info","time":"2024-05-04T09:59:04.121633Z","scope":"ztunnel::state","message":"dry-run: deny policy match","policy":"default/deny"}\n' +
+      '{"level":"info","time":"2024-05-04T09:59:05.028709Z","scope":"access","message":"connection complete","src.addr":"10.244.0.6:57866","dst.addr":"10.244.0.7:15008","direction":"outbound","bytes_sent":80,"bytes_recv":175,"duration":"1ms"}\n',
+    parser: "ztunnel-access",
+  },
+  {
+    name: "pods/istio-proxy.log",
+    content:
+      "2024-07-20T07:09:48.471209278Z stdout F [2021-03-12 15:31:30.492][1][warning][runtime] [source/common/runtime/runtime_features.cc:31] Unable to use runtime singleton\n" +
+      '2024-07-20T07:09:48.471209278Z stdout F [2024-07-20T07:09:48.470Z] "GET /api HTTP/1.1" 503 UF upstream_reset_before_response_started{connection_failure} - "-" 0 145 0 - "-" "curl/8.4.0" "44898dba" "localhost:8000" "172.28.0.2:801"\n',
+    parser: "envoy-access",
+  },
+  {
+    name: "nodes/worker-1/kube-proxy.log",
+    content: '{"log":"E0819 03:14:07.123456       1 proxier.go:1234] \\"Failed to delete endpoint connections\\" ip=\\"10.244.3.7\\"\\n","stream":"stderr","time":"2024-08-19T03:14:07.123456789Z"}\n',
+    parser: "klog",
+  },
+  {
+    name: "nginx/access.log",
+    content: '10.0.4.12 - - [14/Aug/2019:04:12:10 +0300] "GET /api/presentations/42 HTTP/1.1" 200 5120 "-" "Go-http-client/1.1" "-" rt=1.016 uct="1.003" uht="1.015" urt="1.015"\n',
+    parser: "nginx-access",
+  },
+  {
+    name: "events.json",
+    content: '{"apiVersion":"v1","kind":"Event","metadata":{"name":"web.17f","namespace":"default"},"involvedObject":{"kind":"Pod","name":"web-7d9f8c6b5-x2x4q"},"reason":"Killing","message":"Stopping container web","type":"Normal","lastTimestamp":"2024-05-04T09:59:05Z"}\n',
+    parser: "k8s-events",
+  },
+  {
+    // An istio-proxy whose sniff head holds only the agent's startup lines: the access lines come later,
+    // the file stays the Envoy parser's to claim (today nobody's), not an application log.
+    name: "pods/productpage-v1-6b746f74dc-9stvs/istio-proxy.log",
+    content:
+      '2024-07-20T07:05:58.670998Z\tinfo\tFLAG: --concurrency="2"\n' +
+      "2024-07-20T07:05:58.671204Z\tinfo\tVersion 1.22.3-e1fd3bb0f4ac4a1a0e1e0e0e0e0e0e0e0e0e0e0e-Clean\n" +
+      "2024-07-20T07:05:58.901112Z\tinfo\txdsproxy\tInitializing with upstream address \"istiod.istio-system.svc:15012\" and cluster \"Kubernetes\"\n" +
+      "2024-07-20T07:05:59.102030Z\twarn\tenvoy main external/envoy/source/server/server.cc:843\tUsage of the deprecated runtime key\n",
+    parser: null,
+  },
+  { name: "README.txt", content: "This bundle holds the evidence exported for review.\nTraces, metrics and logs are in their folders.\n", parser: null },
+  { name: "notes.txt", content: "key=value\nanother line\n", parser: null },
+];
+
 describe("parser registry", () => {
   it("lists every fixed parser id exactly once", () => {
     expect(PARSERS.map((p) => p.id).sort()).toEqual([...PARSER_IDS].sort());
@@ -32,8 +111,19 @@ describe("parser registry", () => {
           for (const [kind, n] of Object.entries(sample.expect.kinds ?? {})) {
             expect(records.filter((r) => r.kind === kind).length, kind).toBe(n);
           }
+          for (const [k, want] of (sample.expect.match ?? []).entries()) expect(mismatch(records[k], want, `record ${k}`)).toBeNull();
         });
       }
     });
   }
+
+  describe("negative samples: not application logs", () => {
+    for (const n of NEGATIVES) {
+      it(`${n.name} goes to ${n.parser ?? "no parser"}, and no app-* parser scores ≥ ${SNIFF_THRESHOLD}`, () => {
+        const result = sniff(n.content, n.name);
+        expect(result.parser?.id ?? null, JSON.stringify(result.scores.slice(0, 3))).toBe(n.parser);
+        expect(result.scores.filter((s) => s.id.startsWith("app-") && s.confidence >= SNIFF_THRESHOLD)).toEqual([]);
+      });
+    }
+  });
 });

@@ -1,23 +1,17 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { EvidenceRecord, type EventRecord, type RequestRecord } from "@/lib/schemas/records";
+import { type EventRecord, type RequestRecord } from "@/lib/schemas/records";
 import { sniff } from "@/lib/server/parsers/registry";
 import type { ParseItem, SkippedItem } from "@/lib/server/parsers/types";
 import { MAX_OPEN_LEGACY_SPANS, parseDurationText } from "@/lib/server/parsers/mesh/ztunnel-lines";
 import { ztunnelAccessParser } from "@/lib/server/parsers/ztunnel-access";
+import { parseChecked } from "../../helpers/parse";
 
 const PUB = path.resolve(__dirname, "../../fixtures/public/ztunnel");
 const OWN = path.resolve(__dirname, "../../fixtures/own/ztunnel");
 
-async function run(text: string | Buffer): Promise<ParseItem[]> {
-  const out: ParseItem[] = [];
-  for await (const x of ztunnelAccessParser.parse(Readable.from([Buffer.from(text)]), { path: "ztunnel.log" })) out.push(x);
-  // Every record must satisfy the shared schema (brands are plain numbers at runtime).
-  for (const x of out) if (x.kind !== "skipped" && x.kind !== "warning") expect(EvidenceRecord.safeParse(x).success, JSON.stringify(x)).toBe(true);
-  return out;
-}
+const run = (text: string | Buffer): Promise<ParseItem[]> => parseChecked(ztunnelAccessParser, text, { path: "ztunnel.log" });
 const requests = (xs: ParseItem[]) => xs.filter((x): x is RequestRecord => x.kind === "request");
 const skipped = (xs: ParseItem[]) => xs.filter((x): x is SkippedItem => x.kind === "skipped");
 const file = (dir: string, name: string) => readFileSync(path.join(dir, name));

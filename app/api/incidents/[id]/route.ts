@@ -1,6 +1,7 @@
 import { requireUser } from "@/lib/server/auth/guard";
-import { toErrorResponse, NotFoundError } from "@/lib/server/http/errors";
+import { toErrorResponse } from "@/lib/server/http/errors";
 import { incidentDetailJson } from "@/lib/server/services/cached-reads";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 
 export const dynamic = "force-dynamic";
 
@@ -9,8 +10,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   try {
     await requireUser(request);
     const { id } = await params;
-    const json = await incidentDetailJson(id);
-    if (json === null) throw new NotFoundError("incident");
+    const json = await requireIncident(id, () => incidentDetailJson(id));
     return new Response(json, { headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
   } catch (err) {
     return toErrorResponse(err);

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError, NotReadyError } from "@/lib/server/errors";
 import { getDraft } from "@/lib/server/services/draft";
 import { DraftEditor } from "@/components/draft/DraftEditor";
 import { pageAccess } from "@/lib/server/auth/page";
@@ -17,7 +17,7 @@ export default async function DraftPage({ params }: { params: Promise<{ id: stri
     draft = await getDraft(id);
   } catch (err) {
     if (err instanceof NotFoundError) notFound();
-    if (!(err instanceof HttpError && err.code === "not_ready")) throw err;
+    if (!(err instanceof NotReadyError)) throw err;
   }
   if (!draft) {
     return <p className="rounded border border-zinc-200 p-4 text-sm text-zinc-600 dark:border-zinc-800">The draft is generated when the analysis finishes. Come back when the run is complete.</p>;

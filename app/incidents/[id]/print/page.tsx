@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { HttpError, NotFoundError } from "@/lib/server/http/errors";
+import { NotFoundError, NotReadyError } from "@/lib/server/errors";
 import { printableDraft } from "@/lib/server/services/cached-reads";
 import { Markdown } from "@/components/draft/markdown";
 import { PrintButton } from "@/components/draft/PrintButton";
@@ -21,7 +21,7 @@ export default async function PrintPage({ params }: { params: Promise<{ id: stri
     markdown = await printableDraft(id);
   } catch (err) {
     if (err instanceof NotFoundError) notFound();
-    if (err instanceof HttpError && err.code === "not_ready") return <p className="text-sm">The analysis has not finished yet.</p>;
+    if (err instanceof NotReadyError) return <p className="text-sm">The analysis has not finished yet.</p>;
     throw err;
   }
   return (

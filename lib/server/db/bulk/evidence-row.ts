@@ -80,7 +80,8 @@ export function toEvidenceRow(record: EvidenceRecord, seq: number): EvidenceRowI
         node: s?.node ?? null,
         status: null,
         severity: record.severity,
-        traceId: null,
+        // Application log lines carry the trace they were written in: the row's trace id links them to its spans.
+        traceId: record.traceId ?? null,
         text: truncate(record.text || record.reason || ""),
       };
     }

@@ -1,6 +1,6 @@
 import { requireUser } from "@/lib/server/auth/guard";
-import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
-import { getPrisma } from "@/lib/server/db/client";
+import { toErrorResponse } from "@/lib/server/http/errors";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getOverview } from "@/lib/server/views/overview";
 
 export const dynamic = "force-dynamic";
@@ -10,7 +10,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   try {
     await requireUser(request);
     const { id } = await params;
-    if (!(await getPrisma().incident.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError("incident");
+    await requireIncident(id);
     return Response.json(await getOverview(id), { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     return toErrorResponse(err);

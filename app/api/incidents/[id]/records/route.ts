@@ -1,7 +1,7 @@
 import { RecordQuery } from "@/lib/schemas/records-api";
 import { requireUser } from "@/lib/server/auth/guard";
-import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
-import { getPrisma } from "@/lib/server/db/client";
+import { toErrorResponse } from "@/lib/server/http/errors";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { queryRecords } from "@/lib/server/views/records";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +12,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     await requireUser(request);
     const { id } = await params;
     const query = RecordQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
-    if (!(await getPrisma().incident.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError("incident");
+    await requireIncident(id);
     return Response.json(await queryRecords(id, query), { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     return toErrorResponse(err);

@@ -1,6 +1,7 @@
 import { ShareCreate } from "@/lib/schemas/shares";
 import { requireUser } from "@/lib/server/auth/guard";
-import { HttpError, toErrorResponse } from "@/lib/server/http/errors";
+import { MalformedInputError } from "@/lib/server/errors";
+import { toErrorResponse } from "@/lib/server/http/errors";
 import { requestOrigin } from "@/lib/server/http/origin";
 import { createShare, listShares } from "@/lib/server/services/shares";
 
@@ -28,7 +29,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ id:
     try {
       if (text.trim()) body = JSON.parse(text);
     } catch {
-      throw new HttpError(400, "invalid_json", "The body must be JSON: {\"expiresAt\"?: ISO time}.");
+      throw new MalformedInputError("invalid_json", "The body must be JSON: {\"expiresAt\"?: ISO time}.");
     }
     const input = ShareCreate.parse(body);
     return Response.json(await createShare(id, me, input, requestOrigin(request)), { status: 201, headers: NO_STORE });

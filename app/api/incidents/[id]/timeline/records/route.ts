@@ -1,7 +1,7 @@
 import { TimelinePageQuery } from "@/lib/schemas/views-timeline";
 import { requireUser } from "@/lib/server/auth/guard";
-import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
-import { getPrisma } from "@/lib/server/db/client";
+import { toErrorResponse } from "@/lib/server/http/errors";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getTimelinePage } from "@/lib/server/views/timeline";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +12,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     await requireUser(request);
     const { id } = await params;
     const query = TimelinePageQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
-    if (!(await getPrisma().incident.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError("incident");
+    await requireIncident(id);
     return Response.json(await getTimelinePage(id, query), { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     return toErrorResponse(err);

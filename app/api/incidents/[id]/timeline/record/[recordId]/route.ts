@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { requireUser } from "@/lib/server/auth/guard";
-import { NotFoundError, toErrorResponse } from "@/lib/server/http/errors";
+import { NotFoundError } from "@/lib/server/errors";
+import { toErrorResponse } from "@/lib/server/http/errors";
 import { getTimelineRecord } from "@/lib/server/views/timeline";
 
 export const dynamic = "force-dynamic";
