@@ -11,7 +11,6 @@ import nextTs from "eslint-config-next/typescript";
  */
 const LAYERS = [
   { name: "shared", modules: ["lib/schemas", "lib/http", "lib/prng", "lib/timeline-url", "lib/format-ms", "lib/waterfall"] },
-  // log: the diagnostic logger (lib/server/log.ts, where the branch that adds it has landed).
   { name: "platform", modules: ["lib/server/config", "lib/server/paths", "lib/server/thread-priority", "lib/server/audit", "lib/server/errors", "lib/server/promise-cache", "lib/server/log"] },
   { name: "parsers", modules: ["lib/server/parsers"] },
   { name: "correlate", modules: ["lib/server/correlate"] },
@@ -114,6 +113,12 @@ const config = [
     // `module` is an ordinary local name outside Next pages (iptables match modules).
     files: ["lib/server/**/*.ts", "tests/**/*.ts"],
     rules: { "@next/next/no-assign-module-variable": "off" },
+  },
+  {
+    // Diagnostics go through the process's log (lib/server/log.ts: pino on stderr); what a CLI tells
+    // its user is written to process.stdout / process.stderr.
+    files: ["lib/**/*.ts"],
+    rules: { "no-console": "error" },
   },
   {
     // Components are client-side code: they never import server modules (types are fine), nor pages.

@@ -35,6 +35,10 @@ const app = next({ dev: false, dir: root, hostname: hostname ?? "localhost", por
 const handle = app.getRequestHandler();
 await app.prepare();
 
+// The process's log (lib/server/log.ts: pino, JSON lines on stderr), which the server's start-up
+// (instrumentation.ts → lib/server/boot.ts) has created by now; console only if it has not.
+const log = () => globalThis.__hindsightLog ?? { info: (_fields, msg) => console.log(msg), error: (fields, msg) => console.error(msg, fields.err ?? "") };
+
 // The TCP peer, for rate limits (lib/server/http/client-address.ts): always overwritten, so a
 // client cannot choose the value by sending the header itself.
 const SOCKET_ADDRESS_HEADER = "x-hindsight-socket-address";
@@ -56,14 +60,14 @@ function route(req, res) {
       if (!served) void handle(req, res);
     },
     (err) => {
-      console.error("[page-cache] front:", err);
+      log().error({ err, url: req.url }, "page cache: front door failed");
       if (!res.headersSent) void handle(req, res);
     },
   );
 }
-server.listen(port, hostname, () => console.log(`[hindsight] ready on ${process.env.__NEXT_PRIVATE_ORIGIN}`));
+server.listen(port, hostname, () => log().info({ origin: process.env.__NEXT_PRIVATE_ORIGIN }, `ready on ${process.env.__NEXT_PRIVATE_ORIGIN}`));
 server.on("error", (err) => {
-  console.error(`[hindsight] cannot listen on ${hostname ?? "*"}:${port}: ${err.message}`);
+  log().error({ err, hostname: hostname ?? "*", port }, `cannot listen on ${hostname ?? "*"}:${port}`);
   process.exit(1);
 });
 

@@ -5,6 +5,7 @@ import { consumeAnalysis, getQueue } from "@/lib/server/jobs";
 import { importSampleIfEmpty } from "@/lib/server/sample/sample-incident";
 import { authEnabled } from "@/lib/server/auth/mode";
 import { proxyTrust } from "@/lib/server/http/client-address";
+import { log } from "@/lib/server/log";
 
 /**
  * Web-process start-up: migrate, start the embedded worker when this process should run jobs
@@ -16,7 +17,7 @@ export async function bootServer(env: NodeJS.ProcessEnv = process.env): Promise<
   process.env.HINDSIGHT_PIPELINE_NICE ??= "10";
   // A malformed HINDSIGHT_TRUSTED_PROXIES stops the start, not the first sign-in.
   const trust = proxyTrust(env);
-  if (trust.kind !== "none") console.log(`[hindsight] client address: X-Forwarded-For through ${trust.kind === "hops" ? `${trust.hops} proxy hop(s)` : `proxies ${trust.text}`}`);
+  if (trust.kind !== "none") log.info(`client address: X-Forwarded-For through ${trust.kind === "hops" ? `${trust.hops} proxy hop(s)` : `proxies ${trust.text}`}`);
   const dbConfig = resolveDatabase(env);
   await migrate(dbConfig);
   const db = getPrisma(env);
@@ -28,15 +29,15 @@ export async function bootServer(env: NodeJS.ProcessEnv = process.env): Promise<
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   }
-  console.log(`[hindsight] database ${dbConfig.provider} (${redact(dbConfig.url)}), jobs: ${queue.kind}${embedded ? " (embedded worker)" : " (run `npm run worker`)"}`);
-  if (!authEnabled(env)) console.log("[hindsight] accounts: off (HINDSIGHT_AUTH=off, single-user mode — everyone who reaches this server is admin)");
-  else if (!(await db.user.findFirst({ select: { id: true } }))) console.log("[hindsight] accounts: on — no account yet: open the app and create the admin at /setup");
+  log.info({ provider: dbConfig.provider, database: redact(dbConfig.url), queue: queue.kind, embeddedWorker: embedded }, `database ${dbConfig.provider}, jobs: ${queue.kind}${embedded ? " (embedded worker)" : " (run `npm run worker`)"}`);
+  if (!authEnabled(env)) log.info("accounts: off (HINDSIGHT_AUTH=off, single-user mode — everyone who reaches this server is admin)");
+  else if (!(await db.user.findFirst({ select: { id: true } }))) log.info("accounts: on — no account yet: open the app and create the admin at /setup");
   if (env.HINDSIGHT_SAMPLE !== "off") {
     try {
       const ids = await importSampleIfEmpty(db);
-      if (ids.length) console.log(`[hindsight] imported the sample incident and ${ids.length - 1} example incidents`);
+      if (ids.length) log.info({ incidents: ids.length }, `imported the sample incident and ${ids.length - 1} example incidents`);
     } catch (err) {
-      console.error(`[hindsight] sample import failed: ${(err as Error).message}`);
+      log.error({ err }, "sample import failed");
     }
   }
 }

@@ -16,6 +16,7 @@ export const ENV_DOCS = [
   { name: "HINDSIGHT_JOB_MAX_LOSSES", default: "200", doc: "Deliveries lost to a dying or stopping worker (SIGKILL, crash, SIGTERM) that do not count as attempts; past them they do" },
   { name: "HINDSIGHT_JOB_EXPIRE_SECONDS", default: "1800", doc: "pg-boss: an active job older than this is considered dead (worker killed) and retried" },
   { name: "HINDSIGHT_JOB_MAINTENANCE_SECONDS", default: "30", doc: "pg-boss: how often expired jobs are detected" },
+  { name: "HINDSIGHT_LOG_LEVEL", default: "info (silent under vitest)", doc: "Level of the diagnostic log (fatal, error, warn, info, debug, trace or silent): one JSON line per event on stderr, from the web, worker and CLI processes and their threads (lib/server/log.ts)" },
   { name: "HINDSIGHT_STOP_GRACE_MS", default: "20000 (worker), 10000 (web)", doc: "On SIGTERM: how long running jobs may finish before they are released" },
   { name: "HINDSIGHT_SUMMARISE_MIN_BYTES", default: "64 MiB", doc: "Access logs at least this big are *summarised*: notable requests and a sample become rows, the rest is aggregated exactly and read back from the file when a view needs it ([docs/DATABASE.md](docs/DATABASE.md#summarised-files))" },
   { name: "HINDSIGHT_SAMPLE_TARGET", default: "50000", doc: "Rows of the uniform sample of a summarised file" },

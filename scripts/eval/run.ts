@@ -62,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
   const only = typeof flags.only === "string" ? flags.only : undefined;
   const dump = typeof flags.dump === "string" ? flags.dump : undefined;
   const started = Date.now();
-  // The pipeline logs through console; with --json stdout carries only the result.
+  // With --json stdout carries only the result: the pipeline logs to stderr (lib/server/log.ts), and
+  // anything a library prints through console.log is sent there too.
   if (json) console.log = (...a: unknown[]) => console.error(...a);
   const jobs = flags.jobs === undefined ? Math.max(1, Math.min(4, os.availableParallelism())) : Number(flags.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError("--jobs takes a positive integer");

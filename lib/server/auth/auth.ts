@@ -4,6 +4,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { resolveDatabase } from "@/lib/server/db/provider";
 import { cappedPassword } from "./password";
+import { log } from "@/lib/server/log";
 
 /**
  * The client address the auth route resolved (lib/server/http/client-address.ts) and wrote into the
@@ -58,7 +59,7 @@ function createAuth(db: Db, provider: "sqlite" | "postgresql", secret: string, s
       log: (level, message, ...args) => {
         // Deriving the base URL from each request is the intent (see trustedOrigins): not a warning.
         if (message.includes("Base URL is not set")) return;
-        (level === "error" ? console.error : console.warn)(`[auth] ${message}`, ...args);
+        log[level === "error" ? "error" : "warn"]({ details: args }, `auth: ${message}`);
       },
     },
   });

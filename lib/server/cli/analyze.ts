@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { format } from "node:util";
 import type { CliReport } from "@/lib/schemas/api";
 import { ASSESSMENT_LABEL } from "@/lib/schemas/hypothesis";
 import { openAnalysisSession } from "@/lib/server/cli/session";
@@ -19,8 +20,10 @@ export async function analyzeCommand(rawArgv: string[]): Promise<number> {
   if (draft?.file === null && flags.json === true) throw new UsageError("--json and --draft to stdout both use stdout: give --draft a FILE");
   if (positionals.length === 0) throw new UsageError("analyze needs at least one file, folder or archive");
   const json = flags.json === true;
-  // With --json, stdout carries only the report.
-  const log = json ? (..._a: unknown[]) => undefined : (...a: unknown[]) => console.error(...a);
+  // Progress for the user on stderr; with --json, stdout carries only the report (the pipeline's
+  // diagnostics go to the log on stderr; anything a library prints through console.log follows).
+  const log = json ? () => undefined : (...a: unknown[]) => void process.stderr.write(`${format(...a)}\n`);
+  // eslint-disable-next-line no-console -- not logging: keeps a library's console.log off stdout
   if (json) console.log = (...a: unknown[]) => console.error(...a);
 
   const inputs = collectInputs(positionals);

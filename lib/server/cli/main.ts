@@ -15,23 +15,28 @@ Usage:
 
 Exit codes: 0 analysis completed (or partial), 1 failed/rejected, 2 usage error.`;
 
+// What the CLI says to its user goes straight to stdout/stderr; diagnostics of the pipeline it runs
+// go to the log (lib/server/log.ts, stderr).
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const complain = (text: string) => process.stderr.write(`${text}\n`);
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === "analyze") return await analyzeCommand(rest);
     if (cmd === "upload") return await uploadCommand(rest);
     if (cmd === "--help" || cmd === "-h" || cmd === "help") {
-      console.log(USAGE);
+      say(USAGE);
       return 0;
     }
-    console.error(USAGE);
+    complain(USAGE);
     return 2;
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`hindsight: ${err.message}\n\n${USAGE}`);
+      complain(`hindsight: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    console.error(`hindsight: ${(err as Error).message}`);
+    complain(`hindsight: ${(err as Error).message}`);
     return 1;
   }
 }

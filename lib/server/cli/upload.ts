@@ -64,7 +64,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     const { id } = JSON.parse(res.body) as { id: string };
     const link = new URL(`/incidents/${id}`, flags.server).toString();
     if (flags.json) process.stdout.write(`${JSON.stringify({ id, url: link })}\n`);
-    else console.log(`Uploaded: ${link}`);
+    else process.stdout.write(`Uploaded: ${link}\n`);
     return 0;
   }
   let message = res.body;
@@ -73,8 +73,8 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   } catch {
     /* not our JSON */
   }
-  console.error(`Upload refused (HTTP ${res.status}): ${message}`);
-  if (res.status === 401) console.error("The server has accounts: create an API token on its Account page and pass --token TOKEN (or set HINDSIGHT_TOKEN).");
+  process.stderr.write(`Upload refused (HTTP ${res.status}): ${message}\n`);
+  if (res.status === 401) process.stderr.write("The server has accounts: create an API token on its Account page and pass --token TOKEN (or set HINDSIGHT_TOKEN).\n");
   return 1;
 }
 

@@ -51,7 +51,8 @@ function population(ctx: DetectorContext, list: Located<RequestRecord>[]): Pop {
   return { basis: "duration", values: list.filter((r) => r.rec.durationMs !== null && r.rec.status !== null).map((loc) => ({ v: Number(loc.rec.durationMs), loc })) };
 }
 
-function bands(values: number[]): { lo: number; hi: number }[] {
+/** The SYN-retransmit bands for a population (exported so tests build inputs around the detector's own bands). */
+export function bands(values: number[]): { lo: number; hi: number }[] {
   const normal = values.filter((v) => v < 900).sort((a, b) => a - b);
   const p90 = normal.length ? normal[Math.floor(0.9 * (normal.length - 1))]! : 50;
   return RTO_STEPS_MS.map((k) => ({ lo: k - 50, hi: k + Math.min(p90, 400) + 100 }));

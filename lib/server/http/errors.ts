@@ -4,6 +4,7 @@ import { HashingBusyError } from "@/lib/server/auth/password";
 import { TooManyAttemptsError } from "@/lib/server/auth/throttle";
 import { type BundleErrorCode, isBundleError } from "@/lib/server/bundle/errors";
 import { ConflictError, type DomainError, ForbiddenError, InvalidInputError, MalformedInputError, NotFoundError, UnauthenticatedError } from "@/lib/server/errors";
+import { log } from "@/lib/server/log";
 
 /**
  * Domain error (lib/server/errors.ts) → HTTP status: the one place a service's failure becomes a
@@ -72,7 +73,7 @@ export function describeError(err: unknown): ErrorAnswer | null {
 /** The one error mapper for route handlers (see describeError); anything else → 500 without internals (logged server-side). */
 export function toErrorResponse(err: unknown): Response {
   const answer = describeError(err);
-  if (!answer) console.error("[api] unexpected error:", err);
+  if (!answer) log.error({ err }, "api: unexpected error");
   const { status, error, retryAfter } = answer ?? { status: 500, error: { code: "internal", message: "Internal error — the server log has the details." } };
   return Response.json({ error } satisfies ApiError, { status, headers: { "Cache-Control": "no-store", ...(retryAfter ? { "Retry-After": String(retryAfter) } : {}) } });
 }

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "@/lib/server/db/client";
 import { ownerIsDeadLocally } from "@/lib/server/pipeline/run-lease";
 import { backoffMs, DEFAULT_MAX_LOSSES, type EnqueueOptions, type JobHandler, type JobQueue } from "./types";
+import { log } from "@/lib/server/log";
 
 const LEASE_MS = 30_000;
 const POLL_MS = 400;
@@ -80,7 +81,7 @@ export class EmbeddedQueue implements JobQueue {
           this.run(queue, claimed, handler);
         }
       } catch (err) {
-        console.error("[jobs] poll failed:", (err as Error).message);
+        log.error({ err, queue }, "jobs: poll failed");
       }
     };
     const loop = () => {
@@ -175,7 +176,7 @@ export class EmbeddedQueue implements JobQueue {
             ? { status: "failed", lockedBy: null, lockedUntil: null, lastError: message, finishedAt: new Date() }
             : { status: "queued", lockedBy: null, lockedUntil: null, lastError: message, runAfter: new Date(Date.now() + backoffMs(this.failures(job))) },
         });
-        console.error(`[jobs] ${queue} job ${job.id} attempt ${job.attempts} failed${exhausted ? " (giving up)" : ""}: ${message}`);
+        log.error({ queue, jobId: job.id, attempt: job.attempts, givingUp: exhausted, error: message }, `jobs: ${queue} job attempt failed${exhausted ? " (giving up)" : ""}`);
       } finally {
         clearInterval(heartbeat);
         this.running.delete(job.id);

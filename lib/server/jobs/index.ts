@@ -6,6 +6,7 @@ import { findLostRuns, runIsHeld } from "@/lib/server/pipeline/run-lease";
 import { EmbeddedQueue } from "./embedded";
 import type { PgBossQueue } from "./pgboss";
 import { DEFAULT_MAX_LOSSES, type JobQueue } from "./types";
+import { log } from "@/lib/server/log";
 
 export function jobSettings(env: NodeJS.ProcessEnv = process.env) {
   return {
@@ -90,7 +91,7 @@ function startLostRunSweeper(queue: PgBossQueue, db: Db): void {
         if (!run || !runIsHeld(run)) await release(typeof runId === "string" ? runId : null, job.id, "worker lost (job active, run not held)");
       }
     })()
-      .catch((err) => console.error("[jobs] lost-run sweep failed:", (err as Error).message))
+      .catch((err: unknown) => log.error({ err }, "jobs: lost-run sweep failed"))
       .finally(() => {
         busy = false;
       });

@@ -1,5 +1,6 @@
 import PgBoss from "pg-boss";
 import { DEFAULT_MAX_LOSSES, type EnqueueOptions, type JobHandler, type JobQueue } from "./types";
+import { log } from "@/lib/server/log";
 
 export interface PgBossQueueOptions {
   connectionString: string;
@@ -39,7 +40,7 @@ export class PgBossQueue implements JobQueue {
       maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds,
       monitorStateIntervalSeconds: 60,
     });
-    this.boss.on("error", (err) => console.error("[pg-boss]", err.message));
+    this.boss.on("error", (err) => log.error({ err }, "pg-boss error"));
   }
 
   async start(): Promise<void> {

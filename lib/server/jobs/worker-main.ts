@@ -8,6 +8,7 @@
 import { getPrisma, closePrisma } from "@/lib/server/db/client";
 import { resolveDatabase } from "@/lib/server/db/provider";
 import { migrate } from "@/lib/server/db/migrate";
+import { log } from "@/lib/server/log";
 import { consumeAnalysis, createQueue } from "./index";
 
 const GRACE_MS = Number(process.env.HINDSIGHT_STOP_GRACE_MS) || 20_000;
@@ -21,24 +22,24 @@ async function main(): Promise<void> {
   const queue = await createQueue(dbConfig, db);
   await queue.start();
   await consumeAnalysis(queue, db, dbConfig);
-  console.log(`[worker ${process.pid}] consuming jobs (${queue.kind}, ${dbConfig.provider})`);
+  log.info({ queue: queue.kind, provider: dbConfig.provider }, "worker consuming jobs");
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[worker ${process.pid}] ${signal}: stopping (grace ${GRACE_MS} ms)`);
+    log.info({ signal, graceMs: GRACE_MS }, "worker stopping");
     await queue.stop(GRACE_MS);
     await closePrisma();
     process.exit(0);
   };
   // pg-boss settles jobs without awaiting; while PostgreSQL restarts that can reject. The job is
   // recovered by expiry or the lost-run sweeper, so log it instead of dying.
-  process.on("unhandledRejection", (err) => console.error(`[worker ${process.pid}] unhandled rejection: ${(err as Error)?.message ?? err}`));
+  process.on("unhandledRejection", (err) => log.error({ err }, "worker: unhandled rejection"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
 main().catch((err) => {
-  console.error(`[worker] fatal: ${(err as Error).stack ?? err}`);
+  log.fatal({ err }, "worker failed to start");
   process.exit(1);
 });

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { contentSecurityPolicy, newNonce, securityHeaders } from "@/lib/server/http/security-headers";
 import { servePage } from "./page-cache";
 import { fillPlaceholder } from "./self-render";
+import { log } from "@/lib/server/log";
 
 /**
  * The page cache's front door: scripts/server.mjs (what `npm start` runs) offers every request
@@ -28,7 +29,7 @@ export async function serveCachedPage(req: IncomingMessage, res: ServerResponse)
   if (fillPlaceholder(headers)) return false;
   const nonce = newNonce();
   const page = await servePage({ method: "GET", url: `http://${headers.get("host") ?? "localhost"}${url}`, headers }, nonce).catch((err: unknown) => {
-    console.error("[page-cache]", err);
+    log.error({ err, url }, "page cache: serving a cached page failed");
     return null;
   });
   if (!page) return false;

@@ -251,11 +251,7 @@ export const appJsonParser: Parser = {
       expect: {
         records: 3,
         skipped: 0,
-        match: [
-          { ts: Date.parse("2022-08-22T05:18:23.842Z") + 0.388995, severity: "info", text: "TraceID: 54de0079cdcd169c7af8fb78ec5bc3dc SpanID: c23d802f686d1db0 Start PlaceOrder", traceId: "54de0079cdcd169c7af8fb78ec5bc3dc", spanId: "c23d802f686d1db0", subject: { kind: "Pod", name: "checkoutservice-578fcf4766-9csqn", service: "checkoutservice" } },
-          { ts: Date.parse("2022-08-22T05:18:24.000Z"), severity: "error", logger: "currencyservice-server", text: "conversion request failed", attrs: { timeFrom: "wrapper", hostname: "currencyservice-cf787dd48-vpjrd" } },
-          { ts: Date.parse("2022-08-22T05:18:24.336Z") + 0.557, severity: "warning", logger: "emailservice-server", attrs: { stream: "stderr" } },
-        ],
+        fields: { 0: { ts: Date.parse("2022-08-22T05:18:23.842Z") + 0.388995, severity: "info", text: "TraceID: 54de0079cdcd169c7af8fb78ec5bc3dc SpanID: c23d802f686d1db0 Start PlaceOrder", traceId: "54de0079cdcd169c7af8fb78ec5bc3dc", spanId: "c23d802f686d1db0", subject: { kind: "Pod", name: "checkoutservice-578fcf4766-9csqn", service: "checkoutservice" } }, 1: { ts: Date.parse("2022-08-22T05:18:24.000Z"), severity: "error", logger: "currencyservice-server", text: "conversion request failed", attrs: { timeFrom: "wrapper", hostname: "currencyservice-cf787dd48-vpjrd" } }, 2: { ts: Date.parse("2022-08-22T05:18:24.336Z") + 0.557, severity: "warning", logger: "emailservice-server", attrs: { stream: "stderr" } } },
       },
     },
     {
@@ -264,14 +260,7 @@ export const appJsonParser: Parser = {
       expect: {
         records: 6,
         skipped: 0,
-        match: [
-          { ts: 1661145504123, severity: "error", text: "failed to charge card", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", attrs: { caller: "checkout/main.go:212", error: "rpc error: code = Unavailable" } },
-          { ts: 1661145504456, severity: "error", text: "charge declined", stack: /^Error: card declined\n {4}at charge/, attrs: { error: "card declined" } },
-          { ts: Date.parse("2022-08-22T05:18:24.500Z"), severity: "info", logger: "cart", text: "cart loaded" },
-          { ts: Date.parse("2022-08-22T05:18:24.600Z"), severity: "warning", logger: "com.example.orders.OrderRepository", traceId: "00000000000000001231daddd5f7c502", spanId: "7fca7f3d79bd2ed7" },
-          { severity: "info", traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" },
-          { ts: Date.parse("2022-08-22T05:18:24.800Z"), severity: "error", text: "db connection reset", traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174" },
-        ],
+        fields: { 0: { ts: 1661145504123, severity: "error", text: "failed to charge card", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", attrs: { caller: "checkout/main.go:212", error: "rpc error: code = Unavailable" } }, 1: { ts: 1661145504456, severity: "error", text: "charge declined", stack: /^Error: card declined\n {4}at charge/, attrs: { error: "card declined" } }, 2: { ts: Date.parse("2022-08-22T05:18:24.500Z"), severity: "info", logger: "cart", text: "cart loaded" }, 3: { ts: Date.parse("2022-08-22T05:18:24.600Z"), severity: "warning", logger: "com.example.orders.OrderRepository", traceId: "00000000000000001231daddd5f7c502", spanId: "7fca7f3d79bd2ed7" }, 4: { severity: "info", traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" }, 5: { ts: Date.parse("2022-08-22T05:18:24.800Z"), severity: "error", text: "db connection reset", traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174" } },
       },
     },
     {
@@ -280,7 +269,7 @@ export const appJsonParser: Parser = {
       expect: {
         records: 1,
         skipped: 1,
-        match: [{ severity: "error", text: "request failed", traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b9c7c989f97918e1", subject: { service: "orders", name: "orders-7c9d8b6f5-k2j4m" }, stack: /^java\.lang\.NullPointerException: order is null\n\tat com\.example/ }],
+        fields: { 0: { severity: "error", text: "request failed", traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b9c7c989f97918e1", subject: { service: "orders", name: "orders-7c9d8b6f5-k2j4m" }, stack: /^java\.lang\.NullPointerException: order is null\n\tat com\.example/ } },
       },
     },
   ],

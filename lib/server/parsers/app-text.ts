@@ -438,11 +438,7 @@ export const appTextParser: Parser = {
       expect: {
         records: 3,
         skipped: 0,
-        match: [
-          { ts: Date.parse("2022-08-22T05:18:20.112Z"), severity: "info", logger: "o.s.b.w.embedded.tomcat.TomcatWebServer", text: "Tomcat started on port(s): 8080 (http) with context path ''", subject: { name: "checkout-5d8f7c9b6-q2x7z", service: "checkout" } },
-          { ts: Date.parse("2022-08-22T05:18:24.301Z"), severity: "error", prov: { line: 2, endLine: 9 }, stack: /^java\.lang\.IllegalStateException: inventory service unavailable\n\tat com\.example[\s\S]*\.\.\. 52 more$/ },
-          { severity: "warning", logger: "c.e.shop.CheckoutController", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" },
-        ],
+        fields: { 0: { ts: Date.parse("2022-08-22T05:18:20.112Z"), severity: "info", logger: "o.s.b.w.embedded.tomcat.TomcatWebServer", text: "Tomcat started on port(s): 8080 (http) with context path ''", subject: { name: "checkout-5d8f7c9b6-q2x7z", service: "checkout" } }, 1: { ts: Date.parse("2022-08-22T05:18:24.301Z"), severity: "error", prov: { line: 2, endLine: 9 }, stack: /^java\.lang\.IllegalStateException: inventory service unavailable\n\tat com\.example[\s\S]*\.\.\. 52 more$/ }, 2: { severity: "warning", logger: "c.e.shop.CheckoutController", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" } },
       },
     },
     {
@@ -451,11 +447,7 @@ export const appTextParser: Parser = {
       expect: {
         records: 3,
         skipped: 0,
-        match: [
-          { ts: Date.parse("2022-08-22T05:18:20.847Z"), severity: "info", text: "TraceID: c96151c7def6c87ff7d693ee5cef4b47 SpanID: f78b0c6da96a979c Received ad request (context_words=[gardening])", traceId: "c96151c7def6c87ff7d693ee5cef4b47", spanId: "f78b0c6da96a979c", subject: { kind: "Pod", name: "adservice-5f6585d649-fnmft", service: "adservice" } },
-          { ts: Date.parse("2022-08-22T05:18:21.002Z"), severity: "error", traceId: "9fe026f6d041bfe0f7e9eb24c8ed5545" },
-          { ts: Date.parse("2022-08-22T05:18:21.511Z"), severity: "info", text: "GetCartAsync called with userId=fbd160cc", attrs: { timeFrom: "wrapper", stream: "stdout" } },
-        ],
+        fields: { 0: { ts: Date.parse("2022-08-22T05:18:20.847Z"), severity: "info", text: "TraceID: c96151c7def6c87ff7d693ee5cef4b47 SpanID: f78b0c6da96a979c Received ad request (context_words=[gardening])", traceId: "c96151c7def6c87ff7d693ee5cef4b47", spanId: "f78b0c6da96a979c", subject: { kind: "Pod", name: "adservice-5f6585d649-fnmft", service: "adservice" } }, 1: { ts: Date.parse("2022-08-22T05:18:21.002Z"), severity: "error", traceId: "9fe026f6d041bfe0f7e9eb24c8ed5545" }, 2: { ts: Date.parse("2022-08-22T05:18:21.511Z"), severity: "info", text: "GetCartAsync called with userId=fbd160cc", attrs: { timeFrom: "wrapper", stream: "stdout" } } },
       },
     },
     {
@@ -464,11 +456,7 @@ export const appTextParser: Parser = {
       expect: {
         records: 3,
         skipped: 0,
-        match: [
-          { ts: Date.parse("2022-08-22T05:18:20.847Z"), severity: "info", logger: "recommendationservice", text: "ListRecommendations product_ids=['9SIQT8TOJO']" },
-          { severity: "error", text: "ListRecommendations failed", prov: { line: 2, endLine: 6 }, stack: /^Traceback \(most recent call last\):[\s\S]*\ngrpc\.RpcError: <_InactiveRpcError/ },
-          { ts: null, severity: "warning", logger: "root", text: "falling back to cached recommendations" },
-        ],
+        fields: { 0: { ts: Date.parse("2022-08-22T05:18:20.847Z"), severity: "info", logger: "recommendationservice", text: "ListRecommendations product_ids=['9SIQT8TOJO']" }, 1: { severity: "error", text: "ListRecommendations failed", prov: { line: 2, endLine: 6 }, stack: /^Traceback \(most recent call last\):[\s\S]*\ngrpc\.RpcError: <_InactiveRpcError/ }, 2: { ts: null, severity: "warning", logger: "root", text: "falling back to cached recommendations" } },
       },
     },
     {
@@ -477,12 +465,7 @@ export const appTextParser: Parser = {
       expect: {
         records: 4,
         skipped: 0,
-        match: [
-          { ts: Date.parse("2022-08-22T05:18:20.123Z"), severity: "info", text: "received request", traceId: "2bbb4d7b7d41b8652c4c5b23a10cd5f7", spanId: "ec9efc5b00b2d37a", attrs: { caller: "shipping/quote.go:41" } },
-          { severity: "error", text: "quote failed", attrs: { error: "context deadline exceeded" } },
-          { ts: null, severity: "info", text: "cache warmed   entries=412", attrs: { uptime: "0003" } },
-          { severity: "critical", text: "panic: runtime error: invalid memory address or nil pointer dereference", prov: { line: 4, endLine: 12 } },
-        ],
+        fields: { 0: { ts: Date.parse("2022-08-22T05:18:20.123Z"), severity: "info", text: "received request", traceId: "2bbb4d7b7d41b8652c4c5b23a10cd5f7", spanId: "ec9efc5b00b2d37a", attrs: { caller: "shipping/quote.go:41" } }, 1: { severity: "error", text: "quote failed", attrs: { error: "context deadline exceeded" } }, 2: { ts: null, severity: "info", text: "cache warmed   entries=412", attrs: { uptime: "0003" } }, 3: { severity: "critical", text: "panic: runtime error: invalid memory address or nil pointer dereference", prov: { line: 4, endLine: 12 } } },
       },
     },
     {
@@ -491,11 +474,7 @@ export const appTextParser: Parser = {
       expect: {
         records: 3,
         skipped: 0,
-        match: [
-          { ts: Date.parse("2022-08-22T05:18:20.847Z"), severity: "info", text: "charge request received" },
-          { ts: Date.parse("2022-08-22T05:18:21.120Z"), severity: "warning", logger: "paymentservice", text: "card number rejected by validator" },
-          { ts: Date.parse("2022-08-22T05:18:21.300Z"), severity: "error", logger: "payment::charge", text: "transaction failed: insufficient funds" },
-        ],
+        fields: { 0: { ts: Date.parse("2022-08-22T05:18:20.847Z"), severity: "info", text: "charge request received" }, 1: { ts: Date.parse("2022-08-22T05:18:21.120Z"), severity: "warning", logger: "paymentservice", text: "card number rejected by validator" }, 2: { ts: Date.parse("2022-08-22T05:18:21.300Z"), severity: "error", logger: "payment::charge", text: "transaction failed: insufficient funds" } },
       },
     },
   ],

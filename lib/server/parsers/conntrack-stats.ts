@@ -241,7 +241,16 @@ export const conntrackStatsParser: Parser = {
       content:
         "cpu=0 found=27644 invalid=19060 ignore=485633411 insert=0 insert_failed=1 drop=1 early_drop=0 error=0 search_restart=39936711\n" +
         "cpu=1 found=21960 invalid=17288 ignore=475938848 insert=0 insert_failed=1 drop=1 early_drop=0 error=0 search_restart=36983181",
-      expect: { records: 18, skipped: 0, kinds: { counter: 18 } },
+      expect: {
+        records: 18, skipped: 0, kinds: { counter: 18 },
+        fields: {
+          // cpu=0 found=27644 … insert_failed=1 …; cpu=1 … ignore=475938848 … search_restart=36983181
+          0: { name: "conntrack_found", labels: { cpu: "0" }, value: 27644, ts: null, prov: { line: 1 } },
+          4: { name: "conntrack_insert_failed", labels: { cpu: "0" }, value: 1 },
+          11: { name: "conntrack_ignore", labels: { cpu: "1" }, value: 475938848, prov: { line: 2 } },
+          17: { name: "conntrack_search_restart", labels: { cpu: "1" }, value: 36983181 },
+        },
+      },
     },
     {
       // node_exporter fixture proc/net/stat/nf_conntrack (2 of 4 CPU rows).
@@ -253,13 +262,29 @@ export const conntrackStatsParser: Parser = {
         "",
       ].join("\n"),
       // 16 per-cpu columns × 2 rows + entries once.
-      expect: { records: 33, skipped: 0, kinds: { counter: 33 } },
+      expect: {
+        records: 33, skipped: 0, kinds: { counter: 33 },
+        fields: {
+          // hex columns under the header; icmp_error is conntrack -S's error; entries is global
+          3: { name: "conntrack_invalid", labels: { cpu: "0" }, value: 3, prov: { line: 2 } },
+          4: { name: "conntrack_ignore", labels: { cpu: "0" }, value: 0x588a },
+          11: { name: "conntrack_error", labels: { cpu: "0" }, value: 0 },
+          20: { name: "conntrack_ignore", labels: { cpu: "1" }, value: 0x56a4, prov: { line: 3 } },
+          31: { name: "conntrack_search_restart", labels: { cpu: "1" }, value: 2 },
+          32: { name: "conntrack_entries", labels: { cpu: "all" }, value: 0x21 },
+        },
+      },
     },
     {
       // node_exporter fixture proc/sys/net/netfilter/nf_conntrack_count: one number, named by the file.
       name: "proc/sys/net/netfilter/nf_conntrack_count",
       content: "123\n",
-      expect: { records: 1, skipped: 0, kinds: { counter: 1 } },
+      expect: {
+        records: 1, skipped: 0, kinds: { counter: 1 },
+        fields: {
+          0: { name: "conntrack_count", value: 123, ts: null, prov: { line: 1 } },
+        },
+      },
     },
   ],
 };

@@ -85,7 +85,25 @@ export const iptablesSaveParser: Parser = {
         "# Completed on Tue Sep 27 14:50:07 2022",
         "",
       ].join("\n"),
-      expect: { records: 1, skipped: 4, kinds: { ruleset: 1 } },
+      expect: {
+        records: 1, skipped: 4, kinds: { ruleset: 1 },
+        fields: {
+          // no *table line: nat, from the KUBE-SVL chain
+          0: {
+            family: "ipv4",
+            capturedAt: null,
+            tables: [
+              {
+                name: "nat",
+                rules: [
+                  { chain: "KUBE-SVL-VPG43MSD43N5Z7KJ", position: 1, target: "KUBE-MARK-MASQ", comment: "default/agnhost-server cluster IP", line: 5 },
+                  { chain: "KUBE-SVL-VPG43MSD43N5Z7KJ", position: 2, target: "KUBE-SEP-MNGWCV7VA4JSYYKU", comment: "default/agnhost-server -> 10.244.1.4:80", line: 6 },
+                ],
+              },
+            ],
+          },
+        },
+      },
     },
     {
       // `iptables-save -c` on an nft node: header, counters, one table.
@@ -102,7 +120,31 @@ export const iptablesSaveParser: Parser = {
         "# Completed on Sat Oct 12 14:01:55 2024",
         "",
       ].join("\n"),
-      expect: { records: 1, skipped: 0, kinds: { ruleset: 1 } },
+      expect: {
+        records: 1, skipped: 0, kinds: { ruleset: 1 },
+        fields: {
+          // the header's time has no zone (UTC assumed)
+          0: {
+            capturedAt: "2024-10-12T14:01:55Z",
+            backend: "nf_tables",
+            family: "ipv4",
+            tables: [
+              {
+                name: "nat",
+                chains: [
+                  { name: "PREROUTING", policy: "ACCEPT", counters: { packets: 1204, bytes: 72240 } },
+                  { name: "OUTPUT", policy: "ACCEPT", counters: { packets: 9321, bytes: 559260 } },
+                  { name: "KUBE-SERVICES", policy: "-" },
+                ],
+                rules: [
+                  { chain: "PREROUTING", position: 1, target: "KUBE-SERVICES", comment: "kubernetes service portals", counters: { packets: 1204, bytes: 72240 }, line: 6 },
+                  { chain: "KUBE-SERVICES", position: 1, target: "KUBE-SVC-TCOU7JCQXEZGVUNU", comment: "kube-system/kube-dns:dns cluster IP", counters: { packets: 0, bytes: 0 }, line: 7 },
+                ],
+              },
+            ],
+          },
+        },
+      },
     },
     {
       // Istio sidecar restore input (istio/istio capture golden): IPv4 then IPv6 → two rulesets.
@@ -122,7 +164,19 @@ export const iptablesSaveParser: Parser = {
         "ip6tables-save",
         "",
       ].join("\n"),
-      expect: { records: 2, skipped: 2, kinds: { ruleset: 2 } },
+      expect: {
+        records: 2, skipped: 2, kinds: { ruleset: 2 },
+        fields: {
+          0: {
+            family: "ipv4",
+            tables: [{ name: "nat", rules: [{ chain: "ISTIO_REDIRECT", target: "REDIRECT", targetOptions: [{ option: "to-ports", value: "15001" }], line: 4 }, { chain: "ISTIO_OUTPUT", target: "RETURN", line: 5 }] }],
+          },
+          1: {
+            family: "ipv6",
+            tables: [{ name: "nat", rules: [{ chain: "ISTIO_REDIRECT", target: "REDIRECT", line: 9 }, { chain: "ISTIO_OUTPUT", target: "RETURN", matches: [{ option: "o", value: "lo" }, { option: "s", value: "::6/128" }], line: 10 }] }],
+          },
+        },
+      },
     },
   ],
 };

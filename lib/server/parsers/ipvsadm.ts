@@ -446,12 +446,34 @@ export const ipvsadmParser: Parser = {
         "  -> 10.244.0.4:53                Masq    1      0          8",
         "",
       ].join("\n"),
-      expect: { records: 1, skipped: 0, kinds: { ipvs: 1 } },
+      expect: {
+        records: 1, skipped: 0, kinds: { ipvs: 1 },
+        fields: {
+          0: {
+            capturedAt: null,
+            services: [
+              { proto: "TCP", address: "10.96.0.10", port: 53, scheduler: "rr", line: 4, reals: [{ address: "10.244.0.3", port: 53, forward: "Masq", weight: 1, activeConns: 0, inactiveConns: 0 }, { address: "10.244.0.4", port: 53 }] },
+              { proto: "UDP", address: "10.96.0.10", port: 53, scheduler: "rr", line: 7, reals: [{ address: "10.244.0.3", inactiveConns: 8 }, { address: "10.244.0.4", inactiveConns: 8 }] },
+            ],
+          },
+        },
+      },
     },
     {
       name: "ipvsadm-save-n.txt",
       content: ["-A -t 10.96.0.1:443 -s rr -p 10800", "-a -t 10.96.0.1:443 -r 10.0.3.4:6443 -m -w 1", "-A -u 10.96.0.10:53 -s rr", "-a -u 10.96.0.10:53 -r 10.244.1.33:53 -m -w 1", ""].join("\n"),
-      expect: { records: 1, skipped: 0, kinds: { ipvs: 1 } },
+      expect: {
+        records: 1, skipped: 0, kinds: { ipvs: 1 },
+        fields: {
+          // -t TCP, -u UDP, -p 10800 persistent, -m masquerading, -w weight
+          0: {
+            services: [
+              { proto: "TCP", address: "10.96.0.1", port: 443, scheduler: "rr", flags: ["persistent"], persistentSeconds: 10800, reals: [{ address: "10.0.3.4", port: 6443, forward: "Masq", weight: 1 }] },
+              { proto: "UDP", address: "10.96.0.10", port: 53, scheduler: "rr", reals: [{ address: "10.244.1.33", port: 53, forward: "Masq", weight: 1 }] },
+            ],
+          },
+        },
+      },
     },
     {
       // prometheus/node_exporter fixture proc/net/ip_vs_stats.
@@ -465,7 +487,18 @@ export const ipvsadmParser: Parser = {
         "       4    1FB3C        0          1282A8F                0",
         "",
       ].join("\n"),
-      expect: { records: 10, skipped: 0, kinds: { counter: 10 } },
+      expect: {
+        records: 10, skipped: 0, kinds: { counter: 10 },
+        fields: {
+          // hex totals (line 3) and rates (line 6)
+          0: { name: "ipvs_connections_total", value: 0x16aa370, prov: { line: 3 } },
+          1: { name: "ipvs_incoming_packets_total", value: 0xe33656e5 },
+          3: { name: "ipvs_incoming_bytes_total", value: 0x51d8c8883ab3 },
+          5: { name: "ipvs_connections_per_second", value: 4, prov: { line: 6 } },
+          6: { name: "ipvs_incoming_packets_per_second", value: 0x1fb3c },
+          8: { name: "ipvs_incoming_bytes_per_second", value: 0x1282a8f },
+        },
+      },
     },
   ],
 };

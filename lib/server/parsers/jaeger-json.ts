@@ -243,13 +243,31 @@ export const jaegerJsonParser: Parser = {
       // jaegertracing/jaeger otlp2jaeger-out.json, compacted, second (duplicate) span dropped
       name: "traces/otlp2jaeger-out.json",
       content: `{"data":[{"traceID":"83a9efd15c1c98a977e0711cc93ee28b","spans":[{"traceID":"83a9efd15c1c98a977e0711cc93ee28b","spanID":"e127af99e3b3e074","operationName":"okey-dokey-0","references":[{"refType":"CHILD_OF","traceID":"83a9efd15c1c98a977e0711cc93ee28b","spanID":"909541b92cf05311"}],"startTime":1706678909209712,"duration":123,"tags":[{"key":"otel.scope.name","type":"string","value":"telemetrygen"},{"key":"net.peer.ip","type":"string","value":"1.2.3.4"},{"key":"peer.service","type":"string","value":"telemetrygen-client"},{"key":"span.kind","type":"string","value":"server"}],"logs":[],"processID":"p1","warnings":null}],"processes":{"p1":{"serviceName":"telemetrygen","tags":[]}},"warnings":null}],"total":0,"limit":0,"offset":0,"errors":null}`,
-      expect: { records: 1, skipped: 0, kinds: { span: 1 } },
+      expect: {
+        records: 1, skipped: 0, kinds: { span: 1 },
+        fields: {
+          // startTime and duration in µs; parent from the CHILD_OF reference; service from process p1
+          0: {
+            traceId: "83a9efd15c1c98a977e0711cc93ee28b", spanId: "e127af99e3b3e074", parentSpanId: "909541b92cf05311", service: "telemetrygen", name: "okey-dokey-0", spanKind: "server",
+            ts: "2024-01-31T05:28:29.209712Z", durationMs: 0.123, peer: "telemetrygen-client", prov: { pointer: "/data/0/spans/0" },
+          },
+        },
+      },
     },
     {
       // two traces; the second has a span without spanID (skipped) and an error tag
       name: "jaeger/export.json",
       content: `{"data":[{"traceID":"0af7651916cd43dd","spans":[{"traceID":"0af7651916cd43dd","spanID":"b7ad6b7169203331","operationName":"GET /cart","references":[],"startTime":1700000000000000,"duration":1012345,"tags":[{"key":"span.kind","type":"string","value":"server"},{"key":"http.status_code","type":"int64","value":504},{"key":"error","type":"bool","value":true}],"processID":"p1"}],"processes":{"p1":{"serviceName":"gateway","tags":[{"key":"hostname","type":"string","value":"gw-0"}]}}},{"traceID":"1","spans":[{"traceID":"1","operationName":"broken","startTime":1700000000000000,"duration":5,"processID":"p1"}],"processes":{"p1":{"serviceName":"x"}}}]}`,
-      expect: { records: 1, skipped: 1, kinds: { span: 1 } },
+      expect: {
+        records: 1, skipped: 1, kinds: { span: 1 },
+        fields: {
+          // a 64-bit trace id, zero-padded to 128 bits
+          0: {
+            traceId: "00000000000000000af7651916cd43dd", spanId: "b7ad6b7169203331", parentSpanId: null, service: "gateway", name: "GET /cart", spanKind: "server",
+            ts: "2023-11-14T22:13:20Z", durationMs: 1012.345, status: "error", httpStatus: 504,
+          },
+        },
+      },
     },
   ],
 };

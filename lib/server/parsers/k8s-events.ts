@@ -254,9 +254,59 @@ export const k8sEventsParser: Parser = {
   sniff,
   parse,
   samples: [
-    { name: "k8s/ev.json", content: K9S_EVENT, expect: { records: 1, skipped: 0, kinds: { event: 1 } } },
-    { name: "k8s/describe-pod.txt", content: DESCRIBE_SAMPLE, expect: { records: 4, skipped: 0, kinds: { event: 4 } } },
-    { name: "k8s/events.txt", content: GET_SAMPLE, expect: { records: 2, skipped: 0, kinds: { event: 2 } } },
-    { name: "k8s/events.yaml", content: YAML_SAMPLE, expect: { records: 1, skipped: 0, kinds: { event: 1 } } },
+    {
+      name: "k8s/ev.json",
+      content: K9S_EVENT,
+      expect: {
+        records: 1, skipped: 0, kinds: { event: 1 },
+        fields: {
+          0: {
+            ts: "2019-08-30T20:43:05Z", count: 1, reason: "Pulled", severity: "info", text: 'Successfully pulled image "blang/busybox-bash"',
+            subject: { kind: "Pod", name: "hello-1567197780-mn4mv", namespace: "default", uid: "c31fdeb8-cb66-11e9-990f-42010a800218", node: "gke-k9s-default-pool-0fa2fb89-qnkc" },
+            attrs: { component: "kubelet", fieldPath: "spec.containers{c1}" },
+          },
+        },
+      },
+    },
+    {
+      name: "k8s/describe-pod.txt",
+      content: DESCRIBE_SAMPLE,
+      expect: {
+        records: 4, skipped: 0, kinds: { event: 4 },
+        fields: {
+          // ages without a capture time: no ts, the age kept
+          0: { ts: null, reason: "Scheduled", severity: "info", text: "Successfully assigned default/liveness-exec to node01", attrs: { age: "57s", component: "default-scheduler" }, prov: { line: 3 } },
+          2: { reason: "Unhealthy", severity: "warning", count: 3, text: "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory", attrs: { age: "10s (x3 over 20s)", component: "kubelet" }, subject: { node: "node01" } },
+          3: { reason: "Killing", severity: "info", text: "Container liveness failed liveness probe, will be restarted", prov: { line: 6 } },
+        },
+      },
+    },
+    {
+      name: "k8s/events.txt",
+      content: GET_SAMPLE,
+      expect: {
+        records: 2, skipped: 0, kinds: { event: 2 },
+        fields: {
+          0: { ts: null, reason: "Scheduled", severity: "info", subject: { kind: "Pod", name: "giant-narwhal-6958c5bdd8-69gtn" }, attrs: { age: "58m" }, prov: { line: 2 } },
+          1: {
+            ts: null, reason: "BackOff", severity: "warning", count: 256, attrs: { age: "3m30s (x256 over 58m)" },
+            text: "Back-off restarting failed container main in pod giant-narwhal-6958c5bdd8-69gtn_app-02(8209d63f-aa89-450d-9813-d555ddcaa175)",
+          },
+        },
+      },
+    },
+    {
+      name: "k8s/events.yaml",
+      content: YAML_SAMPLE,
+      expect: {
+        records: 1, skipped: 0, kinds: { event: 1 },
+        fields: {
+          0: {
+            ts: "2025-11-20T10:15:02Z", count: 1, reason: "Killing", severity: "info", text: "Stopping container go-httpbin",
+            subject: { kind: "Pod", name: "go-httpbin-7d9c5b7f4-x2k8p", namespace: "demo", node: "ip-10-0-1-23.ec2.internal" }, prov: { pointer: "/items/0" },
+          },
+        },
+      },
+    },
   ],
 };

@@ -302,7 +302,34 @@ export const k8sObjectsParser: Parser = {
   sniff,
   parse,
   samples: [
-    { name: "k8s/pod.json", content: POD_JSON, expect: { records: 1, skipped: 0, kinds: { object: 1 } } },
-    { name: "k8s/objects.yaml", content: SLICE_YAML, expect: { records: 2, skipped: 0, kinds: { object: 2 } } },
+    {
+      name: "k8s/pod.json",
+      content: POD_JSON,
+      expect: {
+        records: 1, skipped: 0, kinds: { object: 1 },
+        fields: {
+          0: {
+            k8sKind: "Pod", name: "go-httpbin-7d9c5b7f4-x2k8p", namespace: "demo", uid: "0b6f3c2e-5a1d-4d7e-9c1a-2f3e4d5c6b7a", ips: ["10.244.3.7"],
+            labels: { app: "go-httpbin", "pod-template-hash": "7d9c5b7f4" }, node: "ip-10-0-1-23.ec2.internal", phase: "Running", createdAt: "2025-11-20T10:10:00Z",
+            owner: { kind: "ReplicaSet", name: "go-httpbin-7d9c5b7f4" }, ports: [{ port: 8080, protocol: "TCP" }],
+          },
+        },
+      },
+    },
+    {
+      name: "k8s/objects.yaml",
+      content: SLICE_YAML,
+      expect: {
+        records: 2, skipped: 0, kinds: { object: 2 },
+        fields: {
+          0: {
+            k8sKind: "EndpointSlice", name: "go-httpbin-abcde", namespace: "demo", service: "go-httpbin",
+            endpoints: [{ ip: "10.244.3.7", pod: "go-httpbin-7d9c5b7f4-x2k8p", node: "ip-10-0-1-23.ec2.internal", ready: false, terminating: true }],
+            ports: [{ port: 8080, name: "http", protocol: "TCP" }],
+          },
+          1: { k8sKind: "Service", name: "go-httpbin", namespace: "demo", ips: ["10.96.12.34"], ports: [{ port: 80, name: "http", protocol: "TCP", targetPort: 8080 }], prov: { pointer: "/1" } },
+        },
+      },
+    },
   ],
 };

@@ -291,7 +291,37 @@ export const klogParser: Parser = {
   sniff,
   parse,
   samples: [
-    { name: "nodes/worker-1/kube-proxy.log", content: KUBE_PROXY, expect: { records: 3, skipped: 0, kinds: { event: 3 } } },
-    { name: "pods/kubelet.log", content: CRI_KUBELET, expect: { records: 2, skipped: 0, kinds: { event: 2 } } },
+    {
+      name: "nodes/worker-1/kube-proxy.log",
+      content: KUBE_PROXY,
+      expect: {
+        records: 3, skipped: 0, kinds: { event: 3 },
+        fields: {
+          // klog has no year: ts left empty, the klog time kept
+          0: {
+            ts: null, severity: "error", text: "Failed to delete endpoint connections",
+            attrs: { klogTime: "0819 03:14:07.123456", file: "proxier.go", fileLine: 1234, err: "error deleting conntrack entries for udp peer {10.96.0.10, 10.244.3.7}", servicePortName: "kube-system/kube-dns:dns", ip: "10.244.3.7" },
+          },
+          1: { ts: null, severity: "info", text: "Trying to delete rs: 10.96.0.10:53/UDP/10.244.3.7:53", attrs: { file: "graceful_termination.go", fileLine: 160 }, prov: { line: 2 } },
+          2: { ts: null, severity: "warning", text: "Stale endpoint", attrs: { endpoint: "10.244.3.7:53" } },
+        },
+      },
+    },
+    {
+      name: "pods/kubelet.log",
+      content: CRI_KUBELET,
+      expect: {
+        records: 2, skipped: 0, kinds: { event: 2 },
+        fields: {
+          // the klog time (14:02:17.123000), the year from the CRI wrapper's timestamp
+          0: {
+            ts: "2024-10-15T14:02:17.123Z", severity: "info", text: "Probe failed",
+            attrs: { thread: 2201, file: "prober.go", fileLine: 107, probeType: "Readiness", pod: "demo/go-httpbin-7d9c5b7f4-x2k8p", containerName: "go-httpbin", probeResult: "failure" },
+            subject: { kind: "Pod", namespace: "demo", name: "go-httpbin-7d9c5b7f4-x2k8p" },
+          },
+          1: { ts: "2024-10-15T14:02:18Z", severity: "error", text: "Kill container failed", attrs: { file: "kuberuntime_container.go", fileLine: 750 }, prov: { line: 2 } },
+        },
+      },
+    },
   ],
 };

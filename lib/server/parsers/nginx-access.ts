@@ -465,20 +465,44 @@ export const nginxAccessParser: Parser = {
       name: "nginx/access.log",
       content:
         'remote_addr="192.168.65.1", [time_local=19/Feb/2024:19:14:32 +0000], request="GET / HTTP/1.1", status="200", http_referer="-", body_bytes_sent="651", Host="cafe.example.com", sn="cafe.example.com", request_time=0.001, http_user_agent="Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36", http_x_forwarded_for="-", request_length="471", upstream_address="172.18.0.3:80", upstream_status="200", upstream_connect_time="0.000", upstream_header_time="0.000", upstream_response_time="0.000", upstream_response_length="651",\n',
-      expect: { records: 1, skipped: 0, kinds: { request: 1 } },
+      expect: {
+        records: 1, skipped: 0, kinds: { request: 1 },
+        fields: {
+          // logged when the response ended: time_local 19:14:32 − request_time 0.001 s
+          0: {
+            ts: "2024-02-19T19:14:31.999Z", durationMs: 1, method: "GET", path: "/", protocol: "HTTP/1.1", status: 200, authority: "cafe.example.com",
+            client: { ip: "192.168.65.1" }, dest: { ip: "172.18.0.3", port: 80 }, connectMs: 0, upstreamMs: 0, bytesSent: 651, bytesRecv: 471,
+          },
+        },
+      },
     },
     {
       name: "gateway-access.log",
       content:
         '10.0.4.12 - - [14/Aug/2019:04:12:10 +0300] "GET /api/presentations/42 HTTP/1.1" 200 5120 "-" "Go-http-client/1.1" "-" rt=1.016 uct="1.003" uht="1.015" urt="1.015"\n' +
         '10.0.4.12 - - [14/Aug/2019:04:12:11 +0300] "POST /api/upload HTTP/1.1" 502 157 "-" "curl/8.4.0" "-" rt=3.021 uct="3.001, 0.004" uht="-, 0.015" urt="3.001, 0.016"\n',
-      expect: { records: 2, skipped: 0, kinds: { request: 2 } },
+      expect: {
+        records: 2, skipped: 0, kinds: { request: 2 },
+        fields: {
+          // 04:12:10 +0300 − rt 1.016 s; the 502 tried two upstreams: their times add up
+          0: { ts: "2019-08-14T01:12:08.984Z", durationMs: 1016, method: "GET", path: "/api/presentations/42", status: 200, client: { ip: "10.0.4.12" }, attempts: 1, connectMs: 1003, upstreamMs: 1015, bytesSent: 5120 },
+          1: { ts: "2019-08-14T01:12:07.979Z", durationMs: 3021, method: "POST", path: "/api/upload", status: 502, attempts: 2, connectMs: 3005, upstreamMs: 3017, bytesSent: 157, prov: { line: 2 } },
+        },
+      },
     },
     {
       name: "nginx-json.log",
       content:
         '{"proxy_protocol_addr": "","remote_user": "","remote_addr": "10.1.1.9","time_local": "30/Jun/2020:03:38:20 +0000","request" : "GET / HTTP/1.1","status": "200","body_bytes_sent": "7221","http_referer": "","http_user_agent": "Mozilla/5.0","http_x_forwarded_for": "","proxy_add_x_forwarded_for": "10.1.1.9","host": "host","server_name": "www2.example.com","request_length" : "548","request_time" : "0.001","proxy_host": "nginx_hello","upstream_addr": "10.1.1.6:80","upstream_response_length": "7221","upstream_response_time": "0.000","upstream_status": "200"}\n',
-      expect: { records: 1, skipped: 0, kinds: { request: 1 } },
+      expect: {
+        records: 1, skipped: 0, kinds: { request: 1 },
+        fields: {
+          0: {
+            ts: "2020-06-30T03:38:19.999Z", durationMs: 1, method: "GET", path: "/", status: 200, authority: "host", client: { ip: "10.1.1.9" },
+            dest: { ip: "10.1.1.6", port: 80, cluster: "nginx_hello" }, upstreamMs: 0, bytesSent: 7221, bytesRecv: 548,
+          },
+        },
+      },
     },
   ],
 };

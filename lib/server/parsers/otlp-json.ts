@@ -529,7 +529,20 @@ export const otlpJsonParser: Parser = {
   spanBatches: { scan: (input, maxBatchBytes) => scanOtlpSpans(input, maxBatchBytes), map: mapSpanBatch, read: readSpanBatch, reparse: reparseSpanBlock },
   samples: [
     // opentelemetry-proto examples/trace.json, compacted
-    { name: "traces/trace.json", content: protoExample, expect: { records: 1, skipped: 0, kinds: { span: 1 } } },
+    {
+      name: "traces/trace.json",
+      content: protoExample,
+      expect: {
+        records: 1, skipped: 0, kinds: { span: 1 },
+        fields: {
+          // hex ids lower-cased; kind 2 is SERVER
+          0: {
+            traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", parentSpanId: "eee19b7ec3c1b173", service: "my.service", name: "I'm a server span", spanKind: "server",
+            ts: "2018-12-13T14:51:00Z", durationMs: 1000, attrs: { "my.span.attr": "some value", "otel.scope.name": "my.library" },
+          },
+        },
+      },
+    },
     {
       // Collector file exporter (JSON Lines), base64 ids + string enums, resource after scopeSpans, one broken line
       name: "otel/traces.jsonl",
@@ -538,7 +551,14 @@ export const otlpJsonParser: Parser = {
         `{"resourceSpans":[{"resource":{},"scopeSpans":[{"spans":[{"traceId":"6Lbf+fjUSyjxsivDvS9naA==" "spanId":"x"}]}]}]}`,
         `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},"scopeSpans":[{"spans":[{"traceId":"e8b6dff9f8d44b28f1b22bc3bd2f6768","spanId":"1111111111111111","parentSpanId":"9007fea484554ad7","name":"SELECT","kind":3,"startTimeUnixNano":"1700000000010000000","endTimeUnixNano":"1700000000020000000"}]}]}]}`,
       ].join("\n"),
-      expect: { records: 2, skipped: 1, kinds: { span: 2 } },
+      expect: {
+        records: 2, skipped: 1, kinds: { span: 2 },
+        fields: {
+          // base64 ids: 6Lbf+fjUSyjxsivDvS9naA== is e8b6…6768, kAf+pIRVStc= is 9007fea484554ad7; kind 3 is CLIENT
+          0: { traceId: "e8b6dff9f8d44b28f1b22bc3bd2f6768", spanId: "9007fea484554ad7", parentSpanId: null, service: "frontend", name: "GET /", spanKind: "server", status: "error", ts: "2023-11-14T22:13:20Z", durationMs: 250, prov: { line: 1 } },
+          1: { traceId: "e8b6dff9f8d44b28f1b22bc3bd2f6768", spanId: "1111111111111111", parentSpanId: "9007fea484554ad7", service: "cart", name: "SELECT", spanKind: "client", ts: "2023-11-14T22:13:20.010Z", durationMs: 10, prov: { line: 3 } },
+        },
+      },
     },
   ],
 };

@@ -247,8 +247,37 @@ export const prometheusParser: Parser = {
   sniff,
   parse,
   samples: [
-    { name: "metrics/query_range.json", content: DOC_EXAMPLE, expect: { records: 2, skipped: 0, kinds: { series: 2 } } },
-    { name: "metrics/p99.json", content: VECTOR, expect: { records: 2, skipped: 0, kinds: { series: 2 } } },
-    { name: "metrics/hist.json", content: HIST, expect: { records: 1, skipped: 0, kinds: { series: 1 } } },
+    {
+      name: "metrics/query_range.json",
+      content: DOC_EXAMPLE,
+      expect: {
+        records: 2, skipped: 0, kinds: { series: 2 },
+        fields: {
+          0: { name: "up", labels: { job: "prometheus", instance: "localhost:9090" }, points: [[1435781430781, 1], [1435781445781, 1], [1435781460781, 1]] },
+          1: { name: "up", labels: { job: "node", instance: "localhost:9091" }, points: [[1435781430781, 0], [1435781445781, 0], [1435781460781, 1]] },
+        },
+      },
+    },
+    {
+      name: "metrics/p99.json",
+      content: VECTOR,
+      expect: {
+        records: 2, skipped: 0, kinds: { series: 2 },
+        fields: {
+          0: { labels: { le: "+Inf" }, points: [[1729001000000, NaN]] },
+          1: { name: "istio_request_duration_milliseconds_sum", labels: { destination_service: "frontend" }, points: [[1729001000000, Infinity]], unit: "ms" },
+        },
+      },
+    },
+    {
+      name: "metrics/hist.json",
+      content: HIST,
+      expect: {
+        records: 1, skipped: 0, kinds: { series: 1 },
+        fields: {
+          0: { name: "foo", points: [], histograms: [{ ts: 1000, count: 10, sum: 20, buckets: [[1, -1.6817928305074288, -1.414213562373095, 1], [3, -0.001, 0.001, 12]] }] },
+        },
+      },
+    },
   ],
 };

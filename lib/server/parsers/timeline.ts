@@ -702,7 +702,30 @@ export const timelineParser: Parser = {
   sniff,
   parse,
   samples: [
-    { name: "notes/postmortem.md", content: SEED_000, expect: { records: 4, skipped: 0, kinds: { event: 4 } } },
-    { name: "timeline.csv", content: CSV_SAMPLE, expect: { records: 3, skipped: 0, kinds: { event: 3 } } },
+    {
+      name: "notes/postmortem.md",
+      content: SEED_000,
+      expect: {
+        records: 4, skipped: 0, kinds: { event: 4 },
+        fields: {
+          // "Incident Date: October 15, 2024", "All Times UTC"
+          0: { ts: "2024-10-15T14:02:00Z", reason: "alert", text: "First alert triggered for elevated HTTP 504 errors from the frontend service, with error rate climbing to 12% in 3 minutes.", prov: { line: 5 } },
+          2: { ts: "2024-10-15T14:25:00Z", reason: "mitigation", text: "Rollback of the canary namespace to Kubernetes 1.31 initiated." },
+          3: { ts: "2024-10-15T14:47:00Z", reason: "resolution", prov: { line: 8 } },
+        },
+      },
+    },
+    {
+      name: "timeline.csv",
+      content: CSV_SAMPLE,
+      expect: {
+        records: 3, skipped: 0, kinds: { event: 3 },
+        fields: {
+          0: { ts: "2025-11-20T10:14:30Z", text: "Deploy go-httpbin v2 started (kubectl rollout restart)", attrs: { "col:owner": "alice" }, prov: { line: 2 } },
+          1: { ts: "2025-11-20T10:15:05Z", reason: "alert", severity: "warning", text: "Alert: 503 rate above 2% on gateway", attrs: { "col:owner": "pagerduty" } },
+          2: { ts: "2025-11-20T10:21:00Z", reason: "mitigation", text: "Rolled back to previous ReplicaSet", attrs: { "col:owner": "bob" } },
+        },
+      },
+    },
   ],
 };

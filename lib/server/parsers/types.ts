@@ -70,10 +70,13 @@ export interface ParserSample {
     skipped?: number;
     kinds?: Partial<Record<EvidenceRecord["kind"], number>>;
     /**
-     * Field values of the records, in order (a partial record each, matched like toMatchObject; a
-     * RegExp matches a string field). Values are read from the sample text, not from the parser.
+     * Field values of records by position (0 = the first record; skipped lines and warnings are not
+     * records), read off the sample text. Each listed field must equal the record's: nested objects
+     * and array items compare their listed keys only, arrays also their length. Record times (ts,
+     * firstTs, capturedAt, createdAt, deletedAt) may be written as ISO 8601 strings, sub-millisecond
+     * digits included; they are compared with the record's epoch milliseconds.
      */
-    match?: readonly Record<string, unknown>[];
+    fields?: Readonly<Record<number, Readonly<Record<string, unknown>>>>;
   };
 }
 

@@ -269,7 +269,17 @@ export const xrayParser: Parser = {
       // awsdocs segment with an embedded `namespace: remote` subsegment (aws-xray-developer-guide)
       name: "xray/segment.json",
       content: `{"trace_id":"1-5759e988-bd862e3fe1be46a994272793","id":"defdfd9912dc5a56","start_time":1461096053.37518,"end_time":1461096053.4042,"name":"www.example.com","http":{"request":{"url":"https://www.example.com/health","method":"GET","user_agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/601.7.7","client_ip":"11.0.3.111"},"response":{"status":200,"content_length":86}},"subsegments":[{"id":"53995c3f42cd8ad8","name":"api.example.com","start_time":1461096053.37769,"end_time":1461096053.40379,"namespace":"remote","http":{"request":{"url":"https://api.example.com/health","method":"POST","traced":true},"response":{"status":200,"content_length":861}}}]}`,
-      expect: { records: 2, skipped: 0, kinds: { span: 2 } },
+      expect: {
+        records: 2, skipped: 0, kinds: { span: 2 },
+        fields: {
+          // the segment, then its remote subsegment as a client span
+          0: {
+            traceId: "1-5759e988-bd862e3fe1be46a994272793", spanId: "defdfd9912dc5a56", parentSpanId: null, name: "www.example.com", spanKind: "server", ts: "2016-04-19T20:00:53.37518Z", httpStatus: 200,
+            attrs: { "http.method": "GET", "http.url": "https://www.example.com/health", "http.client_ip": "11.0.3.111" },
+          },
+          1: { spanId: "53995c3f42cd8ad8", parentSpanId: "defdfd9912dc5a56", name: "api.example.com", spanKind: "client", ts: "2016-04-19T20:00:53.37769Z", httpStatus: 200, peer: "api.example.com", attrs: { "http.method": "POST", "xray.namespace": "remote" } },
+        },
+      },
     },
     {
       // daemon framing: header line, an in-progress segment, a string cause, then a broken segment
@@ -280,7 +290,14 @@ export const xrayParser: Parser = {
         `{"trace_id":"1-5f187253-6a106696d56b1f4ef9eba2ed","id":"5cc4a447f5d4d696","name":"CauseIsExceptionID","start_time":1595437651.680097,"end_time":1595437652.197392,"fault":true,"cause":"abcdefghijklmnop","Dummy":false}`,
         `{"trace_id":"1-5f187253-6a106696d56b1f4ef9eba2ed","id":"x" "name":"broken"}`,
       ].join("\n"),
-      expect: { records: 2, skipped: 1, kinds: { span: 2 } },
+      expect: {
+        records: 2, skipped: 1, kinds: { span: 2 },
+        fields: {
+          // in progress: no end_time, no duration
+          0: { traceId: "1-581cf771-a006649127e371903a2de979", spanId: "70de5b6f19ff9a0b", name: "example.com", ts: "2016-11-04T21:02:41.271Z", durationMs: null, prov: { line: 2 } },
+          1: { spanId: "5cc4a447f5d4d696", name: "CauseIsExceptionID", ts: "2020-07-22T17:07:31.680097Z", fault: true, status: "error", attrs: { "xray.cause.exception_id": "abcdefghijklmnop" }, prov: { line: 3 } },
+        },
+      },
     },
   ],
 };

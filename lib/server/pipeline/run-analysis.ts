@@ -13,6 +13,7 @@ import { fileContext } from "./file-context";
 import type { FileIngestResult, IngestFileInput } from "./ingest-file";
 import { PipelineThread, ThreadCrashError } from "./threads";
 import { RunLease } from "./run-lease";
+import { log } from "@/lib/server/log";
 
 /** Share of the progress bar per stage. */
 const PARSE_START = 0.02;
@@ -295,7 +296,7 @@ async function analyze(deps: AnalysisDeps, payload: AnalyzeJob, job: JobContext,
     where: { id: payload.runId },
     data: { status, stage: "done", progress: 1, problems, timings, finishedAt: new Date(), error: null },
   });
-  if (warm.failed.length) console.warn(`[analysis] view cache for ${payload.incidentId} incomplete: ${warm.failed.join("; ")}`);
+  if (warm.failed.length) log.warn({ incidentId: payload.incidentId, runId: payload.runId, failed: warm.failed }, "analysis: view cache incomplete");
 }
 
 /** Files whose times lacked a date are parsed a second time only up to this size (timelines, snapshots, short logs). */

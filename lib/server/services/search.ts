@@ -8,6 +8,7 @@ import { DETECTORS } from "@/lib/server/detectors";
 import { getDraft } from "@/lib/server/services/draft";
 import { InvalidInputError, NotReadyError } from "@/lib/server/errors";
 import { getIncidentProfiles } from "./incident-profile";
+import { log } from "@/lib/server/log";
 
 /**
  * Search across incidents.
@@ -287,7 +288,7 @@ export async function searchIncidents(q: SearchQuery, db: Db = getPrisma()): Pro
     for (const id of pending.slice(0, DRAFTS_PER_SEARCH)) {
       await getDraft(id, db).catch((err: unknown) => {
         // Not ready: that incident is searched without a draft.
-        if (!(err instanceof NotReadyError)) console.error("[search] draft generation failed for", id, err);
+        if (!(err instanceof NotReadyError)) log.error({ err, incidentId: id }, "search: draft generation failed");
       });
     }
     if (pending.length > DRAFTS_PER_SEARCH) {

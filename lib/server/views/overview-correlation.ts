@@ -1,6 +1,7 @@
 import { CorrelationSummary } from "@/lib/server/correlate/schema";
 import type { Db } from "@/lib/server/db/client";
 import { PromiseCache } from "@/lib/server/promise-cache";
+import { log } from "@/lib/server/log";
 
 /** The latest run's correlation summary (null before the first analysis or when malformed). */
 export async function latestCorrelation(db: Db, incidentId: string): Promise<CorrelationSummary | null> {
@@ -87,6 +88,6 @@ async function readThrough<T>(db: Db, runId: string, key: string, compute: () =>
   const text = JSON.stringify(value);
   await db.viewCache
     .upsert({ where: { runId_key: { runId, key } }, create: { runId, key, value: text }, update: { value: text } })
-    .catch((err: unknown) => console.warn(`[view-cache] could not store ${key}:`, err instanceof Error ? err.message : err));
+    .catch((err: unknown) => log.warn({ err, runId, key }, "view cache: could not store a value"));
   return value;
 }

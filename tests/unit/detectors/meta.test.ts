@@ -3,6 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DETECTORS } from "@/lib/server/detectors";
 import { PARSER_IDS } from "@/lib/server/parsers/types";
+import { caseCounts } from "@/tests/helpers/detector-cases";
+import { DETECTOR_CASES } from "./cases";
 import { listScenarios, readExpect, runScenario } from "./scenario";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -31,12 +33,13 @@ describe("detector registry", () => {
         expect(text).toMatch(/## Fires when/);
         expect(text).toMatch(/## Does not fire/);
       });
-      it("has at least one firing and one non-firing case (unit test file and scenarios)", () => {
-        const unit = readFileSync(path.join(__dirname, `${d.id}.test.ts`), "utf8");
-        const cases = [...unit.matchAll(/\bit\(\s*"([^"]+)"/g)].map((m) => m[1]!);
-        const negative = cases.filter((c) => /does not fire/.test(c));
-        expect(negative.length, "unit cases that must not fire").toBeGreaterThan(0);
-        expect(cases.length - negative.length, "unit cases that must fire").toBeGreaterThan(0);
+      it("has at least one firing and one non-firing case (cases run by its unit test file, and scenarios)", () => {
+        const cases = DETECTOR_CASES[d.id];
+        expect(cases, `tests/unit/detectors/cases/${d.id}.ts listed in cases/index.ts`).toBeDefined();
+        const counts = caseCounts(cases!);
+        expect(counts.fires, "cases that must fire").toBeGreaterThan(0);
+        expect(counts.doesNotFire, "cases that must not fire").toBeGreaterThan(0);
+        expect(existsSync(path.join(__dirname, `${d.id}.test.ts`)), `${d.id}.test.ts runs the cases`).toBe(true);
         const firingScenarios = scenarios.filter((s) => s.top === d.id || s.alsoFires?.includes(d.id));
         const quietScenarios = scenarios.filter((s) => s.mustNotFire.includes(d.id));
         expect(firingScenarios.length + quietScenarios.length).toBeGreaterThan(0);

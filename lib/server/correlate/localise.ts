@@ -1,0 +1,292 @@
+import type { EventRecord, SeriesRecord, SpanRecord } from "@/lib/schemas/records";
+import { detectMetricChanges, rankEntities, serviceFromPodName, type EntityRank, type KindEvidence, type SeriesChange } from "./metric-change";
+import { analyseTraces, blameServices, type ServiceBlame, type SpanInput, type TraceAnalysis } from "./trace-blame";
+
+/**
+ * Which service is at fault: combines trace blame, metric change points, code-path changes and
+ * application error logs into one ranked list of suspects. Pure and deterministic.
+ *
+ *   reference traces ─────────┐        ┌──────── window (split … split + WINDOW_MS) ────────┐
+ *   ▁▁▁▁▁▁▁▁ (before, or long after)   ▲ split: measured onset, else the first alert of the
+ *                                        timeline, else the metrics' own consensus
+ *   traces   self time / edge gaps / error origins per service, reference vs window  → T
+ *   metrics  per pod: CPU, memory, latency, errors changed the bad way at the split   → M
+ *   paths    a service's own operations stop (or start) making their calls            → P
+ *   logs     error lines per service, window vs reference                             → L
+ *
+ * A service's score is 1 − Π(1 − signal). Then propagation: a caller's *latency* (its server
+ * latency includes its callees' time) is explained by a callee that is itself a suspect, so it
+ * drops below it — the deepest anomalous service is the origin. Resource changes (CPU, memory) and
+ * code-path changes are the service's own and are never explained away.
+ *
+ * The reference is every trace outside the window — before it or after it (a bundle's fault-free
+ * baseline may be exported after recovery) — and a latency blame must also hold against the traces
+ * just before the split, when there are enough: a service slower than hours earlier but as slow as
+ * a minute before the incident drifted; it did not fail.
+ */
+export const LOCALISE = {
+  /** The window after the split that is compared with the rest. */
+  WINDOW_MS: 15 * 60_000,
+  /** Traces just before the split, used to check latency blames against drift. */
+  LOCAL_REFERENCE_MS: 10 * 60_000,
+  /** Traces needed in the local reference for the drift check. */
+  LOCAL_MIN_TRACES: 50,
+  /** A robust z at this level is a full metric signal. */
+  METRIC_FULL_Z: 30,
+  /** A callee at this share of a caller's latency evidence explains it. */
+  EXPLAINS_SHARE: 0.5,
+  /** Invocations per side for a code-path comparison. */
+  PATH_MIN_CALLS: 10,
+  /** Error log lines in the window for a log signal. */
+  LOG_MIN_ERRORS: 5,
+} as const;
+
+export type FaultKind = "latency" | "errors" | "cpu" | "memory" | "network";
+
+export interface PathChange {
+  operation: string;
+  calls: { reference: number; window: number };
+  /** The callee call whose rate per invocation moved the most. */
+  call: string;
+  perCall: { reference: number; window: number };
+}
+
+export interface LogSignal {
+  reference: number;
+  window: number;
+  /** Index into the input events of the first window error line. */
+  examples: number[];
+}
+
+export interface Suspect {
+  service: string;
+  pod: string | null;
+  kind: FaultKind;
+  score: number;
+  signals: { trace: number; metric: number; path: number; logs: number };
+  trace: ServiceBlame | null;
+  /** The local-reference check of a latency blame: its ratio against the minutes before the split. */
+  localRatio: number | null;
+  metric: EntityRank | null;
+  metricPod: EntityRank | null;
+  path: PathChange | null;
+  logs: LogSignal | null;
+  /** A callee suspect that explains this service's latency. */
+  explainedBy: string | null;
+}
+
+export interface LocaliseInput {
+  spans: readonly SpanInput[];
+  series: readonly Pick<SeriesRecord, "name" | "labels" | "points">[];
+  /** Application log lines (source "app"), for error counts per service. */
+  logs: readonly Pick<EventRecord, "ts" | "severity" | "subject" | "attrs">[];
+  splitMs: number;
+}
+
+export interface Localisation {
+  suspects: Suspect[];
+  analysis: TraceAnalysis | null;
+  changes: SeriesChange[];
+  /** caller → callees seen in the traces (any phase). */
+  graph: Map<string, Set<string>>;
+  counts: { referenceTraces: number; windowTraces: number; localTraces: number; series: number; logs: number };
+}
+
+const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
+
+function traceStarts(spans: readonly SpanInput[]): Map<string, number> {
+  const start = new Map<string, number>();
+  for (const s of spans) {
+    const t = start.get(s.traceId);
+    if (t === undefined || s.ts < t) start.set(s.traceId, s.ts);
+  }
+  return start;
+}
+
+function callGraph(spans: readonly SpanInput[]): Map<string, Set<string>> {
+  const byId = new Map<string, SpanInput>();
+  for (const s of spans) byId.set(`${s.traceId}|${s.spanId}`, s);
+  const g = new Map<string, Set<string>>();
+  const edge = (a: string, b: string) => {
+    if (a === b) return;
+    (g.get(a) ?? g.set(a, new Set()).get(a)!).add(b);
+  };
+  for (const s of spans) {
+    const p = s.parentSpanId ? byId.get(`${s.traceId}|${s.parentSpanId}`) : undefined;
+    if (p) edge(p.service, s.service);
+    else if (s.spanKind === "client" && s.peer) edge(s.service, s.peer);
+  }
+  return g;
+}
+
+/**
+ * Code-path change: per service entry operation (a span whose parent is in another service), the
+ * calls its invocation makes (descendants in its own service and their direct calls out), per
+ * invocation, reference vs window. A service that starts throwing or returning early stops making
+ * the calls after the failure point; one that returns something else takes another branch. The
+ * service whose own pattern changed is where the code path changed; its callers keep theirs.
+ */
+function pathChanges(spans: readonly SpanInput[], phaseOf: (s: SpanInput) => "reference" | "window" | null): Map<string, PathChange> {
+  const byId = new Map<string, SpanInput>();
+  const kids = new Map<string, SpanInput[]>();
+  for (const s of spans) byId.set(`${s.traceId}|${s.spanId}`, s);
+  for (const s of spans) if (s.parentSpanId) (kids.get(`${s.traceId}|${s.parentSpanId}`) ?? kids.set(`${s.traceId}|${s.parentSpanId}`, []).get(`${s.traceId}|${s.parentSpanId}`)!).push(s);
+  interface Acc { n: [number, number]; calls: Map<string, [number, number]> }
+  const acc = new Map<string, Acc>();
+  for (const s of spans) {
+    const ph = phaseOf(s);
+    if (!ph) continue;
+    const p = s.parentSpanId ? byId.get(`${s.traceId}|${s.parentSpanId}`) : undefined;
+    if (p && p.service === s.service) continue;
+    const i = ph === "reference" ? 0 : 1;
+    const key = `${s.service}\u0000${s.name}`;
+    const a = acc.get(key) ?? acc.set(key, { n: [0, 0], calls: new Map() }).get(key)!;
+    a.n[i]++;
+    const stack = [s];
+    let guard = 0;
+    while (stack.length && guard++ < 10_000) {
+      const x = stack.pop()!;
+      for (const ch of kids.get(`${x.traceId}|${x.spanId}`) ?? []) {
+        const ck = `${ch.service} ${ch.name}`;
+        const c = a.calls.get(ck) ?? a.calls.set(ck, [0, 0]).get(ck)!;
+        c[i]++;
+        if (ch.service === s.service) stack.push(ch);
+      }
+    }
+  }
+  const out = new Map<string, PathChange>();
+  for (const [key, a] of acc) {
+    if (a.n[0] < LOCALISE.PATH_MIN_CALLS || a.n[1] < LOCALISE.PATH_MIN_CALLS) continue;
+    const [service, operation] = key.split("\u0000") as [string, string];
+    let best: PathChange | null = null;
+    let bestDelta = 0;
+    for (const [call, c] of a.calls) {
+      const r = c[0] / a.n[0];
+      const w = c[1] / a.n[1];
+      // Relative change of a call made at least every fifth invocation on one side.
+      if (Math.max(r, w) < 0.2) continue;
+      const delta = Math.abs(w - r) / Math.max(r, w);
+      if (delta > bestDelta) {
+        bestDelta = delta;
+        best = { operation, calls: { reference: a.n[0], window: a.n[1] }, call, perCall: { reference: r, window: w } };
+      }
+    }
+    const prev = out.get(service);
+    if (best && bestDelta >= 0.2 && (!prev || bestDelta > pathDelta(prev))) out.set(service, best);
+  }
+  return out;
+}
+
+export const pathDelta = (p: PathChange) => Math.abs(p.perCall.window - p.perCall.reference) / Math.max(p.perCall.reference, p.perCall.window, 1e-9);
+
+function serviceOfLog(e: Pick<EventRecord, "subject" | "attrs">): string | null {
+  const s = e.subject;
+  if (s?.service) return s.service;
+  if (s?.name && (s.kind === undefined || s.kind === "pod")) return serviceFromPodName(s.name);
+  const a = e.attrs as Record<string, unknown> | undefined;
+  const v = a?.service ?? a?.["service.name"];
+  return typeof v === "string" ? v : null;
+}
+
+export function localise(input: LocaliseInput): Localisation {
+  const { splitMs } = input;
+  const start = traceStarts(input.spans);
+  const inWindow = (t: number) => t >= splitMs && t < splitMs + LOCALISE.WINDOW_MS;
+  const phase = (s: SpanInput) => (inWindow(start.get(s.traceId)!) ? "window" : "reference") as "window" | "reference";
+  const localPhase = (s: SpanInput) => {
+    const t = start.get(s.traceId)!;
+    return inWindow(t) ? "window" : t >= splitMs - LOCALISE.LOCAL_REFERENCE_MS && t < splitMs ? "reference" : null;
+  };
+
+  let analysis: TraceAnalysis | null = null;
+  let blames: ServiceBlame[] = [];
+  let local: TraceAnalysis | null = null;
+  let paths = new Map<string, PathChange>();
+  if (input.spans.length) {
+    analysis = analyseTraces(input.spans, { phaseOf: phase });
+    if (analysis.counts.traces.window > 0 && analysis.counts.traces.reference > 0) {
+      blames = blameServices(analysis);
+      local = analyseTraces(input.spans, { phaseOf: localPhase });
+      paths = pathChanges(input.spans, phase);
+    }
+  }
+  const graph = callGraph(input.spans);
+
+  const changes = detectMetricChanges(input.series as SeriesRecord[], { hintMs: splitMs });
+  const ranks = rankEntities(changes);
+  const metricBySvc = new Map(ranks.services.map((r) => [r.name, r]));
+  const podBySvc = new Map<string, EntityRank>();
+  for (const p of ranks.pods) {
+    const svc = p.service ?? serviceFromPodName(p.name);
+    const prev = podBySvc.get(svc);
+    if (!prev || p.score > prev.score) podBySvc.set(svc, p);
+  }
+
+  // Logs: error lines per service, reference vs window.
+  const logs = new Map<string, LogSignal>();
+  input.logs.forEach((e, i) => {
+    if (e.ts === null || (e.severity !== "error" && e.severity !== "critical")) return;
+    const svc = serviceOfLog(e);
+    if (!svc) return;
+    const l = logs.get(svc) ?? logs.set(svc, { reference: 0, window: 0, examples: [] }).get(svc)!;
+    if (inWindow(e.ts)) {
+      l.window++;
+      if (l.examples.length < 3) l.examples.push(i);
+    } else l.reference++;
+  });
+
+  const services = new Set<string>([...blames.map((b) => b.service), ...metricBySvc.keys(), ...paths.keys(), ...logs.keys()]);
+  const localSvc = new Map((local?.services ?? []).map((s) => [s.service, s]));
+  const localTraces = local?.counts.traces.reference ?? 0;
+
+  const suspects: Suspect[] = [];
+  for (const service of services) {
+    const trace = blames.find((b) => b.service === service) ?? null;
+    let t = trace?.score ?? 0;
+    let localRatio: number | null = null;
+    if (trace && trace.kind === "latency" && localTraces >= LOCALISE.LOCAL_MIN_TRACES) {
+      localRatio = localSvc.get(service)?.self.ratio ?? null;
+      // As slow just before the split as in the window: drift, not the incident.
+      if (localRatio !== null && localRatio < 1.3) t *= clamp01((localRatio - 1) / 0.3);
+    }
+    const metric = metricBySvc.get(service) ?? null;
+    const m = metric ? clamp01(metric.score / LOCALISE.METRIC_FULL_Z) : 0;
+    const path = paths.get(service) ?? null;
+    const p = path ? clamp01((pathDelta(path) - 0.2) / 0.6) * clamp01(Math.min(path.calls.reference, path.calls.window) / 30) : 0;
+    const log = logs.get(service) ?? null;
+    const lRate = log ? log.window / Math.max(1, log.reference) : 0;
+    const l = log && log.window >= LOCALISE.LOG_MIN_ERRORS ? clamp01((lRate - 1) / 4) : 0;
+    const score = 1 - (1 - t) * (1 - m) * (1 - p) * (1 - l);
+    if (score <= 0) continue;
+    const parts: Array<[FaultKind, number]> = [
+      [trace?.kind === "network" ? "network" : trace?.kind === "errors" ? "errors" : "latency", t],
+      [metric?.kind === "cpu" || metric?.kind === "memory" || metric?.kind === "network" ? metric.kind : metric?.kind === "errors" ? "errors" : "latency", m],
+      ["errors", Math.max(p, l)],
+    ];
+    const kind = parts.sort((a, b) => b[1] - a[1])[0]![0];
+    suspects.push({ service, pod: podBySvc.get(service)?.name ?? null, kind, score, signals: { trace: t, metric: m, path: p, logs: l }, trace, localRatio, metric, metricPod: podBySvc.get(service) ?? null, path, logs: log, explainedBy: null });
+  }
+
+  // Propagation: latency seen at a caller is explained by a callee suspect carrying enough of it.
+  const bySvc = new Map(suspects.map((s) => [s.service, s]));
+  const own = (s: Suspect) => s.kind === "cpu" || s.kind === "memory" || s.kind === "errors";
+  for (const s of suspects) {
+    if (own(s)) continue;
+    const callees = [...(graph.get(s.service) ?? [])].map((c) => bySvc.get(c)).filter((c): c is Suspect => !!c && c.score >= LOCALISE.EXPLAINS_SHARE * s.score);
+    const best = callees.sort((a, b) => b.score - a.score)[0];
+    if (best) {
+      s.explainedBy = best.service;
+      s.score = Math.min(s.score, best.score * 0.6);
+    }
+  }
+  suspects.sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : 1));
+  return {
+    suspects,
+    analysis,
+    changes,
+    graph,
+    counts: { referenceTraces: analysis?.counts.traces.reference ?? 0, windowTraces: analysis?.counts.traces.window ?? 0, localTraces, series: input.series.length, logs: input.logs.length },
+  };
+}
+
+export type { KindEvidence };
