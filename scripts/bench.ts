@@ -28,7 +28,7 @@ import { runInThread } from "@/lib/server/pipeline/threads";
 import { parseThreads } from "@/lib/server/pipeline/summarised-chunks";
 import { createPrisma } from "@/lib/server/db/client";
 import { RecordQuery } from "@/lib/schemas/records-api";
-import { queryRecords } from "@/lib/server/services/records";
+import { queryRecords } from "@/lib/server/views/records";
 import { Cas } from "@/lib/server/storage/cas";
 import { benchEndToEnd } from "./bench-e2e";
 import { benchUi } from "./bench-ui";

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: type check, lint, unit + integration (vitest: SQLite always, PostgreSQL + pg-boss when
-// reachable), then end-to-end in real Chromium (Playwright). Stops at the first failing step.
+// `npm test`: type check, lint (with the layer order), import cycles in lib/ (`npm run deps`), unit +
+// integration (vitest: SQLite always, PostgreSQL + pg-boss when reachable), then end-to-end in real
+// Chromium (Playwright). Stops at the first failing step.
 import { spawnSync } from "node:child_process";
 
 const steps = [
   ["typecheck", ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."]],
   ["lint", ["node_modules/eslint/bin/eslint.js", ".", "--quiet"]],
+  ["import cycles", ["node_modules/dependency-cruiser/bin/dependency-cruise.mjs", "lib", "--config", ".dependency-cruiser.js"]],
   ["unit + integration", ["node_modules/vitest/vitest.mjs", "run"]],
   ["end-to-end", ["node_modules/@playwright/test/cli.js", "test"]],
 ];

@@ -3,7 +3,7 @@
  *
  * Service localisation on a benchmark set such as ../shared/eval/nezha-ob: every `<case>.tar.gz`
  * of the set is analysed as a user's upload would be (the CLI's in-process pipeline,
- * lib/server/analysis/session.ts), and the ranked hypotheses are scored against the set's
+ * lib/server/cli/session.ts), and the ranked hypotheses are scored against the set's
  * `expected.json` (AS@1 / AS@3, nezha-score.ts). Prints per case the top-3 named services and the
  * seconds the analysis took, then AS@1 / AS@3 per fault type and overall with the median seconds.
  * A measurement: the exit code is 0 whatever the scores; 2 when the set directory is not a set.
@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import * as tar from "tar-stream";
 import { z } from "zod";
 import type { Hypothesis } from "@/lib/schemas/hypothesis";
-import { openAnalysisSession } from "@/lib/server/analysis/session";
+import { openAnalysisSession } from "@/lib/server/cli/session";
 import { parseArgs, UsageError } from "@/lib/server/cli/args";
 import { getIncident } from "@/lib/server/services/incidents";
 import { buildVocabulary, formatSummary, namedService, scoreServices, serviceOfPod, summarise, type MentionField, type NezhaOutcome, type Vocabulary } from "./nezha-score";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openAnalysisSession } from "@/lib/server/analysis/session";
+import { openAnalysisSession } from "@/lib/server/cli/session";
 import { CLASSES } from "./classes";
 import { generateVariant, type ClassSpec, type Variant, type VariantKind } from "./generator";
 import { scoreVariant, type Outcome } from "./score";

@@ -26,7 +26,8 @@ it("PostgreSQL: first admin, an editor, sessions, a share link that resolves and
   const { setupAdmin, createUser, listUsers } = await import("@/lib/server/auth/users");
   const { getPrincipal } = await import("@/lib/server/auth/guard");
   const { getAuth } = await import("@/lib/server/auth/auth");
-  const { createShare, listShares, resolveShare, revokeShare } = await import("@/lib/server/services/shares");
+  const { createShare, listShares, revokeShare } = await import("@/lib/server/services/shares");
+  const { resolveShare } = await import("@/lib/server/auth/share-links");
   const { getPrisma } = await import("@/lib/server/db/client");
 
   const admin = await setupAdmin({ name: "Pat Admin", email: "pat@example.test", password: "postgres-admin-pw" });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { FIXTURES, fixtureUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";
-import { exportDraft, getDraft } from "@/lib/server/draft/service";
+import { exportDraft, getDraft } from "@/lib/server/services/draft";
 import { normaliseDraft } from "../unit/draft/normalise";
 
 /**

@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBundleError } from "@/lib/server/bundle/errors";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { getDraft } from "@/lib/server/draft/service";
+import { getDraft } from "@/lib/server/services/draft";
 import { InvalidInputError } from "@/lib/server/errors";
 import { getComparison } from "@/lib/server/services/compare";
 import { patchFile } from "@/lib/server/services/reanalyze";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "@/lib/schemas/limits";
-import { getDraft, updateDraft } from "@/lib/server/draft/service";
+import { getDraft, updateDraft } from "@/lib/server/services/draft";
 import { addBundle } from "@/lib/server/services/incidents";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
 import { scenarioUploads, startPipeline, type PipelineHarness } from "../helpers/pipeline";

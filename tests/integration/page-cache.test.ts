@@ -302,7 +302,7 @@ describe("share page", () => {
   });
 
   it("a draft edit shows on the next request, in the page and in the payload", async () => {
-    const { updateDraft } = await import("@/lib/server/draft/service");
+    const { updateDraft } = await import("@/lib/server/services/draft");
     const { token } = await newShare(incidentB);
     const before = text(await serve(request(`/s/${token}`), nonceA));
     expect(before).not.toContain("Edited by a human");

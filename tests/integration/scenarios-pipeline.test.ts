@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CorrelationSummary } from "@/lib/server/correlate/schema";
-import { queryRecords } from "@/lib/server/services/records";
+import { queryRecords } from "@/lib/server/views/records";
 import { patchFile } from "@/lib/server/services/reanalyze";
 import { RecordQuery } from "@/lib/schemas/records-api";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";

@@ -441,7 +441,7 @@ describe("LIKE filters (row 11)", () => {
     expect(await timeline({ q: "_" })).toBe(0);
     expect(await timeline({ service: "_" })).toBe(1);
     // One helper: nothing builds a LIKE pattern by hand.
-    for (const f of ["lib/server/services/incidents.ts", "lib/server/services/records.ts", "lib/server/views/timeline.ts", "lib/server/services/search.ts"]) {
+    for (const f of ["lib/server/services/incidents.ts", "lib/server/views/records.ts", "lib/server/views/timeline.ts", "lib/server/services/search.ts"]) {
       const src = fs.readFileSync(path.join(ROOT, f), "utf8");
       expect(src, f).not.toMatch(/`%\$\{/);
       expect(src, f).not.toMatch(/contains: q\./);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordQuery } from "@/lib/schemas/records-api";
 import { TimelineRatesQuery } from "@/lib/schemas/views-timeline";
-import { queryRecords, findRecordByLine } from "@/lib/server/services/records";
+import { queryRecords, findRecordByLine } from "@/lib/server/views/records";
 import { getTimelineMeta, getTimelineRates } from "@/lib/server/views/timeline";
 import { genAccessLog } from "@/scripts/bench-data";
 import { withTempPostgres, withTempSqlite, type TempDatabase } from "../helpers/db";

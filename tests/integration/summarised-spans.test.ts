@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "@/lib/prng";
 import { RecordQuery } from "@/lib/schemas/records-api";
 import { TracesQuery } from "@/lib/schemas/views-traces";
-import { queryRecords } from "@/lib/server/services/records";
+import { queryRecords } from "@/lib/server/views/records";
 import { getTracesView } from "@/lib/server/views/traces";
 import { withTempPostgres, withTempSqlite, type TempDatabase } from "../helpers/db";
 import { ingestSummarisedAndFull, startPipeline, type PipelineHarness } from "../helpers/pipeline";

@@ -41,7 +41,7 @@ describe("lowerThreadPriority", () => {
     const before = new Set(threadNices().keys());
     const mainNice = threadNices().get(process.pid);
     // The real entry point of parse/analysis threads (threads.ts), with the server's setting.
-    const entry = path.resolve(__dirname, "../../lib/server/pipeline/thread-entry.mjs");
+    const entry = path.resolve(__dirname, "../../lib/server/jobs/thread-entry.mjs");
     const worker = new Worker(entry, { execArgv: [], env: { ...process.env, HINDSIGHT_PIPELINE_NICE: "10" } });
     try {
       let reniced: number[] = [];

@@ -3,15 +3,15 @@ import path from "node:path";
 import { format } from "node:util";
 import type { CliReport } from "@/lib/schemas/api";
 import { ASSESSMENT_LABEL } from "@/lib/schemas/hypothesis";
-import { openAnalysisSession } from "@/lib/server/analysis/session";
+import { openAnalysisSession } from "@/lib/server/cli/session";
 import { collectInputs } from "./inputs";
 import { parseArgs, UsageError } from "./args";
-import { takeDraftFlag, writeDraft } from "@/lib/server/draft/cli";
+import { takeDraftFlag, writeDraft } from "@/lib/server/cli/draft";
 
 /**
  * `hindsight analyze`: the same pipeline as the server (unpack → parse in worker threads →
  * correlate → detect) against a temporary SQLite database that is deleted afterwards
- * (lib/server/analysis/session.ts, shared with `npm run eval`).
+ * (lib/server/cli/session.ts, shared with `npm run eval`).
  */
 export async function analyzeCommand(rawArgv: string[]): Promise<number> {
   // --draft [FILE]: the postmortem draft (Markdown) to FILE, or to stdout instead of the report.

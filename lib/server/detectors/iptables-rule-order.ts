@@ -1,10 +1,11 @@
 import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
 import { isFailedRequest, type Located } from "@/lib/server/correlate";
-import { diffRulesets, type CounterEvidence, type RulesetDiff, type ShadowChange, type VerdictChange } from "@/lib/server/parsers/iptables/diff";
-import { describeBox } from "@/lib/server/parsers/iptables/describe";
-import { analyzeRuleset, shadowers, type RuleRef, type TableModel } from "@/lib/server/parsers/iptables/model";
-import { contains, intersect, isFull, type Box } from "@/lib/server/parsers/iptables/sets";
+import { diffRulesets, type CounterEvidence, type RulesetDiff, type ShadowChange, type VerdictChange } from "@/lib/server/correlate/iptables/diff";
+import { describeBox } from "@/lib/server/correlate/iptables/describe";
+import { analyzeRuleset, shadowers, type RuleRef, type TableModel } from "@/lib/server/correlate/iptables/model";
+import { intersect } from "@/lib/server/correlate/iptables/sets";
+import { CAPTURE, changeTraffic, meshPortsOf, refTraffic, type Traffic } from "@/lib/server/correlate/iptables/traffic";
 import { renderRule } from "@/lib/server/parsers/iptables/rule";
 import { ruleUids } from "@/lib/server/parsers/iptables/values";
 import { Confidence } from "./confidence";
@@ -13,7 +14,7 @@ import { iso } from "./util";
 
 /**
  * iptables-rule-order: a change between two captures of one host makes mesh or service traffic
- * get a different verdict — found on the packet-class model (parsers/iptables/model.ts), not on
+ * get a different verdict — found on the packet-class model (correlate/iptables/model.ts), not on
  * the text of the rules.
  *
  *   09:05 capture (before)                               10:25 capture (after)
@@ -34,14 +35,9 @@ import { iso } from "./util";
  * overlapping traffic is independent evidence. One dump only: a mesh rule shadowed by a
  * REJECT/DROP above it fires below 50 % (no capture shows it was ever different).
  */
-const MESH_PORTS = [15001, 15006, 15008, 15090, 15020, 15021];
-const MESH_CHAIN = /^(ISTIO_|ztunnel-)/;
-const SERVICE_CHAIN = /^(KUBE-(SERVICES|SVC|SEP|EXT|NODEPORTS|FW|SVL|XLB|EXTERNAL-SERVICES|FORWARD|PROXY-FIREWALL)|cali-|CILIUM_)/;
 const BLOCKING = /^(DROP|REJECT|\?KUBE-MARK-DROP)$/;
-const CAPTURE = /^(REDIRECT|TPROXY) to :150\d\d/;
 
 type Loc = Located<RulesetRecord>;
-type Traffic = "mesh" | "service";
 interface Finding {
   node: string;
   before: Loc;
@@ -53,23 +49,6 @@ interface Finding {
   counters: CounterEvidence[];
 }
 
-/** Mesh ports the traffic is specifically about (a class of every port is not mesh traffic). */
-function meshPortsOf(boxes: Box[]): number[] {
-  return MESH_PORTS.filter((p) => boxes.some((b) => contains(b.dims[0]!, 6n) && !isFull(b.dims[4]!, 65535n) && contains(b.dims[4]!, BigInt(p))));
-}
-/** Whose traffic a rule carries: the mesh's (ISTIO_* chains, capture ports) or services' (kube-proxy, Calico, Cilium). */
-export function ruleTraffic(chain: string, rule: Rule): Traffic | null {
-  const ports = rule.matches.filter((m) => /port/.test(m.option)).map((m) => m.value).join(",");
-  if (MESH_CHAIN.test(chain) || MESH_CHAIN.test(rule.target ?? "") || /--to-ports? 150\d\d|--on-port 150\d\d/.test(rule.raw) || MESH_PORTS.some((p) => new RegExp(`(^|[^0-9])${p}([^0-9]|$)`).test(ports))) return "mesh";
-  if (SERVICE_CHAIN.test(chain) || SERVICE_CHAIN.test(rule.target ?? "")) return "service";
-  return null;
-}
-const refTraffic = (r: RuleRef | null): Traffic | null => (r ? ruleTraffic(r.chain, r.rule) : null);
-/** Whose traffic a verdict change touches (null: neither mesh nor service traffic). */
-export function changeTraffic(c: VerdictChange): Traffic | null {
-  if (meshPortsOf(c.boxes).length || CAPTURE.test(c.before) || CAPTURE.test(c.after)) return "mesh";
-  return refTraffic(c.beforeBy) ?? refTraffic(c.afterBy);
-}
 /**
  * What a change does to the traffic, or null when it is not harmful (opening, endpoint churn) or
  * is a service's own state (kube-proxy REJECTs a service that has no endpoints: the endpoints

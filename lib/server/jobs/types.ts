@@ -1,3 +1,5 @@
+import type { JobContext } from "@/lib/schemas/jobs";
+
 /**
  * One queue interface, two implementations:
  *  - embedded (lib/server/jobs/embedded.ts): rows in the app database, polled by the web process
@@ -6,19 +8,9 @@
  * Delivery is at-least-once in both: handlers must be idempotent (the analysis pipeline is: it
  * clears a file's records before re-writing them and replaces a run's hypotheses wholesale).
  */
-export interface JobContext {
-  jobId: string;
-  /** 1 for the first delivery; counts every delivery, including ones whose worker died. */
-  attempt: number;
-  /**
-   * True when this delivery is the last one allowed: if the handler throws now, the job fails for
-   * good. Worker losses (SIGKILL, crash, release at shutdown) do not use up attempts, so this is not
-   * simply `attempt >= maxAttempts`.
-   */
-  final: boolean;
-  /** Aborted when the worker is stopping; long handlers should check it between steps. */
-  signal: AbortSignal;
-}
+
+// What a handler gets with a delivery is declared with the job payloads (the pipeline, below jobs, takes it).
+export type { JobContext };
 
 export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<void>;
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { roleAtLeast } from "@/lib/schemas/auth";
 import { pagePrincipal, principalTag, type Principal } from "@/lib/server/auth/guard";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { resolveShare, type ResolvedShare } from "@/lib/server/services/shares";
+import { resolveShare, type ResolvedShare } from "@/lib/server/auth/share-links";
 import { BoundedLru } from "./lru";
 import { MAX_PAGE_BYTES, newPlaceholder, renderHeaders, renderViaSelf, type PageRenderer } from "./self-render";
 import { contentVersion, validUntil, type ContentVersion } from "./version";

@@ -1,14 +1,6 @@
 import type { Readable } from "node:stream";
 import { excerpt, readLineBatches } from "./lines";
-import type { ParseItem } from "./types";
-
-/** A line-at-a-time format state machine: consumes lines, appends records/skips to `out`. */
-export interface LineMachine {
-  out: ParseItem[];
-  line(no: number, offset: number, text: string, truncated: boolean): void;
-  /** End of input: flush anything still grouped (multi-line records). */
-  end(): void;
-}
+import type { LineMachine, ParseItem } from "./types";
 
 /**
  * Drives a LineMachine over a stream and yields what it produced, one batch per input chunk.

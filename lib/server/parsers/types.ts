@@ -2,7 +2,6 @@ import type { Readable } from "node:stream";
 import type { BundleManifest } from "@/lib/schemas/manifest";
 import type { EvidenceRecord, SpanFacts, SpanRecord } from "@/lib/schemas/records";
 import type { EpochMs } from "@/lib/schemas/time";
-import type { LineMachine } from "./line-machine";
 
 export const PARSER_IDS = [
   "iptables-save",
@@ -111,6 +110,14 @@ export interface Parser {
    */
   spanBatches?: SpanBatchSupport;
   samples: readonly ParserSample[];
+}
+
+/** A line-at-a-time format state machine: consumes lines, appends records/skips to `out` (driven by line-machine.ts). */
+export interface LineMachine {
+  out: ParseItem[];
+  line(no: number, offset: number, text: string, truncated: boolean): void;
+  /** End of input: flush anything still grouped (multi-line records). */
+  end(): void;
 }
 
 /**

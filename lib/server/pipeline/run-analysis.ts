@@ -4,7 +4,7 @@ import type { Db } from "@/lib/server/db/client";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
 import { Cas } from "@/lib/server/storage/cas";
 import { dataDir } from "@/lib/server/config";
-import type { JobContext } from "@/lib/server/jobs/types";
+import type { JobContext } from "@/lib/schemas/jobs";
 import type { AnalysisStageInput, AnalysisStageResult } from "./analysis-stage";
 import type { ParseContext } from "@/lib/server/parsers/types";
 import { dateInZone, pickZone } from "@/lib/server/parsers/tz";

@@ -28,7 +28,9 @@ export class PipelineThread {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const entry = path.join(/*turbopackIgnore: true*/ projectRoot(), "lib/server/pipeline/thread-entry.mjs");
+    // The thread's program (jobs/thread-main.ts: the pipeline's tasks and the views' warm-up) is
+    // assembled in jobs, the layer above both pipeline and views; it is named here by path, not imported.
+    const entry = path.join(/*turbopackIgnore: true*/ projectRoot(), "lib/server/jobs/thread-entry.mjs");
     // The ignore comments keep Next's bundler from replacing this worker with a bundled chunk:
     // the thread loads the TypeScript pipeline from disk through tsx, in the CLI and the server alike.
     const worker = new Worker(/* webpackIgnore: true */ /*turbopackIgnore: true*/ entry, {

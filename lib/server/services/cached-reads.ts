@@ -1,7 +1,7 @@
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { VersionedMemo } from "@/lib/server/page-cache/memo";
 import { contentVersion } from "@/lib/server/page-cache/version";
-import { getDraft } from "@/lib/server/draft/service";
+import { getDraft } from "@/lib/server/services/draft";
 import { getIncident } from "./incidents";
 
 /**

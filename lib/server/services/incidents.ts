@@ -28,7 +28,7 @@ import { BundleError } from "@/lib/server/bundle/errors";
 import { Cas } from "@/lib/server/storage/cas";
 import { getQueue } from "@/lib/server/jobs";
 import type { JobQueue } from "@/lib/server/jobs/types";
-import { requireIncident } from "./require-incident";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 
 export interface UploadedPart {
   /** Client-supplied name, may include folders (`logs/ztunnel.log`) */

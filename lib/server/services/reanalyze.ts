@@ -5,7 +5,7 @@ import { getQueue } from "@/lib/server/jobs";
 import type { JobQueue } from "@/lib/server/jobs/types";
 import { InvalidInputError, NotFoundError } from "@/lib/server/errors";
 import { SNAPSHOT_FORMATS } from "@/lib/server/pipeline/capture-time";
-import { requireIncident } from "./require-incident";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 
 /**
  * Starts a new analysis run for an incident. Files already parsed are not parsed again (the job

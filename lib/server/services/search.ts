@@ -5,7 +5,7 @@ import type { SearchHit, SearchOptionsDto, SearchPlace, SearchQuery, SearchResul
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { likePattern } from "@/lib/server/db/like";
 import { DETECTORS } from "@/lib/server/detectors";
-import { getDraft } from "@/lib/server/draft/service";
+import { getDraft } from "@/lib/server/services/draft";
 import { InvalidInputError, NotReadyError } from "@/lib/server/errors";
 import { getIncidentProfiles } from "./incident-profile";
 import { log } from "@/lib/server/log";

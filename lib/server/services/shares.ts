@@ -1,11 +1,12 @@
 import { type ShareCreate, type ShareCreated, ShareLinkDto, SharedIncidentDto } from "@/lib/schemas/shares";
 import type { Principal } from "@/lib/server/auth/guard";
-import { hashToken, newToken, plausibleToken, PREFIX_LENGTH, shouldTouch } from "@/lib/server/auth/tokens";
-import { getPrisma, readRows, type Db } from "@/lib/server/db/client";
-import { getDraft } from "@/lib/server/draft/service";
+import { resolveShare, type ResolvedShare } from "@/lib/server/auth/share-links";
+import { hashToken, newToken, plausibleToken, PREFIX_LENGTH } from "@/lib/server/auth/tokens";
+import { getPrisma, type Db } from "@/lib/server/db/client";
+import { getDraft } from "@/lib/server/services/draft";
 import { NotFoundError, NotReadyError } from "@/lib/server/errors";
 import { getIncident } from "@/lib/server/services/incidents";
-import { requireIncident } from "@/lib/server/services/require-incident";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getOverview } from "@/lib/server/views/overview";
 import { VersionedMemo } from "@/lib/server/page-cache/memo";
 import { contentVersion } from "@/lib/server/page-cache/version";
@@ -44,43 +45,6 @@ export async function revokeShare(incidentId: string, idOrToken: string, db: Db 
   const where = plausibleToken(idOrToken) ? { tokenHash: hashToken(idOrToken) } : { id: idOrToken };
   const { count } = await db.shareLink.updateMany({ where: { ...where, incidentId, revokedAt: null }, data: { revokedAt: new Date() } });
   if (count === 0) throw new NotFoundError("share link");
-}
-
-export interface ResolvedShare {
-  shareId: string;
-  incidentId: string;
-  expiresAt: Date | null;
-}
-
-/**
- * The incident a token opens, or null — the same null for a malformed, unknown, revoked or
- * expired token, so callers answer all of them with one identical 404.
- */
-export async function resolveShare(token: string, db: Db = getPrisma(), now = new Date()): Promise<ResolvedShare | null> {
-  if (!plausibleToken(token)) return null;
-  // Every request of a share page (cached or not) asks this: one prepared statement (readRows).
-  const rows = await readRows<{ id: string; incidentId: string; expiresAt: unknown; revokedAt: unknown; lastUsedAt: unknown }>(
-    db,
-    `SELECT "id", "incidentId", "expiresAt", "revokedAt", "lastUsedAt" FROM "ShareLink" WHERE "tokenHash" = ?`,
-    [hashToken(token)],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  const expiresAt = asDate(row.expiresAt);
-  if (row.revokedAt !== null && row.revokedAt !== undefined) return null;
-  if (expiresAt && expiresAt.getTime() <= now.getTime()) return null;
-  if (shouldTouch(asDate(row.lastUsedAt), now.getTime())) {
-    await db.shareLink.update({ where: { id: row.id }, data: { lastUsedAt: now } }).catch(() => undefined);
-  }
-  return { shareId: row.id, incidentId: row.incidentId, expiresAt };
-}
-
-/** A timestamp column as the driver returns it (PostgreSQL: Date; SQLite: ISO text) → Date, or null. */
-function asDate(v: unknown): Date | null {
-  if (v === null || v === undefined) return null;
-  const d = v instanceof Date ? v : new Date(typeof v === "number" ? v : String(v));
-  // An unreadable timestamp is treated as already past: such a link does not open.
-  return Number.isNaN(d.getTime()) ? new Date(0) : d;
 }
 
 const payloads = globalThis as typeof globalThis & { __hindsightSharePayloads?: VersionedMemo<SharedIncidentDto | null> };

@@ -1,6 +1,6 @@
 import type { SimilarIncidentDto, SimilarIncidentsDto } from "@/lib/schemas/similar";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { requireIncident } from "./require-incident";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getIncidentProfile, getIncidentProfiles, type IncidentProfile } from "./incident-profile";
 
 /** Incidents considered as candidates: the most recent ones (profiles are memoised per run). */

@@ -3,16 +3,16 @@ import { decodeRecordJson } from "@/lib/schemas/records";
 import type { ConntrackNodeDto, IpvsDumpDto, NetworkQuery, NetworkViewDto } from "@/lib/schemas/views-network";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { stripPort, type FileInfo, type Located } from "@/lib/server/correlate";
-import { ipvsStaleBackends } from "@/lib/server/detectors/ipvs-stale-backends";
-import type { DetectorContext } from "@/lib/server/detectors/types";
-import { requireIncident } from "@/lib/server/services/require-incident";
-import { conntrackDeltas } from "@/lib/server/parsers/conntrack-stats";
+import { conntrackDeltas } from "@/lib/server/correlate/conntrack";
+import { staleIpvsReals } from "@/lib/server/correlate/ipvs";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 
 /**
  * Network state view: IPVS virtual → real servers per node, with stale backends flagged by the
- * ipvs-stale-backends detector itself (run once per dump, against the k8s objects that existed
- * when that dump was taken and the other nodes' dumps of that time), and conntrack counter deltas
- * per node over time (summed over CPUs, downsampled server-side to ≤ MAX_POINTS per node).
+ * judgement the ipvs-stale-backends detector uses (correlate/ipvs.ts, run once per dump, against the
+ * k8s objects that existed when that dump was taken and the other nodes' dumps of that time), and
+ * conntrack counter deltas per node over time (summed over CPUs, downsampled server-side to
+ * ≤ MAX_POINTS per node).
  *
  *   10.96.0.50:80  rr    node ip-10-12-1-55
  *     → 10.2.1.4:8080  w1   ok
@@ -40,7 +40,7 @@ function asOf(o: Located<ObjectRecord>, t: number | null): Located<ObjectRecord>
   return o;
 }
 
-/** Pure: stale flags per dump, reusing the detector (exported for tests). */
+/** Pure: stale flags per dump, by the detector's judgement (exported for tests). */
 export function flagIpvs(dumps: IpvsLoaded[], objects: Located<ObjectRecord>[], files: Map<string, FileInfo>): { dumps: IpvsDumpDto[]; basis: NetworkViewDto["basis"] } {
   const haveObjects = objects.some((o) => o.rec.endpoints || o.rec.k8sKind === "Pod");
   const deletedPods = new Map<string, string>();
@@ -60,16 +60,14 @@ export function flagIpvs(dumps: IpvsLoaded[], objects: Located<ObjectRecord>[], 
       const ok = (x: IpvsLoaded) => t === null || x.rec.capturedAt === null || x.rec.capturedAt <= t;
       if (!cur || (ok(o) && (!ok(cur) || (o.rec.capturedAt ?? 0) > (cur.rec.capturedAt ?? 0)))) peers.set(o.node, o);
     }
-    const ctx = {
+    const { stale } = staleIpvsReals({
       ipvs: [{ fileId: d.fileId, rec: { ...d.rec, node: d.node } }, ...[...peers.values()].map((p) => ({ fileId: p.fileId, rec: { ...p.rec, node: p.node } }))],
       objects: objects.map((o) => asOf(o, t)).filter((o): o is Located<ObjectRecord> => o !== null),
       events: [],
       files,
-      cite: () => ({ file: "", excerpt: "" }),
-    } as unknown as DetectorContext;
-    const [h] = ipvsStaleBackends.detect(ctx);
-    const staleNodes = new Set((h?.facts?.nodes as string[] | undefined) ?? []);
-    const staleIps = new Set(staleNodes.has(d.node) ? ((h?.facts?.staleIps as string[] | undefined) ?? []) : []);
+    });
+    const staleNodes = new Set(stale.map((s) => s.r.node));
+    const staleIps = new Set(staleNodes.has(d.node) ? stale.map((s) => s.r.ip) : []);
     const virtuals = d.rec.services.map((s) => {
       const reals = s.reals.map((r) => {
         const ip = stripPort(r.address);

@@ -2,11 +2,11 @@ import type { Rule, RulesetRecord } from "@/lib/schemas/records";
 import { decodeRecordJson } from "@/lib/schemas/records";
 import type { ChainDiffDto, RuleDiffRowDto, RuleDumpDto, RuleRefDto, RuleSideDto, RulesQuery, RulesViewDto, SemanticDiffDto } from "@/lib/schemas/views-rules";
 import { getPrisma, type Db } from "@/lib/server/db/client";
-import { changeTraffic, ruleTraffic } from "@/lib/server/detectors/iptables-rule-order";
 import { NotFoundError } from "@/lib/server/errors";
-import { requireIncident } from "@/lib/server/services/require-incident";
-import { diffRulesets as diffModels, type RulesetDiff } from "@/lib/server/parsers/iptables/diff";
-import { shadowers, type RuleAnalysis, type RuleRef } from "@/lib/server/parsers/iptables/model";
+import { requireIncident } from "@/lib/server/auth/require-incident";
+import { diffRulesets as diffModels, type RulesetDiff } from "@/lib/server/correlate/iptables/diff";
+import { shadowers, type RuleAnalysis, type RuleRef } from "@/lib/server/correlate/iptables/model";
+import { changeTraffic, ruleTraffic } from "@/lib/server/correlate/iptables/traffic";
 import { renderRule } from "@/lib/server/parsers/iptables/rule";
 import { ruleUids } from "@/lib/server/parsers/iptables/values";
 
@@ -20,7 +20,7 @@ import { ruleUids } from "@/lib/server/parsers/iptables/values";
  * Identity of a rule is its position-independent uid (canonical key + occurrence); "moved" means
  * the rule left the longest common order of the two chains (LIS over the matched positions), so
  * inserting one rule at the top does not mark every later rule as moved. Shadowing, verdict
- * changes and counter evidence come from the packet-class model (parsers/iptables/diff.ts), the
+ * changes and counter evidence come from the packet-class model (correlate/iptables/diff.ts), the
  * same one the rule-order detector uses.
  */
 

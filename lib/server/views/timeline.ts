@@ -11,7 +11,7 @@ import type {
 } from "@/lib/schemas/views-timeline";
 import { getPrisma, rawSql, type Db } from "@/lib/server/db/client";
 import { likePattern } from "@/lib/server/db/like";
-import { findRecordByLine, getRecord, queryRecords } from "@/lib/server/services/records";
+import { findRecordByLine, getRecord, queryRecords } from "@/lib/server/views/records";
 import { TimelinePageQuery as PageQuery, TimelineRatesQuery as RatesQuery, type TimelineFirstViewDto } from "@/lib/schemas/views-timeline";
 import { chartQueryFor, firstPageQueryFor, readState } from "@/lib/timeline-url";
 import { isoMs, latestCorrelation, memoPerRun } from "./overview-correlation";

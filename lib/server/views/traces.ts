@@ -12,8 +12,8 @@ import type {
 } from "@/lib/schemas/views-traces";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { NotFoundError } from "@/lib/server/errors";
-import { requireIncident } from "@/lib/server/services/require-incident";
-import { materializeTrace, tracesInBlocks } from "@/lib/server/services/materialize";
+import { requireIncident } from "@/lib/server/auth/require-incident";
+import { materializeTrace, tracesInBlocks } from "@/lib/server/pipeline/materialize";
 import { PromiseCache } from "@/lib/server/promise-cache";
 import { waterfallWindow } from "@/lib/waterfall";
 import { finishedRun, memoPerRun } from "./overview-correlation";

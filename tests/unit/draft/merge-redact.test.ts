@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DraftSection, GeneratedSection } from "@/lib/schemas/draft";
-import { mergeSections } from "@/lib/server/draft/service";
+import { mergeSections } from "@/lib/server/services/draft";
 import { buildRedactor } from "@/lib/server/draft/redact";
 
 const gen = (id: GeneratedSection["id"], markdown: string): GeneratedSection => ({ id, heading: id, markdown, citations: [] });

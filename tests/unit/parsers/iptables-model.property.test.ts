@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
-import { diffRulesets, MARK_TAG } from "@/lib/server/parsers/iptables/diff";
-import { interpret, type Packet } from "@/lib/server/parsers/iptables/interpreter";
-import { analyzeRuleset, shadowers, Universe, type TableModel } from "@/lib/server/parsers/iptables/model";
+import { diffRulesets, MARK_TAG } from "@/lib/server/correlate/iptables/diff";
+import { interpret, type Packet } from "@/lib/server/correlate/iptables/interpreter";
+import { analyzeRuleset, shadowers, Universe, type TableModel } from "@/lib/server/correlate/iptables/model";
 import { parseRuleTokens, tokenize } from "@/lib/server/parsers/iptables/rule";
-import { boxContains, boxIntersect, type Box } from "@/lib/server/parsers/iptables/sets";
+import { boxContains, boxIntersect, type Box } from "@/lib/server/correlate/iptables/sets";
 import { ADDRTYPES, CTSTATES, parseIp } from "@/lib/server/parsers/iptables/values";
 
 /**

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { type EventRecord, type RequestRecord } from "@/lib/schemas/records";
 import { sniff } from "@/lib/server/parsers/registry";
 import type { ParseItem, SkippedItem } from "@/lib/server/parsers/types";
-import { MAX_OPEN_LEGACY_SPANS, parseDurationText, ztunnelAccessParser } from "@/lib/server/parsers/ztunnel-access";
+import { MAX_OPEN_LEGACY_SPANS, parseDurationText } from "@/lib/server/parsers/mesh/ztunnel-lines";
+import { ztunnelAccessParser } from "@/lib/server/parsers/ztunnel-access";
 import { parseChecked } from "../../helpers/parse";
 
 const PUB = path.resolve(__dirname, "../../fixtures/public/ztunnel");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
-import { diffRulesets as diffModels } from "@/lib/server/parsers/iptables/diff";
+import { diffRulesets as diffModels } from "@/lib/server/correlate/iptables/diff";
 import { diffRulesets, longestIncreasing, semanticDiff } from "@/lib/server/views/rule-diff";
 
 const rule = (chain: string, position: number, spec: { p?: string; dport?: string; target: string }): Rule => ({

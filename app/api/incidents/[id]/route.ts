@@ -1,7 +1,7 @@
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
 import { incidentDetailJson } from "@/lib/server/services/cached-reads";
-import { requireIncident } from "@/lib/server/services/require-incident";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { NotFoundError, NotReadyError } from "@/lib/server/errors";
-import { getDraft } from "@/lib/server/draft/service";
+import { getDraft } from "@/lib/server/services/draft";
 import { DraftEditor } from "@/components/draft/DraftEditor";
 import { pageAccess } from "@/lib/server/auth/page";
 

@@ -1,7 +1,7 @@
 import { DraftUpdate } from "@/lib/schemas/draft";
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { getDraft, updateDraft } from "@/lib/server/draft/service";
+import { getDraft, updateDraft } from "@/lib/server/services/draft";
 
 export const dynamic = "force-dynamic";
 const NO_STORE = { "Cache-Control": "no-store" };

@@ -1,7 +1,7 @@
 import { LatencyQuery } from "@/lib/schemas/views-latency";
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { requireIncident } from "@/lib/server/services/require-incident";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getLatency } from "@/lib/server/views/latency";
 
 export const dynamic = "force-dynamic";

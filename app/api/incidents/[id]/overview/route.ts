@@ -1,6 +1,6 @@
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { requireIncident } from "@/lib/server/services/require-incident";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getOverview } from "@/lib/server/views/overview";
 
 export const dynamic = "force-dynamic";

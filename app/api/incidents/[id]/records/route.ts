@@ -1,8 +1,8 @@
 import { RecordQuery } from "@/lib/schemas/records-api";
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { requireIncident } from "@/lib/server/services/require-incident";
-import { queryRecords } from "@/lib/server/services/records";
+import { requireIncident } from "@/lib/server/auth/require-incident";
+import { queryRecords } from "@/lib/server/views/records";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { ExportQuery } from "@/lib/schemas/draft";
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { exportDraft, exportFileName } from "@/lib/server/draft/service";
+import { exportDraft, exportFileName } from "@/lib/server/services/draft";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { getDraft } from "@/lib/server/draft/service";
+import { getDraft } from "@/lib/server/services/draft";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { TimelinePageQuery } from "@/lib/schemas/views-timeline";
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { requireIncident } from "@/lib/server/services/require-incident";
+import { requireIncident } from "@/lib/server/auth/require-incident";
 import { getTimelinePage } from "@/lib/server/views/timeline";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requireUser } from "@/lib/server/auth/guard";
 import { toErrorResponse } from "@/lib/server/http/errors";
-import { getDraftVersion } from "@/lib/server/draft/service";
+import { getDraftVersion } from "@/lib/server/services/draft";
 
 export const dynamic = "force-dynamic";
 

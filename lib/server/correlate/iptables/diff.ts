@@ -1,9 +1,9 @@
 import type { Rule, RulesetRecord } from "@/lib/schemas/records";
 import { describeBox } from "./describe";
 import { analyzeTable, shadowers, Universe, type RuleRef, type ShadowStatus, type TableModel, type VerdictClass } from "./model";
-import { renderRule } from "./rule";
+import { renderRule } from "@/lib/server/parsers/iptables/rule";
 import { BoxPool, boxIntersect, quickDisjoint, sameSet, union, type Box } from "./sets";
-import { chainsOf, isBuiltinChain, ruleUids } from "./values";
+import { chainsOf, isBuiltinChain, ruleUids } from "@/lib/server/parsers/iptables/values";
 
 /**
  * Dump-to-dump diff on the packet-class model: what a change between two captures of one host

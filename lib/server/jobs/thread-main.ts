@@ -1,9 +1,9 @@
 import { parentPort } from "node:worker_threads";
 import type { DatabaseConfig } from "@/lib/server/db/provider";
-import { ingestFile, type IngestFileInput } from "./ingest-file";
-import { runAnalysisStage, type AnalysisStageInput } from "./analysis-stage";
-import { parseChunk, type ChunkTask } from "./summarised-chunks";
-import { closeBatchSink, parseSpanBatch, type SpanBatchTask } from "./summarised-spans";
+import { ingestFile, type IngestFileInput } from "@/lib/server/pipeline/ingest-file";
+import { runAnalysisStage, type AnalysisStageInput } from "@/lib/server/pipeline/analysis-stage";
+import { parseChunk, type ChunkTask } from "@/lib/server/pipeline/summarised-chunks";
+import { closeBatchSink, parseSpanBatch, type SpanBatchTask } from "@/lib/server/pipeline/summarised-spans";
 
 type TaskMessage =
   | { id: number; task: "ingest-file"; input: IngestFileInput }
@@ -13,7 +13,13 @@ type TaskMessage =
   | { id: number; task: "close-batch-sink"; input: null }
   | { id: number; task: "warm-views"; input: { db: DatabaseConfig; incidentId: string; runId: string } };
 
-/** Runs tasks one at a time, in the order they arrive (PipelineThread sends one at a time). */
+/**
+ * The program of a pipeline thread (lib/server/pipeline/threads.ts starts it through thread-entry.mjs):
+ * the pipeline's tasks, and after a run the views' warm-up — which is why it lives in jobs, above
+ * both pipeline and views, rather than in pipeline.
+ *
+ * Runs tasks one at a time, in the order they arrive (PipelineThread sends one at a time).
+ */
 let queue: Promise<void> = Promise.resolve();
 
 parentPort?.on("message", (msg: TaskMessage) => {

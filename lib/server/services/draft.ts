@@ -1,4 +1,4 @@
-import { getIncident } from "@/lib/server/services/incidents";
+import { getIncident } from "./incidents";
 import {
   AnalysisExport,
   DraftDto,
@@ -12,10 +12,10 @@ import {
 } from "@/lib/schemas/draft";
 import { getPrisma, type Db } from "@/lib/server/db/client";
 import { NotFoundError, NotReadyError } from "@/lib/server/errors";
-import { requireIncident } from "@/lib/server/services/require-incident";
-import { draftMarkdown, generateDraft } from "./generate";
-import { loadDraftInput } from "./load";
-import { buildRedactor } from "./redact";
+import { requireIncident } from "@/lib/server/auth/require-incident";
+import { draftMarkdown, generateDraft } from "@/lib/server/draft/generate";
+import { loadDraftInput } from "./draft-input";
+import { buildRedactor } from "@/lib/server/draft/redact";
 
 export type DraftAuthor = "generator" | "editor";
 

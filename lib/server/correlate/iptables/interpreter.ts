@@ -12,7 +12,7 @@ import {
   ruleUids,
   verdictOf,
   type Family,
-} from "./values";
+} from "@/lib/server/parsers/iptables/values";
 
 /**
  * Reference interpreter: walks ONE concrete packet through one table, rule by rule, the way the

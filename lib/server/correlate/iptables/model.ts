@@ -18,7 +18,7 @@ import {
   ruleUids,
   verdictOf,
   type Family,
-} from "./values";
+} from "@/lib/server/parsers/iptables/values";
 
 /**
  * Packet-class model of an iptables table: which classes of packets reach each rule, which rule

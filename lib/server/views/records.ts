@@ -2,7 +2,7 @@ import { decodeRecordJson, type EvidenceRecord } from "@/lib/schemas/records";
 import type { RecordPageDto, RecordQuery, RecordRowDto } from "@/lib/schemas/records-api";
 import { getPrisma, rawSql, type Db } from "@/lib/server/db/client";
 import { containsSql } from "@/lib/server/db/like";
-import { materializeForPage, materializeLine } from "./materialize";
+import { materializeForPage, materializeLine } from "@/lib/server/pipeline/materialize";
 
 /**
  * Queries an incident's stored records: time range, kind, service/workload, node, source,

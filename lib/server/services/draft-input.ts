@@ -4,7 +4,7 @@ import { CorrelationSummary } from "@/lib/server/correlate/schema";
 import type { Db } from "@/lib/server/db/client";
 import { DETECTORS } from "@/lib/server/detectors";
 import { z } from "zod";
-import type { DraftInput, TimelineEntry } from "./generate";
+import type { DraftInput, TimelineEntry } from "@/lib/server/draft/generate";
 
 /** Human timelines are short; this bounds a hostile one. */
 const MAX_TIMELINE_ENTRIES = 500;

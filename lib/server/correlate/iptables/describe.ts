@@ -1,7 +1,7 @@
 import type { Box, Intervals } from "./sets";
 import { complement, isFull, size } from "./sets";
 import type { Universe } from "./model";
-import { ADDRTYPES, CTSTATES, PROTOCOLS } from "./values";
+import { ADDRTYPES, CTSTATES, PROTOCOLS } from "@/lib/server/parsers/iptables/values";
 
 /**
  * A packet class in words: "tcp to :15001,15006, destination not local". Each dimension that is

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "@/lib/server/db/client";
-import { UsageError } from "@/lib/server/cli/args";
-import { getDraft } from "./service";
+import { UsageError } from "./args";
+import { getDraft } from "@/lib/server/services/draft";
 
 /** `--draft` with no file (or `-`) writes to stdout. */
 export interface DraftFlag {
