@@ -5,6 +5,7 @@ import { TooManyAttemptsError } from "@/lib/server/auth/throttle";
 import { BundleError, type BundleErrorCode } from "@/lib/server/bundle/errors";
 import { ConflictError, ForbiddenError, InvalidInputError, MalformedInputError, NotFoundError, NotReadyError, UnauthenticatedError } from "@/lib/server/errors";
 import { toErrorResponse } from "@/lib/server/http/errors";
+import { log } from "@/lib/server/log";
 
 /**
  * The one error mapper: what a client gets for each error a service throws — status, the ApiError
@@ -57,15 +58,15 @@ describe("toErrorResponse", () => {
   });
 
   it("anything else → 500 without internals, logged server-side", async () => {
-    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const spy = vi.spyOn(log, "error");
     try {
       const a = await answer(new Error("SQLITE_CORRUPT at /var/lib/secret.db"));
       expect(a.status).toBe(500);
       expect(JSON.stringify(a.body)).not.toContain("secret");
       expect(a.body).toMatchObject({ error: { code: "internal" } });
-      expect(log).toHaveBeenCalled();
+      expect(spy).toHaveBeenCalled();
     } finally {
-      log.mockRestore();
+      spy.mockRestore();
     }
   });
 });
