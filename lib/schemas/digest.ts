@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BundleManifest } from "./manifest";
+import { EpochMs } from "./time";
 
 /** The parse context a summarised file was ingested with: its blocks are re-parsed with the same one. */
 export const StoredParseContext = z.object({
@@ -29,8 +30,8 @@ export const FileDigestData = z.object({
   spans: z.number().int().nonnegative(),
   rows: z.object({ notable: z.number().int().nonnegative(), sampled: z.number().int().nonnegative(), other: z.number().int().nonnegative() }),
   /** Earliest and latest record time of the file's requests/spans (raw, UTC epoch ms). */
-  tsMin: z.number().nullable(),
-  tsMax: z.number().nullable(),
+  tsMin: EpochMs.nullable(),
+  tsMax: EpochMs.nullable(),
   /** Notable records past the row cap: aggregated and in blocks, not rows. */
   notableOverCap: z.number().int().nonnegative(),
   /** [epoch second, requests, failed, [[latency bucket, count], …]] (SparseHistogram buckets, HTTP durations). */

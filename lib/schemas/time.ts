@@ -15,6 +15,14 @@ export type DurationMs = z.infer<typeof DurationMs>;
 export const epochMs = (n: number): EpochMs => n as EpochMs;
 export const durationMs = (n: number): DurationMs => n as DurationMs;
 
+/** Time arithmetic that keeps the brands: instant − instant is a span, instant ± span an instant. */
+export const elapsed = (from: EpochMs, to: EpochMs): DurationMs => (to - from) as DurationMs;
+export const addMs = (t: EpochMs, d: DurationMs): EpochMs => (t + d) as EpochMs;
+export const subMs = (t: EpochMs, d: DurationMs): EpochMs => (t - d) as EpochMs;
+/** Earliest / latest of instants (Math.min / Math.max: Infinity / −Infinity when empty). */
+export const minEpoch = (ts: readonly EpochMs[]): EpochMs => Math.min(...ts) as EpochMs;
+export const maxEpoch = (ts: readonly EpochMs[]): EpochMs => Math.max(...ts) as EpochMs;
+
 export const fromEpochSeconds = (s: number): EpochMs => (s * 1000) as EpochMs;
 export const fromEpochMicros = (us: number): EpochMs => (us / 1000) as EpochMs;
 /** Nanoseconds arrive as decimal strings beyond 2^53; split to keep µs precision. */

@@ -1,4 +1,5 @@
 import type { RequestRecord } from "@/lib/schemas/records";
+import { durationMs, elapsed, subMs, type EpochMs } from "@/lib/schemas/time";
 import type { Impact } from "./schema";
 import { destName, isFailedRequest } from "./requests";
 import { SparseHistogram, type Located } from "./store";
@@ -30,20 +31,20 @@ export function computeImpact(o: {
   sample: Located<RequestRecord>[];
   sampled: boolean;
   buckets: Bucket[];
-  onsetMs: number | null;
-  recoveryMs: number | null;
+  onsetMs: EpochMs | null;
+  recoveryMs: EpochMs | null;
   baselineErrorRate: number | null;
   peakErrorRate: number | null;
 }): Impact {
   const { onsetMs, recoveryMs } = o;
   const hasWindow = onsetMs !== null;
   const end = recoveryMs ?? Number.POSITIVE_INFINITY;
-  const len = hasWindow ? Math.max(60_000, (recoveryMs ?? lastTs(o.requests) ?? onsetMs) - onsetMs) : 0;
-  const phaseOf = (ts: number | null): "before" | "during" | null => {
+  const len = durationMs(hasWindow ? Math.max(60_000, elapsed(onsetMs, recoveryMs ?? lastTs(o.requests) ?? onsetMs)) : 0);
+  const phaseOf = (ts: EpochMs | null): "before" | "during" | null => {
     if (ts === null) return null;
     if (!hasWindow) return "during";
     if (ts >= onsetMs && ts < end) return "during";
-    if (ts >= onsetMs - len && ts < onsetMs) return "before";
+    if (ts >= subMs(onsetMs, len) && ts < onsetMs) return "before";
     return null;
   };
 
@@ -123,7 +124,7 @@ export function computeImpact(o: {
       failed = totalFailed;
     }
     if (hasWindow) {
-      p99BeforeMs = histP99(o.buckets.filter((b) => b.start >= onsetMs - len && b.start < onsetMs));
+      p99BeforeMs = histP99(o.buckets.filter((b) => b.start >= subMs(onsetMs, len) && b.start < onsetMs));
       p99DuringMs = histP99(inScope);
     }
   }
@@ -163,7 +164,7 @@ function earlier(a: RequestRecord, b: RequestRecord): boolean {
   return Number(a.durationMs ?? -1) > Number(b.durationMs ?? -1);
 }
 
-function lastTs(list: Located<RequestRecord>[]): number | null {
+function lastTs(list: Located<RequestRecord>[]): EpochMs | null {
   for (let i = list.length - 1; i >= 0; i--) {
     const t = list[i]!.rec.ts;
     if (t !== null) return t;

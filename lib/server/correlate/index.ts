@@ -1,10 +1,11 @@
 import type { EvidenceRecord, RequestRecord } from "@/lib/schemas/records";
+import { subMs, type DurationMs, type EpochMs } from "@/lib/schemas/time";
 import { buildIdentity, type IdentityMap } from "./identity";
 import type { CohortStats, CorrelationSummary, SkewEstimate } from "./schema";
 import { estimateSkew } from "./skew";
 import { EvidenceStore, type FileInfo, type Located } from "./store";
 import { isFailedRequest } from "./requests";
-import { bucketizeAdaptive, detectWindow, type Bucket } from "./window";
+import { bucketizeAdaptive, detectWindow, type Bucket, type WindowTimes } from "./window";
 import { computeImpact } from "./impact";
 
 export { EvidenceStore, BOUNDS, type FileInfo, type Located } from "./store";
@@ -26,18 +27,19 @@ export interface Correlated {
   rulesets: Located<Extract<EvidenceRecord, { kind: "ruleset" }>>[];
   ipvs: Located<Extract<EvidenceRecord, { kind: "ipvs" }>>[];
   buckets: Bucket[];
-  window: { onsetMs: number | null; peakMs: number | null; recoveryMs: number | null };
+  window: WindowTimes;
   identity: IdentityMap;
-  skew: Map<string, number>;
+  /** fileId → clock correction applied (ms; subtracted from the file's timestamps). */
+  skew: Map<string, DurationMs>;
   summary: CorrelationSummary;
 }
 
-function shift<T extends { ts?: unknown }>(list: Located<T>[], skew: Map<string, number>, extra?: (rec: T, d: number) => T): Located<T>[] {
+function shift<T extends { ts?: unknown }>(list: Located<T>[], skew: Map<string, DurationMs>, extra?: (rec: T, d: DurationMs) => T): Located<T>[] {
   return list.map((l) => {
-    const d = skew.get(l.fileId) ?? 0;
-    if (d === 0) return l;
+    const d = skew.get(l.fileId);
+    if (d === undefined || d === 0) return l;
     const ts = l.rec.ts;
-    let rec = typeof ts === "number" ? ({ ...l.rec, ts: ts - d } as T) : l.rec;
+    let rec = typeof ts === "number" ? ({ ...l.rec, ts: subMs(ts as EpochMs, d) } as T) : l.rec;
     if (extra) rec = extra(rec, d);
     return { fileId: l.fileId, rec };
   });
@@ -64,8 +66,8 @@ export function correlate(store: EvidenceStore, fileList: FileInfo[], overrides:
 
   const requests = shift(store.requests, skew).sort(byTs);
   const requestSample = store.requestsSampled ? shift(store.reservoir, skew).sort(byTs) : requests;
-  const spans = shift(store.spans, skew, (s, d) => (s.events ? { ...s, events: s.events.map((e) => ({ ...e, ts: (e.ts - d) as typeof e.ts })) } : s)).sort(byTs);
-  const events = shift(store.events, skew, (e, d) => (typeof e.firstTs === "number" ? { ...e, firstTs: (e.firstTs - d) as typeof e.firstTs } : e)).sort(byTs);
+  const spans = shift(store.spans, skew, (s, d) => (s.events ? { ...s, events: s.events.map((e) => ({ ...e, ts: subMs(e.ts, d) })) } : s)).sort(byTs);
+  const events = shift(store.events, skew, (e, d) => (typeof e.firstTs === "number" ? { ...e, firstTs: subMs(e.firstTs, d) } : e)).sort(byTs);
   const counters = shift(store.counters, skew).sort(byTs);
   const shiftedPerSecond = [...store.perSecond.entries()].map(([fileId, m]) => {
     const dSec = Math.round((skew.get(fileId) ?? 0) / 1000);
@@ -77,7 +79,7 @@ export function correlate(store: EvidenceStore, fileList: FileInfo[], overrides:
   const identity = buildIdentity({ objects: store.objects, requests, rulesets: store.rulesets, ipvs: store.ipvs });
 
   // Cohorts over the (sampled) request population.
-  const phaseOf = (ts: number | null): string =>
+  const phaseOf = (ts: EpochMs | null): string =>
     ts === null || win.onsetMs === null ? "unknown" : ts < win.onsetMs ? "before" : win.recoveryMs !== null && ts >= win.recoveryMs ? "after" : "during";
   const groups = { phase: new Map<string, RequestRecord[]>(), node: new Map<string, RequestRecord[]>(), namespace: new Map<string, RequestRecord[]>(), version: new Map<string, RequestRecord[]>() };
   const put = (m: Map<string, RequestRecord[]>, k: string | undefined, r: RequestRecord) => {

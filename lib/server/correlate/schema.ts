@@ -1,17 +1,19 @@
 import { z } from "zod";
 import { Assessment, DetectorCoverage } from "@/lib/schemas/hypothesis";
+import { DurationMs } from "@/lib/schemas/time";
 
 /**
  * JSON-serialisable summary of the correlation stage, stored with the analysis run and shown in the UI.
- * Times are ISO 8601 UTC strings (the summary leaves the process; brands do not).
+ * Instants are ISO 8601 UTC strings; spans of time are ms (`DurationMs`: the brand is type-only, the JSON
+ * is a plain number).
  */
 export const SkewEstimate = z.object({
   fileId: z.string(),
   path: z.string(),
   /** How far this file's clock runs ahead of the reference clock (ms); corrections subtract it. */
-  skewMs: z.number(),
+  skewMs: DurationMs,
   /** Correction actually applied to the file's timestamps (0 when the estimate is within noise). */
-  appliedMs: z.number(),
+  appliedMs: DurationMs,
   basis: z.enum(["request-id", "trace-id", "connection", "override", "reference", "none"]),
   /** Number of shared requests/connections the estimate rests on. */
   samples: z.number().int().nonnegative(),
@@ -37,7 +39,7 @@ export const IncidentWindow = z.object({
     mitigation: z.string().nullable(),
     resolution: z.string().nullable(),
     /** alert − detected onset (ms); positive = humans noticed later. */
-    alertLagMs: z.number().nullable(),
+    alertLagMs: DurationMs.nullable(),
     agrees: z.boolean().nullable(),
   }),
 });

@@ -1,3 +1,4 @@
+import { durationMs, elapsed, type DurationMs } from "@/lib/schemas/time";
 import type { SkewEstimate } from "./schema";
 import type { FileInfo, KeySighting } from "./store";
 
@@ -24,14 +25,14 @@ type Basis = "request-id" | "trace-id" | "connection";
 interface Pair {
   a: string;
   b: string;
-  deltas: number[];
+  deltas: DurationMs[];
   basis: Map<Basis, number>;
 }
 
-function median(xs: number[]): number {
+function median(xs: DurationMs[]): DurationMs {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m]! : durationMs((s[m - 1]! + s[m]!) / 2);
 }
 
 export function estimateSkew(
@@ -51,34 +52,34 @@ export function estimateSkew(
         const id = `${x.fileId}\u0000${y.fileId}`;
         let p = pairs.get(id);
         if (!p) pairs.set(id, (p = { a: x.fileId, b: y.fileId, deltas: [], basis: new Map() }));
-        if (p.deltas.length < MAX_DELTAS_PER_PAIR) p.deltas.push(y.ts - x.ts);
+        if (p.deltas.length < MAX_DELTAS_PER_PAIR) p.deltas.push(elapsed(x.ts, y.ts));
         p.basis.set(basis, (p.basis.get(basis) ?? 0) + 1);
       }
   }
   const usable = [...pairs.values()].filter((p) => p.deltas.length >= MIN_SAMPLES);
   // Adjacency: skew(b) = skew(a) + median(b − a)
-  const adj = new Map<string, { to: string; delta: number; n: number; basis: Basis }[]>();
+  const adj = new Map<string, { to: string; delta: DurationMs; n: number; basis: Basis }[]>();
   const degree = new Map<string, number>();
   for (const p of usable) {
     const d = median(p.deltas);
     const basis = [...p.basis.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]![0];
     (adj.get(p.a) ?? adj.set(p.a, []).get(p.a)!).push({ to: p.b, delta: d, n: p.deltas.length, basis });
-    (adj.get(p.b) ?? adj.set(p.b, []).get(p.b)!).push({ to: p.a, delta: -d, n: p.deltas.length, basis });
+    (adj.get(p.b) ?? adj.set(p.b, []).get(p.b)!).push({ to: p.a, delta: durationMs(-d), n: p.deltas.length, basis });
     degree.set(p.a, (degree.get(p.a) ?? 0) + p.deltas.length);
     degree.set(p.b, (degree.get(p.b) ?? 0) + p.deltas.length);
   }
-  const est = new Map<string, { skew: number; n: number; basis: Basis | "reference"; rel: string | null }>();
+  const est = new Map<string, { skew: DurationMs; n: number; basis: Basis | "reference"; rel: string | null }>();
   const roots = [...degree.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map((e) => e[0]);
   for (const root of roots) {
     if (est.has(root)) continue;
-    est.set(root, { skew: 0, n: degree.get(root) ?? 0, basis: "reference", rel: null });
+    est.set(root, { skew: durationMs(0), n: degree.get(root) ?? 0, basis: "reference", rel: null });
     const queue = [root];
     while (queue.length) {
       const cur = queue.shift()!;
       const base = est.get(cur)!.skew;
       for (const e of (adj.get(cur) ?? []).sort((x, y) => y.n - x.n || (x.to < y.to ? -1 : 1))) {
         if (est.has(e.to)) continue;
-        est.set(e.to, { skew: base + e.delta, n: e.n, basis: e.basis, rel: root });
+        est.set(e.to, { skew: durationMs(base + e.delta), n: e.n, basis: e.basis, rel: root });
         queue.push(e.to);
       }
     }
@@ -88,13 +89,13 @@ export function estimateSkew(
   for (const f of [...files].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))) {
     const o = overrides[f.fileId];
     if (o !== undefined && Number.isFinite(o)) {
-      out.push({ fileId: f.fileId, path: f.path, skewMs: o, appliedMs: o, basis: "override", samples: 0, relativeTo: null, note: "set by the user" });
+      out.push({ fileId: f.fileId, path: f.path, skewMs: durationMs(o), appliedMs: durationMs(o), basis: "override", samples: 0, relativeTo: null, note: "set by the user" });
       continue;
     }
     const e = est.get(f.fileId);
     if (!e) continue;
-    const rounded = Math.round(e.skew);
-    const applied = Math.abs(rounded) >= MIN_APPLY_MS ? rounded : 0;
+    const rounded = durationMs(Math.round(e.skew));
+    const applied = Math.abs(rounded) >= MIN_APPLY_MS ? rounded : durationMs(0);
     out.push({
       fileId: f.fileId,
       path: f.path,

@@ -11,6 +11,7 @@ import type {
 } from "@/lib/schemas/records";
 import { mulberry32 } from "@/lib/prng";
 import type { FileDigestData } from "@/lib/schemas/digest";
+import type { EpochMs } from "@/lib/schemas/time";
 import { isSampled } from "./sampling";
 import { isFailedRequest } from "./requests";
 
@@ -140,7 +141,7 @@ export function addSecondTuple(m: Map<number, SecondAgg>, [sec, count, errors, b
 
 export interface KeySighting {
   fileId: string;
-  ts: number;
+  ts: EpochMs;
 }
 
 /** Accumulates records in one pass, within BOUNDS. */
@@ -167,7 +168,7 @@ export class EvidenceStore {
   /** Summarised files (their digest was added): fileId → sample rate of their stored rows. */
   private readonly summarised = new Map<string, number>();
   /** Time range of each summarised file's requests/spans (most of them are not rows). */
-  readonly summarisedRange = new Map<string, [number, number]>();
+  readonly summarisedRange = new Map<string, [EpochMs, EpochMs]>();
   /** Requests offered to the reservoir (every request, but only the uniform sample of summarised files). */
   private reservoirSeen = 0;
   private notableKept = 0;
@@ -232,7 +233,7 @@ export class EvidenceStore {
     else this.dropped[kind] = (this.dropped[kind] ?? 0) + 1;
   }
 
-  private noteKey(key: string, fileId: string, ts: number | null): void {
+  private noteKey(key: string, fileId: string, ts: EpochMs | null): void {
     if (ts === null || !Number.isFinite(ts)) return;
     let list = this.keys.get(key);
     if (!list) {

@@ -1,4 +1,5 @@
 import type { EventRecord } from "@/lib/schemas/records";
+import { addMs, durationMs, elapsed, epochMs, minEpoch, type DurationMs, type EpochMs } from "@/lib/schemas/time";
 import type { IncidentWindow } from "./schema";
 import { SparseHistogram, type SecondAgg } from "./store";
 import type { Located } from "./store";
@@ -22,11 +23,11 @@ const MIN_ERR = 0.02;
 const MIN_REQ = 5;
 /** One stray 503 in a quiet bucket is not a change point. */
 export const MIN_ERRORS = 3;
-const AGREE_MS = 15 * 60_000;
+const AGREE_MS = durationMs(15 * 60_000);
 
 export interface Bucket {
-  start: number; // epoch ms
-  widthMs: number;
+  start: EpochMs;
+  widthMs: DurationMs;
   count: number;
   errors: number;
   hist: SparseHistogram;
@@ -49,12 +50,12 @@ export function bucketizeAdaptive(perSecond: Map<number, SecondAgg>[]): { width:
 }
 
 export function bucketize(perSecond: Map<number, SecondAgg>[], bucketS = BUCKET_S): Bucket[] {
-  const m = new Map<number, Bucket>();
+  const m = new Map<EpochMs, Bucket>();
   for (const file of perSecond)
     for (const [sec, agg] of file) {
-      const start = Math.floor(sec / bucketS) * bucketS * 1000;
+      const start = epochMs(Math.floor(sec / bucketS) * bucketS * 1000);
       let b = m.get(start);
-      if (!b) m.set(start, (b = { start, widthMs: bucketS * 1000, count: 0, errors: 0, hist: new SparseHistogram() }));
+      if (!b) m.set(start, (b = { start, widthMs: durationMs(bucketS * 1000), count: 0, errors: 0, hist: new SparseHistogram() }));
       b.count += agg.count;
       b.errors += agg.errors;
       b.hist.merge(agg.hist);
@@ -80,22 +81,29 @@ function pct(xs: number[], q: number): number {
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined || !Number.isFinite(t) ? null : new Date(t).toISOString());
 
-export function findTimelineMarks(events: Located<EventRecord>[]): { alert: number | null; mitigation: number | null; resolution: number | null } {
+export function findTimelineMarks(events: Located<EventRecord>[]): { alert: EpochMs | null; mitigation: EpochMs | null; resolution: EpochMs | null } {
   const first = (reason: string) => {
     const ts = events
       .filter((e) => e.rec.source === "timeline" && (e.rec.reason ?? "").toLowerCase() === reason && e.rec.ts !== null)
-      .map((e) => e.rec.ts as number);
-    return ts.length ? Math.min(...ts) : null;
+      .map((e) => e.rec.ts as EpochMs);
+    return ts.length ? minEpoch(ts) : null;
   };
   return { alert: first("alert"), mitigation: first("mitigation"), resolution: first("resolution") };
 }
 
-export function detectWindow(buckets: Bucket[], events: Located<EventRecord>[]): IncidentWindow & { onsetMs: number | null; peakMs: number | null; recoveryMs: number | null } {
+/** The detected window as instants (the summary carries them as ISO strings). */
+export interface WindowTimes {
+  onsetMs: EpochMs | null;
+  peakMs: EpochMs | null;
+  recoveryMs: EpochMs | null;
+}
+
+export function detectWindow(buckets: Bucket[], events: Located<EventRecord>[]): IncidentWindow & WindowTimes {
   const marks = findTimelineMarks(events);
   const usable = buckets.filter((b) => b.count >= MIN_REQ);
-  let onset: number | null = null;
-  let peak: number | null = null;
-  let recovery: number | null = null;
+  let onset: EpochMs | null = null;
+  let peak: EpochMs | null = null;
+  let recovery: EpochMs | null = null;
   let basis: IncidentWindow["basis"] = "none";
   let baseErr: number | null = null;
   let peakErr: number | null = null;
@@ -118,7 +126,7 @@ export function detectWindow(buckets: Bucket[], events: Located<EventRecord>[]):
       sawErr ||= errAbn;
       sawLat ||= latAbn;
       onset ??= b.start;
-      recovery = b.start + b.widthMs;
+      recovery = addMs(b.start, b.widthMs);
       const score = rates[i]! * 10 + p99s[i]! / Math.max(1, latLimit);
       if (score > bestScore) {
         bestScore = score;
@@ -131,7 +139,7 @@ export function detectWindow(buckets: Bucket[], events: Located<EventRecord>[]):
   }
   // A human timeline line never creates an onset by itself: "12:00 end of load test, no alerts
   // fired" is not an incident. The timeline's marks stay available as marks (alert, mitigation).
-  const alertLag = marks.alert !== null && onset !== null ? marks.alert - onset : null;
+  const alertLag = marks.alert !== null && onset !== null ? elapsed(onset, marks.alert) : null;
   return {
     onset: iso(onset),
     peak: iso(peak),

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { FileDigestData } from "@/lib/schemas/digest";
 import type { EvidenceRecord, RequestRecord, SpanFacts } from "@/lib/schemas/records";
+import type { EpochMs } from "@/lib/schemas/time";
 import { bulkFacets, toEvidenceRow, type EvidenceRowInput } from "@/lib/server/db/bulk";
 import type { EvidenceBlockInput, RecordSecondInput } from "@/lib/server/db/summary-writes";
 import { addSecondTuple, addToSecond, type SecondAgg } from "@/lib/server/correlate/store";
@@ -69,8 +70,8 @@ export interface DigestState {
   recordSecondsDropped: number;
   requests: number;
   spans: number;
-  tsMin: number | null;
-  tsMax: number | null;
+  tsMin: EpochMs | null;
+  tsMax: EpochMs | null;
 }
 
 /** Exact per-second aggregates of every bulk record, for the analysis (FileDigest) and the timeline (RecordSecond). */
@@ -82,8 +83,8 @@ export class DigestBuilder {
   recordSecondsDropped = 0;
   requests = 0;
   spans = 0;
-  private tsMin: number | null = null;
-  private tsMax: number | null = null;
+  private tsMin: EpochMs | null = null;
+  private tsMax: EpochMs | null = null;
 
   add(rec: RequestRecord | SpanFacts): void {
     const timed = rec.ts !== null && Number.isFinite(rec.ts);
