@@ -1,4 +1,5 @@
 import type { EventRecord, SeriesRecord } from "@/lib/schemas/records";
+import { addMs, durationMs, subMs, type EpochMs } from "@/lib/schemas/time";
 import { detectMetricChanges, rankEntities, serviceFromPodName, type EntityRank, type KindEvidence, type SeriesChange } from "./metric-change";
 import { analyseTraces, blameServices, type ServiceBlame, type SpanInput, type TraceAnalysis } from "./trace-blame";
 
@@ -26,9 +27,9 @@ import { analyseTraces, blameServices, type ServiceBlame, type SpanInput, type T
  */
 export const LOCALISE = {
   /** The window after the split that is compared with the rest. */
-  WINDOW_MS: 15 * 60_000,
+  WINDOW_MS: durationMs(15 * 60_000),
   /** Traces just before the split, used to check latency blames against drift. */
-  LOCAL_REFERENCE_MS: 10 * 60_000,
+  LOCAL_REFERENCE_MS: durationMs(10 * 60_000),
   /** Traces needed in the local reference for the drift check. */
   LOCAL_MIN_TRACES: 50,
   /** A robust z at this level is a full metric signal. */
@@ -82,7 +83,7 @@ export interface LocaliseInput {
   series: readonly Pick<SeriesRecord, "name" | "labels" | "points">[];
   /** Application log lines (source "app"), for error counts per service. */
   logs: readonly Pick<EventRecord, "ts" | "severity" | "subject" | "attrs">[];
-  splitMs: number;
+  splitMs: EpochMs;
 }
 
 export interface Localisation {
@@ -96,8 +97,8 @@ export interface Localisation {
 
 const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
 
-function traceStarts(spans: readonly SpanInput[]): Map<string, number> {
-  const start = new Map<string, number>();
+function traceStarts(spans: readonly SpanInput[]): Map<string, EpochMs> {
+  const start = new Map<string, EpochMs>();
   for (const s of spans) {
     const t = start.get(s.traceId);
     if (t === undefined || s.ts < t) start.set(s.traceId, s.ts);
@@ -206,11 +207,11 @@ function kindOf(s: Signals, trace: ServiceBlame | null, metric: EntityRank | nul
 export function localise(input: LocaliseInput): Localisation {
   const { splitMs } = input;
   const start = traceStarts(input.spans);
-  const inWindow = (t: number) => t >= splitMs && t < splitMs + LOCALISE.WINDOW_MS;
+  const inWindow = (t: EpochMs) => t >= splitMs && t < addMs(splitMs, LOCALISE.WINDOW_MS);
   const phase = (s: SpanInput) => (inWindow(start.get(s.traceId)!) ? "window" : "reference") as "window" | "reference";
   const localPhase = (s: SpanInput) => {
     const t = start.get(s.traceId)!;
-    return inWindow(t) ? "window" : t >= splitMs - LOCALISE.LOCAL_REFERENCE_MS && t < splitMs ? "reference" : null;
+    return inWindow(t) ? "window" : t >= subMs(splitMs, LOCALISE.LOCAL_REFERENCE_MS) && t < splitMs ? "reference" : null;
   };
 
   let analysis: TraceAnalysis | null = null;

@@ -1,5 +1,5 @@
 import type { Provenance, SeriesRecord } from "@/lib/schemas/records";
-import type { EpochMs } from "@/lib/schemas/time";
+import { addMs, durationMs, elapsed, type DurationMs, type EpochMs } from "@/lib/schemas/time";
 
 /**
  * Change points in metric series: did this series' level move, when, which way, how far, and did it
@@ -165,9 +165,9 @@ export interface SeriesChange extends SplitEvaluation {
 
 export interface MetricChangeOptions {
   /** An onset from other evidence (epoch ms): evaluate the split there. */
-  hintMs?: number | null;
+  hintMs?: EpochMs | null;
   /** How long after the hint the change may start (default HINT_AFTER_MS, at least HINT_AFTER_STEPS samples). */
-  hintToleranceMs?: number;
+  hintToleranceMs?: DurationMs;
 }
 
 export type SeriesInput = Pick<SeriesRecord, "name" | "labels" | "points"> & Partial<Pick<SeriesRecord, "unit" | "prov">>;
@@ -306,7 +306,7 @@ function insertSorted(s: number[], x: number): void {
 // ───────────────────────── one series ─────────────────────────
 
 interface Pt {
-  ts: number;
+  ts: EpochMs;
   v: number;
   /** index in the input series' points */
   idx: number;
@@ -428,7 +428,7 @@ function episodeAt(pts: Pt[], k: number, ref: Reference): Episode | null {
 
 function segment(pts: Pt[], from: number, to: number): SegmentStats {
   const vs = pts.slice(from, to).map((p) => p.v);
-  return { count: vs.length, median: vs.length ? median(vs) : Number.NaN, min: Math.min(...vs), max: Math.max(...vs), fromTs: pts[from]!.ts as EpochMs, toTs: pts[to - 1]!.ts as EpochMs };
+  return { count: vs.length, median: vs.length ? median(vs) : Number.NaN, min: Math.min(...vs), max: Math.max(...vs), fromTs: pts[from]!.ts, toTs: pts[to - 1]!.ts };
 }
 
 function evaluation(pts: Pt[], splitAt: number, ref: Reference, ep: Episode | null): SplitEvaluation {
@@ -446,7 +446,7 @@ function evaluation(pts: Pt[], splitAt: number, ref: Reference, ep: Episode | nu
       direction: "none",
       score: Number.isFinite(z) ? z : SCORE_CAP,
       ratio: ref.m0 !== 0 ? m1 / ref.m0 : null,
-      splitTs: pts[splitAt]!.ts as EpochMs,
+      splitTs: pts[splitAt]!.ts,
       firstAbnormalTs: null,
       abnormalPoints: 0,
       recovered: false,
@@ -464,18 +464,18 @@ function evaluation(pts: Pt[], splitAt: number, ref: Reference, ep: Episode | nu
   const cited: CitedPoint[] = [];
   for (let i = ep.k; i < ep.end && cited.length < CITE_POINTS; i++) {
     const z = zOf(pts[i]!.v, ref.m0, ep.scale);
-    if (ep.dir * z > Z_POINT) cited.push({ index: pts[i]!.idx, ts: pts[i]!.ts as EpochMs, value: pts[i]!.v, z: Math.max(-SCORE_CAP, Math.min(SCORE_CAP, z)) });
+    if (ep.dir * z > Z_POINT) cited.push({ index: pts[i]!.idx, ts: pts[i]!.ts, value: pts[i]!.v, z: Math.max(-SCORE_CAP, Math.min(SCORE_CAP, z)) });
   }
   return {
     changed: ep.abnormal >= METRIC_CHANGE.MIN_RUN && ep.score >= Z_CHANGE,
     direction: ep.dir > 0 ? "up" : "down",
     score: ep.score,
     ratio: ref.m0 !== 0 ? ep.m1 / ref.m0 : null,
-    splitTs: pts[splitAt]!.ts as EpochMs,
-    firstAbnormalTs: pts[ep.k]!.ts as EpochMs,
+    splitTs: pts[splitAt]!.ts,
+    firstAbnormalTs: pts[ep.k]!.ts,
     abnormalPoints: ep.abnormal,
     recovered,
-    recoveredTs: recovered ? (pts[ep.end]!.ts as EpochMs) : null,
+    recoveredTs: recovered ? pts[ep.end]!.ts : null,
     reference: refStats(ep.scale),
     window: segment(pts, ep.k, ep.end),
     points: cited,
@@ -517,26 +517,26 @@ function ownBest(pts: Pt[], noise: number): SplitEvaluation | null {
   return evaluation(pts, mid, { m0, mad: madSorted(s, m0), noise }, null);
 }
 
-function stepMs(pts: Pt[]): number {
-  if (pts.length < 2) return 0;
+function stepMs(pts: Pt[]): DurationMs {
+  if (pts.length < 2) return durationMs(0);
   const d: number[] = [];
-  for (let i = 1; i < pts.length; i++) d.push(pts[i]!.ts - pts[i - 1]!.ts);
-  return median(d);
+  for (let i = 1; i < pts.length; i++) d.push(elapsed(pts[i - 1]!.ts, pts[i]!.ts));
+  return durationMs(median(d));
 }
 
-function hinted(pts: Pt[], noise: number, hintMs: number, toleranceMs: number | undefined): { evaluation: SplitEvaluation | null; note?: string } {
+function hinted(pts: Pt[], noise: number, hintMs: EpochMs, toleranceMs: DurationMs | undefined): { evaluation: SplitEvaluation | null; note?: string } {
   const { MIN_REF, MIN_RUN, HINT_AFTER_MS, HINT_AFTER_STEPS } = METRIC_CHANGE;
   const n = pts.length;
   const h = pts.findIndex((p) => p.ts >= hintMs);
   if (h < 0) return { evaluation: null, note: "the series ends before the hint" };
   if (h < MIN_REF) return { evaluation: null, note: `fewer than ${MIN_REF} points before the hint` };
   if (h + MIN_RUN > n) return { evaluation: null, note: `fewer than ${MIN_RUN} points after the hint` };
-  const tol = Math.max(toleranceMs ?? HINT_AFTER_MS, HINT_AFTER_STEPS * stepMs(pts));
+  const tol = durationMs(Math.max(toleranceMs ?? HINT_AFTER_MS, HINT_AFTER_STEPS * stepMs(pts)));
   const s = pts.slice(0, h).map((p) => p.v).sort((a, b) => a - b);
   const m0 = medianSorted(s);
   const ref: Reference = { m0, mad: madSorted(s, m0), noise };
   let fallback: Episode | null = null;
-  for (let k = h; k + MIN_RUN <= n && pts[k]!.ts <= hintMs + tol; k++) {
+  for (let k = h; k + MIN_RUN <= n && pts[k]!.ts <= addMs(hintMs, tol); k++) {
     const ep = episodeAt(pts, k, ref);
     if (!ep) continue;
     if (ep.score >= METRIC_CHANGE.Z_CHANGE) return { evaluation: evaluation(pts, h, ref, ep) };

@@ -1,5 +1,5 @@
 import type { SpanRecord } from "@/lib/schemas/records";
-import type { EpochMs } from "@/lib/schemas/time";
+import { durationMs, type DurationMs, type EpochMs } from "@/lib/schemas/time";
 
 /**
  * From spans to where time and errors originate. One input of service-fault localisation: which
@@ -84,11 +84,11 @@ export type Phase = "reference" | "window";
 
 export interface TraceBlameOptions {
   /** Traces that start at/after this instant are the window, earlier ones the reference. */
-  splitMs?: number;
+  splitMs?: EpochMs;
   /** Traces starting at/after this instant are left out (with splitMs). */
-  windowEndMs?: number;
+  windowEndMs?: EpochMs;
   /** Traces starting before this instant are left out (with splitMs). */
-  referenceStartMs?: number;
+  referenceStartMs?: EpochMs;
   /** Explicit phase per span (wins over splitMs); null leaves the span out of the comparison. */
   phaseOf?: (span: SpanInput, index: number) => Phase | null;
   minSamples?: number;
@@ -105,7 +105,7 @@ export interface Comparison {
   window: Dist;
   /** null when a side has fewer than minSamples. */
   ratio: number | null;
-  shiftMs: number | null;
+  shiftMs: DurationMs | null;
 }
 
 export interface SpanCitation {
@@ -114,9 +114,9 @@ export interface SpanCitation {
   service: string;
   operation: string;
   ts: EpochMs;
-  durationMs: number;
+  durationMs: DurationMs;
   /** Self time (or gap, for a call) in ms. */
-  selfMs: number;
+  selfMs: DurationMs;
   /** The server span of a call, when there is one. */
   serverSpanId?: string;
   /** Index into the input array. */
@@ -246,7 +246,7 @@ function compare(ref: number[], win: number[], min: number): Comparison {
     ratio = Math.max(ratio, ((window[k] ?? 0) + F) / ((reference[k] ?? 0) + F));
     shift += Math.max(0, (window[k] ?? 0) - (reference[k] ?? 0));
   }
-  return { reference, window, ratio, shiftMs: shift / usable.length };
+  return { reference, window, ratio, shiftMs: durationMs(shift / usable.length) };
 }
 
 const gateOfRatio = (ratio: number | null) => (ratio === null ? 0 : Math.max(0, Math.min(1, (ratio - 1) / (TRACE_BLAME.STRONG_RATIO - 1))));
@@ -305,7 +305,7 @@ export function analyseTraces(spans: readonly SpanInput[], opts: TraceBlameOptio
       phase[i] = p === "reference" ? 1 : p === "window" ? 2 : 0;
     }
   } else if (opts.splitMs !== undefined && Number.isFinite(opts.splitMs)) {
-    const traceStart = new Map<string, number>();
+    const traceStart = new Map<string, EpochMs>();
     for (const s of spans) {
       const t = traceStart.get(s.traceId);
       if (Number.isFinite(s.ts) && (t === undefined || s.ts < t)) traceStart.set(s.traceId, s.ts);
@@ -491,9 +491,9 @@ export function analyseTraces(spans: readonly SpanInput[], opts: TraceBlameOptio
   const errAcc = new Map<string, { ref: number; win: number; examples: SpanCitation[] }>();
   const examples = new Map<string, SpanCitation[]>();
   const root = new Samples();
-  const cite = (i: number, self: number, server = -1): SpanCitation => {
+  const cite = (i: number, self: DurationMs, server = -1): SpanCitation => {
     const s = spans[i]!;
-    const c: SpanCitation = { traceId: s.traceId, spanId: s.spanId, service: s.service, operation: s.name, ts: s.ts, durationMs: end[i]! - start[i]!, selfMs: self, index: i };
+    const c: SpanCitation = { traceId: s.traceId, spanId: s.spanId, service: s.service, operation: s.name, ts: s.ts, durationMs: durationMs(end[i]! - start[i]!), selfMs: self, index: i };
     if (server >= 0) c.serverSpanId = spans[server]!.spanId;
     return c;
   };
@@ -525,7 +525,7 @@ export function analyseTraces(spans: readonly SpanInput[], opts: TraceBlameOptio
       if (ph === 1) e.ref++;
       else {
         e.win++;
-        if (e.examples.length < K) e.examples.push(cite(i, Number.isNaN(selfMs[i]!) ? 0 : selfMs[i]!));
+        if (e.examples.length < K) e.examples.push(cite(i, durationMs(Number.isNaN(selfMs[i]!) ? 0 : selfMs[i]!)));
       }
     }
     if (ph === 0 || Number.isNaN(selfMs[i]!)) continue;
@@ -538,7 +538,7 @@ export function analyseTraces(spans: readonly SpanInput[], opts: TraceBlameOptio
       if (serverSpanOf[i]! >= 0) {
         e.gap.add(p, selfMs[i]!);
         e.server.add(p, unionMs[i]!);
-        if (p === 2) keepTop(e.examples, cite(i, selfMs[i]!, serverSpanOf[i]!), K);
+        if (p === 2) keepTop(e.examples, cite(i, durationMs(selfMs[i]!), serverSpanOf[i]!), K);
       }
       continue;
     }
@@ -563,7 +563,7 @@ export function analyseTraces(spans: readonly SpanInput[], opts: TraceBlameOptio
     if (p === 2) {
       let ex = examples.get(s.service);
       if (!ex) examples.set(s.service, (ex = []));
-      keepTop(ex, cite(i, selfMs[i]!), K);
+      keepTop(ex, cite(i, durationMs(selfMs[i]!)), K);
     }
   }
 

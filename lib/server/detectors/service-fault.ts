@@ -1,6 +1,7 @@
 import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { EventRecord, SeriesRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
+import { minEpoch, type EpochMs } from "@/lib/schemas/time";
 import { localise, pathDelta, type FaultKind, type Suspect } from "@/lib/server/correlate/localise";
 import { detectMetricChanges } from "@/lib/server/correlate/metric-change";
 import { Confidence } from "./confidence";
@@ -35,7 +36,7 @@ const KIND_TEXT: Record<FaultKind, string> = {
   memory: "memory",
 };
 
-type Split = { ms: number; basis: "onset" | "alert" | "metrics"; loc?: Located<EventRecord>; detail: string };
+type Split = { ms: EpochMs; basis: "onset" | "alert" | "metrics"; loc?: Located<EventRecord>; detail: string };
 
 function splitOf(ctx: DetectorContext): Split | null {
   if (ctx.window.onsetMs !== null) return { ms: ctx.window.onsetMs, basis: "onset", detail: `the measured onset at ${iso(ctx.window.onsetMs)}` };
@@ -47,7 +48,7 @@ function splitOf(ctx: DetectorContext): Split | null {
     .sort((a, b) => b.score - a.score)
     .slice(0, 3);
   if (!strong.length) return null;
-  const ms = Math.min(...strong.map((c) => c.firstAbnormalTs!));
+  const ms = minEpoch(strong.map((c) => c.firstAbnormalTs!));
   return { ms, basis: "metrics", detail: `the metrics' own change point at ${iso(ms)}` };
 }
 

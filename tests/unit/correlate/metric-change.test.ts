@@ -11,11 +11,11 @@ import {
   serviceFromPodName,
   type SeriesInput,
 } from "@/lib/server/correlate/metric-change";
-import type { EpochMs } from "@/lib/schemas/time";
+import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 
 const T0 = Date.UTC(2025, 2, 12, 9, 0, 0);
 const STEP = 60_000;
-const at = (i: number) => T0 + i * STEP;
+const at = (i: number) => epochMs(T0 + i * STEP);
 
 /** A series from values at a regular step (NaN allowed), with deterministic Gaussian noise of σ = noise × level. */
 function series(values: number[], opts: { name?: string; labels?: Record<string, string>; noise?: number; seed?: number; step?: number } = {}): SeriesInput {
@@ -201,7 +201,7 @@ describe("metric change points", () => {
     const v = [...repeat(10, 10), 10, 10, 30, 31, 30, 32, 30];
     const near = detectSeriesChange(series(v), { hintMs: at(10) });
     expect(near).toMatchObject({ changed: true, splitTs: at(10), firstAbnormalTs: at(12) });
-    const far = detectSeriesChange(series([...repeat(10, 10), ...repeat(10, 6), 30, 31, 30, 32]), { hintMs: at(10), hintToleranceMs: 2 * STEP });
+    const far = detectSeriesChange(series([...repeat(10, 10), ...repeat(10, 6), 30, 31, 30, 32]), { hintMs: at(10), hintToleranceMs: durationMs(2 * STEP) });
     expect(far.changed).toBe(false);
     expect(far.basis).toBe("hint");
     expect(far.own).toMatchObject({ changed: true, firstAbnormalTs: at(16) });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "@/lib/prng";
 import { TRACE_BLAME, analyseTraces, blameServices, type SpanInput } from "@/lib/server/correlate/trace-blame";
-import type { EpochMs, DurationMs } from "@/lib/schemas/time";
+import { epochMs, type EpochMs, type DurationMs } from "@/lib/schemas/time";
 
 const T0 = Date.UTC(2025, 2, 12, 9, 0, 0);
-const SPLIT = T0 + 600_000;
+const SPLIT = epochMs(T0 + 600_000);
 
 type Kind = SpanInput["spanKind"];
 function sp(traceId: string, spanId: string, parent: string | null, service: string, name: string, spanKind: Kind, ts: number, dur: number | null, extra: Partial<SpanInput> = {}): SpanInput {
@@ -282,7 +282,7 @@ describe("blame", () => {
     const straddle = chain("s", SPLIT - 3, { ...BASE, selfC: 60 });
     const a = analyseTraces([...spans, ...straddle], { splitMs: SPLIT });
     expect(a.counts.traces).toEqual({ reference: 41, window: 40 });
-    const bounded = analyseTraces(spans, { splitMs: SPLIT, referenceStartMs: T0 + 200_000, windowEndMs: SPLIT + 100_000 });
+    const bounded = analyseTraces(spans, { splitMs: SPLIT, referenceStartMs: epochMs(T0 + 200_000), windowEndMs: epochMs(SPLIT + 100_000) });
     expect(bounded.counts.traces).toEqual({ reference: 20, window: 20 });
   });
 
