@@ -1,5 +1,6 @@
 import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { EventRecord, ObjectRecord, RequestRecord } from "@/lib/schemas/records";
+import { durationMs, elapsed, maxEpoch, minEpoch, subMs, type DurationMs, type EpochMs } from "@/lib/schemas/time";
 import { isFailedRequest, stripPort, type Located } from "@/lib/server/correlate";
 import { Confidence } from "./confidence";
 import type { Detector, DetectorContext } from "./types";
@@ -24,10 +25,10 @@ import { describeRequest, fmtMs, iso, median } from "./util";
  * the termination began is the race's. Its duration is measured on the millisecond source with most
  * refusals, never across sources with different clocks or resolutions, and says so.
  */
-const PRE_MS = 2_000;
+const PRE_MS = durationMs(2_000);
 /** When the grace period is unknown, how long after termination began a first refusal still belongs to it. */
-const DEFAULT_AFTER_MS = 35_000;
-const CLUSTER_GAP_MS = 2_000;
+const DEFAULT_AFTER_MS = durationMs(35_000);
+const CLUSTER_GAP_MS = durationMs(2_000);
 
 /** A refused or reset connection: what a process that stopped listening produces. */
 export function isRefusal(r: RequestRecord): boolean {
@@ -42,11 +43,11 @@ interface Termination {
   pod: string;
   namespace?: string;
   /** Best estimate of when termination began; null = known to be terminating, time unknown. */
-  startMs: number | null;
+  startMs: EpochMs | null;
   /** Resolution of startMs: 1 ms or 1 s (event timestamps are whole seconds). */
-  resolutionMs: number;
+  resolutionMs: DurationMs;
   basis: string;
-  graceMs: number | null;
+  graceMs: DurationMs | null;
   cite: Located<EventRecord> | Located<ObjectRecord> | null;
 }
 interface Burst {
@@ -55,14 +56,14 @@ interface Burst {
   failures: Located<RequestRecord>[];
   /** The millisecond source the interval is measured on. */
   source: string;
-  firstMs: number;
-  lastMs: number;
+  firstMs: EpochMs;
+  lastMs: EpochMs;
   successesAfter: number;
   /** The pod's address was matched by service name and timing, not read from the bundle. */
   inferred: boolean;
 }
 
-const wholeSecond = (t: number) => t % 1000 === 0;
+const wholeSecond = (t: EpochMs) => t % 1000 === 0;
 
 function terminations(ctx: DetectorContext): Map<string, Termination> {
   const out = new Map<string, Termination>();
@@ -80,19 +81,19 @@ function terminations(ctx: DetectorContext): Map<string, Termination> {
     if (!killing) continue;
     const name = s?.name && (!s.kind || s.kind === "Pod") ? s.name : /\bpod="?(?:([\w.-]+)\/)?([\w.-]+)"?/.exec(text)?.[2];
     if (!name) continue;
-    const ts = (e.rec.firstTs ?? e.rec.ts) as number | null;
+    const ts = e.rec.firstTs ?? e.rec.ts;
     if (ts === null) continue;
     const grace = /grace ?period[=: ]+(\d+)/i.exec(text);
-    offer({ pod: name, namespace: s?.namespace, startMs: ts, resolutionMs: wholeSecond(ts) ? 1000 : 1, basis: e.rec.source === "k8s" ? "Killing event" : `${e.rec.source} "Killing container" log line`, graceMs: grace ? Number(grace[1]) * 1000 : null, cite: e });
+    offer({ pod: name, namespace: s?.namespace, startMs: ts, resolutionMs: durationMs(wholeSecond(ts) ? 1000 : 1), basis: e.rec.source === "k8s" ? "Killing event" : `${e.rec.source} "Killing container" log line`, graceMs: grace ? durationMs(Number(grace[1]) * 1000) : null, cite: e });
   }
   for (const o of ctx.objects) {
     const r = o.rec;
     if (r.k8sKind === "Pod" && typeof r.deletedAt === "number") {
       const grace = r.deletionGraceSeconds;
-      if (grace !== undefined) offer({ pod: r.name, namespace: r.namespace, startMs: r.deletedAt - grace * 1000, resolutionMs: 1000, basis: "pod deletionTimestamp − deletionGracePeriodSeconds", graceMs: grace * 1000, cite: o });
-      else offer({ pod: r.name, namespace: r.namespace, startMs: r.deletedAt - 30_000, resolutionMs: 30_000, basis: "pod deletionTimestamp (grace period unknown: assumed 30 s)", graceMs: null, cite: o });
+      if (grace !== undefined) offer({ pod: r.name, namespace: r.namespace, startMs: subMs(r.deletedAt, durationMs(grace * 1000)), resolutionMs: durationMs(1000), basis: "pod deletionTimestamp − deletionGracePeriodSeconds", graceMs: durationMs(grace * 1000), cite: o });
+      else offer({ pod: r.name, namespace: r.namespace, startMs: subMs(r.deletedAt, durationMs(30_000)), resolutionMs: durationMs(30_000), basis: "pod deletionTimestamp (grace period unknown: assumed 30 s)", graceMs: null, cite: o });
     }
-    for (const ep of r.endpoints ?? []) if (ep.terminating && ep.pod && !out.has(ep.pod)) offer({ pod: ep.pod, namespace: r.namespace, startMs: null, resolutionMs: Number.POSITIVE_INFINITY, basis: `terminating in EndpointSlice ${r.name} (time not recorded)`, graceMs: null, cite: o });
+    for (const ep of r.endpoints ?? []) if (ep.terminating && ep.pod && !out.has(ep.pod)) offer({ pod: ep.pod, namespace: r.namespace, startMs: null, resolutionMs: durationMs(Number.POSITIVE_INFINITY), basis: `terminating in EndpointSlice ${r.name} (time not recorded)`, graceMs: null, cite: o });
   }
   return out;
 }
@@ -122,7 +123,7 @@ export const endpointRemovalRace: Detector = {
       if (d?.ip) (byIp.get(d.ip) ?? byIp.set(d.ip, []).get(d.ip)!).push(r);
       if (d?.workload) (byWorkload.get(d.workload) ?? byWorkload.set(d.workload, []).get(d.workload)!).push(r);
     }
-    const okAfter = (ipset: Set<string>, pod: string, from: number, to: number) =>
+    const okAfter = (ipset: Set<string>, pod: string, from: EpochMs, to: EpochMs) =>
       ctx.requests.filter((r) => { const d = destOf(r.rec); const t = r.rec.ts; return t !== null && t >= from && t <= to && !isFailedRequest(r.rec) && !!d && (d.workload === pod || ipset.has(d.ip ?? "")); }).length;
 
     const bursts: Burst[] = [];
@@ -134,8 +135,8 @@ export const endpointRemovalRace: Detector = {
       let ipset = ips.get(t.pod) ?? new Set<string>();
       const slack = PRE_MS + (Number.isFinite(t.resolutionMs) ? t.resolutionMs : 0);
       const after = t.graceMs !== null ? t.graceMs + 5_000 : DEFAULT_AFTER_MS;
-      const inWindow = (c: Located<RequestRecord>[]) => t.startMs !== null && (c[0]!.rec.ts as number) >= t.startMs - slack && (c[0]!.rec.ts as number) <= t.startMs + after;
-      let mine = [...new Set([...[...ipset].flatMap((ip) => byIp.get(ip) ?? []), ...(byWorkload.get(t.pod) ?? [])])].sort((a, b) => (a.rec.ts as number) - (b.rec.ts as number));
+      const inWindow = (c: Located<RequestRecord>[]) => t.startMs !== null && (c[0]!.rec.ts as EpochMs) >= t.startMs - slack && (c[0]!.rec.ts as EpochMs) <= t.startMs + after;
+      let mine = [...new Set([...[...ipset].flatMap((ip) => byIp.get(ip) ?? []), ...(byWorkload.get(t.pod) ?? [])])].sort((a, b) => (a.rec.ts as EpochMs) - (b.rec.ts as EpochMs));
       let inferred = false;
       if (!mine.length && !ipset.size && t.startMs !== null) {
         // No IP of this pod in the bundle (no pod objects, slices or ztunnel workload names): an
@@ -146,7 +147,7 @@ export const endpointRemovalRace: Detector = {
           .filter(([ip, list]) => !ownedIps.has(ip) && !claimed.has(ip) && list.some((r) => serviceOf(r.rec) === workload) && !ctx.identity.resolve(ip, list[0]!.rec.ts)?.pod)
           .map(([ip, list]) => ({ ip, first: cluster(list.filter((r) => serviceOf(r.rec) === workload)).find(inWindow) }))
           .filter((c): c is { ip: string; first: Located<RequestRecord>[] } => !!c.first)
-          .sort((a, b) => (a.first[0]!.rec.ts as number) - (b.first[0]!.rec.ts as number) || (a.ip < b.ip ? -1 : 1));
+          .sort((a, b) => (a.first[0]!.rec.ts as EpochMs) - (b.first[0]!.rec.ts as EpochMs) || (a.ip < b.ip ? -1 : 1));
         const best = candidates[0];
         if (best) {
           ipset = new Set([best.ip]);
@@ -159,10 +160,10 @@ export const endpointRemovalRace: Detector = {
       const clusters = cluster(mine);
       const pick = t.startMs === null ? clusters[0] : clusters.find(inWindow);
       if (!pick) continue;
-      const start = pick[0]!.rec.ts as number;
+      const start = pick[0]!.rec.ts as EpochMs;
       // A pod that was already failing before its termination is a dead backend (perhaps killed
       // *because* it failed), not a race with endpoint removal.
-      const pre = mine.filter((r) => (r.rec.ts as number) < start - CLUSTER_GAP_MS && (r.rec.ts as number) >= start - 60_000).length;
+      const pre = mine.filter((r) => (r.rec.ts as EpochMs) < start - CLUSTER_GAP_MS && (r.rec.ts as EpochMs) >= start - 60_000).length;
       if (pre * 2 >= pick.length) continue;
       const m = measure(pick);
       pick.forEach((r) => explained.add(r));
@@ -171,9 +172,9 @@ export const endpointRemovalRace: Detector = {
     const total = uniqueRequests([...explained]);
     if (!bursts.length || total < 3) return [];
 
-    const durations = bursts.map((b) => b.lastMs - b.firstMs);
+    const durations = bursts.map((b) => elapsed(b.firstMs, b.lastMs));
     const timed = bursts.filter((b) => b.t.startMs !== null);
-    const lags = timed.map((b) => b.firstMs - b.t.startMs!);
+    const lags = timed.map((b) => elapsed(b.t.startMs!, b.firstMs));
     const sources = new Set(bursts.flatMap((b) => b.failures.map((r) => r.rec.source)));
     const path = sources.has("ztunnel") ? "ambient (ztunnel)" : sources.has("envoy") ? "sidecar/gateway Envoy" : [...sources].join("/");
     // Against the race: refusals by pods that were *not* terminating then. A refusal whose destination
@@ -284,19 +285,19 @@ function cluster(sorted: Located<RequestRecord>[]): Located<RequestRecord>[][] {
   const out: Located<RequestRecord>[][] = [];
   for (const r of sorted) {
     const cur = out[out.length - 1];
-    if (cur && (r.rec.ts as number) - (cur[cur.length - 1]!.rec.ts as number) <= CLUSTER_GAP_MS) cur.push(r);
+    if (cur && (r.rec.ts as EpochMs) - (cur[cur.length - 1]!.rec.ts as EpochMs) <= CLUSTER_GAP_MS) cur.push(r);
     else out.push([r]);
   }
   return out;
 }
 
 /** Interval on one clock: the source with most refusals in the burst (ztunnel first on ties: it sees the pod's side). */
-function measure(pick: Located<RequestRecord>[]): { source: string; firstMs: number; lastMs: number } {
-  const bySource = new Map<string, number[]>();
-  for (const r of pick) (bySource.get(r.rec.source) ?? bySource.set(r.rec.source, []).get(r.rec.source)!).push(r.rec.ts as number);
+function measure(pick: Located<RequestRecord>[]): { source: string; firstMs: EpochMs; lastMs: EpochMs } {
+  const bySource = new Map<string, EpochMs[]>();
+  for (const r of pick) (bySource.get(r.rec.source) ?? bySource.set(r.rec.source, []).get(r.rec.source)!).push(r.rec.ts as EpochMs);
   const order = (s: string) => (s === "ztunnel" ? 0 : s === "envoy" ? 1 : 2);
   const [source, ts] = [...bySource.entries()].sort((a, b) => b[1].length - a[1].length || order(a[0]) - order(b[0]) || (a[0] < b[0] ? -1 : 1))[0]!;
-  return { source, firstMs: Math.min(...ts), lastMs: Math.max(...ts) };
+  return { source, firstMs: minEpoch(ts), lastMs: maxEpoch(ts) };
 }
 
 function podIps(ctx: DetectorContext): Map<string, Set<string>> {

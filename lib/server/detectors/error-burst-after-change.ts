@@ -1,4 +1,5 @@
 import type { EventRecord } from "@/lib/schemas/records";
+import { durationMs, elapsed, epochMs, type EpochMs } from "@/lib/schemas/time";
 import type { Located } from "@/lib/server/correlate";
 import { MIN_ERRORS } from "@/lib/server/correlate/window";
 import { isFailedRequest } from "@/lib/server/correlate/requests";
@@ -18,8 +19,8 @@ import { fmtMs, iso, round3 } from "./util";
  * The error change point is the first bucket whose error rate exceeds max(2 %, 3 × baseline).
  * Closer changes score higher; the start of the latest cluster of changes before the onset is blamed.
  */
-const MAX_LAG_MS = 15 * 60_000;
-const CLUSTER_GAP_MS = 5 * 60_000;
+const MAX_LAG_MS = durationMs(15 * 60_000);
+const CLUSTER_GAP_MS = durationMs(5 * 60_000);
 const CHANGE_REASONS = /^(ScalingReplicaSet|DeploymentRollout|RollingUpdate|Upgrade|NodeUpgrade|ConfigChanged|change|deploy|Deployed|Rebooted)$/i; // timeline parser classifies change entries as `deploy`;
 const CHANGE_TEXT = /\b(deploy(ed|ment)?|roll(ing)?[- ]?out|rollout restart|upgrad(e|ed|ing)|canary|config(uration)? change|release[d]?|helm (upgrade|install)|scaled up replica set)\b/i;
 
@@ -56,19 +57,19 @@ export const errorBurstAfterChange: Detector = {
     const peakRate = Math.max(...rates);
     // Onset instant: the first failing request in the first abnormal bucket, or the correlated window
     // onset when that is earlier (latency can lead errors). A change must come before it.
-    const firstErr = ctx.requests.find((r) => r.rec.ts !== null && (r.rec.ts as number) >= bucket.start && isFailedRequest(r.rec));
-    const onset = Math.min(firstErr ? (firstErr.rec.ts as number) : bucket.start, ctx.window.onsetMs ?? Number.POSITIVE_INFINITY);
+    const firstErr = ctx.requests.find((r) => r.rec.ts !== null && (r.rec.ts as EpochMs) >= bucket.start && isFailedRequest(r.rec));
+    const onset = epochMs(Math.min(firstErr ? (firstErr.rec.ts as EpochMs) : bucket.start, ctx.window.onsetMs ?? Number.POSITIVE_INFINITY));
     const changes = ctx.events
-      .filter((e) => e.rec.ts !== null && isChange(e.rec) && (e.rec.ts as number) <= onset && onset - (e.rec.ts as number) <= MAX_LAG_MS)
-      .sort((a, b) => (b.rec.ts as number) - (a.rec.ts as number));
+      .filter((e) => e.rec.ts !== null && isChange(e.rec) && (e.rec.ts as EpochMs) <= onset && elapsed(e.rec.ts as EpochMs, onset) <= MAX_LAG_MS)
+      .sort((a, b) => (b.rec.ts as EpochMs) - (a.rec.ts as EpochMs));
     if (!changes.length) return [];
     // A rollout is a cluster of change events (deploy note, ScalingReplicaSet up/down, …): blame the
     // start of the latest cluster (events ≤ CLUSTER_GAP_MS apart), not its last step.
     let start = 0;
-    while (start + 1 < changes.length && (changes[start]!.rec.ts as number) - (changes[start + 1]!.rec.ts as number) <= CLUSTER_GAP_MS) start++;
+    while (start + 1 < changes.length && elapsed(changes[start + 1]!.rec.ts as EpochMs, changes[start]!.rec.ts as EpochMs) <= CLUSTER_GAP_MS) start++;
     const change: Located<EventRecord> = changes[start]!;
     const cluster = changes.slice(0, start + 1);
-    const lag = Math.max(0, onset - (change.rec.ts as number));
+    const lag = durationMs(Math.max(0, elapsed(change.rec.ts as EpochMs, onset)));
     const c = new Confidence(0.45, "the error rate rose after a change event");
     c.add(round3(0.15 * (1 - lag / MAX_LAG_MS)), `the errors began ${fmtMs(lag)} after the change (the closer, the stronger the link)`);
     c.when(peakRate >= 0.1, 0.05, `errors peaked at ${(peakRate * 100).toFixed(1)} % of requests`, "impact");

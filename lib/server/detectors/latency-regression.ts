@@ -1,5 +1,6 @@
 import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { RequestRecord } from "@/lib/schemas/records";
+import type { EpochMs } from "@/lib/schemas/time";
 import type { Located } from "@/lib/server/correlate";
 import type { Detector, DetectorContext } from "./types";
 import { Confidence } from "./confidence";
@@ -79,13 +80,13 @@ export const latencyRegression: Detector = {
     const shifts: { dim: string; key: string; p99: number; ref: number; p999: number; n: number; members: Located<RequestRecord>[] }[] = [];
     const { onsetMs, recoveryMs } = ctx.window;
     if (onsetMs !== null) {
-      const before = sample.filter((r) => (r.rec.ts as number) < onsetMs);
-      const during = sample.filter((r) => (r.rec.ts as number) >= onsetMs && (recoveryMs === null || (r.rec.ts as number) < recoveryMs));
+      const before = sample.filter((r) => (r.rec.ts as EpochMs) < onsetMs);
+      const during = sample.filter((r) => (r.rec.ts as EpochMs) >= onsetMs && (recoveryMs === null || (r.rec.ts as EpochMs) < recoveryMs));
       const b = quantile(durations(before), 0.99);
       const d = quantile(durations(during), 0.99);
       // The reference for routes is everything outside the window: a route first seen after
       // recovery is still its own baseline.
-      const outside = sample.filter((r) => (r.rec.ts as number) < onsetMs || (recoveryMs !== null && (r.rec.ts as number) >= recoveryMs));
+      const outside = sample.filter((r) => (r.rec.ts as EpochMs) < onsetMs || (recoveryMs !== null && (r.rec.ts as EpochMs) >= recoveryMs));
       if (before.length >= MIN_N && during.length >= MIN_N && b !== null && d !== null && d >= 2 * b && d - b >= 50 && !isMixChange(during, outside, b))
         shifts.push({ dim: "window", key: "during vs before", p99: d, ref: b, p999: quantile(durations(during), 0.999) ?? d, n: during.length, members: during });
     }
@@ -118,7 +119,7 @@ export const latencyRegression: Detector = {
     c.when(shifts.length > 1, 0.04, `the shift shows in ${shifts.length} comparisons`, "independence");
     c.cap(0.68, "a latency shift is a symptom; by itself it names no mechanism");
     const evidence: EvidenceRef[] = [...top.members]
-      .sort((a, b) => Number(b.rec.durationMs) - Number(a.rec.durationMs) || ((a.rec.ts as number) - (b.rec.ts as number)))
+      .sort((a, b) => Number(b.rec.durationMs) - Number(a.rec.durationMs) || ((a.rec.ts as EpochMs) - (b.rec.ts as EpochMs)))
       .slice(0, 5)
       .map((r) => ctx.cite(r, describeRequest(r.rec), `Tail request in ${top.dim}=${top.key}: p99 ${fmtMs(top.p99)} vs ${fmtMs(top.ref)}.`, { traceId: r.rec.traceId }));
     const where = shifts.filter((s) => s.dim !== "window").map((s) => `${s.dim}=${s.key}`);
