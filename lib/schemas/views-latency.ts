@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EpochMs } from "./time";
 
 export const LatencyQuery = z.object({
   service: z.string().max(300).optional(),
@@ -41,7 +42,7 @@ export const BubbleAttribute = z.object({ attribute: z.string(), maxDiff: z.numb
 export type BubbleAttribute = z.infer<typeof BubbleAttribute>;
 
 export const LatencyDto = z.object({
-  window: z.object({ onset: z.number().nullable(), recovery: z.number().nullable() }),
+  window: z.object({ onset: EpochMs.nullable(), recovery: EpochMs.nullable() }),
   services: z.array(z.object({ service: z.string(), count: z.number().int() })),
   service: z.string().nullable(),
   histograms: z.array(LatencyHistogramDto),

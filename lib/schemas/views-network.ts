@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EpochMs } from "./time";
 
 /** GET /api/incidents/:id/network query. */
 export const NetworkQuery = z.object({
@@ -34,7 +35,7 @@ export const IpvsVirtualDto = z.object({
 export const IpvsDumpDto = z.object({
   id: z.number().int(),
   node: z.string(),
-  capturedAt: z.number().nullable(),
+  capturedAt: EpochMs.nullable(),
   path: z.string(),
   line: z.number().nullable(),
   virtuals: z.array(IpvsVirtualDto),
@@ -45,8 +46,8 @@ export type IpvsDumpDto = z.infer<typeof IpvsDumpDto>;
 
 export const ConntrackPointDto = z.object({
   /** end of the interval, epoch ms (null when the snapshot had no time) */
-  ts: z.number().nullable(),
-  fromTs: z.number().nullable(),
+  ts: EpochMs.nullable(),
+  fromTs: EpochMs.nullable(),
   /** counter name (no prefix) → delta summed over the selected CPUs; null = counter reset */
   values: z.record(z.string(), z.number().nullable()),
   /** evidence link for this snapshot */

@@ -1,4 +1,5 @@
 import { CorrelationSummary } from "@/lib/server/correlate/schema";
+import { epochMs, type EpochMs } from "@/lib/schemas/time";
 import type { Db } from "@/lib/server/db/client";
 import { PromiseCache } from "@/lib/server/promise-cache";
 import { log } from "@/lib/server/log";
@@ -15,10 +16,11 @@ export async function latestCorrelation(db: Db, incidentId: string): Promise<Cor
   return parsed.success ? parsed.data : null;
 }
 
-export function isoMs(iso: string | null | undefined): number | null {
+/** An ISO instant of a stored summary as epoch ms (the parse boundary of the brand). */
+export function isoMs(iso: string | null | undefined): EpochMs | null {
   if (!iso) return null;
   const t = Date.parse(iso);
-  return Number.isFinite(t) ? t : null;
+  return Number.isFinite(t) ? epochMs(t) : null;
 }
 
 /**
