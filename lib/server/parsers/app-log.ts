@@ -3,7 +3,7 @@ import { type EpochMs, epochMs } from "@/lib/schemas/time";
 import { excerpt } from "./lines";
 import { UTC_ZONE, type Zone, parseDateOnly, resolveZone, wallClockToUtc } from "./tz";
 import type { ParseContext, ParseItem } from "./types";
-import { CriJoiner, parseRfc3339, unwrapLogLine, type UnwrappedLine } from "./wrappers";
+import { CriJoiner, headTextLines, parseRfc3339, unwrapLogLine, type UnwrappedLine } from "./wrappers";
 
 /**
  * What the three application-log parsers share (app-json, app-logfmt, app-text; this file is not a
@@ -108,6 +108,12 @@ export function levelFromNumber(n: number, scale: "auto" | "otel" = "auto"): Sev
 const HEX_RE = /^[0-9a-fA-F]+$/;
 const DEC_RE = /^\d{1,20}$/;
 
+/** An id as written: a positive safe integer (Datadog's decimal ids) or a trimmed string; else null. */
+function idText(v: unknown): string | null {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v > 0 ? String(v) : null;
+  return typeof v === "string" ? v.trim() : null;
+}
+
 /**
  * A trace id as the span records carry it: lowercase hex, 32 digits (a 64-bit id is zero-padded,
  * as the Jaeger parser does). Datadog's decimal 64-bit ids become hex; GCP's
@@ -115,12 +121,8 @@ const DEC_RE = /^\d{1,20}$/;
  * Null for anything else, and for the all-zero id (no trace).
  */
 export function normaliseTraceId(v: unknown): string | null {
-  let s: string;
-  if (typeof v === "number") {
-    if (!Number.isSafeInteger(v) || v <= 0) return null;
-    s = String(v);
-  } else if (typeof v === "string") s = v.trim();
-  else return null;
+  let s = idText(v);
+  if (s === null) return null;
   if (s.length === 0 || s.length > 128) return null;
   const gcp = s.lastIndexOf("/traces/");
   if (gcp !== -1) s = s.slice(gcp + 8);
@@ -135,12 +137,8 @@ export function normaliseTraceId(v: unknown): string | null {
 
 /** A span id as span records carry it: 16 lowercase hex digits (decimal Datadog ids converted). */
 export function normaliseSpanId(v: unknown): string | null {
-  let s: string;
-  if (typeof v === "number") {
-    if (!Number.isSafeInteger(v) || v <= 0) return null;
-    s = String(v);
-  } else if (typeof v === "string") s = v.trim();
-  else return null;
+  const s = idText(v);
+  if (s === null) return null;
   let hex: string | null = null;
   if (s.length === 16 && HEX_RE.test(s)) hex = s.toLowerCase();
   else if (DEC_RE.test(s)) hex = decimalToHex(s);
@@ -478,14 +476,8 @@ export interface HeadLine {
 /** Non-empty lines of a sniff head, unwrapped (≤ maxLines). */
 export function headLines(head: string, maxLines = 60): HeadLine[] {
   const out: HeadLine[] = [];
-  let pos = 0;
-  while (pos < head.length && out.length < maxLines) {
-    let nl = head.indexOf("\n", pos);
-    if (nl === -1) nl = head.length;
-    let line = head.slice(pos, nl);
-    pos = nl + 1;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "") continue;
+  for (const line of headTextLines(head)) {
+    if (out.length >= maxLines) break;
     const u = unwrapLogLine(line.length > 65536 ? line.slice(0, 65536) : line);
     if (u.text.trim() === "") continue;
     out.push({ text: u.text, wrapped: (u.wrappers?.length ?? 0) > 0 });

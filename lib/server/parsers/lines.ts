@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { SkippedItem } from "./types";
 
 /** Lines longer than this are truncated (the rest of the line is dropped, not buffered). */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -110,4 +111,16 @@ export function stripAnsi(s: string): string {
 /** A short excerpt for skipped-line reasons and evidence. */
 export function excerpt(s: string, max = 200): string {
   return s.length <= max ? s : `${s.slice(0, max)}…`;
+}
+
+/** One JSON Lines record that must be an object: the object, or the skipped item saying why not. */
+export function jsonObjectLine(no: number, text: string): { obj: Record<string, unknown> } | { skipped: SkippedItem } {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    return { skipped: { kind: "skipped", line: no, reason: "invalid JSON", excerpt: excerpt(text) } };
+  }
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return { skipped: { kind: "skipped", line: no, reason: "JSON line is not an object", excerpt: excerpt(text) } };
+  return { obj: obj as Record<string, unknown> };
 }

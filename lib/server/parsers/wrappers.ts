@@ -304,17 +304,24 @@ export class CriJoiner {
   }
 }
 
-/** Unwraps every line of a sniff head (for parsers' sniff functions); bounded to `maxLines` non-empty lines. */
-export function unwrapHeadLines(head: string, maxLines = 60): string[] {
-  const out: string[] = [];
+/** The non-blank lines of a sniff head, CR stripped, in order (lazily: sniffs stop early). */
+export function* headTextLines(head: string): Generator<string> {
   let pos = 0;
-  while (pos < head.length && out.length < maxLines) {
+  while (pos < head.length) {
     let nl = head.indexOf("\n", pos);
     if (nl === -1) nl = head.length;
     let line = head.slice(pos, nl);
     pos = nl + 1;
     if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "") continue;
+    if (line.trim() !== "") yield line;
+  }
+}
+
+/** Unwraps every line of a sniff head (for parsers' sniff functions); bounded to `maxLines` non-empty lines. */
+export function unwrapHeadLines(head: string, maxLines = 60): string[] {
+  const out: string[] = [];
+  for (const line of headTextLines(head)) {
+    if (out.length >= maxLines) break;
     out.push(unwrapLogLine(line).text);
   }
   return out;

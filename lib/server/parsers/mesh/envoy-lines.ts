@@ -1,7 +1,7 @@
 import type { Attrs, Endpoint, EventRecord, RequestRecord, Severity } from "@/lib/schemas/records";
 import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 import { splitHostPort, toUint } from "../kv";
-import { excerpt } from "../lines";
+import { excerpt, jsonObjectLine } from "../lines";
 import { parseResponseFlags } from "../response-flags";
 import type { ParseContext, ParseItem } from "../types";
 import { parseRfc3339, unwrapHeadLines, type UnwrappedLine } from "../wrappers";
@@ -591,18 +591,12 @@ export class EnvoyLineParser {
   }
 
   private jsonLine(no: number, offset: number, text: string, writtenAt: EpochMs | undefined): void {
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch {
-      this.out.push({ kind: "skipped", line: no, reason: "invalid JSON", excerpt: excerpt(text) });
+    const line = jsonObjectLine(no, text);
+    if ("skipped" in line) {
+      this.out.push(line.skipped);
       return;
     }
-    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-      this.out.push({ kind: "skipped", line: no, reason: "JSON line is not an object", excerpt: excerpt(text) });
-      return;
-    }
-    const o = obj as Record<string, unknown>;
+    const o = line.obj;
     if (!("start_time" in o) && !("response_code" in o)) {
       this.out.push({ kind: "skipped", line: no, reason: "JSON line without Envoy access-log keys (start_time, response_code)", excerpt: excerpt(text) });
       return;

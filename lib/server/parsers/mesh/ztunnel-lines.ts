@@ -1,7 +1,7 @@
 import type { Attrs, Endpoint, EventRecord, RequestRecord, Severity } from "@/lib/schemas/records";
 import { durationMs, epochMs, type EpochMs } from "@/lib/schemas/time";
 import { KvScanner, indexOfFirstPair, splitHostPort, toUint } from "../kv";
-import { excerpt } from "../lines";
+import { excerpt, jsonObjectLine } from "../lines";
 import type { ParseContext, ParseItem } from "../types";
 import { parseRfc3339, unwrapHeadLines } from "../wrappers";
 
@@ -395,18 +395,12 @@ export class ZtunnelLineParser {
   }
 
   private jsonLine(no: number, offset: number, text: string): void {
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch {
-      this.out.push({ kind: "skipped", line: no, reason: "invalid JSON", excerpt: excerpt(text) });
+    const line = jsonObjectLine(no, text);
+    if ("skipped" in line) {
+      this.out.push(line.skipped);
       return;
     }
-    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-      this.out.push({ kind: "skipped", line: no, reason: "JSON line is not an object", excerpt: excerpt(text) });
-      return;
-    }
-    const o = obj as Record<string, unknown>;
+    const o = line.obj;
     // tracing-subscriber's JSON layer nests the key/values under "fields"; ztunnel's own writer is flat.
     const fields = o.fields && typeof o.fields === "object" && !Array.isArray(o.fields) ? { ...o, ...(o.fields as Record<string, unknown>) } : o;
     const str = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
