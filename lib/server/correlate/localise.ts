@@ -106,9 +106,14 @@ function traceStarts(spans: readonly SpanInput[]): Map<string, EpochMs> {
   return start;
 }
 
-function callGraph(spans: readonly SpanInput[]): Map<string, Set<string>> {
+/** Spans by trace and span id (one map for the call graph and the code paths). */
+function spansById(spans: readonly SpanInput[]): Map<string, SpanInput> {
   const byId = new Map<string, SpanInput>();
   for (const s of spans) byId.set(`${s.traceId}|${s.spanId}`, s);
+  return byId;
+}
+
+function callGraph(spans: readonly SpanInput[], byId: ReadonlyMap<string, SpanInput>): Map<string, Set<string>> {
   const g = new Map<string, Set<string>>();
   const edge = (a: string, b: string) => {
     if (a === b) return;
@@ -129,10 +134,8 @@ function callGraph(spans: readonly SpanInput[]): Map<string, Set<string>> {
  * the calls after the failure point; one that returns something else takes another branch. The
  * service whose own pattern changed is where the code path changed; its callers keep theirs.
  */
-function pathChanges(spans: readonly SpanInput[], phaseOf: (s: SpanInput) => "reference" | "window" | null): Map<string, PathChange> {
-  const byId = new Map<string, SpanInput>();
+function pathChanges(spans: readonly SpanInput[], byId: ReadonlyMap<string, SpanInput>, phaseOf: (s: SpanInput) => "reference" | "window" | null): Map<string, PathChange> {
   const kids = new Map<string, SpanInput[]>();
-  for (const s of spans) byId.set(`${s.traceId}|${s.spanId}`, s);
   for (const s of spans) if (s.parentSpanId) (kids.get(`${s.traceId}|${s.parentSpanId}`) ?? kids.set(`${s.traceId}|${s.parentSpanId}`, []).get(`${s.traceId}|${s.parentSpanId}`)!).push(s);
   interface Acc { n: [number, number]; calls: Map<string, [number, number]> }
   const acc = new Map<string, Acc>();
@@ -214,6 +217,7 @@ export function localise(input: LocaliseInput): Localisation {
     return inWindow(t) ? "window" : t >= subMs(splitMs, LOCALISE.LOCAL_REFERENCE_MS) && t < splitMs ? "reference" : null;
   };
 
+  const byId = spansById(input.spans);
   let analysis: TraceAnalysis | null = null;
   let blames: ServiceBlame[] = [];
   let local: TraceAnalysis | null = null;
@@ -223,10 +227,10 @@ export function localise(input: LocaliseInput): Localisation {
     if (analysis.counts.traces.window > 0 && analysis.counts.traces.reference > 0) {
       blames = blameServices(analysis);
       local = analyseTraces(input.spans, { phaseOf: localPhase });
-      paths = pathChanges(input.spans, phase);
+      paths = pathChanges(input.spans, byId, phase);
     }
   }
-  const graph = callGraph(input.spans);
+  const graph = callGraph(input.spans, byId);
 
   const changes = detectMetricChanges(input.series as SeriesRecord[], { hintMs: splitMs });
   const ranks = rankEntities(changes);
