@@ -1,6 +1,8 @@
 import type { EventRecord, SeriesRecord } from "@/lib/schemas/records";
 import { addMs, durationMs, subMs, type EpochMs } from "@/lib/schemas/time";
 import { detectMetricChanges, rankEntities, serviceFromPodName, type EntityRank, type KindEvidence, type SeriesChange } from "./metric-change";
+import { templateChanges, type ServiceTemplateChanges, type TemplateLine } from "./log-templates";
+import { analyseBailouts, type BailBlame, type BailoutAnalysis } from "./trace-bailout";
 import { analyseTraces, blameServices, type ServiceBlame, type SpanInput, type TraceAnalysis } from "./trace-blame";
 
 /**
@@ -13,12 +15,14 @@ import { analyseTraces, blameServices, type ServiceBlame, type SpanInput, type T
  *   traces   self time / edge gaps / error origins per service, reference vs window  → T
  *   metrics  per pod: CPU, memory, latency, errors changed the bad way at the split   → M
  *   paths    a service's own operations stop (or start) making their calls            → P
- *   logs     error lines per service, window vs reference                             → L
+ *   bails    its handlers stop early: right after a call, or before any (trace-bailout)  → B
+ *   logs     error lines per service, and log templates new / surging / vanished       → L
  *
  * A service's score is 1 − Π(1 − signal). Then propagation: a caller's *latency* (its server
  * latency includes its callees' time) is explained by a callee that is itself a suspect, so it
  * drops below it — the deepest anomalous service is the origin. Resource changes (CPU, memory) and
- * code-path changes are the service's own and are never explained away.
+ * code-path changes are the service's own and are never explained away, except a caller's bail-out
+ * right after a callee that is itself a strong latency or resource suspect (it timed out on it).
  *
  * The reference is every trace outside the window — before it or after it (a bundle's fault-free
  * baseline may be exported after recovery) — and a latency blame must also hold against the traces
@@ -42,6 +46,14 @@ export const LOCALISE = {
   PATH_MAX: 0.35,
   /** Error log lines in the window for a log signal. */
   LOG_MIN_ERRORS: 5,
+  /** The most template changes alone contribute: a caller's messages change with its callee's failure too. */
+  TEMPLATE_MAX: 0.6,
+  /** A callee's activity at or below this share of its reference level is "silenced". */
+  QUIET_RATIO: 0.3,
+  /** Bail signal from one silenced callee (its only caller stopped calling it) … */
+  QUIET_ONE: 0.3,
+  /** … and from two or more (the caller is their common factor). */
+  QUIET_MANY: 0.6,
 } as const;
 
 export type FaultKind = "latency" | "errors" | "cpu" | "memory" | "network";
@@ -59,6 +71,13 @@ export interface LogSignal {
   window: number;
   /** Index into the input events of the first window error line. */
   examples: number[];
+  /** Template changes of the service's messages (log-templates.ts), strongest first. */
+  templates: ServiceTemplateChanges | null;
+  /**
+   * Traces whose deepest error line (by the span it is linked to) is this service's: where the
+   * failure started, not every caller that logged it passing by. Reference vs window.
+   */
+  origins: { reference: number; window: number; windowTraces: number };
 }
 
 export interface Suspect {
@@ -66,7 +85,7 @@ export interface Suspect {
   pod: string | null;
   kind: FaultKind;
   score: number;
-  signals: { trace: number; metric: number; path: number; logs: number };
+  signals: { trace: number; metric: number; path: number; logs: number; bail: number };
   trace: ServiceBlame | null;
   /** The local-reference check of a latency blame: its ratio against the minutes before the split. */
   localRatio: number | null;
@@ -74,21 +93,29 @@ export interface Suspect {
   metricPod: EntityRank | null;
   path: PathChange | null;
   logs: LogSignal | null;
-  /** A callee suspect that explains this service's latency. */
+  bail: BailBlame | null;
+  silenced: Silenced | null;
+  /** A callee suspect that explains this service's latency (or its bail-outs after calling it). */
   explainedBy: string | null;
+}
+
+/** Callees whose activity (requests, syscalls, bytes) all but stopped while this caller kept working. */
+export interface Silenced {
+  callees: Array<{ service: string; metric: string; seriesIndex: number; ratio: number | null }>;
 }
 
 export interface LocaliseInput {
   spans: readonly SpanInput[];
   series: readonly Pick<SeriesRecord, "name" | "labels" | "points">[];
   /** Application log lines (source "app"), for error counts per service. */
-  logs: readonly Pick<EventRecord, "ts" | "severity" | "subject" | "attrs">[];
+  logs: readonly Pick<EventRecord, "ts" | "severity" | "subject" | "attrs" | "text" | "traceId" | "spanId">[];
   splitMs: EpochMs;
 }
 
 export interface Localisation {
   suspects: Suspect[];
   analysis: TraceAnalysis | null;
+  bailouts: BailoutAnalysis | null;
   changes: SeriesChange[];
   /** caller → callees seen in the traces (any phase). */
   graph: Map<string, Set<string>>;
@@ -195,16 +222,106 @@ function serviceOfLog(e: Pick<EventRecord, "subject" | "attrs">): string | null 
 }
 
 type Signals = Suspect["signals"];
-const combine = (s: Signals) => 1 - (1 - s.trace) * (1 - s.metric) * (1 - s.path) * (1 - s.logs);
+const combine = (s: Signals) => 1 - (1 - s.trace) * (1 - s.metric) * (1 - s.path) * (1 - s.logs) * (1 - s.bail);
 
 /** The kind of the strongest signal. */
 function kindOf(s: Signals, trace: ServiceBlame | null, metric: EntityRank | null): FaultKind {
   const parts: Array<[FaultKind, number]> = [
     [trace?.kind === "network" ? "network" : trace?.kind === "errors" ? "errors" : "latency", s.trace],
     [metric?.kind === "cpu" || metric?.kind === "memory" || metric?.kind === "network" ? metric.kind : metric?.kind === "errors" ? "errors" : "latency", s.metric],
-    ["errors", Math.max(s.path, s.logs)],
+    ["errors", Math.max(s.path, s.logs, s.bail)],
   ];
   return parts.sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+/**
+ * Error origins from trace-linked log lines: per trace, the error line whose span is deepest (most
+ * ancestors) names the service where the failure started; its callers' error lines in the same trace
+ * only passed it on. Lines without a span id count at their service's deepest span in the trace.
+ *
+ *   trace  frontend ─ checkout ─ payment       error lines: frontend "order failed", checkout
+ *          depth 0     1          2            "charge failed", payment "card declined" → payment
+ */
+function errorOrigins(
+  events: LocaliseInput["logs"],
+  spans: readonly SpanInput[],
+  byId: ReadonlyMap<string, SpanInput>,
+  inWindow: (t: EpochMs) => boolean,
+  out: Map<string, LogSignal>,
+): void {
+  const depth = new Map<SpanInput, number>();
+  const depthOf = (s: SpanInput): number => {
+    let d = depth.get(s);
+    if (d !== undefined) return d;
+    d = 0;
+    let p = s.parentSpanId ? byId.get(`${s.traceId}|${s.parentSpanId}`) : undefined;
+    for (let guard = 0; p && guard < 256; guard++) {
+      d++;
+      p = p.parentSpanId ? byId.get(`${p.traceId}|${p.parentSpanId}`) : undefined;
+    }
+    depth.set(s, d);
+    return d;
+  };
+  let deepestOfService: Map<string, number> | null = null;
+  const serviceDepth = (traceId: string, service: string): number => {
+    if (!deepestOfService) {
+      deepestOfService = new Map();
+      for (const s of spans) {
+        const k = `${s.traceId}|${s.service}`;
+        deepestOfService.set(k, Math.max(deepestOfService.get(k) ?? 0, depthOf(s)));
+      }
+    }
+    return deepestOfService.get(`${traceId}|${service}`) ?? -1;
+  };
+  const best = new Map<string, { service: string; depth: number; window: boolean }>();
+  for (const e of events) {
+    if (e.ts === null || !e.traceId || (e.severity !== "error" && e.severity !== "critical")) continue;
+    const service = serviceOfLog(e);
+    if (!service) continue;
+    const span = e.spanId ? byId.get(`${e.traceId}|${e.spanId}`) : undefined;
+    const d = span ? depthOf(span) : serviceDepth(e.traceId, service);
+    if (d < 0) continue;
+    const b = best.get(e.traceId);
+    if (!b || d > b.depth) best.set(e.traceId, { service, depth: d, window: inWindow(e.ts) });
+  }
+  let windowTraces = 0;
+  for (const b of best.values()) if (b.window) windowTraces++;
+  for (const b of best.values()) {
+    const l = out.get(b.service);
+    if (!l) continue;
+    if (b.window) l.origins.window++;
+    else l.origins.reference++;
+  }
+  for (const l of out.values()) l.origins.windowTraces = windowTraces;
+}
+
+/**
+ * Silenced callees: the metric-side twin of a bail-out. A callee whose request rate (or syscalls,
+ * bytes) fell to a fraction of its level while its only caller kept its own going was no longer
+ * called: the caller's handlers stop before reaching it. Measured zeros, not missing series (absence
+ * is not evidence). A callee with several callers that all stopped is left out — that is more likely
+ * the callee itself — and so is a caller that went quiet too (its own callers stopped: look higher).
+ */
+function silencedCallees(changes: readonly SeriesChange[], graph: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Silenced> {
+  const quiet = new Map<string, SeriesChange>();
+  for (const c of changes) {
+    const svc = c.entity.service;
+    if (!c.changed || c.direction !== "down" || c.entity.nodeLevel || !svc) continue;
+    if (c.kind !== "traffic" && c.kind !== "other" && c.kind !== "network") continue;
+    if (!(c.reference.median > 0) || c.window.median > LOCALISE.QUIET_RATIO * c.reference.median) continue;
+    const prev = quiet.get(svc);
+    if (!prev || c.score > prev.score) quiet.set(svc, c);
+  }
+  const callersOf = new Map<string, string[]>();
+  for (const [caller, callees] of graph) for (const callee of callees) (callersOf.get(callee) ?? callersOf.set(callee, []).get(callee)!).push(caller);
+  const out = new Map<string, Silenced>();
+  for (const [callee, c] of quiet) {
+    const callers = callersOf.get(callee) ?? [];
+    if (callers.length !== 1 || quiet.has(callers[0]!)) continue;
+    const s = out.get(callers[0]!) ?? out.set(callers[0]!, { callees: [] }).get(callers[0]!)!;
+    s.callees.push({ service: callee, metric: c.metric, seriesIndex: c.seriesIndex, ratio: c.ratio });
+  }
+  return out;
 }
 
 export function localise(input: LocaliseInput): Localisation {
@@ -222,12 +339,14 @@ export function localise(input: LocaliseInput): Localisation {
   let blames: ServiceBlame[] = [];
   let local: TraceAnalysis | null = null;
   let paths = new Map<string, PathChange>();
+  let bailouts: BailoutAnalysis | null = null;
   if (input.spans.length) {
     analysis = analyseTraces(input.spans, { phaseOf: phase });
     if (analysis.counts.traces.window > 0 && analysis.counts.traces.reference > 0) {
       blames = blameServices(analysis);
       local = analyseTraces(input.spans, { phaseOf: localPhase });
       paths = pathChanges(input.spans, byId, phase);
+      bailouts = analyseBailouts(input.spans, phase);
     }
   }
   const graph = callGraph(input.spans, byId);
@@ -244,22 +363,30 @@ export function localise(input: LocaliseInput): Localisation {
 
   // Logs: error lines per service, reference vs window.
   const logs = new Map<string, LogSignal>();
+  const lines: TemplateLine[] = [];
   input.logs.forEach((e, i) => {
-    if (e.ts === null || (e.severity !== "error" && e.severity !== "critical")) return;
+    if (e.ts === null) return;
     const svc = serviceOfLog(e);
     if (!svc) return;
-    const l = logs.get(svc) ?? logs.set(svc, { reference: 0, window: 0, examples: [] }).get(svc)!;
-    if (inWindow(e.ts)) {
+    const l = logs.get(svc) ?? logs.set(svc, { reference: 0, window: 0, examples: [], templates: null, origins: { reference: 0, window: 0, windowTraces: 0 } }).get(svc)!;
+    const w = inWindow(e.ts);
+    lines.push({ service: svc, message: e.text, severity: e.severity, inWindow: w, index: i });
+    if (e.severity !== "error" && e.severity !== "critical") return;
+    if (w) {
       l.window++;
       if (l.examples.length < 3) l.examples.push(i);
     } else l.reference++;
   });
-
-  const services = new Set<string>([...blames.map((b) => b.service), ...metricBySvc.keys(), ...paths.keys(), ...logs.keys()]);
+  if (lines.length) for (const t of templateChanges(lines).services) logs.get(t.service)!.templates = t;
+  errorOrigins(input.logs, input.spans, byId, inWindow, logs);
+  const bailBySvc = new Map((bailouts?.blames ?? []).map((b) => [b.service, b]));
+  const silenced = silencedCallees(changes, graph);
+  const services = new Set<string>([...blames.map((b) => b.service), ...metricBySvc.keys(), ...paths.keys(), ...logs.keys(), ...bailBySvc.keys(), ...silenced.keys()]);
   const localSvc = new Map((local?.services ?? []).map((s) => [s.service, s]));
   const localTraces = local?.counts.traces.reference ?? 0;
 
   const suspects: Suspect[] = [];
+  const logParts = new Map<string, { origin: number; other: number }>();
   for (const service of services) {
     const trace = blames.find((b) => b.service === service) ?? null;
     let t = trace?.score ?? 0;
@@ -276,11 +403,19 @@ export function localise(input: LocaliseInput): Localisation {
     const p = path ? LOCALISE.PATH_MAX * clamp01((pathDelta(path) - 0.2) / 0.6) * clamp01(Math.min(path.calls.reference, path.calls.window) / 30) : 0;
     const log = logs.get(service) ?? null;
     const lRate = log ? log.window / Math.max(1, log.reference) : 0;
-    const l = log && log.window >= LOCALISE.LOG_MIN_ERRORS ? clamp01((lRate - 1) / 4) : 0;
-    const signals = { trace: t, metric: m, path: p, logs: l };
+    const o = log?.origins;
+    // Error origins: the service's share of the window's failing traces, gated by their rise.
+    const lOrigin = o && o.window >= LOCALISE.LOG_MIN_ERRORS && o.windowTraces > 0 ? (o.window / o.windowTraces) * clamp01(1 - o.reference / Math.max(1, 2 * o.window)) : 0;
+    const lOther = Math.max(log && log.window >= LOCALISE.LOG_MIN_ERRORS ? clamp01((lRate - 1) / 4) : 0, LOCALISE.TEMPLATE_MAX * (log?.templates?.score ?? 0));
+    logParts.set(service, { origin: lOrigin, other: lOther });
+    const l = Math.max(lOther, lOrigin);
+    const bail = bailBySvc.get(service) ?? null;
+    const quiet = silenced.get(service) ?? null;
+    const q = quiet ? (quiet.callees.length >= 2 ? LOCALISE.QUIET_MANY : LOCALISE.QUIET_ONE) : 0;
+    const signals = { trace: t, metric: m, path: p, logs: l, bail: Math.max(bail?.score ?? 0, q) };
     const score = combine(signals);
     if (score <= 0) continue;
-    suspects.push({ service, pod: podBySvc.get(service)?.name ?? null, kind: kindOf(signals, trace, metric), score, signals, trace, localRatio, metric, metricPod: podBySvc.get(service) ?? null, path, logs: log, explainedBy: null });
+    suspects.push({ service, pod: podBySvc.get(service)?.name ?? null, kind: kindOf(signals, trace, metric), score, signals, trace, localRatio, metric, metricPod: podBySvc.get(service) ?? null, path, logs: log, bail, silenced: quiet, explainedBy: null });
   }
 
   // Propagation: a caller's server-latency *metric* includes its callees' time, so a callee suspect
@@ -300,10 +435,44 @@ export function localise(input: LocaliseInput): Localisation {
     s.score = combine(s.signals);
     s.kind = kindOf(s.signals, s.trace, s.metric);
   }
+  // A caller's error lines and changed messages follow its callee's failure ("could not get
+  // product"): a callee whose own log evidence is at least EXPLAINS_SHARE of it explains them.
+  // Trace-linked error origins are already the deepest service's and stay.
+  // Judged on the signals before any of them is explained away: a chain web → api → db explains
+  // web by api even once api is explained by db.
+  const logsBefore = new Map(suspects.map((s) => [s.service, s.signals.logs]));
+  for (const s of suspects) {
+    const own = logParts.get(s.service);
+    if (!own || own.other <= own.origin) continue;
+    const callee = [...(graph.get(s.service) ?? [])]
+      .filter((c) => (logsBefore.get(c) ?? 0) >= LOCALISE.EXPLAINS_SHARE * own.other)
+      .sort((a, b) => (logsBefore.get(b) ?? 0) - (logsBefore.get(a) ?? 0) || (a < b ? -1 : 1))
+      .map((c) => bySvc.get(c)!)[0];
+    if (!callee) continue;
+    s.explainedBy ??= callee.service;
+    s.signals = { ...s.signals, logs: Math.max(own.origin, own.other * 0.3) };
+    s.score = combine(s.signals);
+    s.kind = kindOf(s.signals, s.trace, s.metric);
+  }
+  // A caller that stops right after a callee which is itself slow or saturated gave up on it (a
+  // timeout): the callee's own evidence explains the bail-out.
+  for (const s of suspects) {
+    if (s.bail?.role !== "caller" || s.signals.bail === 0) continue;
+    const culprit = s.bail.points
+      .map((p) => (p.after ? bySvc.get(p.after) : undefined))
+      .filter((c): c is Suspect => !!c && Math.max(c.signals.trace, c.signals.metric) >= Math.max(0.5, s.signals.bail))
+      .sort((a, b) => b.score - a.score)[0];
+    if (!culprit) continue;
+    s.explainedBy ??= culprit.service;
+    s.signals = { ...s.signals, bail: s.signals.bail * 0.3 };
+    s.score = combine(s.signals);
+    s.kind = kindOf(s.signals, s.trace, s.metric);
+  }
   suspects.sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : 1));
   return {
     suspects,
     analysis,
+    bailouts,
     changes,
     graph,
     counts: { referenceTraces: analysis?.counts.traces.reference ?? 0, windowTraces: analysis?.counts.traces.window ?? 0, localTraces, series: input.series.length, logs: input.logs.length },

@@ -3,6 +3,7 @@ import type { EventRecord, SeriesRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
 import { minEpoch, type EpochMs } from "@/lib/schemas/time";
 import { localise, pathDelta, type FaultKind, type Suspect } from "@/lib/server/correlate/localise";
+import type { BailPoint } from "@/lib/server/correlate/trace-bailout";
 import { detectMetricChanges } from "@/lib/server/correlate/metric-change";
 import { Confidence } from "./confidence";
 import type { Detector, DetectorContext } from "./types";
@@ -17,6 +18,7 @@ import { fmtMs, iso, round3 } from "./util";
  *   metrics  cart CPU 1.5 → 23 mcores (z 33) at 04:37
  *   paths    checkout's PlaceOrder stopped calling payment in 28 % of orders
  *   logs     payment: 40 error lines in the window, 0 before
+ *   bails    frontend and checkout stop right after calling productcatalog (0 before)
  *            ─────────▶ suspect cartservice (pod cartservice-…-wc2lz), kind cpu
  *
  * Generic (it names where, not the mechanism): a specific mechanism detector that explains the
@@ -52,6 +54,8 @@ function splitOf(ctx: DetectorContext): Split | null {
   return { ms, basis: "metrics", detail: `the metrics' own change point at ${iso(ms)}` };
 }
 
+const bailText = (p: BailPoint) => `${p.stops.window} of ${p.reach.window} window ${p.caller} requests that got that far, ${p.stops.reference} of ${p.reach.reference} before`;
+
 function describe(s: Suspect): string[] {
   const out: string[] = [];
   const lat = s.trace?.latency;
@@ -64,6 +68,17 @@ function describe(s: Suspect): string[] {
   if (s.signals.metric > 0.05 && m) out.push(`${m.metric} went ${m.direction}${m.ratio !== null ? ` ×${m.ratio.toFixed(1)}` : ""} (robust z ${m.score.toFixed(0)})${m.firstAbnormalTs !== null ? ` from ${iso(m.firstAbnormalTs)}` : ""}`);
   if (s.signals.path > 0.05 && s.path) out.push(`${s.path.operation} made ${s.path.call} ${s.path.perCall.reference.toFixed(2)} → ${s.path.perCall.window.toFixed(2)} times per call`);
   if (s.signals.logs > 0.05 && s.logs) out.push(`${s.logs.window} error log lines in the window (${s.logs.reference} outside it)`);
+  const bp = s.bail?.points[0];
+  if (s.signals.bail > 0.05 && s.bail && bp && s.bail.score >= s.signals.bail - 1e-9) {
+    out.push(
+      s.bail.role === "callee"
+        ? `${s.bail.callers.join(" and ")} stop their requests right after calling it (${bailText(bp)})`
+        : bp.after
+          ? `its ${bp.operation} stops right after calling ${bp.after} (${bailText(bp)}) while ${bp.after}'s other callers go on`
+          : `its ${bp.operation} stops before making any call (${bailText(bp)})`,
+    );
+  }
+  if (s.signals.bail > 0.05 && s.silenced) out.push(`it stopped calling ${s.silenced.callees.map((c) => `${c.service} (${c.metric}${c.ratio !== null ? ` ×${c.ratio.toFixed(2)}` : ""})`).join(", ")} while its own traffic went on`);
   return out;
 }
 
@@ -106,6 +121,16 @@ export const serviceFault: Detector = {
     for (const ex of top.trace && top.signals.trace > 0.05 ? top.trace.examples.slice(0, 3) : []) {
       const loc = ctx.spans[ex.index];
       if (loc) evidence.push(ctx.cite(loc, `${ex.service} ${ex.operation} ${fmtMs(ex.durationMs)} (own ${fmtMs(ex.selfMs)})`, "A slow span of the suspect in the window.", { spanId: ex.spanId, traceId: ex.traceId }));
+    }
+    if (top.signals.bail > 0.05) {
+      for (const p of top.bail?.points.slice(0, 2) ?? []) {
+        const loc = p.examples[0] !== undefined ? ctx.spans[p.examples[0]] : undefined;
+        if (loc) evidence.push(ctx.cite(loc, `${p.caller} ${p.operation}${loc.rec.durationMs !== null ? ` ${fmtMs(loc.rec.durationMs)}` : ""}: ${p.prefix.length ? `calls ${p.prefix.join(" → ")}, then stops` : "stops before any call"}`, `Stops here in ${p.stops.window} of ${p.reach.window} window requests (${p.stops.reference} of ${p.reach.reference} before).`, { spanId: loc.rec.spanId, traceId: loc.rec.traceId }));
+      }
+      for (const c of top.silenced?.callees.slice(0, 2) ?? []) {
+        const loc = ctx.series[c.seriesIndex] as Located<SeriesRecord> | undefined;
+        if (loc) evidence.push(ctx.cite(loc, `${c.metric}{${Object.entries(loc.rec.labels).filter(([k]) => k !== "__name__").map(([k, v]) => `${k}="${v}"`).join(",")}}`, `${c.service} went quiet${c.ratio !== null ? ` (×${c.ratio.toFixed(2)})` : ""}: ${top.service}, its only caller, stopped calling it.`));
+      }
     }
     for (const i of top.logs && top.signals.logs > 0.05 ? top.logs.examples : []) {
       const loc = logs[i];
@@ -176,6 +201,7 @@ export const serviceFault: Detector = {
           metricSignal: round3(top.signals.metric),
           pathSignal: round3(top.signals.path),
           logSignal: round3(top.signals.logs),
+          bailSignal: round3(top.signals.bail),
           pathChange: top.path ? round3(pathDelta(top.path)) : 0,
           runnersUp: L.suspects.slice(1, 4).map((s) => `${s.service} ${s.score.toFixed(2)}`),
           referenceTraces: L.counts.referenceTraces,

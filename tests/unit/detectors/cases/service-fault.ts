@@ -15,6 +15,8 @@ interface Change {
   gapMs?: Partial<Record<string, number>>;
   /** Every service's own time multiplied by this in the window. */
   scale?: number;
+  /** Share of window requests in which web stops right after orders answered (no span status: a bug in web's handler). */
+  webStopsAfterOrders?: number;
 }
 
 function traces(change: Change = {}, seed = 7): EvidenceRecord[] {
@@ -42,7 +44,7 @@ function traces(change: Change = {}, seed = 7): EvidenceRecord[] {
     n++;
     let at = t0 + 2;
     at += call(rootId, "web", "orders", at, 4, (a, pid) => call(pid, "orders", "stock", a, 6));
-    at += call(rootId, "web", "search", at, 3);
+    if (!(win && rand() < (change.webStopsAfterOrders ?? 0))) at += call(rootId, "web", "search", at, 3);
     out.push(span({ traceId: id, spanId: rootId, service: "web", name: "GET /", spanKind: "server", ts: t0, durationMs: at - t0 + own("web", 2) }));
   }
   return out;
@@ -106,6 +108,16 @@ export const cases = defineDetectorCases({
       ],
       confidence: { gte: 0.6 },
       facts: { service: "orders", traceSignal: inRange({ gt: 0.2 }), metricSignal: inRange({ gt: 0.2 }) },
+    },
+    {
+      name: "web's handler stops right after orders answers (orders did all its work): web's own code path, without any span status",
+      files: () => [
+        { path: "traces/otlp.json", records: traces({ webStopsAfterOrders: 0.4 }) },
+        { path: "timeline.md", records: [alert()] },
+      ],
+      confidence: { gte: 0.45 },
+      facts: { service: "web", kind: "errors", bailSignal: inRange({ gt: 0.5 }) },
+      summary: /stops right after calling orders/,
     },
   ],
   doesNotFire: [
