@@ -6,6 +6,7 @@ import { HypothesisList } from "@/components/incidents/HypothesisList";
 import { IncidentFacts, runOutcome } from "@/components/incidents/IncidentFacts";
 import { Markdown } from "@/components/draft/markdown";
 import { RoleProvider } from "@/components/auth/RoleContext";
+import { OriginLine } from "@/components/views/overview/OriginLine";
 
 /**
  * The page behind a share link: the analysis (window, impact, ranked hypotheses with their cited
@@ -57,6 +58,11 @@ export function SharedIncidentView({ data }: { data: SharedIncidentDto }) {
                 <dd className="num font-mono text-lg font-semibold">{latencyMs(impact.p99DuringMs)}</dd>
               </div>
             </dl>
+            {overview?.origin ? (
+              <div className="mt-3">
+                <OriginLine origin={overview.origin} />
+              </div>
+            ) : null}
           </section>
         ) : null}
 

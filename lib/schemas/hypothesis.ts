@@ -104,3 +104,47 @@ export const ASSESSMENT_LABEL: Record<Assessment["kind"], string> = {
   healthy: "No incident in the evidence",
   insufficient: "Not enough evidence",
 };
+
+/** How a fault shows in the service where it started (detector service-fault's `facts.kind`). */
+export const FaultKind = z.enum(["latency", "errors", "cpu", "memory", "network"]);
+export type FaultKind = z.infer<typeof FaultKind>;
+
+/** How the Overview, the share page and the draft name each kind. */
+export const FAULT_KIND_LABEL: Record<FaultKind, string> = {
+  latency: "its own processing got slower",
+  errors: "errors, or calls it no longer makes",
+  cpu: "CPU saturation",
+  memory: "memory pressure",
+  network: "the network path to it got slower",
+};
+
+/** A hypothesis of the run by its place in the ranking: `#rank` in the Hypotheses list (anchor `hyp-<rank>`). */
+export const HypothesisRef = z.object({
+  /** 1-based position in the run's ranked hypotheses. */
+  rank: z.number().int().positive(),
+  title: z.string(),
+  detector: z.string(),
+});
+export type HypothesisRef = z.infer<typeof HypothesisRef>;
+
+/**
+ * Where the fault started, derived from a run's ranked hypotheses (lib/server/analysis/origin.ts):
+ * the highest-ranked hypothesis that names a service in its facts (`facts.service`; the
+ * "Alternative: …" runners-up, which carry `facts.alternativeTo`, excepted). Its confidence is that
+ * hypothesis' own, so every page shows the one number.
+ *
+ * `under`: a more specific hypothesis ranked above it (the mechanism). The service is then where the
+ * fault shows first, and the mechanism says why.
+ */
+export const Origin = HypothesisRef.extend({
+  service: z.string().min(1),
+  /** null when the evidence names no pod. */
+  pod: z.string().nullable(),
+  /** null for a kind this version cannot name. */
+  kind: FaultKind.nullable(),
+  confidence: z.number().min(0).max(1),
+  under: HypothesisRef.nullable(),
+  /** The runners-up the same detector named (`facts.alternativeTo` = this service), in rank order. */
+  alternatives: z.array(z.object({ service: z.string(), confidence: z.number().min(0).max(1), rank: z.number().int().positive() })),
+});
+export type Origin = z.infer<typeof Origin>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Origin } from "./hypothesis";
 
 /** One service's share of the impact inside the incident window (RequestBucket + LatencyHistogram). */
 export const AffectedServiceDto = z.object({
@@ -43,5 +44,10 @@ export const OverviewDto = z.object({
   }),
   recordCounts: z.record(z.string(), z.number()),
   requestsSampled: z.boolean(),
+  /**
+   * Where the fault started (see Origin), from the latest run's hypotheses; null when none names a
+   * service. Defaults to null for overview values stored before the field existed.
+   */
+  origin: Origin.nullable().default(null),
 });
 export type OverviewDto = z.infer<typeof OverviewDto>;

@@ -21,3 +21,17 @@ test("overview: window, impact figures, ranked hypotheses with evidence links, t
   }
 });
 
+
+test("overview: where the fault started, linked to its hypothesis card (seed-000: traces name the service, a mechanism ranks above)", async ({ page, request }) => {
+  const id = await uploadScenario(request, "seed-000-mesh-iptables-reorder");
+  const { origin } = (await (await request.get(`/api/incidents/${id}/overview`)).json()) as { origin: { service: string; rank: number; confidence: number } | null };
+  expect(origin).not.toBeNull();
+  await page.goto(`/incidents/${id}`);
+  const line = page.getByRole("group", { name: "Where it started" });
+  await expect(line).toContainText(origin!.service);
+  await expect(line).toContainText(`${Math.round(origin!.confidence * 100)}% confidence`);
+  await expect(line).toContainText("Where it shows first, under #1");
+  await line.getByRole("link", { name: `hypothesis #${origin!.rank}` }).click();
+  await expect(page).toHaveURL(new RegExp(`#hyp-${origin!.rank}$`));
+  await expect(page.locator(`#hyp-${origin!.rank}`)).toContainText(origin!.service);
+});

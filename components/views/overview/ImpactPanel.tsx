@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { OverviewDto } from "@/lib/schemas/views-overview";
 import { absoluteTime, durationMs, integer, latencyMs } from "@/components/format";
+import { OriginLine } from "./OriginLine";
 
 function pct(rate: number | null | undefined, digits = 1): string {
   if (rate == null || !Number.isFinite(rate)) return "—";
@@ -23,9 +24,10 @@ function Figure({ label, value, href, detail }: { label: string; value: string; 
 }
 
 /**
- * Incident window and impact: onset → recovery from the run's correlation, failures and p99
- * before/during from the request aggregates, the services hit hardest. Every figure links to the
- * Timeline or Latency view that shows the records behind it.
+ * Incident window and impact: onset → recovery from the run's correlation, where the fault started
+ * (when a hypothesis names a service), failures and p99 before/during from the request aggregates,
+ * the services hit hardest. Every figure links to the Timeline or Latency view that shows the
+ * records behind it; the origin links to its hypothesis further down the page.
  */
 export function ImpactPanel({ incidentId, overview }: { incidentId: string; overview: OverviewDto }) {
   const base = `/incidents/${encodeURIComponent(incidentId)}`;
@@ -78,6 +80,7 @@ export function ImpactPanel({ incidentId, overview }: { incidentId: string; over
         )}
       </div>
       <div className="space-y-3 px-4 py-3">
+        {overview.origin ? <OriginLine origin={overview.origin} /> : null}
         <dl className="grid grid-cols-2 gap-2 md:grid-cols-4">
           <Figure label="Peak error rate" value={pct(i.peakErrorRate)} detail={`baseline ${pct(i.baselineErrorRate)}`} href={timeline({ severity: "error" })} />
           <Figure label="Requests failed" value={integer(i.failed)} detail={`of ${integer(i.requests)}`} href={timeline({ kind: "request", severity: "error" })} />

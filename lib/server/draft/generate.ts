@@ -1,5 +1,6 @@
 import { DRAFT_HEADINGS, type DraftCitation, type DraftSectionId, type GeneratedSection } from "@/lib/schemas/draft";
-import type { EvidenceRef, Hypothesis } from "@/lib/schemas/hypothesis";
+import { FAULT_KIND_LABEL, type EvidenceRef, type Hypothesis, type Origin } from "@/lib/schemas/hypothesis";
+import { originOf } from "@/lib/server/analysis/origin";
 import type { CorrelationSummary } from "@/lib/server/correlate/schema";
 import { fmtClock, fmtDate, fmtDateTime, fmtDuration, fmtMs, fmtPct, mdCode, mdText, safeZone, zoneName } from "./format";
 
@@ -113,6 +114,12 @@ export function generateDraft(input: DraftInput): GeneratedSection[] {
       if (first) cites.push(evidenceCitation(id, `hypothesis:${top.detector}`, first));
     } else {
       s.push("No detector found a root cause above the 50% confidence threshold; see Ruled out.");
+    }
+    const origin = originOf(ranked);
+    const started = origin ? originSentence(origin, ranked[origin.rank - 1] === top ? top : null, top !== null) : null;
+    if (origin && started) {
+      s.push(started);
+      cites.push({ source: `hypothesis:${origin.detector}`, note: origin.title.slice(0, 500) });
     }
     if (input.incident.summary.trim()) s.push(`Reported: ${mdText(input.incident.summary.trim())}`);
     sections.summary = { markdown: s.join(" "), citations: cites };
@@ -328,6 +335,24 @@ export function generateDraft(input: DraftInput): GeneratedSection[] {
   }
 
   return (Object.keys(DRAFT_HEADINGS) as DraftSectionId[]).map((sid) => ({ id: sid, heading: DRAFT_HEADINGS[sid], markdown: sections[sid].markdown, citations: sections[sid].citations }));
+}
+
+/**
+ * The summary's sentence on where the fault started (see Origin), or null when the root cause's own
+ * title already names the service. Its confidence is the hypothesis' own, written as everywhere else.
+ *
+ *   origin is the root cause      "The fault started in cart (pod cart-1): CPU saturation." (title lacks it)
+ *   under a mechanism             "The fault shows first in payment: … (confidence 66%, detector `service-fault`), under that root cause."
+ *   a cause ranks above, generic  "The fault started in payment: … (confidence 55%, detector `service-fault`)."
+ *   no cause at all               "The strongest lead on where the fault started: payment: … (confidence 40%, …), below the threshold."
+ */
+function originSentence(origin: Origin, rootCause: Hypothesis | null, anyCause: boolean): string | null {
+  const where = `${mdText(origin.service)}${origin.pod ? ` (pod ${mdText(origin.pod)})` : ""}${origin.kind ? `: ${FAULT_KIND_LABEL[origin.kind]}` : ""}`;
+  const conf = `confidence ${pctConf(origin.confidence)}, detector \`${origin.detector}\``;
+  if (rootCause) return rootCause.title.includes(origin.service) ? null : `The fault started in ${where}.`;
+  if (!anyCause) return `The strongest lead on where the fault started: ${where} (${conf}), below the threshold.`;
+  if (origin.under) return `The fault shows first in ${where} (${conf}), under ${origin.under.rank === 1 ? "that root cause" : `_${mdText(origin.under.title)}_`}.`;
+  return `The fault started in ${where} (${conf}).`;
 }
 
 /** Detectors may cite one record for several reasons; the draft lists it once. */

@@ -1,4 +1,6 @@
+import { Hypothesis, type Origin } from "@/lib/schemas/hypothesis";
 import type { OverviewDto } from "@/lib/schemas/views-overview";
+import { originOf } from "@/lib/server/analysis/origin";
 import { isFailedBucket } from "@/lib/server/correlate/requests";
 import type { CorrelationSummary } from "@/lib/server/correlate/schema";
 import { getPrisma, type Db } from "@/lib/server/db/client";
@@ -20,12 +22,36 @@ const MAX_HISTOGRAM_ROWS = 20_000;
  *   before            onset ─────── during ─────── recovery
  *   [onset − len, onset)  [onset, recovery]
  */
-export function getOverview(incidentId: string, db: Db = getPrisma()): Promise<OverviewDto> {
-  // Figures come from the run's aggregates only: computed once per finished run.
-  return memoPerRun(db, incidentId, "overview", () => computeOverview(incidentId, db), { persist: true });
+export async function getOverview(incidentId: string, db: Db = getPrisma()): Promise<OverviewDto> {
+  // Figures come from the run's aggregates only: computed once per finished run. The origin is kept
+  // under its own key, so figures stored before it existed stay valid and still get one.
+  const [figures, origin] = await Promise.all([
+    memoPerRun(db, incidentId, "overview", () => computeOverview(incidentId, db), { persist: true }),
+    memoPerRun(db, incidentId, "origin", () => computeOrigin(incidentId, db), { persist: true }),
+  ]);
+  return { ...figures, origin };
 }
 
-async function computeOverview(incidentId: string, db: Db): Promise<OverviewDto> {
+/**
+ * Where the fault started (lib/server/analysis/origin.ts) from the latest run's stored hypotheses:
+ * the same run and the same rank order as the Hypotheses list of the incident page, so its rank is
+ * that list's `#N`.
+ */
+async function computeOrigin(incidentId: string, db: Db): Promise<Origin | null> {
+  const run = await db.analysisRun.findFirst({ where: { incidentId }, orderBy: { createdAt: "desc" }, select: { id: true } });
+  if (!run) return null;
+  const rows = await db.hypothesisRow.findMany({ where: { runId: run.id }, orderBy: { rank: "asc" }, select: { data: true } });
+  return originOf(
+    rows.flatMap((r) => {
+      const parsed = Hypothesis.safeParse(r.data);
+      return parsed.success ? [parsed.data] : [];
+    }),
+  );
+}
+
+type OverviewFigures = Omit<OverviewDto, "origin">;
+
+async function computeOverview(incidentId: string, db: Db): Promise<OverviewFigures> {
   const corr = await latestCorrelation(db, incidentId);
   if (corr?.impact) {
     // The analysis' own impact: the same figures the draft, Compare and search show.
