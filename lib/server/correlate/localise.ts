@@ -36,6 +36,11 @@ export const LOCALISE = {
   LOCAL_REFERENCE_MS: durationMs(10 * 60_000),
   /** Traces needed in the local reference for the drift check. */
   LOCAL_MIN_TRACES: 50,
+  /**
+   * Traces this close before the split are left out of the reference when enough others remain: an
+   * alert (or a hand-written timeline) usually lags the onset, so these may already be the fault.
+   */
+  GUARD_MS: durationMs(5 * 60_000),
   /** A robust z at this level is a full metric signal. */
   METRIC_FULL_Z: 30,
   /** A callee at this share of a caller's latency evidence explains it. */
@@ -54,6 +59,10 @@ export const LOCALISE = {
   QUIET_ONE: 0.3,
   /** … and from two or more (the caller is their common factor). */
   QUIET_MANY: 0.6,
+  /** A caller's client-side latency rise this strong (robust z) points at its callees… */
+  CALLER_VIEW_MIN_Z: 8,
+  /** …and at this z it is a full signal, shared by the callees it can be. */
+  CALLER_VIEW_FULL_Z: 15,
 } as const;
 
 export type FaultKind = "latency" | "errors" | "cpu" | "memory" | "network";
@@ -95,6 +104,7 @@ export interface Suspect {
   logs: LogSignal | null;
   bail: BailBlame | null;
   silenced: Silenced | null;
+  callerView: CallerView | null;
   /** A callee suspect that explains this service's latency (or its bail-outs after calling it). */
   explainedBy: string | null;
 }
@@ -102,6 +112,21 @@ export interface Suspect {
 /** Callees whose activity (requests, syscalls, bytes) all but stopped while this caller kept working. */
 export interface Silenced {
   callees: Array<{ service: string; metric: string; seriesIndex: number; ratio: number | null }>;
+}
+
+/**
+ * A caller saw its calls get slower (client-side latency) and this service is one of the few
+ * callees that can explain it: every other caller of it that measures its client latency too saw
+ * no change. Metrics only — what is left when the fault minutes have no traces.
+ */
+export interface CallerView {
+  caller: string;
+  metric: string;
+  seriesIndex: number;
+  score: number;
+  ratio: number | null;
+  /** The callees it can be (this one among them). */
+  candidates: string[];
 }
 
 export interface LocaliseInput {
@@ -119,7 +144,8 @@ export interface Localisation {
   changes: SeriesChange[];
   /** caller → callees seen in the traces (any phase). */
   graph: Map<string, Set<string>>;
-  counts: { referenceTraces: number; windowTraces: number; localTraces: number; series: number; logs: number };
+  /** guardedTraces: traces just before the split left out because they already look like the window. */
+  counts: { referenceTraces: number; windowTraces: number; localTraces: number; guardedTraces: number; series: number; logs: number };
 }
 
 const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
@@ -235,6 +261,44 @@ function kindOf(s: Signals, trace: ServiceBlame | null, metric: EntityRank | nul
 }
 
 /**
+ * Does the fault already show in the minutes before the split? A timeline's alert usually lags the
+ * onset; traces from that lag belong to neither side. Only judged where the traffic is continuous
+ * (≥ LOCAL_MIN_TRACES in the 10 minutes before the guard): the guard's end-to-end latency (p50, p90
+ * of each trace's longest span, log scale) is compared with the window's and with those 10 minutes'
+ * — neighbours, so slow drift over hours cannot decide it. Closer to the window → the guard is left
+ * out of the reference and the drift check looks before it. Otherwise (or with no traffic just
+ * before: a lone fault-free minute) it stays: the nearest traffic is the best reference there is.
+ *
+ *   ··· before (10 min) ···[ guard (5 min) ]| split ── window ──
+ *                            like window? ─┘ yes → left out     no → reference
+ */
+function guardLooksLikeWindow(
+  spans: readonly SpanInput[],
+  start: ReadonlyMap<string, EpochMs>,
+  inWindow: (t: EpochMs) => boolean,
+  inGuard: (t: EpochMs) => boolean,
+  before: (t: EpochMs) => boolean,
+): boolean {
+  const longest = new Map<string, number>();
+  for (const s of spans) if (s.durationMs !== null) longest.set(s.traceId, Math.max(longest.get(s.traceId) ?? 0, s.durationMs));
+  const sides: [number[], number[], number[]] = [[], [], []];
+  for (const [id, t] of start) {
+    const d = longest.get(id);
+    if (d === undefined) continue;
+    const side = inWindow(t) ? 1 : inGuard(t) ? 2 : before(t) ? 0 : null;
+    if (side !== null) sides[side].push(Math.log(1 + d));
+  }
+  const [ref, win, grd] = sides;
+  if (ref.length < LOCALISE.LOCAL_MIN_TRACES || win.length < 20 || grd.length < 20) return false;
+  const q = (a: number[], p: number) => {
+    const b = [...a].sort((x, y) => x - y);
+    return b[Math.min(b.length - 1, Math.floor(p * b.length))]!;
+  };
+  const dist = (a: number[], b: number[]) => Math.abs(q(a, 0.5) - q(b, 0.5)) + Math.abs(q(a, 0.9) - q(b, 0.9));
+  return dist(grd, win) < dist(grd, ref);
+}
+
+/**
  * Error origins from trace-linked log lines: per trace, the error line whose span is deepest (most
  * ancestors) names the service where the failure started; its callers' error lines in the same trace
  * only passed it on. Lines without a span id count at their service's deepest span in the trace.
@@ -247,6 +311,7 @@ function errorOrigins(
   spans: readonly SpanInput[],
   byId: ReadonlyMap<string, SpanInput>,
   inWindow: (t: EpochMs) => boolean,
+  skip: (t: EpochMs) => boolean,
   out: Map<string, LogSignal>,
 ): void {
   const depth = new Map<SpanInput, number>();
@@ -275,7 +340,7 @@ function errorOrigins(
   };
   const best = new Map<string, { service: string; depth: number; window: boolean }>();
   for (const e of events) {
-    if (e.ts === null || !e.traceId || (e.severity !== "error" && e.severity !== "critical")) continue;
+    if (e.ts === null || !e.traceId || (e.severity !== "error" && e.severity !== "critical") || skip(e.ts)) continue;
     const service = serviceOfLog(e);
     if (!service) continue;
     const span = e.spanId ? byId.get(`${e.traceId}|${e.spanId}`) : undefined;
@@ -293,6 +358,40 @@ function errorOrigins(
     else l.origins.reference++;
   }
   for (const l of out.values()) l.origins.windowTraces = windowTraces;
+}
+
+/**
+ * Caller-side latency, traced back to the callees it can be. A pod's client latency is its callees'
+ * time plus the path to them: when it rises, the fault is in one of its callees — but not in one that
+ * another caller also calls and measured no change for (a slow callee is slow for everyone). Callers
+ * without client-latency series say nothing either way (absence is not evidence).
+ *
+ *   checkout client p95 ×7 ──▶ cart, catalog, currency, shipping, payment, email
+ *   frontend client p95 flat ──▶ rules out cart, catalog, currency, shipping (frontend calls them)
+ *                                 → payment, email: one of them, 1/2 each
+ */
+function callerViewCandidates(changes: readonly SeriesChange[], graph: ReadonlyMap<string, ReadonlySet<string>>): Map<string, CallerView> {
+  const seen = new Map<string, SeriesChange | null>();
+  for (const c of changes) {
+    const svc = c.entity.service;
+    if (!c.callerView || c.kind !== "latency" || c.entity.nodeLevel || !svc) continue;
+    const up = c.changed && c.direction === "up" ? c : null;
+    const prev = seen.get(svc);
+    if (prev === undefined || (up && (!prev || up.score > prev.score))) seen.set(svc, up);
+  }
+  const callersOf = new Map<string, string[]>();
+  for (const [caller, callees] of graph) for (const callee of callees) (callersOf.get(callee) ?? callersOf.set(callee, []).get(callee)!).push(caller);
+  const out = new Map<string, CallerView>();
+  for (const [caller, up] of seen) {
+    if (!up || up.score < LOCALISE.CALLER_VIEW_MIN_Z) continue;
+    const candidates = [...(graph.get(caller) ?? [])].filter((x) => (callersOf.get(x) ?? []).every((d) => d === caller || seen.get(d) !== null)).sort();
+    for (const x of candidates) {
+      const v: CallerView = { caller, metric: up.metric, seriesIndex: up.seriesIndex, score: up.score, ratio: up.ratio, candidates };
+      const prev = out.get(x);
+      if (!prev || v.score / v.candidates.length > prev.score / prev.candidates.length) out.set(x, v);
+    }
+  }
+  return out;
 }
 
 /**
@@ -328,10 +427,19 @@ export function localise(input: LocaliseInput): Localisation {
   const { splitMs } = input;
   const start = traceStarts(input.spans);
   const inWindow = (t: EpochMs) => t >= splitMs && t < addMs(splitMs, LOCALISE.WINDOW_MS);
-  const phase = (s: SpanInput) => (inWindow(start.get(s.traceId)!) ? "window" : "reference") as "window" | "reference";
+  const guardFrom = subMs(splitMs, LOCALISE.GUARD_MS);
+  const inGuard = (t: EpochMs) => t >= guardFrom && t < splitMs;
+  const before = (t: EpochMs) => t >= subMs(guardFrom, LOCALISE.LOCAL_REFERENCE_MS) && t < guardFrom;
+  const guard = guardLooksLikeWindow(input.spans, start, inWindow, inGuard, before);
+  const phase = (s: SpanInput) => {
+    const t = start.get(s.traceId)!;
+    return inWindow(t) ? "window" : guard && inGuard(t) ? null : "reference";
+  };
+  // The drift check's reference: the minutes before the guard (or before the split without one).
+  const localTo = guard ? guardFrom : splitMs;
   const localPhase = (s: SpanInput) => {
     const t = start.get(s.traceId)!;
-    return inWindow(t) ? "window" : t >= subMs(splitMs, LOCALISE.LOCAL_REFERENCE_MS) && t < splitMs ? "reference" : null;
+    return inWindow(t) ? "window" : t >= subMs(localTo, LOCALISE.LOCAL_REFERENCE_MS) && t < localTo ? "reference" : null;
   };
 
   const byId = spansById(input.spans);
@@ -369,6 +477,7 @@ export function localise(input: LocaliseInput): Localisation {
     const svc = serviceOfLog(e);
     if (!svc) return;
     const l = logs.get(svc) ?? logs.set(svc, { reference: 0, window: 0, examples: [], templates: null, origins: { reference: 0, window: 0, windowTraces: 0 } }).get(svc)!;
+    if (guard && inGuard(e.ts)) return;
     const w = inWindow(e.ts);
     lines.push({ service: svc, message: e.text, severity: e.severity, inWindow: w, index: i });
     if (e.severity !== "error" && e.severity !== "critical") return;
@@ -378,10 +487,11 @@ export function localise(input: LocaliseInput): Localisation {
     } else l.reference++;
   });
   if (lines.length) for (const t of templateChanges(lines).services) logs.get(t.service)!.templates = t;
-  errorOrigins(input.logs, input.spans, byId, inWindow, logs);
+  errorOrigins(input.logs, input.spans, byId, inWindow, guard ? inGuard : () => false, logs);
   const bailBySvc = new Map((bailouts?.blames ?? []).map((b) => [b.service, b]));
   const silenced = silencedCallees(changes, graph);
-  const services = new Set<string>([...blames.map((b) => b.service), ...metricBySvc.keys(), ...paths.keys(), ...logs.keys(), ...bailBySvc.keys(), ...silenced.keys()]);
+  const callerViews = callerViewCandidates(changes, graph);
+  const services = new Set<string>([...blames.map((b) => b.service), ...metricBySvc.keys(), ...paths.keys(), ...logs.keys(), ...bailBySvc.keys(), ...silenced.keys(), ...callerViews.keys()]);
   const localSvc = new Map((local?.services ?? []).map((s) => [s.service, s]));
   const localTraces = local?.counts.traces.reference ?? 0;
 
@@ -397,7 +507,9 @@ export function localise(input: LocaliseInput): Localisation {
       if (localRatio !== null && localRatio < 1.3) t *= clamp01((localRatio - 1) / 0.3);
     }
     const metric = metricBySvc.get(service) ?? null;
-    const m = metric ? clamp01(metric.score / LOCALISE.METRIC_FULL_Z) : 0;
+    const cv = callerViews.get(service) ?? null;
+    const mCaller = cv ? clamp01(cv.score / LOCALISE.CALLER_VIEW_FULL_Z) / cv.candidates.length : 0;
+    const m = Math.max(metric ? clamp01(metric.score / LOCALISE.METRIC_FULL_Z) : 0, mCaller);
     const path = paths.get(service) ?? null;
     // Weak on its own: a caller's path also changes with its workload mix or when a callee fails.
     const p = path ? LOCALISE.PATH_MAX * clamp01((pathDelta(path) - 0.2) / 0.6) * clamp01(Math.min(path.calls.reference, path.calls.window) / 30) : 0;
@@ -415,7 +527,7 @@ export function localise(input: LocaliseInput): Localisation {
     const signals = { trace: t, metric: m, path: p, logs: l, bail: Math.max(bail?.score ?? 0, q) };
     const score = combine(signals);
     if (score <= 0) continue;
-    suspects.push({ service, pod: podBySvc.get(service)?.name ?? null, kind: kindOf(signals, trace, metric), score, signals, trace, localRatio, metric, metricPod: podBySvc.get(service) ?? null, path, logs: log, bail, silenced: quiet, explainedBy: null });
+    suspects.push({ service, pod: podBySvc.get(service)?.name ?? null, kind: kindOf(signals, trace, metric), score, signals, trace, localRatio, metric, metricPod: podBySvc.get(service) ?? null, path, logs: log, bail, silenced: quiet, callerView: cv, explainedBy: null });
   }
 
   // Propagation: a caller's server-latency *metric* includes its callees' time, so a callee suspect
@@ -475,7 +587,7 @@ export function localise(input: LocaliseInput): Localisation {
     bailouts,
     changes,
     graph,
-    counts: { referenceTraces: analysis?.counts.traces.reference ?? 0, windowTraces: analysis?.counts.traces.window ?? 0, localTraces, series: input.series.length, logs: input.logs.length },
+    counts: { referenceTraces: analysis?.counts.traces.reference ?? 0, windowTraces: analysis?.counts.traces.window ?? 0, localTraces, guardedTraces: guard ? [...start.values()].filter(inGuard).length : 0, series: input.series.length, logs: input.logs.length },
   };
 }
 

@@ -19,7 +19,7 @@ import type { SpanInput } from "./trace-blame";
  * Traces without status cannot tell one caller's case apart, so the rule is the common cause:
  * - callers of two or more services stop right after X → X (the one thing they share);
  * - a caller that stops before any call, or only one calling service stops after X → the caller
- *   (its own code path changed; X is named as the alternative);
+ *   (its own code path changed), and X at half weight (its bad answer is the other reading);
  * - a caller's bail-out right after a callee that bails itself is propagation, not its own.
  */
 export const BAILOUT = {
@@ -37,6 +37,8 @@ export const BAILOUT = {
   FULL_AFFECTED: 0.05,
   /** …when the stop share at the prefix grew by this much (a path that never stopped now stops in 2 of 5). */
   FULL_RISE: 0.4,
+  /** Weight of the callee when only one calling service stops after it (the caller is charged fully). */
+  SINGLE_CALLER_CALLEE: 0.5,
   /** Bail-outs cited per service. */
   EXAMPLES: 3,
 } as const;
@@ -184,10 +186,10 @@ function blame(points: readonly BailPoint[]): BailBlame[] {
   const callersOf = new Map<string, Set<string>>();
   for (const p of points) if (p.after) (callersOf.get(p.after) ?? callersOf.set(p.after, new Set()).get(p.after)!).add(p.caller);
   const out = new Map<string, BailBlame>();
-  const charge = (service: string, role: BailBlame["role"], p: BailPoint, callers: string[]) => {
+  const charge = (service: string, role: BailBlame["role"], p: BailPoint, callers: string[], weight = 1) => {
     const b = out.get(service) ?? out.set(service, { service, score: 0, role, points: [], callers }).get(service)!;
     b.points.push(p);
-    const s = Math.min(1, p.affected / BAILOUT.FULL_AFFECTED) * Math.min(1, p.rise / BAILOUT.FULL_RISE);
+    const s = weight * Math.min(1, p.affected / BAILOUT.FULL_AFFECTED) * Math.min(1, p.rise / BAILOUT.FULL_RISE);
     if (s > b.score) {
       b.score = s;
       b.role = role;
@@ -198,7 +200,11 @@ function blame(points: readonly BailPoint[]): BailBlame[] {
     if (p.after && bailing.has(p.after)) continue;
     const callers = [...(p.after ? callersOf.get(p.after)! : [])].sort();
     if (p.after && callers.length >= 2) charge(p.after, "callee", p, callers);
-    else charge(p.caller, "caller", p, []);
+    else {
+      charge(p.caller, "caller", p, []);
+      // The callee's bad answer is the other reading; without status or logs it stays the runner-up.
+      if (p.after) charge(p.after, "callee", p, callers, BAILOUT.SINGLE_CALLER_CALLEE);
+    }
   }
   return [...out.values()].sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : 1));
 }

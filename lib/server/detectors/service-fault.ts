@@ -2,7 +2,7 @@ import type { EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { EventRecord, SeriesRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
 import { minEpoch, type EpochMs } from "@/lib/schemas/time";
-import { localise, pathDelta, type FaultKind, type Suspect } from "@/lib/server/correlate/localise";
+import { LOCALISE, localise, pathDelta, type FaultKind, type Suspect } from "@/lib/server/correlate/localise";
 import type { BailPoint } from "@/lib/server/correlate/trace-bailout";
 import { detectMetricChanges } from "@/lib/server/correlate/metric-change";
 import { Confidence } from "./confidence";
@@ -78,6 +78,14 @@ function describe(s: Suspect): string[] {
           : `its ${bp.operation} stops before making any call (${bailText(bp)})`,
     );
   }
+  const cv = s.callerView;
+  // Shown when the callers' view, not the service's own series, carries its metric signal.
+  if (cv && s.signals.metric > 0.05 && (s.metric?.score ?? 0) / LOCALISE.METRIC_FULL_Z < s.signals.metric - 1e-9) {
+    out.push(
+      `${cv.caller}'s calls got slower (${cv.metric}${cv.ratio !== null ? ` ×${cv.ratio.toFixed(1)}` : ""}, robust z ${cv.score.toFixed(0)}) and ` +
+        (cv.candidates.length > 1 ? `it is one of ${cv.candidates.length} callees that can explain it (${cv.candidates.join(", ")}): their other callers saw no change` : `it is the only callee that can explain it: ${cv.caller}'s other callees are also called by callers that saw no change`),
+    );
+  }
   if (s.signals.bail > 0.05 && s.silenced) out.push(`it stopped calling ${s.silenced.callees.map((c) => `${c.service} (${c.metric}${c.ratio !== null ? ` ×${c.ratio.toFixed(2)}` : ""})`).join(", ")} while its own traffic went on`);
   return out;
 }
@@ -118,6 +126,9 @@ export const serviceFault: Detector = {
       const loc = ctx.series[m.seriesIndex] as Located<SeriesRecord> | undefined;
       if (loc) evidence.push(ctx.cite(loc, `${m.metric}{${Object.entries(loc.rec.labels).filter(([k]) => k !== "__name__").map(([k, v]) => `${k}="${v}"`).join(",")}}`, `Went ${m.direction}${m.ratio !== null ? ` ×${m.ratio.toFixed(2)}` : ""} (robust z ${m.score.toFixed(1)}) from ${iso(m.firstAbnormalTs) ?? "?"}.`));
     }
+    const cv = top.callerView;
+    const cvLoc = cv && top.signals.metric > 0.05 ? (ctx.series[cv.seriesIndex] as Located<SeriesRecord> | undefined) : undefined;
+    if (cv && cvLoc) evidence.push(ctx.cite(cvLoc, `${cv.metric}{${Object.entries(cvLoc.rec.labels).filter(([k]) => k !== "__name__").map(([k, v]) => `${k}="${v}"`).join(",")}}`, `${cv.caller}'s client-side latency rose (robust z ${cv.score.toFixed(1)}); callees it can be: ${cv.candidates.join(", ")}.`));
     for (const ex of top.trace && top.signals.trace > 0.05 ? top.trace.examples.slice(0, 3) : []) {
       const loc = ctx.spans[ex.index];
       if (loc) evidence.push(ctx.cite(loc, `${ex.service} ${ex.operation} ${fmtMs(ex.durationMs)} (own ${fmtMs(ex.selfMs)})`, "A slow span of the suspect in the window.", { spanId: ex.spanId, traceId: ex.traceId }));

@@ -28,6 +28,7 @@ function ops(levels: Record<string, { level: number; after?: number }>, seed = 5
     kind: "series",
     name: "pod_workload_ops",
     labels: { pod: `${svc}-5f6585d649-abcde`, service: svc },
+    prov: { pointer: `/data/result/${svc}` },
     points: Array.from({ length: 15 }, (_, k) => {
       const ts = epochMs(SPLIT + (k - 10) * MIN);
       return [ts, level * (0.9 + 0.2 * rand()) * (k >= 10 && k < 14 ? after : 1)] as [EpochMs, number];
@@ -58,11 +59,38 @@ describe("localise: silenced callees (metrics, no fault-minute traces)", () => {
   });
 });
 
+/** Client-side latency per caller pod, like ops(). */
+function clientLatency(levels: Record<string, { level: number; after?: number }>): SeriesRecord[] {
+  return ops(levels, 9).map((x) => ({ ...x, name: "pod_client_latency_p95_seconds" }));
+}
+
+describe("localise: a caller's client latency, traced back to its callees", () => {
+  // web calls cart and checkout; checkout calls payment and email (only checkout does).
+  it("names the callees only the slowed caller uses, not those an unaffected caller also calls", () => {
+    const L = localise(base({ spans: referenceTraces(), series: clientLatency({ web: { level: 0.05 }, checkout: { level: 0.2, after: 6 } }) }));
+    const named = L.suspects.filter((x) => x.callerView).map((x) => x.service).sort();
+    expect(named).toEqual(["email", "payment"]);
+    expect(L.suspects[0]!.callerView?.caller).toBe("checkout");
+    expect(L.suspects[0]!.score).toBeGreaterThanOrEqual(0.25);
+  });
+
+  it("when every caller of a callee slowed, that callee stays a candidate", () => {
+    const L = localise(base({ spans: referenceTraces(), series: clientLatency({ web: { level: 0.05, after: 6 }, checkout: { level: 0.2 } }) }));
+    // web's callees: cart (web only) and checkout (web only): both candidates.
+    expect(L.suspects.filter((x) => x.callerView).map((x) => x.service).sort()).toEqual(["cart", "checkout"]);
+  });
+
+  it("a caller whose client latency did not move names nobody", () => {
+    const L = localise(base({ spans: referenceTraces(), series: clientLatency({ web: { level: 0.05 }, checkout: { level: 0.2 } }) }));
+    expect(L.suspects).toEqual([]);
+  });
+});
+
 /** Traces web → api → db in both phases, with error log lines linked to their spans. */
 function erroring(opts: { originInWindow: "db" | "api" | null; share: number }) {
   const rand = prng(3);
   const spans: SpanInput[] = [];
-  const logs: LocaliseInput["logs"] = [];
+  const logs: Array<LocaliseInput["logs"][number]> = [];
   for (let i = 0; i < 600; i++) {
     const win = i >= 300;
     const traceId = `t${i}`;
@@ -106,5 +134,40 @@ describe("localise: application logs", () => {
     const { spans, logs } = erroring({ originInWindow: null, share: 0 });
     const L = localise(base({ spans, logs }));
     expect(L.suspects.filter((s) => s.score >= 0.25)).toEqual([]);
+  });
+});
+
+/** Continuous traffic web → db, one trace every 2 s for 40 minutes; db's own time grows from `onsetMin` (relative to the split). */
+function continuous(onsetMin: number | null, from = -25): SpanInput[] {
+  const rand = prng(17);
+  const out: SpanInput[] = [];
+  for (let t = SPLIT + from * MIN, i = 0; t < SPLIT + 15 * MIN; t += 2000, i++) {
+    const slow = onsetMin !== null && t >= SPLIT + onsetMin * MIN;
+    const dbMs = 4 + 2 * rand() + (slow ? 40 : 0);
+    const traceId = `c${i}`;
+    out.push({ traceId, spanId: "w", parentSpanId: null, service: "web", name: "GET", spanKind: "server", ts: epochMs(t), durationMs: durationMs(dbMs + 3), status: "unset" });
+    out.push({ traceId, spanId: "d", parentSpanId: "w", service: "db", name: "Query", spanKind: "server", ts: epochMs(t + 1), durationMs: durationMs(dbMs), status: "unset" });
+  }
+  return out;
+}
+
+describe("localise: an alert that lags the onset", () => {
+  it("leaves the minutes between onset and alert out of the reference when they already look like the window", () => {
+    const L = localise(base({ spans: continuous(-4) }));
+    expect(L.counts.guardedTraces).toBeGreaterThan(100);
+    expect(L.suspects[0]?.service).toBe("db");
+    // The drift check looked before the guard: db was fast there.
+    expect(L.suspects[0]!.localRatio).toBeGreaterThan(3);
+  });
+
+  it("keeps them when they look like the traffic before (the alert was on time)", () => {
+    const L = localise(base({ spans: continuous(0) }));
+    expect(L.counts.guardedTraces).toBe(0);
+    expect(L.suspects[0]?.service).toBe("db");
+  });
+
+  it("keeps them when there is no traffic before them to compare with (a lone reference minute)", () => {
+    const L = localise(base({ spans: continuous(-4, -4) }));
+    expect(L.counts.guardedTraces).toBe(0);
   });
 });
