@@ -1,4 +1,6 @@
 import fs from "node:fs";
+import { afterAll, beforeAll } from "vitest";
+import { withTempSqlite, type TempDatabase } from "./db";
 import os from "node:os";
 import path from "node:path";
 import { DEFAULT_LIMITS } from "@/lib/schemas/limits";
@@ -123,4 +125,25 @@ export async function ingestSummarisedAndFull(h: PipelineHarness, upload: Upload
     }
   };
   return { s: await run(true), f: await run(false) };
+}
+
+/**
+ * One scenario analysed by the real pipeline on a temporary SQLite database for a whole `describe`:
+ * registers the beforeAll/afterAll hooks and fills the returned object in before the tests run.
+ */
+export function analysedScenario(name: string): { id: string; db: Db; h: PipelineHarness } {
+  const out = {} as { id: string; db: Db; h: PipelineHarness };
+  let temp: TempDatabase | undefined;
+  beforeAll(async () => {
+    temp = await withTempSqlite();
+    out.db = temp.client();
+    out.h = await startPipeline(out.db, temp.config);
+    ({ id: out.id } = await out.h.create(fixtureUploads(scenarioFiles(name))));
+    await out.h.waitDone(out.id);
+  });
+  afterAll(async () => {
+    await out.h?.stop();
+    await temp?.cleanup();
+  });
+  return out;
 }

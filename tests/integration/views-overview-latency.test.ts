@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { analysedScenario, fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
 import { getOverview, isFailedBucket } from "@/lib/server/views/overview";
 import { destName, isFailedRequest } from "@/lib/server/correlate/requests";
 import { decodeRecordJson, type RequestRecord } from "@/lib/schemas/records";
@@ -9,22 +9,12 @@ import { OverviewDto } from "@/lib/schemas/views-overview";
 import { LatencyDto } from "@/lib/schemas/views-latency";
 
 describe("overview and latency view services (seed-001)", () => {
-  let temp: TempDatabase;
-  let h: PipelineHarness;
+  const scenario = analysedScenario("seed-001-ambient-rollout-503");
   let id: string;
-  beforeAll(async () => {
-    temp = await withTempSqlite();
-    h = await startPipeline(temp.client(), temp.config);
-    ({ id } = await h.create(fixtureUploads(scenarioFiles("seed-001-ambient-rollout-503"))));
-    await h.waitDone(id);
-  });
-  afterAll(async () => {
-    await h?.stop();
-    await temp?.cleanup();
-  });
+  beforeAll(() => void ({ id } = scenario));
 
   it("overview: window from the correlation; requests and failures in it are the stored requests, one per request id, failed by the one definition", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     const o = OverviewDto.parse(await getOverview(id, db));
     expect(o.analysed).toBe(true);
     expect(o.window.onset).not.toBeNull();
@@ -53,7 +43,7 @@ describe("overview and latency view services (seed-001)", () => {
   });
 
   it("latency: phase counts add up to the stored histogram counts; percentiles ordered", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     const l = LatencyDto.parse(await getLatency(id, {}, db));
     expect(l.service).not.toBeNull();
     const stored = await db.latencyHistogram.findMany({ where: { incidentId: id, service: l.service!, metric: "duration" } });
@@ -76,7 +66,7 @@ describe("overview and latency view services (seed-001)", () => {
   });
 
   it("latency: an unknown service falls back to the busiest", async () => {
-    const l = await getLatency(id, { service: "no-such-service" }, temp.client());
+    const l = await getLatency(id, { service: "no-such-service" }, scenario.db);
     expect(l.service).toBe(l.services[0]?.service ?? null);
   });
 });

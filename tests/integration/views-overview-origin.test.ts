@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { beforeAll, describe, expect, it } from "vitest";
+import { analysedScenario } from "../helpers/pipeline";
 import { Origin } from "@/lib/schemas/hypothesis";
 import { OverviewDto } from "@/lib/schemas/views-overview";
 import { LOCAL_PRINCIPAL } from "@/lib/server/auth/guard";
@@ -15,22 +14,12 @@ import { getOverview } from "@/lib/server/views/overview";
  * "where it shows first" under the mechanism, with the hypothesis' own rank and confidence.
  */
 describe("overview origin (seed-000, real pipeline)", () => {
-  let temp: TempDatabase;
-  let h: PipelineHarness;
+  const scenario = analysedScenario("seed-000-mesh-iptables-reorder");
   let id: string;
-  beforeAll(async () => {
-    temp = await withTempSqlite();
-    h = await startPipeline(temp.client(), temp.config);
-    ({ id } = await h.create(fixtureUploads(scenarioFiles("seed-000-mesh-iptables-reorder"))));
-    await h.waitDone(id);
-  });
-  afterAll(async () => {
-    await h?.stop();
-    await temp?.cleanup();
-  });
+  beforeAll(() => void ({ id } = scenario));
 
   it("names the service of the highest-ranked hypothesis that names one, by the Hypotheses list's rank, under the mechanism ranked first", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     const incident = (await getIncident(id, db))!;
     const at = incident.hypotheses.findIndex((x) => typeof x.facts.service === "string" && x.facts.service !== "" && x.facts.alternativeTo === undefined);
     expect(at).toBeGreaterThan(0);
@@ -45,7 +34,7 @@ describe("overview origin (seed-000, real pipeline)", () => {
   });
 
   it("the share payload and the draft name the same service with the same confidence", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     const o = (await getOverview(id, db)).origin!;
     const { token } = await createShare(id, LOCAL_PRINCIPAL, {}, "http://localhost", db);
     const shared = await getSharedIncident(token, db);

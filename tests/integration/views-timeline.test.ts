@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTempSqlite, type TempDatabase } from "../helpers/db";
-import { fixtureUploads, scenarioFiles, startPipeline, type PipelineHarness } from "../helpers/pipeline";
+import { beforeAll, describe, expect, it } from "vitest";
+import { analysedScenario, type PipelineHarness } from "../helpers/pipeline";
 import { getTimelineFirstView, getTimelineMeta, getTimelinePage, getTimelineRates, getTimelineRecord, resolveEvidenceLink } from "@/lib/server/views/timeline";
 import { TimelinePageQuery, TimelineRatesQuery } from "@/lib/schemas/views-timeline";
 
 describe("timeline view service (seed-001)", () => {
-  let temp: TempDatabase;
-  let h: PipelineHarness;
+  const scenario = analysedScenario("seed-001-ambient-rollout-503");
   let id: string;
-  beforeAll(async () => {
-    temp = await withTempSqlite();
-    h = await startPipeline(temp.client(), temp.config);
-    ({ id } = await h.create(fixtureUploads(scenarioFiles("seed-001-ambient-rollout-503"))));
-    await h.waitDone(id);
-  });
-  afterAll(async () => {
-    await h?.stop();
-    await temp?.cleanup();
-  });
+  let h: PipelineHarness;
+  beforeAll(() => void ({ id, h } = scenario));
 
   it("rates: bucket counts sum to the records in range, by source, errors = error/critical severity", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     const rates = await getTimelineRates(id, TimelineRatesQuery.parse({}), db);
     expect(rates.points.length).toBeGreaterThan(0);
     expect(rates.points.length).toBeLessThanOrEqual(400);
@@ -38,7 +28,7 @@ describe("timeline view service (seed-001)", () => {
   });
 
   it("rates honour filters and a zoomed range", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     const all = await getTimelineRates(id, TimelineRatesQuery.parse({}), db);
     const mid = all.from! + Math.floor((all.to! - all.from!) / 2);
     const zoom = await getTimelineRates(id, TimelineRatesQuery.parse({ from: String(all.from), to: String(mid), kind: "request", severity: "error" }), db);
@@ -48,7 +38,7 @@ describe("timeline view service (seed-001)", () => {
   });
 
   it("pages: around a record gives it in context, cursors continue both ways without gaps", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     const ordered = await db.evidence.findMany({ where: { incidentId: id }, orderBy: [{ ts: { sort: "asc", nulls: "first" } }, { id: "asc" }], select: { id: true } });
     const target = ordered[Math.floor(ordered.length / 2)]!.id;
     const around = await getTimelinePage(id, TimelinePageQuery.parse({ around: String(target), limit: "20" }), db);
@@ -64,7 +54,7 @@ describe("timeline view service (seed-001)", () => {
   });
 
   it("first view: the server-rendered page and chart equal what the client would fetch for the URL, and are stored per run", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     // Warmed by the run itself, before any view asked: the chart exactly as a first visit requests it.
     const run0 = await db.analysisRun.findFirst({ where: { incidentId: id }, orderBy: { createdAt: "desc" } });
     const warmed = (await db.viewCache.findMany({ where: { runId: run0!.id }, select: { key: true } })).map((k) => k.key);
@@ -92,7 +82,7 @@ describe("timeline view service (seed-001)", () => {
   });
 
   it("meta: cited evidence resolves to records, files carry skew, sources counted", async () => {
-    const db = temp.client();
+    const db = scenario.db;
     const meta = await getTimelineMeta(id, db);
     const incident = await h.waitDone(id);
     expect(meta.files.map((f) => f.path).sort()).toEqual(incident.files.map((f) => f.path).sort());

@@ -1,13 +1,6 @@
-import type { FaultKind, Hypothesis, HypothesisRef, Origin } from "@/lib/schemas/hypothesis";
-import type { FaultKind as LocalisedKind } from "@/lib/server/correlate/localise";
+import { FaultKind, type Hypothesis, type HypothesisRef, type Origin } from "@/lib/schemas/hypothesis";
 import { DETECTORS } from "@/lib/server/detectors";
 import type { Detector } from "@/lib/server/detectors/types";
-
-/**
- * Every kind localisation can report, as the schema names it: a kind added in correlate/localise.ts
- * fails type-checking here until lib/schemas/hypothesis.ts (FaultKind, FAULT_KIND_LABEL) has it too.
- */
-const KIND: Record<LocalisedKind, FaultKind> = { latency: "latency", errors: "errors", cpu: "cpu", memory: "memory", network: "network" };
 
 const nonEmpty = (v: unknown): v is string => typeof v === "string" && v.trim() !== "";
 /** A runner-up ("Alternative: …"): it names a service, but only as a second guess to another. */
@@ -36,12 +29,12 @@ export function originOf(ranked: readonly Hypothesis[], detectors: readonly Pick
   const explainer = h.explainedBy ? above.findIndex((x) => x.detector === h.explainedBy) : -1;
   const mechanism = explainer >= 0 ? explainer : above.findIndex((x) => specific.has(x.detector));
 
-  const kind = h.facts.kind;
+  const kind = FaultKind.safeParse(h.facts.kind);
   return {
     ...ref(at),
     service,
     pod: nonEmpty(h.facts.pod) ? h.facts.pod : null,
-    kind: typeof kind === "string" && Object.hasOwn(KIND, kind) ? KIND[kind as LocalisedKind] : null,
+    kind: kind.success ? kind.data : null,
     confidence: h.confidence,
     under: mechanism >= 0 ? ref(mechanism) : null,
     alternatives: ranked.flatMap((x, i) =>

@@ -1,3 +1,4 @@
+import type { FaultKind } from "@/lib/schemas/hypothesis";
 import type { EventRecord, SeriesRecord } from "@/lib/schemas/records";
 import { addMs, durationMs, subMs, type EpochMs } from "@/lib/schemas/time";
 import { detectMetricChanges, rankEntities, serviceFromPodName, type EntityRank, type KindEvidence, type SeriesChange } from "./metric-change";
@@ -65,7 +66,8 @@ export const LOCALISE = {
   CALLER_VIEW_FULL_Z: 15,
 } as const;
 
-export type FaultKind = "latency" | "errors" | "cpu" | "memory" | "network";
+/** The kinds are the schema's: the Overview, the share page and the draft name them (FAULT_KIND_LABEL). */
+export type { FaultKind };
 
 export interface PathChange {
   operation: string;

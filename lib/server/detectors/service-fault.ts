@@ -1,8 +1,8 @@
-import type { EvidenceRef } from "@/lib/schemas/hypothesis";
+import { FAULT_KIND_LABEL, type EvidenceRef } from "@/lib/schemas/hypothesis";
 import type { EventRecord, SeriesRecord } from "@/lib/schemas/records";
 import type { Located } from "@/lib/server/correlate";
 import { minEpoch, type EpochMs } from "@/lib/schemas/time";
-import { LOCALISE, localise, pathDelta, type FaultKind, type Suspect } from "@/lib/server/correlate/localise";
+import { LOCALISE, localise, pathDelta, type Suspect } from "@/lib/server/correlate/localise";
 import type { BailPoint } from "@/lib/server/correlate/trace-bailout";
 import { detectMetricChanges } from "@/lib/server/correlate/metric-change";
 import { Confidence } from "./confidence";
@@ -30,13 +30,6 @@ const MIN_SCORE = 0.25;
 /** A metrics-only split needs a change at least this strong (robust z). */
 const SPLIT_MIN_Z = 15;
 
-const KIND_TEXT: Record<FaultKind, string> = {
-  latency: "its own processing got slower",
-  network: "the network or connect path to it got slower",
-  errors: "its behaviour changed (errors, or calls it no longer makes)",
-  cpu: "CPU saturation",
-  memory: "memory",
-};
 
 type Split = { ms: EpochMs; basis: "onset" | "alert" | "metrics"; loc?: Located<EventRecord>; detail: string };
 
@@ -170,7 +163,7 @@ export const serviceFault: Detector = {
       if (mk && ml) ev.push(ctx.cite(ml, mk.metric, `Went ${mk.direction} (robust z ${mk.score.toFixed(1)}).`));
       return {
         detector: "service-fault",
-        title: `Alternative: fault started in ${where2}: ${KIND_TEXT[s.kind]}`,
+        title: `Alternative: fault started in ${where2}: ${FAULT_KIND_LABEL[s.kind]}`,
         ...ca.result(),
         summary: `${where2} also changed after ${split.detail}: ${describe(s).join("; ") || "weak signals"}. It ranks below ${top.service}.`,
         evidence: ev,
@@ -188,7 +181,7 @@ export const serviceFault: Detector = {
     return [
       {
         detector: "service-fault",
-        title: `Fault started in ${where}: ${KIND_TEXT[top.kind]}`,
+        title: `Fault started in ${where}: ${FAULT_KIND_LABEL[top.kind]}`,
         ...c.result(),
         summary:
           `Compared before and after ${split.detail}, ${where} changed first and most: ${what.join("; ") || "several weak signals agree"}.` +
