@@ -109,7 +109,8 @@ export const serviceFault: Detector = {
     c.when(strongSignals >= 2, 0.08, "independent signals (traces, metrics, paths, logs) agree on it", "independence");
     if (second) c.add(lead >= 0.3 ? 0.06 : lead < 0.1 ? -0.12 : 0, lead >= 0.3 ? `well ahead of the next suspect (${second.service}, ${second.score.toFixed(2)})` : `barely ahead of ${second.service} (${second.score.toFixed(2)})`, "impact");
     c.when(L.suspects.some((s) => s.explainedBy === top.service), 0.04, `its callers' latency is explained by it (${L.suspects.filter((s) => s.explainedBy === top.service).map((s) => s.service).join(", ")})`);
-    if (split.basis === "metrics") c.cap(0.55, "no measured onset or alert: the before/after split comes from the metrics themselves");
+    // Below 0.5: the series that set the split is then judged by its own change point, so it always looks changed.
+    if (split.basis === "metrics") c.cap(0.45, "no measured onset or alert: the before/after split comes from the metrics themselves, and the strongest of them set it");
     c.cap(0.85, "localisation names where the fault shows first, not the mechanism inside the service");
 
     const evidence: EvidenceRef[] = [];
