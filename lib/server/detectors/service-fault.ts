@@ -27,7 +27,7 @@ import { fmtMs, iso, round3 } from "./util";
  * its lead over the runner-up; a split that only the metrics give is capped.
  */
 const MIN_SCORE = 0.25;
-/** A metrics-only split needs a change at least this strong (robust z). */
+/** A metrics-only split counts changes at least this strong (robust z). */
 const SPLIT_MIN_Z = 15;
 
 
@@ -37,14 +37,39 @@ function splitOf(ctx: DetectorContext): Split | null {
   if (ctx.window.onsetMs !== null) return { ms: ctx.window.onsetMs, basis: "onset", detail: `the measured onset at ${iso(ctx.window.onsetMs)}` };
   const alert = ctx.events.filter((e) => e.rec.source === "timeline" && e.rec.reason === "alert" && e.rec.ts !== null).sort((a, b) => a.rec.ts! - b.rec.ts!)[0];
   if (alert) return { ms: alert.rec.ts!, basis: "alert", loc: alert, detail: `the first alert of the timeline (${iso(alert.rec.ts)})` };
-  // No onset, no alert: the strongest metric changes say when (the earliest of the three strongest).
-  const strong = detectMetricChanges(ctx.series.map((s) => s.rec))
-    .filter((c) => c.changed && c.orientation === "bad" && c.score >= SPLIT_MIN_Z && c.firstAbnormalTs !== null)
-    .sort((a, b) => b.score - a.score)
-    .slice(0, 3);
-  if (!strong.length) return null;
-  const ms = minEpoch(strong.map((c) => c.firstAbnormalTs!));
+  // No onset, no alert: the metrics say when — where changes of several services start together.
+  const ms = metricConsensus(ctx.series.map((s) => s.rec));
+  if (ms === null) return null;
   return { ms, basis: "metrics", detail: `the metrics' own change point at ${iso(ms)}` };
+}
+
+/**
+ * A fault moves several services' series at once (its own CPU or latency, its callers' latency and
+ * traffic); one noisy p99 series jumping on its own does not. Every changed series (its own best
+ * split, robust z ≥ SPLIT_MIN_Z) votes for the minute its episode starts; a minute's support is the
+ * number of distinct services with a change starting within one minute of it, then their capped z.
+ *
+ *   svc A cpu      ····▲···········      minute 10:04: A, B, C  → 3 services  ◀ split
+ *   svc B p95      ····▲···········      minute 10:17: D        → 1 service
+ *   svc C traffic  ·····▲··········
+ *   svc D p99      ·················▲   (a noisy series on its own)
+ *
+ * With one service only, its strongest change decides (the confidence is capped either way).
+ */
+function metricConsensus(series: readonly SeriesRecord[]): EpochMs | null {
+  const votes = detectMetricChanges(series)
+    .filter((c) => c.changed && c.score >= SPLIT_MIN_Z && c.firstAbnormalTs !== null && (c.orientation === "bad" || c.orientation === "symptom"))
+    .map((c) => ({ ts: c.firstAbnormalTs!, who: c.entity.service ?? c.entity.pod ?? c.seriesKey, z: Math.min(c.score, 50) }));
+  if (!votes.length) return null;
+  let best: { ts: EpochMs; services: number; z: number } | null = null;
+  for (const v of votes) {
+    const near = votes.filter((u) => Math.abs(u.ts - v.ts) <= 60_000);
+    const services = new Set(near.map((u) => u.who)).size;
+    const z = near.reduce((a, u) => a + u.z, 0);
+    const ts = minEpoch(near.map((u) => u.ts));
+    if (!best || services > best.services || (services === best.services && (z > best.z || (z === best.z && ts < best.ts)))) best = { ts, services, z };
+  }
+  return best!.ts;
 }
 
 const bailText = (p: BailPoint) => `${p.stops.window} of ${p.reach.window} window ${p.caller} requests that got that far, ${p.stops.reference} of ${p.reach.reference} before`;

@@ -67,6 +67,18 @@ function series(name: string, pods: Record<string, { level: number; after?: numb
   }));
 }
 
+/** One pod's series, flat but for two samples ×20 at minute `at` and `at`+1 (a lone jump). */
+function loneJump(name: string, pod: string, level: number, at: number): SeriesRecord {
+  const rand = prng(9);
+  return {
+    kind: "series",
+    name,
+    labels: { pod, namespace: "shop" },
+    points: Array.from({ length: 21 }, (_, k) => [epochMs(T0 + k * 60_000), level * (0.9 + 0.2 * rand()) * (k === at || k === at + 1 ? 20 : 1)] as [ReturnType<typeof epochMs>, number]),
+    prov: { pointer: `/data/result/${pod}` },
+  };
+}
+
 const PODS = { "web-7c9d8b6f5-k2j4m": { level: 40 }, "orders-5f6585d649-fnmft": { level: 12 }, "stock-579f59597d-wc2lz": { level: 8 }, "search-668d5f85fb-wckp8": { level: 20 } };
 
 export const cases = defineDetectorCases({
@@ -118,6 +130,15 @@ export const cases = defineDetectorCases({
       confidence: { gte: 0.45 },
       facts: { service: "web", kind: "errors", bailSignal: inRange({ gt: 0.5 }) },
       summary: /stops right after calling orders/,
+    },
+    {
+      name: "no onset, no alert: orders' CPU and web's latency step together; search's p99 jumps alone earlier — the split is where several services moved, capped below a finding",
+      files: () => [
+        { path: "metrics/container_cpu_usage_millicores.json", records: series("container_cpu_usage_millicores", { ...PODS, "orders-5f6585d649-fnmft": { level: 12, after: 8 } }) },
+        { path: "metrics/pod_server_latency_p95_seconds.json", records: [...series("pod_server_latency_p95_seconds", { "web-7c9d8b6f5-k2j4m": { level: 0.2, after: 3 } }, 5), loneJump("pod_server_latency_p99_seconds", "search-668d5f85fb-wckp8", 0.05, 5)] },
+      ],
+      confidence: { lte: 0.45 },
+      facts: { service: "orders", splitBasis: "metrics" },
     },
   ],
   doesNotFire: [
