@@ -3,6 +3,7 @@ import { Rng, variantRng } from "./prng";
 import { accessLine, wrap, type AccessFormat, type Req, type Wrapper } from "./formats/access";
 import { events, timeline, type EventFormat, type KEvent, type TimelineEntry } from "./formats/k8s";
 import { ZONES, humanDate, type Zone } from "./formats/time";
+import { family, writeFamily } from "./microservices";
 
 /**
  * Scenario-variation generator for `npm run eval` (issue 14). Each incident class (classes/*.ts)
@@ -27,10 +28,20 @@ export interface Variant {
   index: number;
   /** Detector that must come first (incidents only). */
   expect: string | null;
+  /**
+   * Localising classes: the service the first hypothesis must name (its `facts.service`), and the
+   * kind it should name (`facts.kind`, reported, not required).
+   */
+  expectService?: string;
+  expectKind?: string;
+  /** Near-misses of a localising class: a hypothesis naming a service (or service-fault) at ≥ 0.5 is a false alarm too. */
+  serviceAlarm?: boolean;
   /** Paths (inside the bundle, archive members included) of the files that hold the mechanism's evidence. */
   evidence: string[];
   axes: Record<string, string>;
   files: GenFile[];
+  /** Size of the bundle's files before any archive (bytes). */
+  bytes?: number;
 }
 
 /** A file before layout: its logical name, the node it was taken on, and whether it holds the mechanism's evidence. */
@@ -46,6 +57,8 @@ export interface ClassSpec {
   id: string;
   /** Writes the mechanism (kind "incident") or the same surface without it (kind "near-miss"). */
   build(w: World, kind: "incident" | "near-miss"): void;
+  /** The class names a service (World.expectService): scored on it, and near-misses may name none. */
+  localises?: boolean;
 }
 
 const NAMESPACES = ["shop", "payments", "catalog", "checkout", "media"];
@@ -76,6 +89,9 @@ export class World {
   readonly noise: number;
   readonly timelineEntries: TimelineEntry[] = [];
   readonly events: KEvent[] = [];
+  /** Set by a localising class: the service (and fault kind) the incident started in. */
+  expectService: string | null = null;
+  expectKind: string | null = null;
   private readonly drafts: Draft[] = [];
 
   constructor(rng: Rng) {
@@ -264,6 +280,11 @@ export class World {
     }
   }
 
+  /** Bytes written so far (before layout and archiving). */
+  bytes(): number {
+    return this.drafts.reduce((a, d) => a + Buffer.byteLength(d.content), 0);
+  }
+
   /** Lays the files out (flat, per-node folders, a nested archive) and names the evidence files. */
   layout(): { files: GenFile[]; evidence: string[] } {
     const layout = this.pickAxis("layout", ["flat", "nodes-dir", "node-prefix-dir", "archive"] as const);
@@ -315,10 +336,20 @@ export function generateVariant(spec: ClassSpec | "healthy", kind: VariantKind, 
   if (spec === "healthy") buildHealthy(w);
   else spec.build(w, kind === "near-miss" ? "near-miss" : "incident");
   const { files, evidence } = w.layout();
-  return { cls, kind, index, expect: spec !== "healthy" && kind === "incident" ? spec.id : null, evidence, axes: w.axes, files };
+  const v: Variant = { cls, kind, index, expect: spec !== "healthy" && kind === "incident" ? spec.id : null, evidence, axes: w.axes, files, bytes: w.bytes() };
+  if (kind === "incident" && w.expectService) v.expectService = w.expectService;
+  if (kind === "incident" && w.expectKind) v.expectKind = w.expectKind;
+  if (kind === "near-miss" && spec !== "healthy" && spec.localises) v.serviceAlarm = true;
+  return v;
 }
 
-/** Healthy: traffic, maybe a benign deploy or a load test, background noise, no failure. */
+/**
+ * Healthy: traffic, maybe a benign deploy or a load test, background noise, no failure. Half of them
+ * also carry a microservice system's traces, per-pod metrics and application logs with no fault (GC
+ * pauses, one-off slow requests, jitter, maybe a pod replaced, the load test): the acceptance line
+ * "a healthy bundle of traces, metrics and logs names no service at ≥ 0.5". Drawn from a forked
+ * stream, so the rest of the variant is what it was without it.
+ */
 function buildHealthy(w: World): void {
   const backends = Array.from({ length: w.rng.int(2, 5) }, () => w.hostPort(w.podIp(), 8080));
   const loadTest = w.rng.chance(0.4);
@@ -338,6 +369,12 @@ function buildHealthy(w: World): void {
     w.axis("benignDeploy", app);
     w.events.push({ ts: w.onset, type: "Normal", reason: "ScalingReplicaSet", kind: "Deployment", name: app, ns: w.ns, message: `Scaled up replica set ${app}-${w.rng.hex(9)} to 3`, component: "deployment-controller" });
     w.timelineEntries.push({ ts: w.onset, text: `rolled out ${app} v2.${w.rng.int(0, 30)}.0, all checks green` });
+  }
+  const ms = w.rng.fork("microservices");
+  if (ms.chance(0.5)) {
+    w.axis("microservices", "traces+metrics+logs");
+    const f = family(w, ms, { mode: "healthy", prefix: "ms:", ...(loadTest ? { loadTest: { from: w.onset, to: w.onset + 600_000 } } : {}) });
+    writeFamily(w, f, { prefix: "ms:", evidenceSvc: null, kind: null });
   }
   w.redHerrings();
   w.finishContext("Routine operations review");

@@ -1,11 +1,13 @@
 /**
- * `npm run eval [-- --seed S] [--n N] [--only CLASS] [--index I] [--json] [--dump DIR] [--jobs N]`
+ * `npm run eval [-- --seed S] [--n N] [--only CLASS] [--index I] [--json] [--dump DIR] [--jobs N] [--outcomes FILE]`
  *
  * Variation testing (issue 14): generates N variants per class (and per near-miss, and healthy),
  * analyses each through the CLI's in-process pipeline and prints the per-class table: top-1 rate
  * (right detector first, citing the file that holds the evidence), median confidence of the right
  * cause, false alarms (a hypothesis ≥ 0.5 on a healthy or near-miss variant). Exit 1 when a class is
- * under 95 % top-1 or there is a false alarm.
+ * under 95 % top-1 or there is a false alarm. Localising classes (service-fault) add a line each: right
+ * service, right kind, evidence cited, median seconds and bundle size. `--outcomes FILE` writes every
+ * variant's outcome (not only the misses) as JSON.
  *
  * `npm run eval -- nezha <set-dir> [--only CASE] [--json] [--files] [--out FILE] [--jobs N]`: service localisation
  * (AS@1 / AS@3) on a benchmark set of real incident bundles, see nezha.ts.
@@ -17,7 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, UsageError } from "@/lib/server/cli/args";
 import { nezhaMain } from "./nezha";
-import { failures, formatTable, meetsBar, tabulate, type Outcome } from "./score";
+import { failures, formatTable, localisation, meetsBar, tabulate, type LocalisationRow, type Outcome } from "./score";
 import { evaluate, suiteEntries } from "./suite";
 
 /**
@@ -31,7 +33,7 @@ async function inParallel(argv: string[], jobs: number): Promise<Outcome[]> {
     Array.from({ length: jobs }, (_, i) =>
       new Promise<Outcome[]>((resolve, reject) => {
         const out = path.join(os.tmpdir(), `hindsight-eval-shard-${process.pid}-${i}.json`);
-        const child = spawn(process.execPath, [...process.execArgv, script, ...argv.filter((a, k) => a !== "--json" && argv[k - 1] !== "--jobs" && a !== "--jobs"), "--shard", `${i}/${jobs}`, "--out", out], { stdio: ["ignore", "ignore", "inherit"] });
+        const child = spawn(process.execPath, [...process.execArgv, script, ...argv.filter((a, k) => a !== "--json" && argv[k - 1] !== "--jobs" && a !== "--jobs" && argv[k - 1] !== "--outcomes" && a !== "--outcomes"), "--shard", `${i}/${jobs}`, "--out", out], { stdio: ["ignore", "ignore", "inherit"] });
         child.on("error", reject);
         child.on("close", (code) => {
           try {
@@ -52,7 +54,7 @@ async function inParallel(argv: string[], jobs: number): Promise<Outcome[]> {
 async function main(argv: string[]): Promise<number> {
   // `npm run eval -- nezha <set-dir> …`: service localisation on a benchmark set (nezha.ts).
   if (argv[0] === "nezha") return nezhaMain(argv.slice(1));
-  const { flags } = parseArgs(argv, { strings: ["seed", "n", "only", "index", "dump", "jobs", "shard", "out"], booleans: ["json"] });
+  const { flags } = parseArgs(argv, { strings: ["seed", "n", "only", "index", "dump", "jobs", "shard", "out", "outcomes"], booleans: ["json"] });
   const seed = flags.seed === undefined ? 1 : Number(flags.seed);
   const n = flags.n === undefined ? 200 : Number(flags.n);
   if (!Number.isInteger(seed) || seed < 0 || !Number.isInteger(n) || n < 1) throw new UsageError("--seed and --n take non-negative / positive integers");
@@ -84,26 +86,39 @@ async function main(argv: string[]): Promise<number> {
   if (process.stderr.isTTY) process.stderr.write("\n");
   const table = tabulate(outcomes);
   const failed = failures(outcomes);
+  const loc = localisation(outcomes);
   const ok = table.rows.every(meetsBar);
+  if (typeof flags.outcomes === "string") fs.writeFileSync(flags.outcomes, `${JSON.stringify(outcomes, null, 1)}\n`);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ seed, n, only: only ?? null, ok, table, failures: failed }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ seed, n, only: only ?? null, ok, table, localisation: loc, failures: failed }, null, 2)}\n`);
     return ok ? 0 : 1;
   }
   const out = (s = "") => process.stdout.write(`${s}\n`);
   out(`eval seed=${seed} n=${n}${only ? ` only=${only}` : ""}${index !== undefined ? ` index=${index}` : ""} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   out();
   out(formatTable(table));
+  for (const l of loc) out(`\n${formatLocalisation(l)}`);
   if (failed.length > 0) {
     out();
     out(`Misses (${failed.length}); replay one with --seed ${seed} --only <class> --index <i> --dump DIR:`);
     for (const f of failed.slice(0, 400)) {
       const top = f.top ? `${f.top.detector} ${f.top.confidence.toFixed(2)} cites ${f.top.files.join(", ").slice(0, 120)}` : "no hypothesis";
       const alarms = f.hypotheses.filter((h) => h.confidence >= 0.5).map((h) => `${h.detector} ${h.confidence.toFixed(2)}`).join(", ");
-      out(`- ${f.cls} #${f.index}: top ${top}${f.kind === "incident" ? `; right cause ${(f.rightConfidence ?? 0).toFixed(2)}` : `; ≥0.5: ${alarms}`}`);
+      const service = f.expectService !== undefined ? `; named ${f.namedService ?? "-"}${f.namedKind ? ` (${f.namedKind})` : ""}, expected ${f.expectService} (${f.expectKind ?? "?"})` : "";
+      const namedAlarms = f.kind !== "incident" ? f.hypotheses.filter((h) => h.confidence >= 0.5 && h.service).map((h) => ` ${h.service}`).join(",") : "";
+      out(`- ${f.cls} #${f.index}: top ${top}${f.kind === "incident" ? `; right cause ${(f.rightConfidence ?? 0).toFixed(2)}${service}` : `; ≥0.5: ${alarms}${namedAlarms ? ` naming${namedAlarms}` : ""}`}`);
       out(`    ${Object.entries(f.axes).map(([k, v]) => `${k}=${v}`).join(" ")}`);
     }
   }
   return ok ? 0 : 1;
+}
+
+function formatLocalisation(l: LocalisationRow): string {
+  const pct = (x: number | null) => (x === null ? "-" : `${(x * 100).toFixed(1)} %`);
+  return (
+    `${l.cls}: right service first ${pct(l.service)} of ${l.incidents} incidents, right kind ${pct(l.kind)} of those, evidence file cited ${pct(l.cites)}; ` +
+    `median ${l.medianSeconds === null ? "-" : l.medianSeconds.toFixed(1)} s per variant, bundle median ${l.medianMB === null ? "-" : l.medianMB.toFixed(2)} MB (max ${l.maxMB === null ? "-" : l.maxMB.toFixed(2)} MB)`
+  );
 }
 
 main(process.argv.slice(2)).then(

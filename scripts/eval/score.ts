@@ -33,11 +33,29 @@ export interface Outcome {
   rightConfidence: number | null;
   /** Incidents: first hypothesis is the class's detector and cites a file holding the mechanism's evidence. */
   top1: boolean;
-  /** Healthy: some hypothesis ≥ ALARM; near-miss: some mechanism (specific detector) ≥ ALARM. */
+  /**
+   * Healthy: some hypothesis ≥ ALARM; near-miss: some mechanism (specific detector) ≥ ALARM, and for
+   * a localising class also service-fault or any hypothesis naming a service (`facts.service`) ≥ ALARM.
+   */
   falseAlarm: boolean;
-  hypotheses: { detector: string; confidence: number }[];
+  hypotheses: { detector: string; confidence: number; service?: string }[];
   status: string;
+  /** Localising classes (incidents): the service and kind the first hypothesis names, and what was expected. */
+  expectService?: string;
+  expectKind?: string;
+  namedService?: string | null;
+  namedKind?: string | null;
+  /** The first hypothesis cites a file marked as holding the evidence (reported for localising classes, not required). */
+  citesEvidence?: boolean;
+  /** Analysis wall time and bundle size, for the cost of a class. */
+  seconds?: number;
+  bytes?: number;
 }
+
+/** What a stored hypothesis says beyond the CLI report (the report has no facts). */
+export type HypothesisFacts = Record<string, unknown>;
+
+const named = (f: HypothesisFacts | undefined) => (typeof f?.service === "string" && f.service.trim() !== "" ? f.service : null);
 
 /**
  * Whether a cited file is one of the evidence files. The pipeline may prefix paths (an archive's
@@ -47,11 +65,30 @@ export function sameFile(cited: string, evidence: string): boolean {
   return cited === evidence || cited.endsWith(`/${evidence}`) || evidence.endsWith(`/${cited}`);
 }
 
-export function scoreVariant(v: Pick<Variant, "cls" | "kind" | "index" | "expect" | "evidence" | "axes">, report: CliReport): Outcome {
+/**
+ * `facts`: the stored hypotheses' facts, in the report's order (needed for localising classes). An
+ * incident with `expectService` is right when the first hypothesis is the class's detector and names
+ * that service; every other incident when the first is the class's detector and cites an evidence file.
+ */
+export function scoreVariant(v: Pick<Variant, "cls" | "kind" | "index" | "expect" | "evidence" | "axes" | "expectService" | "expectKind" | "serviceAlarm">, report: CliReport, facts: readonly (HypothesisFacts | undefined)[] = []): Outcome {
   const hs = report.hypotheses;
   const first = hs[0] ?? null;
   const right = v.expect ? hs.filter((h) => h.detector === v.expect) : [];
-  const top1 = v.kind === "incident" && first !== null && first.detector === v.expect && first.evidence.some((e) => v.evidence.some((p) => sameFile(e.file, p)));
+  const cites = first !== null && first.evidence.some((e) => v.evidence.some((p) => sameFile(e.file, p)));
+  const top1 =
+    v.kind === "incident" && first !== null && first.detector === v.expect && (v.expectService !== undefined ? named(facts[0]) === v.expectService : cites);
+  const alarm = (h: CliReport["hypotheses"][number], i: number) =>
+    h.confidence >= ALARM && (MECHANISM.has(h.detector) || (v.serviceAlarm === true && (h.detector === "service-fault" || named(facts[i]) !== null)));
+  const localised =
+    v.expectService !== undefined
+      ? {
+          expectService: v.expectService,
+          ...(v.expectKind !== undefined ? { expectKind: v.expectKind } : {}),
+          namedService: first?.detector === v.expect ? named(facts[0]) : null,
+          namedKind: first?.detector === v.expect && typeof facts[0]?.kind === "string" ? facts[0].kind : null,
+          citesEvidence: cites,
+        }
+      : {};
   return {
     cls: v.cls,
     kind: v.kind,
@@ -61,9 +98,13 @@ export function scoreVariant(v: Pick<Variant, "cls" | "kind" | "index" | "expect
     top: first ? { detector: first.detector, confidence: first.confidence, files: [...new Set(first.evidence.map((e) => e.file))] } : null,
     rightConfidence: v.kind === "incident" ? Math.max(0, ...right.map((h) => h.confidence)) : null,
     top1,
-    falseAlarm: v.kind === "healthy" ? hs.some((h) => h.confidence >= ALARM) : v.kind !== "incident" && hs.some((h) => h.confidence >= ALARM && MECHANISM.has(h.detector)),
-    hypotheses: hs.map((h) => ({ detector: h.detector, confidence: h.confidence })),
+    falseAlarm: v.kind === "healthy" ? hs.some((h) => h.confidence >= ALARM) : v.kind !== "incident" && hs.some(alarm),
+    hypotheses: hs.map((h, i) => {
+      const s = named(facts[i]);
+      return { detector: h.detector, confidence: h.confidence, ...(s ? { service: s } : {}) };
+    }),
     status: report.status,
+    ...localised,
   };
 }
 
@@ -117,6 +158,42 @@ export function formatTable(t: { rows: Row[]; total: Row }): string {
   const line = (c: string[]) => `| ${c.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join(" | ")} |`;
   const sep = `|${w.map((n, i) => (i === 0 ? `${"-".repeat(n + 2)}` : `${"-".repeat(n + 1)}:`)).join("|")}|`;
   return [line(head), sep, ...cells.slice(0, -1).map(line), line(cells.at(-1)!.map((c, i) => (i === 0 ? "**total**" : c)))].join("\n");
+}
+
+/**
+ * Localising classes: share of incidents whose first hypothesis names the right service, the right
+ * kind (of those), cites an evidence file; median analysis seconds and bundle size of the class's rows.
+ */
+export interface LocalisationRow {
+  cls: string;
+  incidents: number;
+  service: number;
+  kind: number | null;
+  cites: number;
+  medianSeconds: number | null;
+  medianMB: number | null;
+  maxMB: number | null;
+}
+
+export function localisation(outcomes: readonly Outcome[]): LocalisationRow[] {
+  const classes = [...new Set(outcomes.filter((o) => o.expectService !== undefined).map((o) => o.cls))];
+  return classes.map((cls) => {
+    const inc = outcomes.filter((o) => o.cls === cls && o.kind === "incident");
+    const rows = outcomes.filter((o) => o.cls === cls || o.cls.startsWith(`${cls}/`));
+    const right = inc.filter((o) => o.namedService === o.expectService);
+    const withKind = right.filter((o) => o.expectKind !== undefined);
+    const mb = rows.flatMap((o) => (o.bytes !== undefined ? [o.bytes / 1e6] : []));
+    return {
+      cls,
+      incidents: inc.length,
+      service: inc.length ? right.length / inc.length : 0,
+      kind: withKind.length ? withKind.filter((o) => o.namedKind === o.expectKind).length / withKind.length : null,
+      cites: inc.length ? inc.filter((o) => o.citesEvidence).length / inc.length : 0,
+      medianSeconds: median(rows.flatMap((o) => (o.seconds !== undefined ? [o.seconds] : []))),
+      medianMB: median(mb),
+      maxMB: mb.length ? Math.max(...mb) : null,
+    };
+  });
 }
 
 /** Variants that missed (incident not top-1, or a false alarm), for the failure analysis. */

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openAnalysisSession } from "@/lib/server/cli/session";
+import { getIncident } from "@/lib/server/services/incidents";
 import { CLASSES } from "./classes";
 import { generateVariant, type ClassSpec, type Variant, type VariantKind } from "./generator";
 import { scoreVariant, type Outcome } from "./score";
@@ -43,7 +44,7 @@ export function* variants(seed: number, n: number, only?: string, index?: number
 export function writeVariant(dir: string, v: Variant): { name: string; absPath: string; size: number }[] {
   const root = path.join(dir, v.cls.replace("/", "__"), String(v.index).padStart(4, "0"));
   fs.mkdirSync(root, { recursive: true });
-  fs.writeFileSync(path.join(root, "variant.json"), `${JSON.stringify({ cls: v.cls, kind: v.kind, index: v.index, expect: v.expect, evidence: v.evidence, axes: v.axes }, null, 2)}\n`);
+  fs.writeFileSync(path.join(root, "variant.json"), `${JSON.stringify({ cls: v.cls, kind: v.kind, index: v.index, expect: v.expect, expectService: v.expectService, expectKind: v.expectKind, evidence: v.evidence, axes: v.axes }, null, 2)}\n`);
   return v.files.map((f) => {
     const abs = path.join(root, "bundle", f.path);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
@@ -64,8 +65,13 @@ export async function evaluate(opts: { seed: number; n: number; only?: string; i
   try {
     for (const v of variants(opts.seed, opts.n, opts.only, opts.index, opts.shard)) {
       const inputs = writeVariant(dir, v);
-      const { report } = await session.analyze(inputs, { title: `eval ${v.cls} #${v.index}` });
-      const o = scoreVariant(v, report);
+      const started = performance.now();
+      const { incidentId, report } = await session.analyze(inputs, { title: `eval ${v.cls} #${v.index}` });
+      const seconds = (performance.now() - started) / 1000;
+      // The stored hypotheses carry their facts (the service a localising class is scored on); the report does not.
+      const stored = (await getIncident(incidentId, session.db))?.hypotheses ?? [];
+      const facts = report.hypotheses.map((h, i) => (stored[i]?.detector === h.detector ? stored[i]!.facts : undefined));
+      const o = { ...scoreVariant(v, report, facts), seconds, bytes: v.bytes ?? inputs.reduce((a, x) => a + x.size, 0) };
       outcomes.push(o);
       opts.onOutcome?.(o, outcomes.length, total);
       if (!opts.dump) fs.rmSync(path.join(dir, v.cls.replace("/", "__"), String(v.index).padStart(4, "0")), { recursive: true, force: true });

@@ -80,6 +80,25 @@ describe("eval generator", () => {
     expect(scoreVariant(near, report("latency-regression", "x")).falseAlarm).toBe(false);
     expect(scoreVariant(near, report(CLASSES[0]!.id, "x")).falseAlarm).toBe(true);
   });
+
+  it("scores a localising class on the service the first hypothesis names", () => {
+    const spec = CLASSES.find((c) => c.localises)!;
+    const v = generateVariant(spec, "incident", 1, 0);
+    expect(v.expectService).toBeTruthy();
+    const cite = (file: string) => ({ file, line: 1, ts: null, excerpt: "x" });
+    const report = (detector: string) => ({ status: "completed" as const, assessment: null, files: [], hypotheses: [{ detector, title: "t", confidence: 0.7, summary: "s", evidence: [cite("timeline.md")] }] });
+    // The right service is enough (a cited file is reported, not required); another service is a miss.
+    expect(scoreVariant(v, report("service-fault"), [{ service: v.expectService!, kind: v.expectKind! }]).top1).toBe(true);
+    expect(scoreVariant(v, report("service-fault"), [{ service: `${v.expectService}-other` }]).top1).toBe(false);
+    expect(scoreVariant(v, report("latency-regression"), [{ service: v.expectService! }]).top1).toBe(false);
+    expect(scoreVariant(v, report("service-fault")).top1).toBe(false);
+    // Its near-misses: service-fault, or anything naming a service, at ≥ 0.5 is a false alarm.
+    const near = generateVariant(spec, "near-miss", 1, 0);
+    expect(near.serviceAlarm).toBe(true);
+    expect(scoreVariant(near, report("service-fault")).falseAlarm).toBe(true);
+    expect(scoreVariant(near, report("latency-regression"), [{ service: "ledger" }]).falseAlarm).toBe(true);
+    expect(scoreVariant(near, report("latency-regression")).falseAlarm).toBe(false);
+  });
 });
 
 describe("eval quick subset", () => {
