@@ -16,7 +16,7 @@ import { addMs, durationMs, elapsed, type DurationMs, type EpochMs } from "@/lib
  *   z_i   = (x_i − m0) / scale
  *
  * A point is abnormal when |z_i| > Z_POINT; a change needs MIN_RUN consecutive abnormal points on the
- * same side, starting at the split (one spike is not a change), and the median z of the episode
+ * same side spanning MIN_SPAN_MS, starting at the split (one spike is not a change), and the median z of the episode
  * (the run, single normal points inside it included) ≥ Z_CHANGE. The episode ends at the first point
  * that is normal and not followed by an abnormal one; the series "recovered" when its tail after the
  * episode is back near m0.
@@ -50,6 +50,13 @@ export const METRIC_CHANGE = {
   MIN_REF: 4,
   /** Consecutive abnormal points that make a change (one is a spike). */
   MIN_RUN: 2,
+  /**
+   * …spanning at least this long (first to last abnormal point, plus one step): at 15 s steps over a
+   * 1-minute rate window, one slow minute (a GC pause, one slow batch) fills four points — still a
+   * spike. At 60 s steps two points already span 2 minutes. An episode still running at the end of
+   * the data is not held to it (the export may have cut it short).
+   */
+  MIN_SPAN_MS: 90_000,
   /** |z| of one abnormal point. */
   Z_POINT: 3.5,
   /** Median |z| over the episode that makes a change. */
@@ -426,6 +433,14 @@ function episodeAt(pts: Pt[], k: number, ref: Reference): Episode | null {
   return { k, end, dir, abnormal, evidence, score: Math.min(SCORE_CAP, median(zs)), scale, m1: median(pts.slice(k, end).map((p) => p.v)) };
 }
 
+/** The series' sampling step: the median gap between consecutive points. */
+function stepOf(pts: Pt[]): number {
+  if (pts.length < 2) return 0;
+  const gaps: number[] = [];
+  for (let i = 1; i < pts.length; i++) gaps.push(pts[i]!.ts - pts[i - 1]!.ts);
+  return median(gaps);
+}
+
 function segment(pts: Pt[], from: number, to: number): SegmentStats {
   const vs = pts.slice(from, to).map((p) => p.v);
   return { count: vs.length, median: vs.length ? median(vs) : Number.NaN, min: Math.min(...vs), max: Math.max(...vs), fromTs: pts[from]!.ts, toTs: pts[to - 1]!.ts };
@@ -466,8 +481,12 @@ function evaluation(pts: Pt[], splitAt: number, ref: Reference, ep: Episode | nu
     const z = zOf(pts[i]!.v, ref.m0, ep.scale);
     if (ep.dir * z > Z_POINT) cited.push({ index: pts[i]!.idx, ts: pts[i]!.ts, value: pts[i]!.v, z: Math.max(-SCORE_CAP, Math.min(SCORE_CAP, z)) });
   }
+  let lastAbn = ep.k;
+  for (let i = ep.k; i < ep.end; i++) if (ep.dir * zOf(pts[i]!.v, ref.m0, ep.scale) > Z_POINT) lastAbn = i;
+  const span = pts[lastAbn]!.ts - pts[ep.k]!.ts + stepOf(pts);
   return {
-    changed: ep.abnormal >= METRIC_CHANGE.MIN_RUN && ep.score >= Z_CHANGE,
+    // An episode still running at the end of the data may be cut short by the export: not a spike.
+    changed: ep.abnormal >= METRIC_CHANGE.MIN_RUN && ep.score >= Z_CHANGE && (span >= METRIC_CHANGE.MIN_SPAN_MS || ep.end >= n),
     direction: ep.dir > 0 ? "up" : "down",
     score: ep.score,
     ratio: ref.m0 !== 0 ? ep.m1 / ref.m0 : null,

@@ -225,6 +225,15 @@ describe("metric change points", () => {
     }
   });
 
+  it("one slow minute at 15 s steps (four points, then back) is a spike; three slow minutes are a change", () => {
+    const at = (k: number) => (T0 + k * 15_000) as EpochMs;
+    const make = (slowPoints: number) => Array.from({ length: 60 }, (_, k) => [at(k), 0.02 + 0.001 * (k % 3) + (k >= 40 && k < 40 + slowPoints ? 1.2 : 0)] as [EpochMs, number]);
+    const spike = detectSeriesChange({ name: "http_server_request_duration_seconds_p95", labels: { pod: "statements-445shrhmsr-hh4cj" }, points: make(4) }, { hintMs: at(40) });
+    expect(spike.changed).toBe(false);
+    const change = detectSeriesChange({ name: "http_server_request_duration_seconds_p95", labels: { pod: "statements-445shrhmsr-hh4cj" }, points: make(12) }, { hintMs: at(40) });
+    expect(change).toMatchObject({ changed: true, direction: "up", firstAbnormalTs: at(40) });
+  });
+
   it("irregular, unsorted and missing samples are read by time", () => {
     const times = [0, 15, 45, 60, 75, 90, 150, 165, 180, 240, 255, 270, 300];
     const vals = [5, 5.1, 4.9, 5, 5.2, 5, 4.8, 5, 5.1, 20, 21, 20, 22];
