@@ -363,6 +363,22 @@ function errorOrigins(
 }
 
 /**
+ * Every service below `service` in the call graph: a caller's latency and error lines include what
+ * happened anywhere under it, not only in the services it calls directly.
+ */
+function descendants(graph: ReadonlyMap<string, ReadonlySet<string>>, service: string): Set<string> {
+  const out = new Set<string>();
+  const stack = [...(graph.get(service) ?? [])];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x === service || out.has(x)) continue;
+    out.add(x);
+    for (const y of graph.get(x) ?? []) stack.push(y);
+  }
+  return out;
+}
+
+/**
  * Caller-side latency, traced back to the callees it can be. A pod's client latency is its callees'
  * time plus the path to them: when it rises, the fault is in one of its callees — but not in one that
  * another caller also calls and measured no change for (a slow callee is slow for everyone). Callers
@@ -532,14 +548,14 @@ export function localise(input: LocaliseInput): Localisation {
     suspects.push({ service, pod: podBySvc.get(service)?.name ?? null, kind: kindOf(signals, trace, metric), score, signals, trace, localRatio, metric, metricPod: podBySvc.get(service) ?? null, path, logs: log, bail, silenced: quiet, callerView: cv, explainedBy: null });
   }
 
-  // Propagation: a caller's server-latency *metric* includes its callees' time, so a callee suspect
+  // Propagation: a caller's server-latency *metric* includes its callees' time (all the way down), so a callee suspect
   // carrying at least EXPLAINS_SHARE of it explains it away. Trace evidence is already the
   // service's own (self time, its edges' gaps) and resource, path and log changes are its own:
   // those are never explained by a callee.
   const bySvc = new Map(suspects.map((s) => [s.service, s]));
   for (const s of suspects) {
     if (s.signals.metric === 0 || s.metric?.kind !== "latency") continue;
-    const best = [...(graph.get(s.service) ?? [])]
+    const best = [...descendants(graph, s.service)]
       .map((c) => bySvc.get(c))
       .filter((c): c is Suspect => !!c && c.score >= LOCALISE.EXPLAINS_SHARE * s.signals.metric)
       .sort((a, b) => b.score - a.score)[0];
@@ -558,7 +574,7 @@ export function localise(input: LocaliseInput): Localisation {
   for (const s of suspects) {
     const own = logParts.get(s.service);
     if (!own || own.other <= own.origin) continue;
-    const callee = [...(graph.get(s.service) ?? [])]
+    const callee = [...descendants(graph, s.service)]
       .filter((c) => (logsBefore.get(c) ?? 0) >= LOCALISE.EXPLAINS_SHARE * own.other)
       .sort((a, b) => (logsBefore.get(b) ?? 0) - (logsBefore.get(a) ?? 0) || (a < b ? -1 : 1))
       .map((c) => bySvc.get(c)!)[0];

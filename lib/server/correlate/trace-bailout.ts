@@ -29,8 +29,10 @@ export const BAILOUT = {
   MIN_REACH: 5,
   /** Window invocations that stop at a prefix for a bail-out. */
   MIN_STOPS: 3,
-  /** The stop share at a prefix must grow by this much (0..1). */
+  /** The stop share at a prefix must grow by this much (0..1)… */
   MIN_RISE: 0.2,
+  /** …and the window's stops must be this improbable at the reference's stop share (binomial tail). */
+  MAX_P: 1e-3,
   /** Window invocations of an operation needed at all. */
   MIN_INVOCATIONS: 5,
   /** Extra stops at this share of an operation's invocations are a full signal… */
@@ -163,6 +165,8 @@ export function analyseBailouts(spans: readonly SpanInput[], phaseOf: (s: SpanIn
       const r1 = st[1] / reach[1];
       const rise = r1 - r0;
       if (rise < BAILOUT.MIN_RISE) continue;
+      // A handful of invocations moves a share a lot: the count itself must be unlikely by chance.
+      if (binomialTail(st[1], reach[1], r0) > BAILOUT.MAX_P) continue;
       const path = prefix ? prefix.split("\u0001").slice(1) : [];
       points.push({
         caller,
@@ -207,4 +211,20 @@ function blame(points: readonly BailPoint[]): BailBlame[] {
     }
   }
   return [...out.values()].sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : 1));
+}
+
+/** P(X ≥ k) for X ~ Binomial(n, p), summed in log space from the k-th term (n up to millions). */
+export function binomialTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n || p <= 0) return 0;
+  if (p >= 1) return 1;
+  let logTerm = k * Math.log(p) + (n - k) * Math.log1p(-p);
+  for (let j = 1; j <= k; j++) logTerm += Math.log((n - k + j) / j);
+  let term = Math.exp(logTerm);
+  let sum = term;
+  for (let i = k; i < n && term > sum * 1e-12; i++) {
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+    sum += term;
+  }
+  return Math.min(1, sum);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyseBailouts, BAILOUT, type BailoutAnalysis } from "@/lib/server/correlate/trace-bailout";
+import { analyseBailouts, BAILOUT, binomialTail, type BailoutAnalysis } from "@/lib/server/correlate/trace-bailout";
 import type { SpanInput } from "@/lib/server/correlate/trace-blame";
 import { epochMs, durationMs } from "@/lib/schemas/time";
 import { prng } from "../detectors/builders";
@@ -123,4 +123,17 @@ describe("analyseBailouts: must not fire", () => {
       expect(a.blames.filter((b) => b.score >= 0.2)).toEqual([]);
     });
   }
+});
+
+describe("binomialTail", () => {
+  const cases: Array<[k: number, n: number, p: number, expected: number]> = [
+    [0, 10, 0.3, 1],
+    [11, 10, 0.3, 0],
+    [1, 1, 0.5, 0.5],
+    [2, 2, 0.5, 0.25],
+    [3, 10, 0.1, 0.0701908264], // 1 − P(X ≤ 2)
+    [5, 18, 0.026, 7.6658e-5], // exact sum, checked with Python's math.comb
+  ];
+  for (const [k, n, p, expected] of cases) it(`P(X ≥ ${k} | n=${n}, p=${p})`, () => expect(binomialTail(k, n, p)).toBeCloseTo(expected, expected < 0.01 ? 5 : 6));
+  it("stays finite and tiny for large n", () => expect(binomialTail(617, 625, 0.0017)).toBeLessThan(1e-100));
 });
