@@ -8,6 +8,7 @@ import { latencyRegression } from "./latency-regression";
 import { errorBurstAfterChange } from "./error-burst-after-change";
 import { serviceFault } from "./service-fault";
 import { oomCrashloopNoHealthyUpstream } from "./oom-crashloop-no-healthy-upstream";
+import { networkPolicyDeny } from "./network-policy-deny";
 
 export type { Detector, DetectorContext } from "./types";
 
@@ -22,5 +23,6 @@ export const DETECTORS: readonly Detector[] = [
   errorBurstAfterChange,
   serviceFault,
   oomCrashloopNoHealthyUpstream,
+  networkPolicyDeny,
 ];
 export const DETECTOR_IDS = DETECTORS.map((d) => d.id);

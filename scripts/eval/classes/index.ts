@@ -4,6 +4,7 @@ import { endpointRemovalRace } from "./endpoint-removal-race";
 import { iptablesRuleOrder } from "./iptables-rule-order";
 import { ipvsStaleBackends } from "./ipvs-stale-backends";
 import { oomCrashloopNoHealthyUpstream } from "./oom-crashloop-no-healthy-upstream";
+import { networkPolicyDeny } from "./network-policy-deny";
 
 /** The incident classes of the four seed incidents; each class id is the detector that must come first. */
-export const CLASSES: readonly ClassSpec[] = [iptablesRuleOrder, endpointRemovalRace, conntrackSnatRace, ipvsStaleBackends, oomCrashloopNoHealthyUpstream];
+export const CLASSES: readonly ClassSpec[] = [iptablesRuleOrder, endpointRemovalRace, conntrackSnatRace, ipvsStaleBackends, oomCrashloopNoHealthyUpstream, networkPolicyDeny];
