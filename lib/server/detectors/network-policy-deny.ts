@@ -172,7 +172,10 @@ function uniqueCount(list: Located<RequestRecord>[]): number {
   for (const r of list) {
     const id = r.rec.requestId && r.rec.requestId !== "-" ? r.rec.requestId : null;
     if (id === null) n++;
-    else if (!ids.has(id)) (ids.add(id), n++);
+    else if (!ids.has(id)) {
+      ids.add(id);
+      n++;
+    }
   }
   return n;
 }
