@@ -123,7 +123,9 @@ export const networkPolicyDeny: ClassSpec = {
       w.add(format === "json" ? "ztunnel.jsonl" : "ztunnel.log", `${lines.join("\n")}\n`, { node: w.nodes[0]!, evidence: kind === "incident" });
     } else if (proxy === "ingress-nginx") {
       const mine = out.filter((r) => r.src.app === C);
-      w.accessLog("ingress-nginx-controller.log", mine, { formats: ["nginx-timings", "nginx-main-ext", "nginx-json"] as readonly AccessFormat[], evidence: kind === "incident", axisName: "ingress-log", skewMaxSec: 5 });
+      // ingress-nginx's own log formats name the upstream ($upstream_addr, $proxy_upstream_name):
+      // combined + timings alone (no upstream, no Host) cannot say which service timed out, for a human either.
+      w.accessLog("ingress-nginx-controller.log", mine, { formats: ["nginx-main-ext", "nginx-json"] as readonly AccessFormat[], evidence: kind === "incident", axisName: "ingress-log", skewMaxSec: 5 });
       if (w.keep(`${C2}-sidecar-log`, 0.6)) w.accessLog(`${C2}-istio-proxy.log`, out.filter((r) => r.src.app === C2), { formats: ["envoy-text", "envoy-json"], axisName: "other-client-log" });
     } else {
       w.accessLog(`${C}-istio-proxy.log`, out.filter((r) => r.src.app === C), { formats: ["envoy-text", "envoy-json"], evidence: kind === "incident", axisName: "client-sidecar-log", skewMaxSec: 5 });
