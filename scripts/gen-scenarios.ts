@@ -529,7 +529,7 @@ function seed001(): void {
     top: "endpoint-removal-race",
     topEvidenceFile: "nodes/worker-0/ztunnel.log",
     facts: { "endpoint-removal-race": { pods: oldPods.map((p) => p.name), gapsMs: { each: { min: 150, max: 500 } }, dataPath: { match: "ztunnel" } } },
-    mustNotFire: ["iptables-rule-order", "ipvs-stale-backends", "conntrack-snat-race", "retry-latency-amplification"],
+    mustNotFire: ["iptables-rule-order", "oom-crashloop-no-healthy-upstream", "ipvs-stale-backends", "conntrack-snat-race", "retry-latency-amplification"],
     formats: {
       "timeline.md": "timeline",
       "k8s/pods-before-rollout.yaml": "k8s-objects",
@@ -721,7 +721,7 @@ function seed003(): void {
     top: "conntrack-snat-race",
     topEvidenceFile: "logs/smartgateway-access.log",
     facts: { "conntrack-snat-race": { near1s: { min: 5, max: 1000 }, near3s: { min: 1, max: 1000 }, medianMs: { min: 0, max: 50 }, insertFailedGrowth: { min: 1000, max: 100000 }, traceGaps: { min: 3, max: 100 } } },
-    mustNotFire: ["iptables-rule-order", "endpoint-removal-race", "ipvs-stale-backends", "retry-latency-amplification"],
+    mustNotFire: ["iptables-rule-order", "network-policy-deny", "endpoint-removal-race", "ipvs-stale-backends", "retry-latency-amplification"],
     formats: {
       "timeline.md": "timeline",
       "logs/smartgateway-access.log": "nginx-access",

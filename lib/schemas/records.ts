@@ -250,6 +250,47 @@ export const SeriesRecord = z.object({
 });
 export type SeriesRecord = z.infer<typeof SeriesRecord>;
 
+const Termination = z.object({
+  reason: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  startedAt: EpochMs.optional(),
+  finishedAt: EpochMs.optional(),
+});
+export const ContainerInfo = z.object({
+  name: z.string(),
+  restartCount: z.number().int().nonnegative().optional(),
+  ready: z.boolean().optional(),
+  /** running / waiting / terminated, with the waiting reason (CrashLoopBackOff) or terminated reason. */
+  state: z.string().optional(),
+  stateReason: z.string().optional(),
+  terminated: Termination.optional(),
+  lastTerminated: Termination.optional(),
+  memoryLimitBytes: z.number().nonnegative().optional(),
+  memoryRequestBytes: z.number().nonnegative().optional(),
+});
+export type ContainerInfo = z.infer<typeof ContainerInfo>;
+const PolicyPeer = z.object({
+  podSelector: z.record(z.string(), z.string()).optional(),
+  namespaceSelector: z.record(z.string(), z.string()).optional(),
+  ipBlock: z.string().optional(),
+});
+const PolicyRule = z.object({
+  /** Peers (from for ingress, to for egress); absent/empty = every peer. */
+  peers: z.array(PolicyPeer).optional(),
+  /** Ports; absent/empty = every port. */
+  ports: z.array(z.object({ port: z.union([z.number(), z.string()]).optional(), protocol: z.string().optional() })).optional(),
+});
+export const NetworkPolicySpec = z.object({
+  /** matchLabels of spec.podSelector; {} selects every pod of the namespace. */
+  podSelector: z.record(z.string(), z.string()),
+  /** The selector also has matchExpressions (not modelled: the selection is uncertain). */
+  selectorExpressions: z.boolean().optional(),
+  policyTypes: z.array(z.string()),
+  ingress: z.array(PolicyRule).optional(),
+  egress: z.array(PolicyRule).optional(),
+});
+export type NetworkPolicySpec = z.infer<typeof NetworkPolicySpec>;
+
 export const ObjectRecord = z.object({
   kind: z.literal("object"),
   k8sKind: z.string(),
@@ -273,6 +314,13 @@ export const ObjectRecord = z.object({
   endpoints: z.array(z.object({ ip: z.string(), pod: z.string().optional(), node: z.string().optional(), ready: z.boolean().optional(), terminating: z.boolean().optional() })).optional(),
   ports: z.array(z.object({ name: z.string().optional(), port: z.number().int(), protocol: z.string().optional(), targetPort: z.union([z.number(), z.string()]).optional(), nodePort: z.number().int().optional() })).optional(),
   phase: z.string().optional(),
+  /**
+   * Pod containers: restarts, the current and last termination (reason OOMKilled, exit code 137),
+   * and the memory limit/request in bytes (spec.containers[].resources), by container name.
+   */
+  containers: z.array(ContainerInfo).optional(),
+  /** NetworkPolicy spec: which pods it selects, its policy types and allow rules (absent = none). */
+  policy: NetworkPolicySpec.optional(),
   ...base,
 });
 export type ObjectRecord = z.infer<typeof ObjectRecord>;

@@ -7,6 +7,8 @@ import { conntrackSnatRace } from "./conntrack-snat-race";
 import { latencyRegression } from "./latency-regression";
 import { errorBurstAfterChange } from "./error-burst-after-change";
 import { serviceFault } from "./service-fault";
+import { oomCrashloopNoHealthyUpstream } from "./oom-crashloop-no-healthy-upstream";
+import { networkPolicyDeny } from "./network-policy-deny";
 
 export type { Detector, DetectorContext } from "./types";
 
@@ -20,5 +22,7 @@ export const DETECTORS: readonly Detector[] = [
   latencyRegression,
   errorBurstAfterChange,
   serviceFault,
+  oomCrashloopNoHealthyUpstream,
+  networkPolicyDeny,
 ];
 export const DETECTOR_IDS = DETECTORS.map((d) => d.id);

@@ -1,4 +1,4 @@
-import type { ObjectRecord } from "@/lib/schemas/records";
+import type { ContainerInfo, NetworkPolicySpec, ObjectRecord } from "@/lib/schemas/records";
 import { parseIsoUtc, type EpochMs } from "@/lib/schemas/time";
 import { type Obj, arr, readWholeDocument, isObj, k8sItems, num, obj, parseDocuments, sniffHead, str, stringMap } from "./k8s/document";
 import type { ParseContext, ParseItem, Parser } from "./types";
@@ -9,7 +9,7 @@ import type { ParseContext, ParseItem, Parser } from "./types";
  * k8s-events. See docs/parsers/k8s-objects.md.
  */
 
-const OBJECT_KINDS = "PodList|EndpointSliceList|EndpointsList|ServiceList|NodeList|Pod|EndpointSlice|Endpoints|Service|Node|ReplicaSet|Deployment|DaemonSet|StatefulSet|ReplicaSetList|DeploymentList";
+const OBJECT_KINDS = "PodList|EndpointSliceList|EndpointsList|ServiceList|NodeList|Pod|EndpointSlice|Endpoints|Service|Node|ReplicaSet|Deployment|DaemonSet|StatefulSet|ReplicaSetList|DeploymentList|NetworkPolicy|NetworkPolicyList";
 const JSON_KIND = new RegExp(`"kind"\\s*:\\s*"(?:${OBJECT_KINDS})"`);
 const JSON_LIST = /"kind"\s*:\s*"List"/;
 const YAML_KIND = new RegExp(`^\\s*(?:-\\s+)?kind:\\s*(?:${OBJECT_KINDS}|List)\\s*$`, "m");
@@ -105,6 +105,100 @@ function pod(o: Obj): ObjectRecord {
     if (t !== null && (exited === null || t > exited)) exited = t;
   }
   if (exited !== null) r.exitedAt = exited;
+  const containers = containerInfos(arr(spec.containers), arr(status.containerStatuses));
+  if (containers.length > 0) r.containers = containers;
+  return r;
+}
+
+/** Kubernetes memory quantity → bytes ("512Mi", "1G", "1e9", "134217728"); undefined when unreadable. */
+export function memoryBytes(q: unknown): number | undefined {
+  if (typeof q === "number") return Number.isFinite(q) && q >= 0 ? q : undefined;
+  if (typeof q !== "string") return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E|m)?\s*$/.exec(q);
+  if (!m) return undefined;
+  const pow: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, m: 1e-3 };
+  return Number(m[1]) * (m[2] ? pow[m[2]]! : 1);
+}
+
+function termination(t: unknown): ContainerInfo["terminated"] | undefined {
+  if (!isObj(t)) return undefined;
+  const out: NonNullable<ContainerInfo["terminated"]> = {};
+  if (str(t.reason)) out.reason = str(t.reason);
+  const code = num(t.exitCode);
+  if (code !== undefined && Number.isInteger(code)) out.exitCode = code;
+  const started = parseIsoUtc(str(t.startedAt));
+  const finished = parseIsoUtc(str(t.finishedAt));
+  if (started !== null) out.startedAt = started;
+  if (finished !== null) out.finishedAt = finished;
+  return out;
+}
+
+/** spec.containers[].resources (memory) joined with status.containerStatuses[] by name. */
+function containerInfos(specs: unknown[], statuses: unknown[]): ContainerInfo[] {
+  const out = new Map<string, ContainerInfo>();
+  for (const c of specs) {
+    if (!isObj(c) || !str(c.name)) continue;
+    const info: ContainerInfo = { name: str(c.name)! };
+    const res = obj(c.resources) ?? {};
+    const limit = memoryBytes(obj(res.limits)?.memory);
+    const request = memoryBytes(obj(res.requests)?.memory);
+    if (limit !== undefined) info.memoryLimitBytes = limit;
+    if (request !== undefined) info.memoryRequestBytes = request;
+    out.set(info.name, info);
+  }
+  for (const c of statuses) {
+    if (!isObj(c) || !str(c.name)) continue;
+    const info = out.get(str(c.name)!) ?? { name: str(c.name)! };
+    const rc = num(c.restartCount);
+    if (rc !== undefined && Number.isInteger(rc) && rc >= 0) info.restartCount = rc;
+    if (typeof c.ready === "boolean") info.ready = c.ready;
+    const state = obj(c.state) ?? {};
+    const which = (["running", "waiting", "terminated"] as const).find((k) => isObj(state[k]));
+    if (which) {
+      info.state = which;
+      const reason = str(obj(state[which])?.reason);
+      if (reason) info.stateReason = reason;
+      if (which === "terminated") info.terminated = termination(state.terminated);
+    }
+    const last = termination(obj(c.lastState)?.terminated);
+    if (last) info.lastTerminated = last;
+    out.set(info.name, info);
+  }
+  return [...out.values()];
+}
+
+function labelSelector(v: unknown): { labels: Record<string, string>; expressions: boolean } {
+  const o = obj(v) ?? {};
+  return { labels: stringMap(o.matchLabels), expressions: arr(o.matchExpressions).length > 0 };
+}
+
+/** NetworkPolicy: selected pods, policy types (defaulted as the API does) and allow rules. */
+function networkPolicy(o: Obj): ObjectRecord {
+  const r = base(o, "NetworkPolicy");
+  const spec = obj(o.spec) ?? {};
+  const sel = labelSelector(spec.podSelector);
+  const rules = (list: unknown, peerKey: "from" | "to") =>
+    arr(list).filter(isObj).map((rule) => {
+      const peers = arr(rule[peerKey]).filter(isObj).map((p) => {
+        const peer: NonNullable<NonNullable<NetworkPolicySpec["ingress"]>[number]["peers"]>[number] = {};
+        if (isObj(p.podSelector)) peer.podSelector = labelSelector(p.podSelector).labels;
+        if (isObj(p.namespaceSelector)) peer.namespaceSelector = labelSelector(p.namespaceSelector).labels;
+        const cidr = str(obj(p.ipBlock)?.cidr);
+        if (cidr) peer.ipBlock = cidr;
+        return peer;
+      });
+      const ports = arr(rule.ports).filter(isObj).map((p) => ({
+        ...(typeof p.port === "number" || (typeof p.port === "string" && p.port.length > 0) ? { port: p.port } : {}),
+        ...(str(p.protocol) ? { protocol: str(p.protocol) } : {}),
+      }));
+      return { ...(peers.length ? { peers } : {}), ...(ports.length ? { ports } : {}) };
+    });
+  const ingress = rules(spec.ingress, "from");
+  const egress = rules(spec.egress, "to");
+  const declared = arr(spec.policyTypes).map(str).filter((x): x is string => !!x);
+  // API default: Ingress always, Egress when the spec has egress rules.
+  const policyTypes = declared.length ? declared : ["Ingress", ...(arr(spec.egress).length ? ["Egress"] : [])];
+  r.policy = { podSelector: sel.labels, ...(sel.expressions ? { selectorExpressions: true } : {}), policyTypes, ...(Array.isArray(spec.ingress) ? { ingress } : {}), ...(Array.isArray(spec.egress) ? { egress } : {}) };
   return r;
 }
 
@@ -209,6 +303,8 @@ function toRecord(o: Obj): ObjectRecord | null {
       return service(o);
     case "Node":
       return node(o);
+    case "NetworkPolicy":
+      return networkPolicy(o);
     case undefined:
       return null;
     default:
@@ -295,9 +391,45 @@ spec:
   - {name: http, port: 80, targetPort: 8080, protocol: TCP}
 `;
 
+const OOM_POLICY_YAML = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: cart-6f7c9d8b5-k2x9q
+    namespace: shop
+    labels: {app: cart}
+  spec:
+    nodeName: node-a
+    containers:
+    - name: cart
+      resources: {limits: {memory: 512Mi}, requests: {memory: 256Mi}}
+  status:
+    phase: Running
+    podIP: 10.244.1.9
+    containerStatuses:
+    - name: cart
+      ready: false
+      restartCount: 4
+      state: {waiting: {reason: CrashLoopBackOff}}
+      lastState: {terminated: {reason: OOMKilled, exitCode: 137, startedAt: "2025-11-20T10:11:02Z", finishedAt: "2025-11-20T10:12:40Z"}}
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata: {name: orders-ingress, namespace: shop, creationTimestamp: "2025-11-20T10:10:00Z"}
+  spec:
+    podSelector: {matchLabels: {app: orders}}
+    policyTypes: [Ingress]
+    ingress:
+    - from:
+      - podSelector: {matchLabels: {app: frontend}}
+      ports:
+      - {port: 8080, protocol: TCP}
+`;
+
 export const k8sObjectsParser: Parser = {
   id: "k8s-objects",
-  title: "Kubernetes objects (pods, EndpointSlices, Endpoints, Services, Nodes as JSON/YAML)",
+  title: "Kubernetes objects (pods, EndpointSlices, Endpoints, Services, Nodes, NetworkPolicies as JSON/YAML)",
   emits: ["object"],
   sniff,
   parse,
@@ -328,6 +460,23 @@ export const k8sObjectsParser: Parser = {
             ports: [{ port: 8080, name: "http", protocol: "TCP" }],
           },
           1: { k8sKind: "Service", name: "go-httpbin", namespace: "demo", ips: ["10.96.12.34"], ports: [{ port: 80, name: "http", protocol: "TCP", targetPort: 8080 }], prov: { pointer: "/1" } },
+        },
+      },
+    },
+    {
+      name: "k8s/oom-and-policy.yaml",
+      content: OOM_POLICY_YAML,
+      expect: {
+        records: 2, skipped: 0, kinds: { object: 2 },
+        fields: {
+          0: {
+            k8sKind: "Pod", name: "cart-6f7c9d8b5-k2x9q", ips: ["10.244.1.9"],
+            containers: [{ name: "cart", memoryLimitBytes: 536870912, memoryRequestBytes: 268435456, restartCount: 4, ready: false, state: "waiting", stateReason: "CrashLoopBackOff", lastTerminated: { reason: "OOMKilled", exitCode: 137, startedAt: 1763633462000, finishedAt: 1763633560000 } }],
+          },
+          1: {
+            k8sKind: "NetworkPolicy", name: "orders-ingress", namespace: "shop", createdAt: "2025-11-20T10:10:00Z",
+            policy: { podSelector: { app: "orders" }, policyTypes: ["Ingress"], ingress: [{ peers: [{ podSelector: { app: "frontend" } }], ports: [{ port: 8080, protocol: "TCP" }] }] },
+          },
         },
       },
     },

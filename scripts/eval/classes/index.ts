@@ -3,10 +3,12 @@ import { conntrackSnatRace } from "./conntrack-snat-race";
 import { endpointRemovalRace } from "./endpoint-removal-race";
 import { iptablesRuleOrder } from "./iptables-rule-order";
 import { ipvsStaleBackends } from "./ipvs-stale-backends";
+import { networkPolicyDeny } from "./network-policy-deny";
+import { oomCrashloopNoHealthyUpstream } from "./oom-crashloop-no-healthy-upstream";
 import { serviceFault } from "./service-fault";
 
 /**
- * The incident classes of the four seed incidents, and localisation in a microservice system; each
- * class id is the detector that must come first.
+ * The incident classes: the four seed incidents, localisation in a microservice system, and the
+ * mesh and network classes of issue 18; each class id is the detector that must come first.
  */
-export const CLASSES: readonly ClassSpec[] = [iptablesRuleOrder, endpointRemovalRace, conntrackSnatRace, ipvsStaleBackends, serviceFault];
+export const CLASSES: readonly ClassSpec[] = [iptablesRuleOrder, endpointRemovalRace, conntrackSnatRace, ipvsStaleBackends, serviceFault, oomCrashloopNoHealthyUpstream, networkPolicyDeny];

@@ -30,6 +30,10 @@ export interface Req {
   bytesOut: number;
   /** The proxy's own address (DOWNSTREAM_LOCAL_ADDRESS). */
   local: string;
+  /** Request protocol (default HTTP/1.1; "HTTP/2" for gRPC). */
+  protocol?: string;
+  /** Envoy UPSTREAM_TRANSPORT_FAILURE_REASON when it is not the default refusal (`delayed_connect_error:_111` for UF). */
+  transportFailure?: string;
 }
 
 export type AccessFormat = "envoy-text" | "envoy-json" | "nginx-timings" | "nginx-main-ext" | "nginx-json";
@@ -40,9 +44,9 @@ const dash = (v: string | number | null) => (v === null ? "-" : String(v));
 
 /** Istio's default TEXT format (22 tokens, Istio ≥ 1.8). */
 function envoyText(r: Req): string {
-  const failure = r.flags.includes("UF") ? "delayed_connect_error:_111" : "-";
+  const failure = r.transportFailure ?? (r.flags.includes("UF") ? "delayed_connect_error:_111" : "-");
   return (
-    `[${iso(r.ts)}] "${r.method} ${r.path} HTTP/1.1" ${r.status} ${r.flags} ${r.details} - ${q(failure)} 0 ${r.bytesOut} ${r.durMs} ${dash(r.upstreamMs)} ` +
+    `[${iso(r.ts)}] "${r.method} ${r.path} ${r.protocol ?? "HTTP/1.1"}" ${r.status} ${r.flags} ${r.details} - ${q(failure)} 0 ${r.bytesOut} ${r.durMs} ${dash(r.upstreamMs)} ` +
     `"-" "${r.ua}" "${r.reqId}" "${r.authority}" ${q(r.upstreamHost)} ${r.cluster} ${r.upstreamHost ? "10.0.0.1:40000" : "-"} ${r.local} ${r.client} - default`
   );
 }
@@ -59,7 +63,7 @@ function envoyJson(r: Req): string {
     duration: r.durMs,
     method: r.method,
     path: r.path,
-    protocol: "HTTP/1.1",
+    protocol: r.protocol ?? "HTTP/1.1",
     request_id: r.reqId,
     requested_server_name: null,
     response_code: r.status,
@@ -71,7 +75,7 @@ function envoyJson(r: Req): string {
     upstream_host: r.upstreamHost,
     upstream_local_address: r.upstreamHost ? "10.0.0.1:40000" : null,
     upstream_service_time: r.upstreamMs === null ? null : String(r.upstreamMs),
-    upstream_transport_failure_reason: r.flags.includes("UF") ? "delayed_connect_error:_111" : null,
+    upstream_transport_failure_reason: r.transportFailure ?? (r.flags.includes("UF") ? "delayed_connect_error:_111" : null),
     user_agent: r.ua,
     x_forwarded_for: null,
   });

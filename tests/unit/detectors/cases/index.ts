@@ -7,6 +7,8 @@ import { cases as ipvsStaleBackends } from "./ipvs-stale-backends";
 import { cases as latencyRegression } from "./latency-regression";
 import { cases as retryLatencyAmplification } from "./retry-latency-amplification";
 import { cases as serviceFault } from "./service-fault";
+import { cases as oomCrashloopNoHealthyUpstream } from "./oom-crashloop-no-healthy-upstream";
+import { cases as networkPolicyDeny } from "./network-policy-deny";
 
 /**
  * Every detector's cases by detector id: `<id>.test.ts` beside this folder runs them
@@ -21,4 +23,6 @@ export const DETECTOR_CASES: Readonly<Record<string, DetectorCases>> = {
   "latency-regression": latencyRegression,
   "retry-latency-amplification": retryLatencyAmplification,
   "service-fault": serviceFault,
+  "oom-crashloop-no-healthy-upstream": oomCrashloopNoHealthyUpstream,
+  "network-policy-deny": networkPolicyDeny,
 };
