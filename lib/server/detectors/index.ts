@@ -7,6 +7,7 @@ import { conntrackSnatRace } from "./conntrack-snat-race";
 import { latencyRegression } from "./latency-regression";
 import { errorBurstAfterChange } from "./error-burst-after-change";
 import { serviceFault } from "./service-fault";
+import { upstreamIdleTimeoutRace } from "./upstream-idle-timeout-race";
 
 export type { Detector, DetectorContext } from "./types";
 
@@ -20,5 +21,6 @@ export const DETECTORS: readonly Detector[] = [
   latencyRegression,
   errorBurstAfterChange,
   serviceFault,
+  upstreamIdleTimeoutRace,
 ];
 export const DETECTOR_IDS = DETECTORS.map((d) => d.id);

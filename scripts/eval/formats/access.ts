@@ -30,6 +30,8 @@ export interface Req {
   bytesOut: number;
   /** The proxy's own address (DOWNSTREAM_LOCAL_ADDRESS). */
   local: string;
+  /** Request protocol; HTTP/1.1 when absent (gRPC: HTTP/2). */
+  protocol?: string;
 }
 
 export type AccessFormat = "envoy-text" | "envoy-json" | "nginx-timings" | "nginx-main-ext" | "nginx-json";
@@ -42,7 +44,7 @@ const dash = (v: string | number | null) => (v === null ? "-" : String(v));
 function envoyText(r: Req): string {
   const failure = r.flags.includes("UF") ? "delayed_connect_error:_111" : "-";
   return (
-    `[${iso(r.ts)}] "${r.method} ${r.path} HTTP/1.1" ${r.status} ${r.flags} ${r.details} - ${q(failure)} 0 ${r.bytesOut} ${r.durMs} ${dash(r.upstreamMs)} ` +
+    `[${iso(r.ts)}] "${r.method} ${r.path} ${r.protocol ?? "HTTP/1.1"}" ${r.status} ${r.flags} ${r.details} - ${q(failure)} 0 ${r.bytesOut} ${r.durMs} ${dash(r.upstreamMs)} ` +
     `"-" "${r.ua}" "${r.reqId}" "${r.authority}" ${q(r.upstreamHost)} ${r.cluster} ${r.upstreamHost ? "10.0.0.1:40000" : "-"} ${r.local} ${r.client} - default`
   );
 }
@@ -59,7 +61,7 @@ function envoyJson(r: Req): string {
     duration: r.durMs,
     method: r.method,
     path: r.path,
-    protocol: "HTTP/1.1",
+    protocol: r.protocol ?? "HTTP/1.1",
     request_id: r.reqId,
     requested_server_name: null,
     response_code: r.status,

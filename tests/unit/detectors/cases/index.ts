@@ -7,6 +7,7 @@ import { cases as ipvsStaleBackends } from "./ipvs-stale-backends";
 import { cases as latencyRegression } from "./latency-regression";
 import { cases as retryLatencyAmplification } from "./retry-latency-amplification";
 import { cases as serviceFault } from "./service-fault";
+import { cases as upstreamIdleTimeoutRace } from "./upstream-idle-timeout-race";
 
 /**
  * Every detector's cases by detector id: `<id>.test.ts` beside this folder runs them
@@ -21,4 +22,5 @@ export const DETECTOR_CASES: Readonly<Record<string, DetectorCases>> = {
   "latency-regression": latencyRegression,
   "retry-latency-amplification": retryLatencyAmplification,
   "service-fault": serviceFault,
+  "upstream-idle-timeout-race": upstreamIdleTimeoutRace,
 };
