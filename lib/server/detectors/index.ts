@@ -8,6 +8,7 @@ import { latencyRegression } from "./latency-regression";
 import { errorBurstAfterChange } from "./error-burst-after-change";
 import { serviceFault } from "./service-fault";
 import { upstreamIdleTimeoutRace } from "./upstream-idle-timeout-race";
+import { circuitBreakerOverflow } from "./circuit-breaker-overflow";
 
 export type { Detector, DetectorContext } from "./types";
 
@@ -22,5 +23,6 @@ export const DETECTORS: readonly Detector[] = [
   errorBurstAfterChange,
   serviceFault,
   upstreamIdleTimeoutRace,
+  circuitBreakerOverflow,
 ];
 export const DETECTOR_IDS = DETECTORS.map((d) => d.id);

@@ -8,6 +8,7 @@ import { cases as latencyRegression } from "./latency-regression";
 import { cases as retryLatencyAmplification } from "./retry-latency-amplification";
 import { cases as serviceFault } from "./service-fault";
 import { cases as upstreamIdleTimeoutRace } from "./upstream-idle-timeout-race";
+import { cases as circuitBreakerOverflow } from "./circuit-breaker-overflow";
 
 /**
  * Every detector's cases by detector id: `<id>.test.ts` beside this folder runs them
@@ -23,4 +24,5 @@ export const DETECTOR_CASES: Readonly<Record<string, DetectorCases>> = {
   "retry-latency-amplification": retryLatencyAmplification,
   "service-fault": serviceFault,
   "upstream-idle-timeout-race": upstreamIdleTimeoutRace,
+  "circuit-breaker-overflow": circuitBreakerOverflow,
 };
