@@ -273,6 +273,11 @@ export const ObjectRecord = z.object({
   endpoints: z.array(z.object({ ip: z.string(), pod: z.string().optional(), node: z.string().optional(), ready: z.boolean().optional(), terminating: z.boolean().optional() })).optional(),
   ports: z.array(z.object({ name: z.string().optional(), port: z.number().int(), protocol: z.string().optional(), targetPort: z.union([z.number(), z.string()]).optional(), nodePort: z.number().int().optional() })).optional(),
   phase: z.string().optional(),
+  /**
+   * Istio DestinationRule trafficPolicy.connectionPool (the client proxies' limits for `service` =
+   * spec.host): circuit-breaker thresholds and the upstream idle timeout.
+   */
+  connectionPool: z.object({ maxConnections: z.number().optional(), http1MaxPendingRequests: z.number().optional(), http2MaxRequests: z.number().optional(), maxRequestsPerConnection: z.number().optional(), idleTimeoutMs: z.number().optional() }).optional(),
   ...base,
 });
 export type ObjectRecord = z.infer<typeof ObjectRecord>;

@@ -57,6 +57,11 @@ export const cases = defineDetectorCases({
       files: () => [{ path: "logs/gateway.json", records: traffic({ seconds: 600, rps: 8, seed: 3, fail: (t, _i, rnd) => (t >= T0 + 60_000 && rnd() < 1 / 120 ? { status: 200, flags: ["UC"], error: RESET, durationMs: 0, protocol: "HTTP/2" } : null) }) }],
       facts: { service: "pricing" },
     },
+    {
+      name: "a chained Envoy hop reports each reset after its 1 s delayed-close timeout",
+      files: () => [{ path: "logs/edge.log", records: traffic({ seconds: 600, rps: 10, seed: 5, fail: trickle(150, T0 + 60_000, 1001) }) }],
+      check: (h) => expect(h.confidenceFactors.some((f) => /delayed-close/.test(f.label))).toBe(true),
+    },
   ],
   doesNotFire: [
     {
@@ -80,6 +85,10 @@ export const cases = defineDetectorCases({
       name: "slow but uniform latency, no resets",
       files: () => [{ path: "logs/sidecar.log", records: traffic({ seconds: 600, rps: 10, slowFrom: T0 + 300_000 }) }],
       coverage: { status: "clean", detail: /no steady trickle/ },
+    },
+    {
+      name: "one pod's workers crashing mid-request: resets spread in time, but after the server worked on them",
+      files: () => [{ path: "logs/sidecar.log", records: traffic({ seconds: 600, rps: 10, fail: (_t, _i, rnd) => (rnd() < 1 / 150 ? { ...uc(300 + Math.floor(rnd() * 2000)), dest: { ip: HOSTS[0]!, port: 8080, service: SVC, cluster: CLUSTER } } : null) }) }],
     },
     {
       name: "resets after the response started (a server dying mid-body)",
