@@ -91,7 +91,7 @@ function overflowCounters(ctx: DetectorContext, upstream: string): { increase: n
 export const circuitBreakerOverflow: Detector = {
   id: "circuit-breaker-overflow",
   title: "Requests rejected by the proxy's connection-pool limit (circuit breaker overflow)",
-  requires: ["envoy-access", "prometheus", "timeline", "k8s-events"],
+  requires: ["envoy-access", "prometheus", "timeline", "k8s-events", "k8s-objects"],
   specificity: "specific",
   coverage(ctx) {
     const envoy = ctx.requests.filter((r) => r.rec.source === "envoy").length;
@@ -139,6 +139,9 @@ export const circuitBreakerOverflow: Detector = {
         .filter((e) => e.rec.ts !== null && e.rec.source !== "app" && (e.rec.ts as number) <= (first.rec.ts as number) + 60_000 && (first.rec.ts as number) - (e.rec.ts as number) <= 60 * 60_000 && LIMIT_CHANGE.test(e.rec.text))
         .sort((a, b) => (b.rec.ts as number) - (a.rec.ts as number))[0];
       const counters = overflowCounters(ctx, upstream);
+      const rule = ctx.objects.find((o) => o.rec.k8sKind === "DestinationRule" && o.rec.connectionPool && !!o.rec.service && (o.rec.service === upstream || short(o.rec.service) === svc));
+      const pool = rule?.rec.connectionPool;
+      const capacity = pool ? (pool.maxConnections ?? 0) + (pool.http1MaxPendingRequests ?? 0) || pool.http2MaxRequests || null : null;
       const clients = [...new Set(over.map((r) => clientName(r.rec)).filter((c) => c !== "unknown"))];
       const sources = [...new Set(over.map((r) => r.rec.source))].sort();
       const okDur = median(served.filter((r) => !isFailedRequest(r.rec)).map((r) => Number(r.rec.durationMs)));
@@ -149,6 +152,8 @@ export const circuitBreakerOverflow: Detector = {
       if (spike >= 1.5) c.add(0.06, `they coincide with a traffic spike: ${(spike).toFixed(1)}× the usual request rate to ${svc}${flightUsual > 0 ? `, ${Math.round(flightAtOver)} requests in flight vs ${Math.round(flightUsual)} usually` : ""}`, "evidence");
       else if (flightUsual > 0 && flightAtOver >= 1.5 * flightUsual) c.add(0.05, `${Math.round(flightAtOver)} requests in flight to ${svc} at the rejections vs ${Math.round(flightUsual)} usually`, "evidence");
       if (limitChange) c.add(0.05, `the pool limit was changed before the rejections (${limitChange.rec.text.slice(0, 90)})`, "evidence");
+      const poolText = pool ? Object.entries(pool).filter(([k]) => k !== "idleTimeoutMs").map(([k, v]) => `${k} ${v}`).join(", ") : "";
+      if (capacity !== null && flightAtOver >= 0.5 * capacity) c.add(0.05, `the DestinationRule allows ${poolText}: ${Math.round(flightAtOver)} requests were in flight at the rejections`, "independence");
       if (counters.series.length) c.add(0.1, `the proxy's overflow counters for ${svc} grew${counters.increase ? ` by ${Math.round(counters.increase)}` : ""} (${[...new Set(counters.series.map((s) => s.rec.name))].slice(0, 2).join(", ")})`, "independence");
       else if (counters.flat.length) c.add(-0.1, `the overflow counters for ${svc} in the bundle stayed flat`, "counter");
       if (share !== null) {
@@ -168,6 +173,7 @@ export const circuitBreakerOverflow: Detector = {
         const pts = s.rec.points;
         evidence.push(ctx.cite(s as Located<{ prov: { line?: number; pointer?: string }; ts?: unknown }>, `${s.rec.name}{${Object.entries(s.rec.labels).filter(([k]) => k !== "__name__").map(([k, v]) => `${k}="${v}"`).join(",")}} ${pts[0]?.[1]} at ${iso(pts[0]?.[0])} → ${pts[pts.length - 1]?.[1]} at ${iso(pts[pts.length - 1]?.[0])}`.slice(0, 2000), "The proxy counted the overflows itself.", { ts: iso(pts[pts.length - 1]?.[0]) }));
       }
+      if (rule) evidence.push(ctx.cite(rule, `DestinationRule ${rule.rec.namespace ?? ""}/${rule.rec.name} host ${rule.rec.service}: connectionPool ${poolText}`, "The connection-pool limits the client proxies enforce for this upstream."));
       if (limitChange) evidence.push(ctx.cite(limitChange, `${iso(limitChange.rec.ts)} [${limitChange.rec.source}] ${limitChange.rec.text}`.slice(0, 2000), "A change of the connection-pool limits before the rejections."));
       const trigger = spike >= 1.5 ? `a traffic spike (${spike.toFixed(1)}× the usual rate)` : limitChange ? "a lowered connection-pool limit" : "load above the connection-pool limit";
       const path = `${clients.length === 1 ? clients[0] : clients.length ? `${clients.length} clients` : "clients"} → ${svc}`;
@@ -201,6 +207,7 @@ export const circuitBreakerOverflow: Detector = {
           ...(share !== null ? { sharePct: Math.round(share * 100) } : {}),
           counterIncrease: Math.round(counters.increase),
           trigger: spike >= 1.5 ? "traffic-spike" : limitChange ? "limit-lowered" : "load",
+          ...(poolText ? { connectionPool: poolText } : {}),
         },
       });
     }

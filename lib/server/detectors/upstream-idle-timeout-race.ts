@@ -216,6 +216,8 @@ export const upstreamIdleTimeoutRace: Detector = {
       const evidence: EvidenceRef[] = [];
       const picks = [first, f.failures[Math.floor(n / 3)]!, f.failures[Math.floor((2 * n) / 3)]!, last].filter((x, i, a) => a.indexOf(x) === i);
       picks.forEach((r, i) => evidence.push(ctx.cite(r, describeRequest(r.rec), i === 0 ? `First of ${n} connection-termination resets to ${svc}, ${fmtMs(r.rec.durationMs ?? 0)} after the request started.` : i === picks.length - 1 ? `Last of them, ${fmtMs(f.spreadMs)} later: a steady trickle, not a burst.` : "Another isolated reset between them.", { traceId: r.rec.traceId })));
+      const rule = ctx.objects.find((o) => o.rec.k8sKind === "DestinationRule" && o.rec.connectionPool?.idleTimeoutMs !== undefined && !!o.rec.service && (o.rec.service === f.upstream || short(o.rec.service) === svc));
+      if (rule) evidence.push(ctx.cite(rule, `DestinationRule ${rule.rec.namespace ?? ""}/${rule.rec.name} host ${rule.rec.service}: connectionPool.http.idleTimeout ${fmtMs(rule.rec.connectionPool!.idleTimeoutMs!)}`, "The proxy's idle timeout for this upstream: the resets say the server's keep-alive is shorter than this."));
       if (change) evidence.push(ctx.cite(change, `${iso(change.rec.ts)} [${change.rec.source}] ${change.rec.reason ?? ""} ${change.rec.text}`.slice(0, 2000), "The change to the upstream before the resets began (its keep-alive may have changed)."));
       const path = sources.includes("envoy") ? "Envoy" : sources.join("/");
       out.push({
@@ -250,6 +252,7 @@ export const upstreamIdleTimeoutRace: Detector = {
           ...(share !== null ? { sharePct: Math.round(share * 100) } : {}),
           sources,
           ...(change ? { changeAt: iso(change.rec.ts) ?? "" } : {}),
+          ...(rule ? { proxyIdleTimeoutMs: rule.rec.connectionPool!.idleTimeoutMs! } : {}),
         },
       });
     }

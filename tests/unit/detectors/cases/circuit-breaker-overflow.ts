@@ -60,6 +60,15 @@ export const cases = defineDetectorCases({
       facts: { trigger: "limit-lowered" },
       cites: ["timeline.md"],
     },
+    {
+      name: "the DestinationRule's pool limits are cited next to the in-flight requests",
+      files: () => [
+        { path: "istio/destinationrule.yaml", records: [{ kind: "object", k8sKind: "DestinationRule", name: "pricing", namespace: "shop", ips: [], labels: {}, service: SVC, connectionPool: { maxConnections: 2, http1MaxPendingRequests: 1 }, prov: { pointer: "/" } }] },
+        { path: "logs/frontend-sidecar.log", records: traffic({ during: (_t, rnd) => (rnd() < 0.3 ? uo() : null) }) },
+      ],
+      facts: { connectionPool: "maxConnections 2, http1MaxPendingRequests 1" },
+      cites: ["istio/destinationrule.yaml"],
+    },
   ],
   doesNotFire: [
     {
