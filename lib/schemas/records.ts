@@ -321,6 +321,11 @@ export const ObjectRecord = z.object({
   containers: z.array(ContainerInfo).optional(),
   /** NetworkPolicy spec: which pods it selects, its policy types and allow rules (absent = none). */
   policy: NetworkPolicySpec.optional(),
+  /**
+   * Istio DestinationRule trafficPolicy.connectionPool (the client proxies' limits for `service` =
+   * spec.host): circuit-breaker thresholds and the upstream idle timeout.
+   */
+  connectionPool: z.object({ maxConnections: z.number().optional(), http1MaxPendingRequests: z.number().optional(), http2MaxRequests: z.number().optional(), maxRequestsPerConnection: z.number().optional(), idleTimeoutMs: z.number().optional() }).optional(),
   ...base,
 });
 export type ObjectRecord = z.infer<typeof ObjectRecord>;

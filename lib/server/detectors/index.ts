@@ -9,6 +9,8 @@ import { errorBurstAfterChange } from "./error-burst-after-change";
 import { serviceFault } from "./service-fault";
 import { oomCrashloopNoHealthyUpstream } from "./oom-crashloop-no-healthy-upstream";
 import { networkPolicyDeny } from "./network-policy-deny";
+import { upstreamIdleTimeoutRace } from "./upstream-idle-timeout-race";
+import { circuitBreakerOverflow } from "./circuit-breaker-overflow";
 
 export type { Detector, DetectorContext } from "./types";
 
@@ -24,5 +26,7 @@ export const DETECTORS: readonly Detector[] = [
   serviceFault,
   oomCrashloopNoHealthyUpstream,
   networkPolicyDeny,
+  upstreamIdleTimeoutRace,
+  circuitBreakerOverflow,
 ];
 export const DETECTOR_IDS = DETECTORS.map((d) => d.id);

@@ -9,7 +9,7 @@ import type { ParseContext, ParseItem, Parser } from "./types";
  * k8s-events. See docs/parsers/k8s-objects.md.
  */
 
-const OBJECT_KINDS = "PodList|EndpointSliceList|EndpointsList|ServiceList|NodeList|Pod|EndpointSlice|Endpoints|Service|Node|ReplicaSet|Deployment|DaemonSet|StatefulSet|ReplicaSetList|DeploymentList|NetworkPolicy|NetworkPolicyList";
+const OBJECT_KINDS = "PodList|EndpointSliceList|EndpointsList|ServiceList|NodeList|Pod|EndpointSlice|Endpoints|Service|Node|ReplicaSet|Deployment|DaemonSet|StatefulSet|ReplicaSetList|DeploymentList|NetworkPolicy|NetworkPolicyList|DestinationRule|DestinationRuleList";
 const JSON_KIND = new RegExp(`"kind"\\s*:\\s*"(?:${OBJECT_KINDS})"`);
 const JSON_LIST = /"kind"\s*:\s*"List"/;
 const YAML_KIND = new RegExp(`^\\s*(?:-\\s+)?kind:\\s*(?:${OBJECT_KINDS}|List)\\s*$`, "m");
@@ -290,6 +290,40 @@ function node(o: Obj): ObjectRecord {
   return r;
 }
 
+/** Go/Istio duration ("30s", "1h", "500ms", "1m30s") → ms. */
+function durationOf(v: unknown): number | undefined {
+  const s = str(v);
+  if (!s || !/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(s)) return undefined;
+  let ms = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+  return ms;
+}
+
+/** Istio DestinationRule: the host it applies to and its connection-pool limits. */
+function destinationRule(o: Obj): ObjectRecord {
+  const r = base(o, "DestinationRule");
+  const spec = obj(o.spec) ?? {};
+  if (str(spec.host)) r.service = str(spec.host);
+  const pool = obj(obj(spec.trafficPolicy)?.connectionPool);
+  if (pool) {
+    const tcp = obj(pool.tcp) ?? {};
+    const http = obj(pool.http) ?? {};
+    const cp: NonNullable<ObjectRecord["connectionPool"]> = {};
+    const put = (k: "maxConnections" | "http1MaxPendingRequests" | "http2MaxRequests" | "maxRequestsPerConnection", v: unknown) => {
+      const n = num(v);
+      if (n !== undefined && Number.isFinite(n)) cp[k] = n;
+    };
+    put("maxConnections", tcp.maxConnections);
+    put("http1MaxPendingRequests", http.http1MaxPendingRequests);
+    put("http2MaxRequests", http.http2MaxRequests);
+    put("maxRequestsPerConnection", http.maxRequestsPerConnection);
+    const idle = durationOf(http.idleTimeout);
+    if (idle !== undefined) cp.idleTimeoutMs = idle;
+    if (Object.keys(cp).length) r.connectionPool = cp;
+  }
+  return r;
+}
+
 function toRecord(o: Obj): ObjectRecord | null {
   const kind = str(o.kind);
   switch (kind) {
@@ -305,6 +339,8 @@ function toRecord(o: Obj): ObjectRecord | null {
       return node(o);
     case "NetworkPolicy":
       return networkPolicy(o);
+    case "DestinationRule":
+      return destinationRule(o);
     case undefined:
       return null;
     default:
@@ -427,9 +463,22 @@ items:
       - {port: 8080, protocol: TCP}
 `;
 
+const DR_YAML = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: pricing
+  namespace: shop
+spec:
+  host: pricing.shop.svc.cluster.local
+  trafficPolicy:
+    connectionPool:
+      tcp: {maxConnections: 8}
+      http: {http1MaxPendingRequests: 4, idleTimeout: 1m30s}
+`;
+
 export const k8sObjectsParser: Parser = {
   id: "k8s-objects",
-  title: "Kubernetes objects (pods, EndpointSlices, Endpoints, Services, Nodes, NetworkPolicies as JSON/YAML)",
+  title: "Kubernetes objects (pods, EndpointSlices, Endpoints, Services, Nodes, NetworkPolicies, Istio DestinationRules as JSON/YAML)",
   emits: ["object"],
   sniff,
   parse,
@@ -478,6 +527,14 @@ export const k8sObjectsParser: Parser = {
             policy: { podSelector: { app: "orders" }, policyTypes: ["Ingress"], ingress: [{ peers: [{ podSelector: { app: "frontend" } }], ports: [{ port: 8080, protocol: "TCP" }] }] },
           },
         },
+      },
+    },
+    {
+      name: "istio/destinationrule.yaml",
+      content: DR_YAML,
+      expect: {
+        records: 1, skipped: 0, kinds: { object: 1 },
+        fields: { 0: { k8sKind: "DestinationRule", name: "pricing", namespace: "shop", service: "pricing.shop.svc.cluster.local", connectionPool: { maxConnections: 8, http1MaxPendingRequests: 4, idleTimeoutMs: 90_000 } } },
       },
     },
   ],

@@ -13,7 +13,7 @@ const ROOT = path.resolve(__dirname, "..", "..", "..");
 describe("detector registry", () => {
   it("has the seven issue-4 detectors and issue 17's service-fault, unique ids, one file each", () => {
     expect(DETECTORS.map((d) => d.id).sort()).toEqual(
-      ["conntrack-snat-race", "endpoint-removal-race", "error-burst-after-change", "iptables-rule-order", "ipvs-stale-backends", "latency-regression", "retry-latency-amplification", "service-fault", "oom-crashloop-no-healthy-upstream", "network-policy-deny"].sort(),
+      ["conntrack-snat-race", "endpoint-removal-race", "error-burst-after-change", "iptables-rule-order", "ipvs-stale-backends", "latency-regression", "retry-latency-amplification", "service-fault", "oom-crashloop-no-healthy-upstream", "network-policy-deny", "upstream-idle-timeout-race", "circuit-breaker-overflow"].sort(),
     );
     for (const d of DETECTORS) expect(existsSync(path.join(ROOT, "lib/server/detectors", `${d.id}.ts`)), d.id).toBe(true);
   });

@@ -9,6 +9,8 @@ import { cases as retryLatencyAmplification } from "./retry-latency-amplificatio
 import { cases as serviceFault } from "./service-fault";
 import { cases as oomCrashloopNoHealthyUpstream } from "./oom-crashloop-no-healthy-upstream";
 import { cases as networkPolicyDeny } from "./network-policy-deny";
+import { cases as upstreamIdleTimeoutRace } from "./upstream-idle-timeout-race";
+import { cases as circuitBreakerOverflow } from "./circuit-breaker-overflow";
 
 /**
  * Every detector's cases by detector id: `<id>.test.ts` beside this folder runs them
@@ -25,4 +27,6 @@ export const DETECTOR_CASES: Readonly<Record<string, DetectorCases>> = {
   "service-fault": serviceFault,
   "oom-crashloop-no-healthy-upstream": oomCrashloopNoHealthyUpstream,
   "network-policy-deny": networkPolicyDeny,
+  "upstream-idle-timeout-race": upstreamIdleTimeoutRace,
+  "circuit-breaker-overflow": circuitBreakerOverflow,
 };
