@@ -972,12 +972,12 @@ export function emptyScenario(mode: Scenario["mode"]): Scenario {
 // ───────────────────────── one variant's system ─────────────────────────
 
 /**
- * Spans per bundle by format (~500 bytes an OTLP span, ~1 kB a Jaeger one): keeps a bundle near
- * 3 MB whatever the traffic — the sampling rate follows, as it does in production.
+ * Trace bytes per bundle (measured on a pilot in the variant's own format): keeps a bundle near 3 MB
+ * whatever the traffic — the sampling rate follows, as it does in production.
  */
-const SPAN_BUDGET: Record<TraceFormat, number> = { "otlp-single": 3400, "otlp-jsonl": 3000, "otlp-per-service": 3400, jaeger: 1800 };
+const TRACE_BYTES = 1_200_000;
 /** Request log lines per bundle (errors and warnings are never dropped). */
-const LINE_BUDGET = 2000;
+const LINE_BUDGET = 1500;
 
 export interface Family {
   topo: Topology;
@@ -1158,15 +1158,17 @@ export function family(w: World, rng: Rng, o: FamilyOptions): Family {
   // Scale and sampling: a pilot of the system gives spans and invocations per request.
   const requests = rng.logInt(300, 5000);
   ax("scale", String(requests));
-  const pilot = new Simulation(rng.fork("pilot"), topo, emptyScenario("healthy"), 60_000, w.start);
-  pilot.run({ start: w.start, end: w.start + 600_000, requests: 60, sampling: 1, trend: 0 });
-  const spansPerReq = Math.max(1, pilot.spans.length / 60);
-  const invocations = new Map<Svc, number>();
-  for (const pod of topo.services.flatMap((s) => s.pods)) for (const a of pilot.agg.get(pod)?.values() ?? []) invocations.set(pod.svc, (invocations.get(pod.svc) ?? 0) + a.n / 60);
   const traceFormat = rng.pick(["otlp-single", "otlp-jsonl", "otlp-per-service", "jaeger"] as const);
   const spanStatus = rng.chance(0.5) ? "present" : "absent";
+  const pilot = new Simulation(rng.fork("pilot"), topo, emptyScenario("healthy"), 60_000, w.start);
+  pilot.richAttrs = spanStatus === "present";
+  pilot.run({ start: w.start, end: w.start + 600_000, requests: 60, sampling: 1, trend: 0 });
+  const pilotStyle: TraceStyle = { status: spanStatus, podAttr: true, enums: "int", namespace: topo.ns };
+  const bytesPerReq = Math.max(1, (traceFormat === "jaeger" ? jaegerJson(pilot.spans, pilotStyle) : otlpJson(pilot.spans, pilotStyle)).length / 60);
+  const invocations = new Map<Svc, number>();
+  for (const pod of topo.services.flatMap((s) => s.pods)) for (const a of pilot.agg.get(pod)?.values() ?? []) invocations.set(pod.svc, (invocations.get(pod.svc) ?? 0) + a.n / 60);
   const head = rng.pick([1, 1, 0.5, 0.2, 0.1]);
-  const sampling = Math.min(head, SPAN_BUDGET[traceFormat] / (requests * spansPerReq));
+  const sampling = Math.min(head, TRACE_BYTES / (requests * bytesPerReq));
   ax("sampling", sampling >= 1 ? "100%" : `${(sampling * 100).toFixed(1)}%`);
 
   const logged = logMode === "none" ? [] : logMode === "all" ? topo.services : topo.services.filter((s) => s === sc.logDouble || rng.chance(0.5));

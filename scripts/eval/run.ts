@@ -106,7 +106,9 @@ async function main(argv: string[]): Promise<number> {
       const alarms = f.hypotheses.filter((h) => h.confidence >= 0.5).map((h) => `${h.detector} ${h.confidence.toFixed(2)}`).join(", ");
       const service = f.expectService !== undefined ? `; named ${f.namedService ?? "-"}${f.namedKind ? ` (${f.namedKind})` : ""}, expected ${f.expectService} (${f.expectKind ?? "?"})` : "";
       const namedAlarms = f.kind !== "incident" ? f.hypotheses.filter((h) => h.confidence >= 0.5 && h.service).map((h) => ` ${h.service}`).join(",") : "";
-      out(`- ${f.cls} #${f.index}: top ${top}${f.kind === "incident" ? `; right cause ${(f.rightConfidence ?? 0).toFixed(2)}${service}` : `; ≥0.5: ${alarms}${namedAlarms ? ` naming${namedAlarms}` : ""}`}`);
+      const tf = f.topFacts;
+      const signals = tf && f.top?.detector === "service-fault" ? ` [split ${String(tf.splitBasis)}; trace ${String(tf.traceSignal)} metric ${String(tf.metricSignal)} path ${String(tf.pathSignal)} logs ${String(tf.logSignal)} bail ${String(tf.bailSignal)}]` : "";
+      out(`- ${f.cls} #${f.index}: top ${top}${f.kind === "incident" ? `; right cause ${(f.rightConfidence ?? 0).toFixed(2)}${service}` : `; ≥0.5: ${alarms}${namedAlarms ? ` naming${namedAlarms}` : ""}`}${signals}`);
       out(`    ${Object.entries(f.axes).map(([k, v]) => `${k}=${v}`).join(" ")}`);
     }
   }

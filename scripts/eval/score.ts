@@ -47,6 +47,8 @@ export interface Outcome {
   namedKind?: string | null;
   /** The first hypothesis cites a file marked as holding the evidence (reported for localising classes, not required). */
   citesEvidence?: boolean;
+  /** The first hypothesis' facts, when the stored hypotheses were read (what a miss is made of). */
+  topFacts?: HypothesisFacts;
   /** Analysis wall time and bundle size, for the cost of a class. */
   seconds?: number;
   bytes?: number;
@@ -105,6 +107,7 @@ export function scoreVariant(v: Pick<Variant, "cls" | "kind" | "index" | "expect
     }),
     status: report.status,
     ...localised,
+    ...(facts[0] ? { topFacts: facts[0] } : {}),
   };
 }
 

@@ -84,7 +84,7 @@ export const serviceFault: ClassSpec = {
 
 /** The gateway's own access log (ingress Envoy or nginx), when the bundle is small enough to carry every request. */
 function gatewayLog(w: World, f: Family): void {
-  if (f.sim.gateway.length > 900 || !w.rng.chance(0.4)) return;
+  if (f.sim.gateway.length > 700 || !w.rng.chance(0.4)) return;
   w.axis("source:gateway-access", "present");
   w.accessLog("gateway-access.log", f.sim.gateway, { formats: ["envoy-text", "envoy-json", "nginx-timings", "nginx-json"] });
 }
