@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { CLASSES } from "@/scripts/eval/classes";
+import { CANDIDATE_CLASSES, CLASSES } from "@/scripts/eval/classes";
 import { generateVariant, type Variant } from "@/scripts/eval/generator";
 import { MAX_FALSE_ALARMS, TOP1_THRESHOLD, failures, formatTable, scoreVariant, tabulate } from "@/scripts/eval/score";
 import { evaluate, suiteEntries } from "@/scripts/eval/suite";
@@ -45,7 +45,7 @@ describe("eval generator", () => {
       // Sources go missing in some variants, never in all.
       expect(vs.some((v) => Object.keys(v.axes).some((k) => k.startsWith("missing:"))), `${e.cls} missing sources`).toBe(true);
     }
-  });
+  }, 5 * 60_000);
 
   it("marks evidence files for incidents only, and they exist in the bundle", () => {
     for (const e of suiteEntries()) {
@@ -113,6 +113,8 @@ describe("eval quick subset", () => {
         .join("\n");
       const context = `\n${formatTable(table)}\n${misses}`;
       for (const r of table.rows) {
+        // Candidates run (they must not crash) but are held to the goal by `npm run eval`, not here.
+        if (CANDIDATE_CLASSES.has(r.cls.replace(/\/near-miss$/, ""))) continue;
         if (r.top1 !== null) expect.soft(r.top1, `${r.cls} top-1${context}`).toBeGreaterThanOrEqual(TOP1_THRESHOLD);
         if (r.falseAlarms !== null) expect.soft(r.falseAlarms, `${r.cls} false alarms${context}`).toBeLessThanOrEqual(MAX_FALSE_ALARMS);
       }

@@ -24,3 +24,11 @@ export const CLASSES: readonly ClassSpec[] = [
   upstreamIdleTimeoutRace,
   circuitBreakerOverflow,
 ];
+
+/**
+ * Classes still below the goal of `npm run eval` (≥ 95 % top-1 over ≥ 200 variants, 0 false
+ * alarms) or not yet measured at that size: `npm run eval` runs and reports them like the others,
+ * but the quick subset of the unit tests does not hold them to the goal yet. docs/DIAGNOSIS.md has
+ * their latest numbers. Remove a class from here once it is measured at goal.
+ */
+export const CANDIDATE_CLASSES: ReadonlySet<string> = new Set(["service-fault", "oom-crashloop-no-healthy-upstream", "network-policy-deny", "upstream-idle-timeout-race", "circuit-breaker-overflow"]);
